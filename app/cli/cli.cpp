@@ -1,0 +1,31 @@
+#include "app/cli/cli.h"
+
+#include "app/cli/commands.h"
+#include "engine/version.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <exception>
+#include <iostream>
+
+namespace ebm::cli {
+
+int run(int argc, char** argv) {
+  CLI::App app{"ebm: compositional generation with energy-based models (headless tool of ebm-studio)"};
+  app.set_version_flag("--version", std::string("ebm ") + ebm::version());
+  app.require_subcommand(1);
+  for (const auto& reg : registered_commands()) reg(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ebm: error: " << e.what() << "\n";
+    return 1;
+  }
+  // Subcommand callbacks ran inside parse(); they reported their exit code.
+  return exit_code();
+}
+
+}  // namespace ebm::cli

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Configures and builds into ./build (Ninja when present). Extra arguments go to cmake's configure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+GEN=()
+command -v ninja >/dev/null && GEN=(-G Ninja)
+if [ -f build/CMakeCache.txt ] && ! grep -q "CMAKE_GENERATOR:INTERNAL=${GEN[1]:-Unix Makefiles}" build/CMakeCache.txt; then
+  GEN=()  # keep the generator the build tree was made with
+fi
+cmake -S . -B build "${GEN[@]}" -DCMAKE_BUILD_TYPE=${EBM_BUILD_TYPE:-RelWithDebInfo} "$@"
+cmake --build build --parallel "${EBM_JOBS:-$(nproc)}"
