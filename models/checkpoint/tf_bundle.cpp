@@ -2,6 +2,7 @@
 
 #include "models/checkpoint/crc32c.h"
 #include "models/checkpoint/proto_wire.h"
+#include "models/checkpoint/table_layout.h"
 
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
@@ -40,6 +41,7 @@ class MemoryFile final : public leveldb::RandomAccessFile {
     return leveldb::Status::OK();
   }
   uint64_t size() const { return data_.size(); }
+  std::string_view data() const { return data_; }
 
  private:
   std::string data_;
@@ -95,6 +97,11 @@ BundleReader::BundleReader(const std::string& path) : prefix_(resolve_checkpoint
   if (!host_is_little_endian())
     throw TfBundleError(index + ": this build reads checkpoints on little-endian hosts only");
   auto file = std::make_unique<MemoryFile>(read_file(index));
+  const std::string layout_problem = check_table_layout(file->data());
+  if (!layout_problem.empty())
+    throw TfBundleError(index + ": is not a readable TensorFlow checkpoint index (" + layout_problem +
+                        "); the file is damaged, truncated or not a V2 checkpoint .index — copy it again "
+                        "from where the model was trained");
 
   leveldb::Options options;
   options.paranoid_checks = true;  // makes Table::Open verify the index block's CRC too

@@ -1,5 +1,6 @@
 // Damaged checkpoints must fail with a TfBundleError that names the file and the problem — never
 // crash, never allocate from an unchecked size.
+#include "models/checkpoint/crc32c.h"
 #include "models/checkpoint/tf_bundle.h"
 #include "tests/tf/bundle_writer.h"
 #include "tests/tf/tf_test_util.h"
@@ -99,6 +100,37 @@ TEST(TfCorrupt, TruncatedBlock) {
   const std::string cut = idx.substr(0, index.offset / 2) + idx.substr(idx.size() - kFooterSize);
   spit(p + ".index", cut);
   expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index"});
+}
+
+// Handles whose sizes would make LevelDB allocate or wrap (it trusts them): rejected before it reads.
+TEST(TfCorrupt, AbsurdBlockHandles) {
+  TempDir dir;
+  const std::string p = make_bundle(dir);
+  const std::string idx = slurp(p + ".index");
+  auto [meta, index] = read_footer(idx);
+  for (uint64_t size : {~uint64_t{0} - 2, uint64_t{1} << 62, uint64_t{1} << 40}) {
+    spit(p + ".index", with_footer(idx, meta, {index.offset, size}));
+    expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "outside the file"});
+    spit(p + ".index", with_footer(idx, {~uint64_t{0}, size}, index));
+    expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "outside the file"});
+  }
+  // A hand-made table whose index block is valid (CRC and all) but points at a huge data block.
+  std::string block;
+  block += '\0';  // shared
+  block += '\1';  // unshared
+  std::string handle;
+  put_varint(handle, 0);
+  put_varint(handle, uint64_t{1} << 62);
+  block += static_cast<char>(handle.size());
+  block += 'a';
+  block += handle;
+  block += std::string("\0\0\0\0\1\0\0\0", 8);  // restart offset 0, one restart
+  std::string table = block + '\0';  // no compression
+  const uint32_t crc = crc32c::mask(crc32c::value(table.data(), table.size()));
+  for (int i = 0; i < 4; ++i) table += static_cast<char>((crc >> (8 * i)) & 0xff);
+  std::string footer = idx.substr(idx.size() - kFooterSize);
+  spit(p + ".index", with_footer(table + footer, {0, 0}, {0, block.size()}));
+  expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "data block", "outside the file"});
 }
 
 TEST(TfCorrupt, IndexBlockCrcMismatch) {
