@@ -1,4 +1,3 @@
-#include <sstream>
 #include "models/checkpoint/training_state.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -6,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <type_traits>
 
 namespace ebm {
