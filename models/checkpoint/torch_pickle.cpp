@@ -111,6 +111,9 @@ TensorMap read_torch_state_dict(const std::string& path, std::string* container)
     const std::string record = "data/" + key;
     if (!zip->hasRecord(record)) bad(path, "the archive lacks storage record '" + record + "'");
     auto [ptr, n] = zip->getRecord(record);
+    // Compare before multiplying: a corrupt element count must not overflow into a small size.
+    if (static_cast<std::uint64_t>(numel) > n / c10::elementSize(dtype))
+      bad(path, "storage record '" + record + "' has " + std::to_string(n) + " bytes, too few for " + std::to_string(numel) + " elements");
     const std::size_t need = static_cast<std::size_t>(numel) * c10::elementSize(dtype);
     if (n < need)
       bad(path, "storage record '" + record + "' has " + std::to_string(n) + " bytes but " + std::to_string(need) + " are needed");
