@@ -1,10 +1,40 @@
-#include "models/layers/transforms.h"
+#include "models/layers/preprocess.h"
+#include "models/layers/functional.h"
 
 #include <cmath>
 #include <sstream>
 #include <stdexcept>
+#include <string>
 
 namespace ebm {
+
+torch::Tensor binomial_kernel(int size, torch::TensorOptions opts) {
+  torch::Tensor k1;
+  double norm = 0;
+  if (size == 3) {
+    k1 = torch::tensor({1.0f, 2.0f, 1.0f}, opts.dtype(torch::kFloat));
+    norm = 16.0;
+  } else if (size == 5) {
+    k1 = torch::tensor({1.0f, 4.0f, 6.0f, 4.0f, 1.0f}, opts.dtype(torch::kFloat));
+    norm = 256.0;
+  } else {
+    throw std::invalid_argument("binomial blur kernel size must be 3 or 5, got " + std::to_string(size));
+  }
+  k1 = k1.to(opts.device());
+  return (k1.unsqueeze(1) * k1.unsqueeze(0)) / norm;
+}
+
+torch::Tensor antialias_downsample(const torch::Tensor& x, int size) {
+  if (x.dim() != 4) throw std::invalid_argument("antialias expects an NCHW image batch");
+  const auto C = x.size(1);
+  auto k = binomial_kernel(size, x.options()).to(x.dtype());
+  auto w = k.expand({C, C, size, size});
+  auto ph = tf_same_pad(x.size(2), size, 2);
+  auto pw = tf_same_pad(x.size(3), size, 2);
+  namespace F = torch::nn::functional;
+  auto padded = F::pad(x, F::PadFuncOptions({pw.first, pw.second, ph.first, ph.second}));
+  return F::conv2d(padded, w, F::Conv2dFuncOptions().stride(2));
+}
 
 const std::array<int, kNumRotationAngles> kRotationAnglesDeg = {
     -10, -9, -8, -7, -6, -5, -4, -3, -2, -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0, 0, 0, 0, 0};
@@ -86,6 +116,25 @@ torch::Tensor apply_standard_transforms(const torch::Tensor& x, const TransformD
   h = jitter_crop(h, kAugmentJitter1, draw.jitter1_y, draw.jitter1_x);
   h = rotate_nearest(h, draw.angle_deg());
   return jitter_crop(h, kAugmentJitter2, draw.jitter2_y, draw.jitter2_x);
+}
+
+torch::Tensor comb_mask_split(const torch::Tensor& x, const torch::Tensor& mask, bool reshape_quirk) {
+  if (!mask.defined())
+    throw std::invalid_argument("this model uses comb_mask: pass an attention mask [B, cond_func, H, W] of logits");
+  if (x.dim() != 4 || mask.dim() != 4 || mask.size(0) != x.size(0) || mask.size(2) != x.size(2) ||
+      mask.size(3) != x.size(3))
+    throw std::invalid_argument("comb_mask: attention mask must be [B, K, H, W] matching the image's batch and size");
+  const auto B = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3), K = mask.size(1);
+  auto m = torch::softmax(mask, 1).permute({0, 2, 3, 1}).reshape({B, 1, H, W, K});
+  auto p = (x.reshape({B, C, H, W, 1}) * m).permute({0, 4, 1, 2, 3}).contiguous();  // [B,K,C,H,W]
+  if (reshape_quirk) return p.reshape({B * K, H, W, C}).permute({0, 3, 1, 2});
+  return p.reshape({B * K, C, H, W});
+}
+
+torch::Tensor comb_mask_merge(const torch::Tensor& energies, int64_t batch, int64_t k) {
+  if (energies.numel() != batch * k)
+    throw std::logic_error("comb_mask: expected " + std::to_string(batch * k) + " energies");
+  return energies.view({batch, k}).sum(1, /*keepdim=*/true);
 }
 
 }  // namespace ebm

@@ -1,3 +1,14 @@
+// The original's two weight primitives, one TF scope per instance: CondConv (conv_block with label
+// gain/bias injection) and FC (smart_fc_block). Both may be spectrally normalized (spectral_norm.h).
+#pragma once
+
+#include "models/layers/spectral_norm.h"
+#include "models/layers/functional.h"
+
+#include <torch/torch.h>
+
+namespace ebm {
+
 // CondConv: the original's init_conv_weight + conv_block (spec §2.1/§2.2), one TF scope per instance.
 // Parameters (module names = reference state_dict names; TF names in parentheses):
 //   c  [c_out, c_in, k, k] OIHW   (S/cweight, HWIO [k,k,c_in,c_out]: permute(3,2,0,1) to convert)
@@ -7,15 +18,6 @@
 //   cb [c_in]                      (S/cb) — scale offset label@g + cb (only valid where c_in == c_out)
 //   u  [1, c_out] buffer           (S/c_u) — spectral-norm power-iteration vector
 // Attention convs (extras = false) have only c, b and u, as in TF.
-#pragma once
-
-#include "models/layers/spectral_norm.h"
-#include "models/layers/tf_ops.h"
-
-#include <torch/torch.h>
-
-namespace ebm {
-
 struct ConvSpec {
   int64_t k = 3, c_in = 0, c_out = 0, stride = 1;
   bool spec_norm = true;
@@ -52,5 +54,31 @@ class CondConvImpl : public SpectralWeightImpl {
   ConvSpec spec_;
 };
 TORCH_MODULE(CondConv);
+
+// FC: the original's init_fc_weight + smart_fc_block, out = x @ W + b with W kept in TF's [in, out]
+// layout (so TF `F/wweight` loads without a transpose). Parameters: w [in, out] (F/wweight),
+// b [out] (F/b), buffer u [1, out] (F/w_u) when spectrally normalized.
+struct FCSpec {
+  int64_t c_in = 0, c_out = 0;
+  bool spec_norm = true;
+  int spec_iter = 1;
+  float spec_norm_val = 1.0f;
+};
+
+class FCImpl : public SpectralWeightImpl {
+ public:
+  explicit FCImpl(const FCSpec& spec);
+  torch::Tensor forward(const torch::Tensor& x);  // x [B, in] → [B, out]
+
+  torch::Tensor raw_weight() const override { return w; }
+  torch::Tensor tf_matrix(const torch::Tensor& m) const override { return m; }
+  const FCSpec& spec() const { return spec_; }
+
+  torch::Tensor w, b;
+
+ private:
+  FCSpec spec_;
+};
+TORCH_MODULE(FC);
 
 }  // namespace ebm
