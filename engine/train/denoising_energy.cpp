@@ -120,7 +120,7 @@ torch::Tensor DenoisingEnergyImpl::energy(const torch::Tensor& x, const torch::T
 }
 
 torch::Tensor DenoisingEnergyImpl::energy(const torch::Tensor& x, const torch::Tensor& label, double sigma) {
-  return energy(x, label, torch::tensor(static_cast<float>(sigma), x.options()));
+  return energy(x, label, torch::full({}, sigma, x.options()));  // filled on the device: no host copy
 }
 
 void DenoisingEnergyImpl::init_conditioning() {

@@ -32,7 +32,10 @@ CubesPool::CubesPool(data::CubesConcept concept, int64_t size, int num_objects, 
 }
 
 CubesPool::Batch CubesPool::sample(int64_t batch, torch::Generator& gen) const {
-  auto idx = torch::randint(0, size(), {batch}, gen, torch::kLong).to(images_.device());
+  auto idx = torch::randint(0, size(), {batch}, gen, torch::kLong);
+  // A pinned, asynchronous copy: a plain host→GPU copy would wait for the queued GPU work (a host
+  // sync per iteration) before the next iteration could be enqueued.
+  idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
   return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
 }
 

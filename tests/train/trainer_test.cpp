@@ -106,23 +106,25 @@ double mean_of(const std::vector<double>& v, size_t from, size_t n) {
 TEST(Trainer, TinyCdRunLowersTheLoss) {
   TempDir d("cd_learn");
   auto o = tiny("cd", d.str());
-  o.iters = 40;
+  o.iters = 30;
   o.batch = 8;
   o.num_filters = 8;
   o.langevin_steps = 5;
-  o.lr = 2e-3;
+  o.lr = 1e-3;
   o.replay_size = 64;
   o.ckpt_every = 100;
   auto r = Trainer(o, false).run();
   auto l = losses(r);
-  ASSERT_EQ(l.size(), 40u);
-  EXPECT_LT(mean_of(l, 30, 10), mean_of(l, 0, 10) - 1e-3) << "CD loss did not fall";
+  ASSERT_EQ(l.size(), 30u);
+  // CD's loss starts at ~0 (tiny energies) and turns negative as data energies fall below sample
+  // energies; it is noisy, so compare the first iterations with a long later window.
+  EXPECT_LT(mean_of(l, 10, 20), mean_of(l, 0, 5) - 3e-3) << "CD loss did not fall";
   // The run leaves a loadable contrastive model behind.
   auto m = load_model((d.path / "model.safetensors").string());
   EXPECT_EQ(m.network->config().energy_kind, EnergyKind::Contrastive);
   EXPECT_EQ(m.network->config().label_size, 2);
   EXPECT_TRUE(fs::exists(d.path / "samples" / "reference.png"));
-  EXPECT_TRUE(fs::exists(d.path / "samples" / "iter_00000040.png"));
+  EXPECT_TRUE(fs::exists(d.path / "samples" / "iter_00000030.png"));
 }
 
 TEST(Trainer, TinyDsmRunLowersTheLossAndSavesALoadableEnergy) {
