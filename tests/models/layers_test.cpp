@@ -1,14 +1,10 @@
 // Invariants of the layers: spectral norm (sigma, lower bound, u updates, caching), TF padding,
 // activations, transforms, antialias, norms, comb_mask.
 #include "models/cubesnet.h"
-#include "models/layers/antialias.h"
-#include "models/layers/comb_mask.h"
-#include "models/layers/conv.h"
-#include "models/layers/fc.h"
-#include "models/layers/norms.h"
+#include "models/layers/preprocess.h"
+#include "models/layers/weighted.h"
+#include "models/layers/functional.h"
 #include "models/layers/spectral_norm.h"
-#include "models/layers/tf_ops.h"
-#include "models/layers/transforms.h"
 #include "models/registry.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -43,11 +39,11 @@ TEST(SpectralNorm, NormalizedWeightHasUnitSigmaOnceUConverges) {
   CondConv conv(conv_spec(8, 16));
   conv->train();  // every evaluation advances u, as TF's assign does
   torch::Tensor w;
-  for (int i = 0; i < 60; ++i) w = conv->effective_weight();
+  for (int i = 0; i < 500; ++i) w = conv->effective_weight();
   EXPECT_NEAR(max_singular_value(conv->tf_matrix(w)), 1.0, 1e-3);
   FC fc(FCSpec{32, 10, true, 1, 1.0f});
   fc->train();
-  for (int i = 0; i < 60; ++i) w = fc->effective_weight();
+  for (int i = 0; i < 500; ++i) w = fc->effective_weight();
   EXPECT_NEAR(max_singular_value(w), 1.0, 1e-3);
 }
 
@@ -63,7 +59,7 @@ TEST(SpectralNorm, LowerBoundKeepsTinyWeightsTinyAndShrinksLargeOnes) {
     tiny->c.normal_(0.0, 1.0);  // sigma >> 1 → normalized to sigma 1
   }
   tiny->train();
-  for (int i = 0; i < 60; ++i) w = tiny->effective_weight();
+  for (int i = 0; i < 500; ++i) w = tiny->effective_weight();
   EXPECT_NEAR(max_singular_value(tiny->tf_matrix(w)), 1.0, 1e-3);
 }
 
@@ -121,10 +117,11 @@ TEST(SpectralNorm, CachedModeEqualsUncachedAndStopsWeightGradients) {
 }
 
 TEST(TfOps, SamePaddingMatchesTensorFlow) {
-  EXPECT_EQ(tf_same_pad(64, 3, 2), std::make_pair<int64_t, int64_t>(0, 1));
-  EXPECT_EQ(tf_same_pad(64, 4, 2), std::make_pair<int64_t, int64_t>(1, 1));
-  EXPECT_EQ(tf_same_pad(5, 3, 1), std::make_pair<int64_t, int64_t>(1, 1));
-  EXPECT_EQ(tf_same_pad(7, 4, 2), std::make_pair<int64_t, int64_t>(1, 1));
+  using P = std::pair<int64_t, int64_t>;
+  EXPECT_EQ(tf_same_pad(64, 3, 2), P(0, 1));
+  EXPECT_EQ(tf_same_pad(64, 4, 2), P(1, 1));
+  EXPECT_EQ(tf_same_pad(5, 3, 1), P(1, 1));
+  EXPECT_EQ(tf_same_pad(7, 4, 2), P(1, 2));  // odd total: the extra pixel goes after
   auto x = torch::rand({1, 2, 64, 64});
   auto w = torch::rand({3, 2, 4, 4});
   EXPECT_EQ(conv2d_same(x, w, 2).sizes(), (std::vector<int64_t>{1, 3, 32, 32}));
