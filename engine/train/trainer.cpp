@@ -5,6 +5,7 @@
 #include "engine/train/cd_objective.h"
 #include "engine/train/dsm_objective.h"
 #include "engine/train/progress.h"
+#include "engine/train/quick_grade.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/registry.h"
 
@@ -290,10 +291,27 @@ void Trainer::save_samples(int64_t iteration) {
   char name[64];
   std::snprintf(name, sizeof name, "iter_%08lld.png", static_cast<long long>(iteration));
   save_png((fs::path(opt_.out_dir) / "samples" / name).string(), data::tile_images(imgs));
+  // A number to follow between grids: object found, position error / colour accuracy.
+  const auto grade = quick_grade(imgs, preview_labels_, data::cubes_concept_from_string(opt_.concept_name));
+  nlohmann::json j{{"iter", iteration}};
+  std::string text = "samples at iteration " + std::to_string(iteration) + ":";
+  for (const auto& kv : grade.values()) {
+    j["sample_" + kv.first] = kv.second;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s %.3f", kv.first.c_str(), kv.second);
+    text += buf;
+  }
+  write_log_line(j);
+  if (progress_) progress_->message(text + "  (" + name + ")");
 }
 
 TrainResult Trainer::run(const std::atomic<bool>* stop) {
   Progress progress(opt_.progress_bar, Progress::stderr_is_tty(), opt_.iters);
+  progress_ = &progress;
+  struct Unset {
+    Progress** p;
+    ~Unset() { *p = nullptr; }
+  } unset{&progress_};
   TrainResult res;
   res.start_iteration = iteration_;
   const auto names = objective_->stat_names();

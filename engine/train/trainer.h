@@ -6,7 +6,8 @@
 //                           replay buffer (cd) or EMA (dsm), RNG states, iteration, options (atomic)
 //   model.safetensors       the model the run ships (self-describing; EMA weights for dsm), written
 //                           with every checkpoint and at the end
-//   log.jsonl               one JSON object per log point (means over the interval)
+//   log.jsonl               one JSON object per log point (means over the interval), and one per
+//                           sample grid with its quick grade (sample_found, sample_position_error …)
 //   options.json            the options of the run
 //   samples/reference.png   renders of the fixed preview labels (what the samples should show)
 //   samples/iter_XXXXXXXX.png  samples from noise for the same labels
@@ -87,6 +88,7 @@ class Trainer {
   double train_seconds_before_ = 0;  // from earlier runs (checkpoint)
   double run_train_seconds_ = 0;     // loop time of this run so far
   std::FILE* log_ = nullptr;
+  class Progress* progress_ = nullptr;  // the display of the running run() (messages from helpers)
 };
 
 }  // namespace ebm::train

@@ -2,6 +2,7 @@
 // killed after a checkpoint and resumed reproduces the uninterrupted loss sequence exactly, the
 // output directory holds a loadable model, and misuse gets clear errors.
 #include "engine/train/denoising_energy.h"
+#include "engine/train/denoising_model.h"
 #include "engine/train/trainer.h"
 #include "models/checkpoint/model_file.h"
 
@@ -56,12 +57,13 @@ std::vector<double> losses(const TrainResult& r) {
   return l;
 }
 
+// Training-statistics lines of a log (sample-grade lines carry no "loss").
 int count_lines(const fs::path& p) {
   std::ifstream in(p);
   std::string s;
   int n = 0;
   while (std::getline(in, s))
-    if (!s.empty()) ++n;
+    if (s.find("\"loss\"") != std::string::npos) ++n;
   return n;
 }
 
@@ -147,6 +149,15 @@ TEST(Trainer, TinyDsmRunLowersTheLossAndSavesALoadableEnergy) {
   auto en = e->energy(x, torch::zeros({2, 2}), 0.3);
   EXPECT_EQ(en.sizes(), (std::vector<int64_t>{2, 1}));
   EXPECT_TRUE(torch::isfinite(en).all().item<bool>());
+  // As the sampler's EnergyModel: concept-sized label, denoising, σ required.
+  auto m = load_denoising_model((d.path / "model.safetensors").string());
+  EXPECT_TRUE(m->info().denoising);
+  EXPECT_EQ(m->info().label_size, 2);
+  EXPECT_EQ(m->info().schema.size(), 2);
+  auto em = m->energy(x, torch::zeros({2, 2}), {}, 0.3);
+  EXPECT_TRUE(torch::allclose(em.reshape({-1}), en.reshape({-1})));
+  EXPECT_EQ(m->energy(x, {}, {}, 0.3).sizes(), (std::vector<int64_t>{2, 1}));  // unconditional
+  EXPECT_THROW(m->energy(x, torch::zeros({2, 2}), {}, 0.0), std::invalid_argument);
 }
 
 TEST(Trainer, MisuseGetsClearErrors) {
