@@ -3,6 +3,7 @@
 #include "engine/data/image_grid.h"
 #include "engine/image_io.h"
 #include "engine/train/cd_objective.h"
+#include "engine/train/device.h"
 #include "engine/train/dsm_objective.h"
 #include "engine/train/progress.h"
 #include "engine/train/quick_grade.h"
@@ -44,26 +45,6 @@ uint64_t stream_seed(uint64_t seed, uint64_t stream) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
   return z ^ (z >> 31);
-}
-
-torch::Device resolve_device(const std::string& name) {
-  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
-  torch::Device d(torch::kCPU);
-  try {
-    d = torch::Device(name);
-  } catch (const std::exception&) {
-    throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N (got '" + name + "')");
-  }
-  if (d.is_cuda()) {
-    if (!torch::cuda::is_available())
-      throw std::invalid_argument("--device " + name + ": CUDA is not available here (CPU-only LibTorch or no GPU); use --device cpu");
-    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
-      throw std::invalid_argument("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " GPU(s)");
-    if (!d.has_index()) d = torch::Device(torch::kCUDA, 0);
-  } else if (!d.is_cpu()) {
-    throw std::invalid_argument("--device must be cpu or cuda (got '" + name + "')");
-  }
-  return d;
 }
 
 // Our own stream on the device: the CUDA default generator (seeded here, saved/restored with the
