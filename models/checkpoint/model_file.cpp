@@ -80,7 +80,8 @@ FileFormat sniff(const std::string& path) {
     fail(path, "it is a PyTorch file in the legacy (pre-1.6) format, which LibTorch cannot read; re-save it "
                "in Python with torch.save(torch.load(path), path)");
   fail(path, "it is neither a safetensors file nor a PyTorch .pt (zip) file. A TensorFlow checkpoint "
-             "(.index + .data-*) must be converted to safetensors first (docs/checkpoints.md)");
+             "(.index + .data-*) is read by the TF importer (models/checkpoint/tf_import.h), then saved "
+             "as safetensors (docs/checkpoints.md)");
 }
 
 CheckpointKind classify_safetensors(const Metadata& meta, const std::vector<std::string>& names) {
