@@ -1,6 +1,7 @@
 #include "models/checkpoint/torch_pickle.h"
 
 #include "models/checkpoint/atomic_file.h"
+#include "models/checkpoint/pickle_check.h"
 
 #include <torch/serialize.h>
 
@@ -49,6 +50,13 @@ bool looks_like_torch_zip(const std::string& path) {
 TensorMap read_torch_state_dict(const std::string& path, std::string* container) {
   const std::string bytes = read_file(path);
   if (bytes.size() > kMaxPickleBytes) bad(path, "the file is larger than 4 GiB");
+  // LibTorch trusts the zip's offsets and the pickle's length fields (it read past the buffer and
+  // allocated gigabytes on damaged files, found by fuzzing): check both before it sees the bytes.
+  if (bytes.size() < 4 || bytes.compare(0, 4, "PK\x03\x04") != 0)
+    bad(path, "it is not a zip archive (torch.save writes zip files since PyTorch 1.6; re-save it with "
+              "torch.save(model.state_dict(), path) from a recent PyTorch)");
+  if (const std::string problem = check_torch_archive(bytes); !problem.empty())
+    bad(path, problem + "; copy or download the file again");
   std::vector<char> data(bytes.begin(), bytes.end());
   c10::IValue root;
   try {
