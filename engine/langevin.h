@@ -13,7 +13,9 @@
 
 namespace ebm {
 
-enum class ProjNorm { None, Elementwise, L2 };
+// L2 is the original's tf.clip_by_norm over the whole batch tensor, which couples the samples of a
+// batch; L2PerSample clips each sample's gradient on its own (keeps per-sample determinism).
+enum class ProjNorm { None, Elementwise, L2, L2PerSample };
 
 struct LangevinParams {
   double step_lr = 100.0;    // the original's step size (decoupled from noise)
@@ -32,6 +34,9 @@ struct LangevinStepResult {
   torch::Tensor energy;  // [B] energy at the noised x (before the update), detached
   torch::Tensor grad;    // [B,C,H,W] gradient at the noised x (after proj_norm), detached
 };
+
+// The optional proj_norm clip of a gradient (no-op when p.proj is None or p.proj_norm <= 0).
+torch::Tensor project_gradient(const torch::Tensor& g, const LangevinParams& p);
 
 // `noise` must have x's shape (pass an undefined tensor for a noiseless step).
 LangevinStepResult langevin_step(const torch::Tensor& x, const torch::Tensor& noise, const EnergyFn& energy,

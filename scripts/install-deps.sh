@@ -12,6 +12,7 @@ PKGS=(
   libgtest-dev
   libimgui-dev libglfw3-dev libgl-dev libegl-dev # the studio: Dear ImGui + GLFW + OpenGL 3.3
   xvfb xauth libgl1-mesa-dri                     # GUI tests under Xvfb with Mesa llvmpipe
+  fonts-dejavu-core                              # the studio's UI font (ImGui's built-in one is the fallback)
   clang libclang-rt-14-dev                       # libFuzzer harnesses and sanitizers
 )
 

@@ -1,0 +1,300 @@
+#include "engine/energy/composition.h"
+
+#include <cmath>
+#include <set>
+#include <stdexcept>
+
+namespace ebm {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw std::invalid_argument(path + ": " + what);
+}
+
+void validate_node(const Node& n, const std::string& path, int depth, int* count, std::set<std::string>* names) {
+  if (depth > kMaxCompositionDepth) fail(path, "composition nested deeper than " + std::to_string(kMaxCompositionDepth) + " levels");
+  if (++*count > kMaxCompositionNodes) fail(path, "composition has more than " + std::to_string(kMaxCompositionNodes) + " nodes");
+  if (!std::isfinite(n.weight)) fail(path + ".weight", "must be a finite number");
+  switch (n.kind) {
+    case NodeKind::Term: {
+      if (n.name.empty()) fail(path + ".name", "every term needs a non-empty name");
+      if (!names->insert(n.name).second) fail(path + ".name", "term name '" + n.name + "' is used twice; names must be unique");
+      if (n.model.empty()) fail(path + ".model", "term '" + n.name + "' names no model");
+      if (static_cast<int>(n.label.size()) > kMaxLabelSize) fail(path + ".label", "longer than " + std::to_string(kMaxLabelSize));
+      for (size_t i = 0; i < n.label.size(); ++i)
+        if (!std::isfinite(n.label[i])) fail(path + ".label[" + std::to_string(i) + "]", "must be finite");
+      if (!n.children.empty()) fail(path + ".children", "a term has no children");
+      if (n.mask.defined()) {
+        if (n.mask.dim() != 2 || n.mask.size(0) < 1 || n.mask.size(1) < 1)
+          fail(path + ".mask", "must be a 2-D H×W map");
+        auto m = n.mask.to(torch::kFloat);
+        if (!torch::isfinite(m).all().item<bool>() || m.min().item<float>() < 0.f || m.max().item<float>() > 1.f)
+          fail(path + ".mask", "values must lie in [0, 1]");
+      }
+      return;
+    }
+    case NodeKind::Or:
+      if (!(n.temperature > 0) || !std::isfinite(n.temperature))
+        fail(path + ".temperature", "must be a finite number > 0 (the original uses 100)");
+      [[fallthrough]];
+    case NodeKind::And:
+      if (n.children.empty()) fail(path + ".children", to_string(n.kind) + " needs at least one child");
+      break;
+    case NodeKind::Not:
+      if (!std::isfinite(n.coefficient)) fail(path + ".coefficient", "must be a finite number (the original uses 0.001)");
+      if (n.children.size() != 2)
+        fail(path + ".children", "not needs exactly two children (the concept and the one to subtract), got " +
+                                     std::to_string(n.children.size()));
+      break;
+  }
+  for (size_t i = 0; i < n.children.size(); ++i)
+    validate_node(n.children[i], path + ".children[" + std::to_string(i) + "]", depth + 1, count, names);
+}
+
+void collect(const Node& n, std::vector<const Node*>* out) {
+  if (n.kind == NodeKind::Term) out->push_back(&n);
+  for (const auto& c : n.children) collect(c, out);
+}
+
+bool any_solo(const Node& n) {
+  if (n.kind == NodeKind::Term) return n.solo;
+  for (const auto& c : n.children)
+    if (any_solo(c)) return true;
+  return false;
+}
+
+}  // namespace
+
+std::string to_string(NodeKind k) {
+  switch (k) {
+    case NodeKind::Term: return "term";
+    case NodeKind::And: return "and";
+    case NodeKind::Or: return "or";
+    case NodeKind::Not: return "not";
+  }
+  return "?";
+}
+
+NodeKind node_kind_from_string(const std::string& s) {
+  if (s == "term") return NodeKind::Term;
+  if (s == "and") return NodeKind::And;
+  if (s == "or") return NodeKind::Or;
+  if (s == "not") return NodeKind::Not;
+  throw std::invalid_argument("unknown composition node '" + s + "' (expected term, and, or, not)");
+}
+
+Node Node::term(std::string name, std::string model, std::vector<float> label, double weight) {
+  Node n;
+  n.kind = NodeKind::Term;
+  n.name = std::move(name);
+  n.model = std::move(model);
+  n.label = std::move(label);
+  n.weight = weight;
+  return n;
+}
+
+Node Node::op(NodeKind kind, std::vector<Node> children) {
+  Node n;
+  n.kind = kind;
+  n.children = std::move(children);
+  return n;
+}
+
+void validate_structure(const Node& root) {
+  int count = 0;
+  std::set<std::string> names;
+  validate_node(root, "composition", 0, &count, &names);
+}
+
+std::vector<const Node*> collect_terms(const Node& root) {
+  std::vector<const Node*> out;
+  collect(root, &out);
+  return out;
+}
+
+std::vector<std::string> referenced_models(const Node& root) {
+  std::set<std::string> s;
+  for (const Node* t : collect_terms(root)) s.insert(t->model);
+  return {s.begin(), s.end()};
+}
+
+CompiledComposition::CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device,
+                                         std::int64_t batch)
+    : batch_(batch) {
+  validate_structure(root);
+  if (batch < 1) throw std::invalid_argument("batch must be at least 1");
+  // Image shape: every model of the tree (enabled or not) must agree, so toggling a term never
+  // changes the canvas.
+  std::string first;
+  for (const Node* t : collect_terms(root)) {
+    auto it = models.find(t->model);
+    if (it == models.end() || !it->second)
+      throw std::invalid_argument("term '" + t->name + "' uses model '" + t->model +
+                                  "', which is not loaded; load it first or pick a loaded model");
+    ModelInfo info = it->second->info();
+    if (first.empty()) {
+      first = t->model;
+      channels_ = info.channels;
+      image_size_ = info.image_size;
+    } else if (info.channels != channels_ || info.image_size != image_size_) {
+      throw std::invalid_argument("models '" + first + "' (" + std::to_string(channels_) + "×" +
+                                  std::to_string(image_size_) + "²) and '" + t->model + "' (" +
+                                  std::to_string(info.channels) + "×" + std::to_string(info.image_size) +
+                                  "²) produce different image shapes; a composition needs one shape");
+    }
+  }
+  if (first.empty()) throw std::invalid_argument("composition has no terms; add at least one model term");
+  root_ = build(root, models, device, any_solo(root), "composition");
+}
+
+std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node& n, const ModelSet& models,
+                                                                     const torch::Device& device, bool solo_mode,
+                                                                     const std::string& path) {
+  CNode c;
+  c.kind = n.kind;
+  c.weight = n.weight;
+  c.temperature = n.temperature;
+  c.coefficient = n.coefficient;
+  if (n.kind == NodeKind::Term) {
+    CTerm t;
+    t.name = n.name;
+    t.model = models.at(n.model);
+    ModelInfo info = t.model->info();
+    t.attention_masks = info.attention_masks;
+    const int want = info.label_size;
+    if (want > 0 || !n.label.empty()) {
+      if (static_cast<int>(n.label.size()) != want)
+        throw std::invalid_argument(path + ".label: model '" + n.model + "' takes " + std::to_string(want) +
+                                    " label values, got " + std::to_string(n.label.size()));
+      if (info.schema.size() == want && want > 0) {
+        try {
+          info.schema.validate(n.label);
+        } catch (const std::exception& e) {
+          throw std::invalid_argument(path + ".label: " + e.what());
+        }
+      }
+      if (want > 0) {
+        auto l = torch::tensor(n.label, torch::kFloat).to(device);
+        t.label = l.unsqueeze(0).expand({batch_, want}).contiguous();
+      }
+    }
+    if (n.mask.defined()) {
+      auto m = n.mask.to(torch::kFloat).reshape({1, 1, n.mask.size(0), n.mask.size(1)});
+      if (m.size(2) != image_size_ || m.size(3) != image_size_)
+        m = torch::nn::functional::interpolate(
+            m, torch::nn::functional::InterpolateFuncOptions()
+                   .size(std::vector<int64_t>{image_size_, image_size_})
+                   .mode(torch::kBilinear)
+                   .align_corners(false));
+      t.mask = m.clamp(0.0, 1.0).to(device);
+    }
+    t.active = n.enabled && (!solo_mode || n.solo);
+    c.term = static_cast<int>(terms_.size());
+    terms_.push_back(std::move(t));
+    if (!terms_.back().active) return std::nullopt;
+    return c;
+  }
+  if (!n.enabled) {
+    // Still register the subtree's terms (so term indices follow the tree), all inactive.
+    for (const Node* t : collect_terms(n)) {
+      CTerm ct;
+      ct.name = t->name;
+      ct.model = models.at(t->model);
+      ct.attention_masks = ct.model->info().attention_masks;
+      terms_.push_back(std::move(ct));
+    }
+    return std::nullopt;
+  }
+  for (size_t i = 0; i < n.children.size(); ++i) {
+    auto child = build(n.children[i], models, device, solo_mode, path + ".children[" + std::to_string(i) + "]");
+    if (n.kind == NodeKind::Not) {
+      (i == 0 ? c.has_pos : c.has_neg) = child.has_value();
+      if (!child) continue;
+    }
+    if (child) c.children.push_back(std::move(*child));
+  }
+  if (c.children.empty()) return std::nullopt;
+  return c;
+}
+
+torch::Tensor CompiledComposition::eval(const CNode& n, const torch::Tensor& x,
+                                        const std::vector<torch::Tensor>& attention, double sigma,
+                                        std::vector<torch::Tensor>* per_term) const {
+  torch::Tensor e;
+  switch (n.kind) {
+    case NodeKind::Term: {
+      const CTerm& t = terms_[n.term];
+      torch::Tensor xin = x;
+      // Same value as x; the gradient w.r.t. x is multiplied by the mask.
+      if (t.mask.defined()) xin = x * t.mask + x.detach() * (1.0 - t.mask);
+      torch::Tensor att = n.term < static_cast<int>(attention.size()) ? attention[n.term] : torch::Tensor();
+      e = t.model->energy(xin, t.label, att, sigma).reshape({-1});
+      if (per_term) (*per_term)[n.term] = e.detach();
+      break;
+    }
+    case NodeKind::And: {
+      for (const auto& c : n.children) {
+        auto ec = eval(c, x, attention, sigma, per_term);
+        e = e.defined() ? e + ec : ec;
+      }
+      break;
+    }
+    case NodeKind::Or: {
+      if (n.children.size() == 1) {
+        e = eval(n.children[0], x, attention, sigma, per_term);
+        break;
+      }
+      std::vector<torch::Tensor> es;
+      for (const auto& c : n.children) es.push_back(eval(c, x, attention, sigma, per_term));
+      e = -torch::logsumexp(-n.temperature * torch::stack(es, 1), 1) / n.temperature;
+      break;
+    }
+    case NodeKind::Not: {
+      size_t i = 0;
+      torch::Tensor pos, neg;
+      if (n.has_pos) pos = eval(n.children[i++], x, attention, sigma, per_term);
+      if (n.has_neg) neg = eval(n.children[i++], x, attention, sigma, per_term);
+      if (pos.defined() && neg.defined()) e = pos - n.coefficient * neg;
+      else if (pos.defined()) e = pos;
+      else e = -n.coefficient * neg;
+      break;
+    }
+  }
+  return n.weight == 1.0 ? e : n.weight * e;
+}
+
+torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
+                                          double sigma, std::vector<torch::Tensor>* per_term) const {
+  if (per_term) per_term->assign(terms_.size(), torch::Tensor());
+  // Nothing enabled: a flat energy, so sampling reduces to noise + clamp.
+  if (!root_) return (x * 0.0).flatten(1).sum(1);
+  return eval(*root_, x, attention, sigma, per_term);
+}
+
+int CompiledComposition::num_stages() const {
+  if (!root_) return 1;
+  return root_->kind == NodeKind::And ? static_cast<int>(root_->children.size()) : 1;
+}
+
+torch::Tensor CompiledComposition::stage_energy(int stage, const torch::Tensor& x,
+                                                const std::vector<torch::Tensor>& attention, double sigma,
+                                                std::vector<torch::Tensor>* per_term) const {
+  if (!root_ || root_->kind != NodeKind::And) return energy(x, attention, sigma, per_term);
+  if (per_term && per_term->size() != terms_.size()) per_term->assign(terms_.size(), torch::Tensor());
+  auto e = eval(root_->children.at(stage), x, attention, sigma, per_term);
+  return root_->weight == 1.0 ? e : root_->weight * e;
+}
+
+std::vector<std::shared_ptr<EnergyModel>> CompiledComposition::active_models() const {
+  std::vector<std::shared_ptr<EnergyModel>> out;
+  for (const auto& t : terms_) {
+    if (!t.active) continue;
+    bool seen = false;
+    for (const auto& m : out) seen = seen || m == t.model;
+    if (!seen) out.push_back(t.model);
+  }
+  return out;
+}
+
+}  // namespace ebm

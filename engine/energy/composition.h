@@ -1,0 +1,117 @@
+// Composition tree of energies (spec §5.1, without the original's Or overwrite bug):
+//   Term  E = weight · E_model(x_m | label)      x_m = x·m + stop_grad(x)·(1−m) for a spatial mask m
+//   And   E = weight · Σ_i E_i                   (children carry their own weights)
+//   Or    E = weight · (−logsumexp_i(−T·E_i) / T) T = temperature, default 100
+//   Not   E = weight · (E_a − c·E_b)             c = coefficient, default 0.001; children {a, b}
+// nested freely. A Term's mask leaves its energy value unchanged and multiplies its gradient w.r.t.
+// x by m (regional composition): outside the mask the term does not pull on the pixels.
+//
+// Disabled nodes are pruned; when any Term is `solo`, only solo Terms stay enabled. An operator left
+// with no children is pruned too; Not without its positive part keeps −c·E_b, without its negative
+// part it is E_a; Or of one child is that child (−logsumexp(−T·E)/T = E).
+#pragma once
+
+#include "engine/energy/energy_model.h"
+
+#include <torch/torch.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+enum class NodeKind { Term, And, Or, Not };
+std::string to_string(NodeKind k);
+NodeKind node_kind_from_string(const std::string& s);  // "term" | "and" | "or" | "not"
+
+struct Node {
+  NodeKind kind = NodeKind::Term;
+  std::string name;      // Terms: unique id within the composition (per-term energies, masks are keyed by it)
+  double weight = 1.0;   // multiplies this node's energy
+  bool enabled = true;
+
+  // Term
+  std::string model;            // key into the ModelSet
+  std::vector<float> label;     // broadcast to every sample
+  bool solo = false;
+  torch::Tensor mask;           // optional [H,W] float in [0,1] on the CPU; resized to the image size
+
+  double temperature = 100.0;   // Or
+  double coefficient = 0.001;   // Not
+  std::vector<Node> children;   // And/Or: >= 1, Not: exactly 2 (a, b)
+
+  static Node term(std::string name, std::string model, std::vector<float> label = {}, double weight = 1.0);
+  static Node op(NodeKind kind, std::vector<Node> children);
+};
+
+// Limits checked before anything is allocated from a recipe or a GUI edit.
+constexpr int kMaxCompositionDepth = 32;
+constexpr int kMaxCompositionNodes = 1024;
+constexpr int kMaxLabelSize = 4096;
+
+// Structural checks that need no model: arity, finite weights, temperature > 0, unique non-empty
+// term names, masks 2-D within [0,1], depth/node limits. Throws std::invalid_argument naming the
+// node path (e.g. "composition.children[1].temperature").
+void validate_structure(const Node& root);
+
+// Terms of the tree in depth-first order (their index is the "term index" of per-term energies).
+std::vector<const Node*> collect_terms(const Node& root);
+// Names of the models the tree uses (enabled or not).
+std::vector<std::string> referenced_models(const Node& root);
+
+// The tree prepared for one chain: labels and masks as device tensors of the right shape, model
+// pointers resolved, disabled nodes pruned. Built once per edit, evaluated every step.
+class CompiledComposition {
+ public:
+  struct CNode {
+    NodeKind kind = NodeKind::Term;
+    double weight = 1.0, temperature = 100.0, coefficient = 0.001;
+    bool has_pos = true, has_neg = true;  // Not: which children survived pruning
+    int term = -1;                        // Term: index into terms()
+    std::vector<CNode> children;
+  };
+  struct CTerm {
+    std::string name;
+    std::shared_ptr<EnergyModel> model;
+    torch::Tensor label;  // [B,L] or undefined
+    torch::Tensor mask;   // [1,1,H,W] or undefined
+    int attention_masks = 0;
+    bool active = false;  // false: disabled/pruned (reports NaN energy)
+  };
+
+  // Throws std::invalid_argument when a model is missing, a label has the wrong length or is out of
+  // the schema's range, or the models disagree on the image shape.
+  CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device, std::int64_t batch);
+
+  // Energy [B] of the whole tree. `attention` holds each comb_mask term's mask logits by term
+  // index (undefined for the others). per_term[i] receives term i's raw (unweighted) energy [B].
+  torch::Tensor energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, double sigma,
+                       std::vector<torch::Tensor>* per_term) const;
+  // Energy of one stage of sequential sampling: the root's i-th active child (the root itself when it
+  // is not an And).
+  torch::Tensor stage_energy(int stage, const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
+                             double sigma, std::vector<torch::Tensor>* per_term) const;
+  int num_stages() const;
+
+  const std::vector<CTerm>& terms() const { return terms_; }
+  bool empty() const { return !root_.has_value(); }
+  int channels() const { return channels_; }
+  int image_size() const { return image_size_; }
+  std::int64_t batch() const { return batch_; }
+  // Distinct models of the active terms (for spectral caching and device moves).
+  std::vector<std::shared_ptr<EnergyModel>> active_models() const;
+
+ private:
+  std::optional<CNode> build(const Node& n, const ModelSet& models, const torch::Device& device, bool any_solo,
+                             const std::string& path);
+  torch::Tensor eval(const CNode& n, const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
+                     double sigma, std::vector<torch::Tensor>* per_term) const;
+
+  std::optional<CNode> root_;
+  std::vector<CTerm> terms_;
+  std::int64_t batch_ = 0;
+  int channels_ = 0, image_size_ = 0;
+};
+
+}  // namespace ebm

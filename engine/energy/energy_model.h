@@ -1,0 +1,66 @@
+// EnergyModel: what the sampler needs from a model, whatever it is. A loaded network (NetworkModel,
+// network_model.h) is one; tests and analytic energies (FunctionModel below) are others. Keeping the
+// sampler on this small interface lets the composition and session logic be tested with
+// closed-form energies whose gradients are known exactly.
+#pragma once
+
+#include "models/label_schema.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace ebm {
+
+struct ModelInfo {
+  int channels = 3;
+  int image_size = 64;
+  int label_size = 0;        // length of the label vector a term must give (0: no label)
+  int attention_masks = 0;   // K of a comb_mask model (0: none); the sampler runs the mask chain
+  bool denoising = false;    // energy depends on the schedule's noise level sigma
+  LabelSchema schema;        // what each label slot means (for validation and widgets)
+};
+
+class EnergyModel {
+ public:
+  virtual ~EnergyModel() = default;
+
+  // x [B,C,H,W] (requires grad), label [B,L] (undefined when label_size is 0), attention_mask
+  // [B,K,H,W] logits (undefined unless attention_masks > 0), sigma: the schedule's current noise
+  // level (0 for a constant schedule). Returns [B] or [B,1] energies, differentiable w.r.t. x and
+  // the mask.
+  virtual torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label,
+                               const torch::Tensor& attention_mask, double sigma) = 0;
+  virtual ModelInfo info() const = 0;
+
+  // Called when a chain starts (and again after a model change) and when it stops: networks cache
+  // their spectrally normalised weights once per chain, as the original did once per session.run.
+  virtual void begin_chain() {}
+  virtual void end_chain() {}
+  // Moves parameters to `device`; the sampler keeps every tensor of a chain on the models' device.
+  virtual void to_device(const torch::Device& device) {}
+};
+
+using ModelSet = std::map<std::string, std::shared_ptr<EnergyModel>>;
+
+// An energy given as a function of (x, label): analytic energies, tests, quick experiments.
+class FunctionModel : public EnergyModel {
+ public:
+  using Fn = std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& label)>;
+  FunctionModel(Fn fn, ModelInfo info) : fn_(std::move(fn)), info_(std::move(info)) {}
+
+  torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
+                       double) override {
+    return fn_(x, label);
+  }
+  ModelInfo info() const override { return info_; }
+
+ private:
+  Fn fn_;
+  ModelInfo info_;
+};
+
+}  // namespace ebm

@@ -1,0 +1,102 @@
+#include "engine/rng/counter_rng.h"
+
+#include <cmath>
+
+namespace ebm {
+
+namespace {
+
+constexpr std::int64_t kMask32 = 0xFFFFFFFFLL;
+// The two odd multipliers of the lowbias32 mixer (bias ~0.17, hash-prospector).
+constexpr std::uint32_t kMulA = 0x7feb352dU;
+constexpr std::uint32_t kMulB = 0x846ca68bU;
+// Decorrelates the element-index hash from the per-sample key (any odd constant works).
+constexpr std::uint32_t kElementSalt = 0x5bd1e995U;
+// Second uniform of Box–Muller: the first one's hash, offset by the golden-ratio constant.
+constexpr std::int64_t kSecondSalt = 0x9e3779b9LL;
+// 24 random bits -> float32 exactly: float has a 24-bit significand.
+constexpr double kTwoPowMinus24 = 1.0 / 16777216.0;
+
+// (x * c) mod 2^32 for x in [0, 2^32): c is split into 16-bit halves so every product stays below
+// 2^48 and int64 never overflows (signed overflow would be UB on CPU and differ on CUDA).
+torch::Tensor mul32(const torch::Tensor& x, std::uint32_t c) {
+  const std::int64_t lo = c & 0xFFFFu, hi = c >> 16;
+  torch::Tensor a = x * lo;
+  torch::Tensor b = (x * hi).bitwise_and_(0xFFFF).mul_(65536);
+  return a.add_(b).bitwise_and_(kMask32);
+}
+
+torch::Tensor hash32_tensor(torch::Tensor x) {
+  x = x.bitwise_xor(x.bitwise_right_shift(16));
+  x = mul32(x, kMulA);
+  x = x.bitwise_xor(x.bitwise_right_shift(15));
+  x = mul32(x, kMulB);
+  return x.bitwise_xor(x.bitwise_right_shift(16));
+}
+
+// [B, N] int64 hashes in [0, 2^32) of (key, sample id, element index).
+torch::Tensor element_hashes(std::uint32_t key, const torch::Tensor& sample_ids, std::int64_t n) {
+  TORCH_CHECK(sample_ids.dim() == 1, "counter noise: sample_ids must be 1-D, got ", sample_ids.sizes());
+  auto ids = sample_ids.to(torch::kLong);
+  torch::Tensor ks = hash32_tensor(ids.bitwise_and(kMask32).bitwise_xor(static_cast<std::int64_t>(key)));
+  ks = hash32_tensor(ks.bitwise_xor(ids.bitwise_right_shift(32).bitwise_and(kMask32)));
+  auto opts = torch::TensorOptions().dtype(torch::kLong).device(ids.device());
+  torch::Tensor he = hash32_tensor(torch::arange(n, opts).bitwise_xor(static_cast<std::int64_t>(kElementSalt)));
+  return hash32_tensor(ks.unsqueeze(1).bitwise_xor(he.unsqueeze(0)));
+}
+
+std::vector<std::int64_t> full_shape(std::int64_t b, at::IntArrayRef per_sample, std::int64_t* n) {
+  std::vector<std::int64_t> shape{b};
+  *n = 1;
+  for (auto s : per_sample) {
+    TORCH_CHECK(s >= 0, "counter noise: negative size in shape ", per_sample);
+    shape.push_back(s);
+    *n *= s;
+  }
+  return shape;
+}
+
+torch::Tensor to_unit_float(const torch::Tensor& h, double offset) {
+  return h.bitwise_right_shift(8).to(torch::kFloat).add_(offset).mul_(kTwoPowMinus24);
+}
+
+}  // namespace
+
+std::uint32_t hash32(std::uint32_t x) {
+  x ^= x >> 16;
+  x *= kMulA;
+  x ^= x >> 15;
+  x *= kMulB;
+  x ^= x >> 16;
+  return x;
+}
+
+std::uint32_t noise_key(std::uint64_t seed, NoiseStream stream, std::uint32_t sub, std::int64_t counter) {
+  const auto c = static_cast<std::uint64_t>(counter);
+  std::uint32_t k = hash32(static_cast<std::uint32_t>(seed));
+  k = hash32(k ^ static_cast<std::uint32_t>(seed >> 32));
+  k = hash32(k ^ static_cast<std::uint32_t>(stream));
+  k = hash32(k ^ sub);
+  k = hash32(k ^ static_cast<std::uint32_t>(c));
+  return hash32(k ^ static_cast<std::uint32_t>(c >> 32));
+}
+
+torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  std::int64_t n = 0;
+  auto shape = full_shape(sample_ids.size(0), per_sample_shape, &n);
+  return to_unit_float(element_hashes(key, sample_ids, n), 0.0).reshape(shape);
+}
+
+torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  std::int64_t n = 0;
+  auto shape = full_shape(sample_ids.size(0), per_sample_shape, &n);
+  torch::Tensor h1 = element_hashes(key, sample_ids, n);
+  torch::Tensor h2 = hash32_tensor(h1.add(kSecondSalt).bitwise_and_(kMask32));
+  // u1 in (0,1) (never 0, so the log is finite), u2 in [0,1).
+  torch::Tensor u1 = to_unit_float(h1, 0.5);
+  torch::Tensor u2 = to_unit_float(h2, 0.0);
+  torch::Tensor r = u1.log_().mul_(-2.0).sqrt_();
+  return r.mul_(u2.mul_(2.0 * M_PI).cos_()).reshape(shape);
+}
+
+}  // namespace ebm

@@ -1,0 +1,103 @@
+// Sampler: runs Langevin chains on a composition of energies, one step per call. Synchronous and
+// single-threaded (the Session's worker drives it; `ebm sample` calls it directly).
+//
+// Every random number comes from the counter-based streams of rng/counter_rng.h keyed by
+// (seed, sample id, step), so a chain's trajectory is a function of its recipe alone: sample i is
+// the same whatever the batch, and restoring a kept ChainState replays the same steps.
+#pragma once
+
+#include "engine/energy/composition.h"
+#include "engine/rng/counter_rng.h"
+#include "engine/sampler_params.h"
+
+#include <torch/torch.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+// Everything that evolves along a chain. Tensors are never modified in place once stored, so a
+// ChainState (or a snapshot referencing its tensors) can be kept and shared without copying.
+struct ChainState {
+  torch::Tensor x;           // [B,C,H,W] on the models' device
+  torch::Tensor sample_ids;  // [B] int64
+  std::map<std::string, torch::Tensor> attention;  // comb_mask term name -> [B,K,H,W] mask logits
+  torch::Tensor resets;      // [B] int64: NaN/Inf re-initialisations so far
+  std::int64_t step = 0;     // steps taken (the next step's counter)
+  std::int64_t bytes() const;
+};
+
+// What one step measured, as device tensors (no host sync).
+struct StepStats {
+  torch::Tensor energy;                 // [B] total energy at the noised x, before the update
+  std::vector<torch::Tensor> per_term;  // [B] raw energy of each term (undefined: inactive)
+  torch::Tensor grad_norm;              // [B] L2 norm of the (projected) gradient
+  torch::Tensor reset;                  // [B] bool: samples re-initialised after NaN/Inf (undefined: none)
+};
+
+class Sampler {
+ public:
+  Sampler() = default;
+  ~Sampler();
+  Sampler(const Sampler&) = delete;  // owns the models' spectral caches of a running chain
+  Sampler& operator=(const Sampler&) = delete;
+
+  // Setters validate and throw std::invalid_argument, leaving the sampler unchanged. Model and
+  // composition edits are compiled at the next step; Langevin parameters apply from the next step;
+  // seed/batch/init/device apply at the next start().
+  void set_models(ModelSet models);
+  void set_composition(Node root);
+  void set_params(SamplerParams p);
+
+  const ModelSet& models() const { return models_; }
+  const Node& composition() const { return root_; }
+  bool has_composition() const { return has_root_; }
+  const SamplerParams& params() const { return params_; }
+  // The params that describe the running chain: Langevin fields as now, seed/batch/sample ids/
+  // init/device as the chain was started with (edits of those wait for a restart).
+  SamplerParams chain_params() const;
+
+  // Starts a fresh chain (step 0) from the params' seed, batch and init. Throws when the
+  // composition does not compile against the loaded models.
+  void start();
+  // One iteration (Joint: one step; Sequential: one pass over the stages). Throws on model errors.
+  StepStats step();
+  // Ends the chain and releases the models' spectral caches; the last state stays readable.
+  void stop();
+
+  bool has_chain() const { return state_.x.defined(); }
+  const ChainState& state() const { return state_; }
+  // Continues from a kept state (rewind). The state must have the current batch and image shape.
+  void restore(const ChainState& s);
+
+  // The compiled composition (compiling now if an edit is pending). Throws like start().
+  const CompiledComposition& compiled();
+  std::vector<std::string> term_names();
+  torch::Device device() const;
+
+ private:
+  void ensure_compiled();
+  void sync_spectral_caches(bool chain_running);
+  torch::Tensor init_images(NoiseStream stream, NoiseStream colour_stream, std::int64_t counter,
+                            const torch::Tensor& ids) const;
+  torch::Tensor init_attention(const std::string& term, int k, const torch::Tensor& ids) const;
+  void reset_bad(const torch::Tensor& bad, torch::Tensor* x, std::map<std::string, torch::Tensor>* att);
+  torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, std::map<std::string, torch::Tensor>* att,
+                         StepStats* stats);
+
+  ModelSet models_;
+  Node root_;
+  bool has_root_ = false;
+  SamplerParams params_;
+  SamplerParams chain_params_;  // seed/batch/init/device the running chain was started with
+  std::optional<CompiledComposition> compiled_;
+  bool dirty_ = true;
+  std::vector<std::shared_ptr<EnergyModel>> cached_;  // models whose begin_chain() is in effect
+  ChainState state_;
+};
+
+}  // namespace ebm

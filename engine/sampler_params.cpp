@@ -1,0 +1,166 @@
+#include "engine/sampler_params.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace ebm {
+
+namespace {
+[[noreturn]] void bad(const std::string& field, const std::string& what) {
+  throw std::invalid_argument("sampler." + field + ": " + what);
+}
+void finite_pos(double v, const std::string& field, bool allow_zero) {
+  if (!std::isfinite(v) || v < 0 || (!allow_zero && v == 0))
+    bad(field, std::string("must be a finite number ") + (allow_zero ? ">= 0" : "> 0") + ", got " + std::to_string(v));
+}
+}  // namespace
+
+std::string to_string(InitMode m) {
+  switch (m) {
+    case InitMode::Uniform: return "uniform";
+    case InitMode::Gaussian: return "gaussian";
+    case InitMode::GreyColour: return "grey_colour";
+    case InitMode::Image: return "image";
+  }
+  return "?";
+}
+
+InitMode init_mode_from_string(const std::string& s) {
+  if (s == "uniform") return InitMode::Uniform;
+  if (s == "gaussian") return InitMode::Gaussian;
+  if (s == "grey_colour" || s == "grey_color") return InitMode::GreyColour;
+  if (s == "image") return InitMode::Image;
+  throw std::invalid_argument("unknown init mode '" + s + "' (expected uniform, gaussian, grey_colour, image)");
+}
+
+std::string to_string(SampleMode m) { return m == SampleMode::Joint ? "joint" : "sequential"; }
+
+SampleMode sample_mode_from_string(const std::string& s) {
+  if (s == "joint") return SampleMode::Joint;
+  if (s == "sequential") return SampleMode::Sequential;
+  throw std::invalid_argument("unknown sampling mode '" + s + "' (expected joint or sequential)");
+}
+
+std::string to_string(ProjNorm p) {
+  switch (p) {
+    case ProjNorm::None: return "none";
+    case ProjNorm::Elementwise: return "li";
+    case ProjNorm::L2: return "l2";
+    case ProjNorm::L2PerSample: return "l2_sample";
+  }
+  return "?";
+}
+
+ProjNorm proj_norm_from_string(const std::string& s) {
+  if (s == "none") return ProjNorm::None;
+  if (s == "li") return ProjNorm::Elementwise;
+  if (s == "l2") return ProjNorm::L2;
+  if (s == "l2_sample") return ProjNorm::L2PerSample;
+  throw std::invalid_argument("unknown proj_norm type '" + s + "' (expected none, li, l2, l2_sample)");
+}
+
+Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps) {
+  if (!(sigma_max >= sigma_min && sigma_min > 0) || levels < 1 || steps_per_level < 1 || !(eps > 0))
+    throw std::invalid_argument("geometric schedule needs sigma_max >= sigma_min > 0, levels >= 1, steps >= 1, eps > 0");
+  Schedule s;
+  for (int i = 0; i < levels; ++i) {
+    double t = levels == 1 ? 0.0 : static_cast<double>(i) / (levels - 1);
+    double sigma = sigma_max * std::pow(sigma_min / sigma_max, t);
+    double lr = eps * (sigma / sigma_min) * (sigma / sigma_min);
+    s.levels.push_back({steps_per_level, sigma, lr, std::sqrt(2.0 * lr)});
+  }
+  return s;
+}
+
+std::int64_t SamplerParams::total_steps() const {
+  if (!schedule.annealed()) return steps;
+  std::int64_t n = 0;
+  for (const auto& l : schedule.levels) n += l.steps;
+  return n;
+}
+
+StepSettings SamplerParams::at(std::int64_t step) const {
+  if (!schedule.annealed()) return {step_lr, noise_std, 0.0, 0};
+  std::int64_t acc = 0;
+  for (size_t i = 0; i < schedule.levels.size(); ++i) {
+    const auto& l = schedule.levels[i];
+    acc += l.steps;
+    if (step < acc || i + 1 == schedule.levels.size()) return {l.step_lr, l.noise_std, l.sigma, static_cast<int>(i)};
+  }
+  return {step_lr, noise_std, 0.0, 0};
+}
+
+std::vector<std::int64_t> SamplerParams::ids() const {
+  if (!sample_ids.empty()) return sample_ids;
+  std::vector<std::int64_t> out(static_cast<size_t>(batch));
+  for (std::int64_t i = 0; i < batch; ++i) out[static_cast<size_t>(i)] = sample_offset + i;
+  return out;
+}
+
+LangevinParams SamplerParams::langevin(const StepSettings& s) const {
+  LangevinParams p;
+  p.step_lr = s.step_lr;
+  p.noise_std = s.noise_std;
+  p.clamp = clamp;
+  p.clamp_lo = clamp_lo;
+  p.clamp_hi = clamp_hi;
+  p.proj = proj;
+  p.proj_norm = proj_norm;
+  return p;
+}
+
+void SamplerParams::validate() const {
+  if (steps < 0 || steps > kMaxSteps) bad("steps", "must be in [0, " + std::to_string(kMaxSteps) + "]");
+  if (!std::isfinite(step_lr)) bad("step_lr", "must be finite");
+  finite_pos(noise_std, "noise_std", true);
+  if (!std::isfinite(clamp_lo) || !std::isfinite(clamp_hi) || clamp_lo >= clamp_hi)
+    bad("clamp", "needs finite lo < hi (the original clamps to [0, 1])");
+  finite_pos(proj_norm, "proj_norm", true);
+  if (!std::isfinite(attention_lr)) bad("attention_lr", "must be finite");
+  finite_pos(mask_noise, "mask_noise", true);
+  if (schedule.levels.size() > static_cast<size_t>(kMaxScheduleLevels))
+    bad("schedule", "at most " + std::to_string(kMaxScheduleLevels) + " levels");
+  for (size_t i = 0; i < schedule.levels.size(); ++i) {
+    const auto& l = schedule.levels[i];
+    const std::string f = "schedule[" + std::to_string(i) + "]";
+    if (l.steps < 1 || l.steps > kMaxSteps) bad(f + ".steps", "must be in [1, " + std::to_string(kMaxSteps) + "]");
+    finite_pos(l.sigma, f + ".sigma", true);
+    if (!std::isfinite(l.step_lr)) bad(f + ".step_lr", "must be finite");
+    finite_pos(l.noise_std, f + ".noise_std", true);
+  }
+  if (total_steps() > kMaxSteps) bad("schedule", "adds up to more than " + std::to_string(kMaxSteps) + " steps");
+  if (batch < 1 || batch > kMaxBatch) bad("batch", "must be in [1, " + std::to_string(kMaxBatch) + "], got " + std::to_string(batch));
+  if (sample_offset < 0 || sample_offset > (std::int64_t{1} << 40)) bad("sample_offset", "must be in [0, 2^40]");
+  if (!sample_ids.empty()) {
+    if (static_cast<std::int64_t>(sample_ids.size()) != batch)
+      bad("sample_ids", "has " + std::to_string(sample_ids.size()) + " ids but batch is " + std::to_string(batch) +
+                            "; give one id per sample or none");
+    for (auto id : sample_ids)
+      if (id < 0 || id > (std::int64_t{1} << 40)) bad("sample_ids", "ids must be in [0, 2^40]");
+  }
+  if (init == InitMode::Image) {
+    if (!init_image.defined() || init_image.dim() != 3)
+      bad("init_image", "init mode 'image' needs a [C,H,W] image");
+  }
+  parse_device(device);
+}
+
+bool SamplerParams::same_chain(const SamplerParams& o) const {
+  bool same_image = init_image.defined() == o.init_image.defined() &&
+                    (!init_image.defined() || init_image.is_same(o.init_image) ||
+                     (init_image.sizes() == o.init_image.sizes() && torch::equal(init_image, o.init_image)));
+  return seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
+         init == o.init &&
+         device == o.device && same_image;
+}
+
+torch::Device parse_device(const std::string& s) {
+  try {
+    torch::Device d(s);
+    if (d.is_cpu() || d.is_cuda()) return d;
+  } catch (const std::exception&) {
+  }
+  throw std::invalid_argument("unknown device '" + s + "' (expected cpu, cuda or cuda:N)");
+}
+
+}  // namespace ebm

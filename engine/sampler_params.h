@@ -1,0 +1,104 @@
+// Parameters of a sampling run: the Langevin step (spec §4.2/§5.2), the schedule, the chain's
+// initialisation and identity (seed, batch, sample offset, device).
+#pragma once
+
+#include "engine/langevin.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+// How a chain starts (spec §5.2 "init" column).
+enum class InitMode {
+  Uniform,     // U(0,1): celeba_combine, continual, imagenet_demo
+  Gaussian,    // 0.5 + 0.5·N(0,1), not clipped: train.py's cubes "random" datasource
+  GreyColour,  // U(0,1)/2 + per-image U(0,1) colour/2: ebm_sandbox composition_figure
+  Image,       // a given image (SamplerParams::init_image) for every sample
+};
+std::string to_string(InitMode m);
+InitMode init_mode_from_string(const std::string& s);  // "uniform" | "gaussian" | "grey_colour" | "image"
+
+// Joint: one step on the whole composed energy per iteration. Sequential: the original
+// continual/multi tasks — per iteration a separate noise + step + clamp for each child of the root
+// And in turn (the root itself when it is not an And).
+enum class SampleMode { Joint, Sequential };
+std::string to_string(SampleMode m);
+SampleMode sample_mode_from_string(const std::string& s);  // "joint" | "sequential"
+
+std::string to_string(ProjNorm p);
+ProjNorm proj_norm_from_string(const std::string& s);  // "none" | "li" | "l2" | "l2_sample"
+
+// One level of an annealed schedule: `steps` steps at noise level sigma (given to denoising models)
+// with their own step size and Langevin noise.
+struct ScheduleLevel {
+  std::int64_t steps = 1;
+  double sigma = 0.0;
+  double step_lr = 100.0;
+  double noise_std = 0.001;
+};
+
+// Empty levels: the constant schedule of every original script (SamplerParams::steps steps at
+// step_lr / noise_std, sigma 0). Otherwise the levels run in order; their steps add up to the run's
+// length, and a chain continued past the end stays on the last level.
+struct Schedule {
+  std::vector<ScheduleLevel> levels;
+  bool annealed() const { return !levels.empty(); }
+};
+
+// Annealed Langevin levels after Song & Ermon (NCSN): sigma geometric from sigma_max to sigma_min,
+// step size eps·(sigma/sigma_min)², noise std sqrt(2·step) — the coupled form denoising models use.
+Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps);
+
+// Per-step values a schedule yields at a given step.
+struct StepSettings {
+  double step_lr = 100.0, noise_std = 0.001, sigma = 0.0;
+  int level = 0;
+};
+
+struct SamplerParams {
+  // Langevin step. Edits apply from the next step.
+  std::int64_t steps = 200;  // length of a run (constant schedule)
+  double step_lr = 100.0;
+  double noise_std = 0.001;
+  bool clamp = true;
+  double clamp_lo = 0.0, clamp_hi = 1.0;
+  ProjNorm proj = ProjNorm::None;
+  double proj_norm = 0.0;
+  SampleMode mode = SampleMode::Joint;
+  bool trailing_noise = false;   // Sequential: the 'multi' task's extra noise at the end of each iteration
+  double attention_lr = 1e5;     // comb_mask mask chain step (train.py default)
+  double mask_noise = 0.01;      // comb_mask mask chain noise std
+  Schedule schedule;
+
+  // Chain identity. Edits apply at the next start/restart.
+  std::uint64_t seed = 0;
+  std::int64_t batch = 16;
+  std::int64_t sample_offset = 0;  // global index of the first sample (sample i has id offset + i)
+  // Optional explicit sample ids (then exactly `batch` of them, any order): re-run chosen samples.
+  std::vector<std::int64_t> sample_ids;
+  InitMode init = InitMode::GreyColour;
+  torch::Tensor init_image;        // [C,H,W] float in [0,1] on the CPU, for InitMode::Image
+  std::string device = "cpu";      // "cpu", "cuda", "cuda:1" …
+
+  std::int64_t total_steps() const;
+  std::vector<std::int64_t> ids() const;  // the batch's sample ids
+  StepSettings at(std::int64_t step) const;
+  LangevinParams langevin(const StepSettings& s) const;
+  // Throws std::invalid_argument naming the field and its allowed range.
+  void validate() const;
+  // True when the two differ only in fields that apply from the next step (no restart needed).
+  bool same_chain(const SamplerParams& o) const;
+};
+
+// Limits a recipe or an edit must respect (checked before anything is allocated).
+constexpr std::int64_t kMaxBatch = 4096;
+constexpr std::int64_t kMaxSteps = 100000000;
+constexpr int kMaxScheduleLevels = 10000;
+
+torch::Device parse_device(const std::string& s);  // throws std::invalid_argument with the accepted forms
+
+}  // namespace ebm

@@ -1,0 +1,80 @@
+// Commands a Session accepts (Session::submit). Plain values: the submitting thread builds one and
+// hands it over; the worker applies it between two Langevin steps, in submission order. Parameter
+// edits (SetComposition, SetSampler, SetOptions) are latest-wins: a newer one replaces an older one
+// of the same kind still waiting in the queue.
+#pragma once
+
+#include "engine/energy/composition.h"
+#include "engine/energy/energy_model.h"
+#include "engine/export/grid.h"
+#include "engine/sampler_params.h"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ebm {
+
+struct SessionOptions {
+  std::int64_t publish_every_steps = 1;  // publish a snapshot every k steps (0: only by time)
+  double publish_every_ms = 50.0;        // ... or when T ms passed since the last one (0: only by steps)
+  std::int64_t history_bytes = std::int64_t{256} << 20;  // bound of the kept-states ring
+  std::int64_t history_every = 1;        // keep every n-th step
+  bool repeat = false;                   // after a run ends start the next one with seed + 1
+  int max_events = 64;                   // events carried by each snapshot
+};
+
+// What cmd::Export writes. Every PNG carries the recipe of the chain as it is now (models, tree,
+// params, seed, batch, and `steps` set to the current step for a constant schedule).
+struct ExportRequest {
+  enum class Kind {
+    Grid,      // one PNG grid of the current images at `path`
+    Samples,   // one PNG per sample: <path stem>_<sample id>.png
+    Sequence,  // one grid per kept history step: <path stem>_<step>.png
+    Recipe,    // the recipe alone, as JSON at `path`
+  };
+  Kind kind = Kind::Grid;
+  std::string path;
+  GridOptions grid;
+};
+
+namespace cmd {
+struct SetComposition { Node root; };
+struct SetSampler { SamplerParams params; };  // Langevin fields apply next step; seed/batch/init/device at restart
+struct SetOptions { SessionOptions options; };
+struct Start {};                     // a new chain from the current params (restarts a running one)
+struct Pause {};
+struct Resume {};                    // continues a paused, cancelled, errored or rewound chain
+struct Step { std::int64_t n = 1; }; // runs n steps, then pauses (starts a chain when there is none)
+struct Cancel {};                    // stops now (after the step in flight); the images stay
+struct Finish {};                    // turns `repeat` off: the current run ends at its step count
+struct Restart { std::optional<std::uint64_t> seed; };  // a new chain; with a seed, that seed
+struct Rewind { std::int64_t step = 0; };               // back to a kept step, paused
+struct LoadModel { std::string name; std::string path; };  // from a model file (models/checkpoint)
+// An in-memory model. `path` (optional) is the file it came from, recorded (with its SHA-256) in
+// exported recipes; without one, recipes name it "memory:<name>" and cannot be replayed by `ebm sample`.
+struct AddModel {
+  AddModel(std::string n, std::shared_ptr<EnergyModel> m, std::string p = {})
+      : name(std::move(n)), model(std::move(m)), path(std::move(p)) {}
+  std::string name;
+  std::shared_ptr<EnergyModel> model;
+  std::string path;
+};
+struct UnloadModel { std::string name; };
+struct Export { ExportRequest request; };  // result: an `exported` or `error` event
+}  // namespace cmd
+
+using Command = std::variant<cmd::SetComposition, cmd::SetSampler, cmd::SetOptions, cmd::Start, cmd::Pause,
+                             cmd::Resume, cmd::Step, cmd::Cancel, cmd::Finish, cmd::Restart, cmd::Rewind,
+                             cmd::LoadModel, cmd::AddModel, cmd::UnloadModel, cmd::Export>;
+
+// True for the commands the queue coalesces (latest wins).
+inline bool is_latest_wins(const Command& c) {
+  return std::holds_alternative<cmd::SetComposition>(c) || std::holds_alternative<cmd::SetSampler>(c) ||
+         std::holds_alternative<cmd::SetOptions>(c);
+}
+
+}  // namespace ebm

@@ -1,0 +1,72 @@
+// Worker: the state machine behind a Session, run on the session's thread. Applies commands between
+// steps, drives the Sampler, keeps history and curves, and publishes snapshots. Private to the
+// engine: use Session.
+#pragma once
+
+#include "engine/sampler.h"
+#include "engine/session.h"
+#include "engine/recipe.h"
+#include "engine/session/history.h"
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+
+namespace ebm {
+
+class Worker {
+ public:
+  Worker(Session& session, SessionOptions options);
+  void run();  // returns when the session quits
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  void apply(Command& c);
+  void start_chain();
+  void do_step();
+  void end_of_run();
+  void event(Event::Kind kind, std::string message);
+  bool check_compiles();  // reports a failing composition as an error event
+  void record_curve_row(const StepStats& st);
+  void flush_curves();
+  void publish();
+  void set_status(SessionStatus s);
+  void do_export(const ExportRequest& req);
+  Recipe current_recipe() const;
+
+  Session& session_;
+  SessionOptions options_;
+  Sampler sampler_;
+  ModelSet models_;
+  std::map<std::string, ModelRef> model_refs_;  // file + hash of each model, for exported recipes
+  History history_;
+  SessionStatus status_ = SessionStatus::Idle;
+  std::uint64_t chain_id_ = 0;
+  std::int64_t step_budget_ = 0;  // >0: steps left of a Step N command
+
+  StepStats last_stats_;
+  std::deque<Event> events_;
+  std::uint64_t event_seq_ = 0;
+  std::int64_t resets_reported_ = 0;
+
+  // Per-step curve rows waiting for the next publish (device tensors: no sync per step).
+  struct Row {
+    std::int64_t step;
+    std::shared_ptr<const std::vector<std::string>> names;
+    torch::Tensor values;  // [2 + T]: mean energy, mean grad norm, per-term means (NaN: inactive)
+  };
+  std::vector<Row> pending_rows_;
+  std::shared_ptr<const std::vector<std::string>> row_names_;
+  std::shared_ptr<Curves> curves_;  // copied into each snapshot
+
+  std::uint64_t snap_seq_ = 0;
+  bool dirty_ = true;  // something changed since the last publish
+  std::int64_t steps_since_publish_ = 0;
+  Clock::time_point last_publish_ = Clock::now();
+  Clock::time_point window_start_ = Clock::now();  // first step since the last publish
+  double ms_per_step_ = 0.0;
+};
+
+}  // namespace ebm

@@ -1,0 +1,202 @@
+#include "engine/session.h"
+#include "test_energies.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+namespace ebm {
+namespace {
+
+std::shared_ptr<const Snapshot> wait_for(Session& s, const std::function<bool(const Snapshot&)>& pred,
+                                         int timeout_ms = 20000) {
+  auto snap = s.latest();
+  for (int waited = 0; waited < timeout_ms && !pred(*snap); waited += 20) snap = s.wait_for_newer(snap->seq, 20);
+  return snap;
+}
+
+bool has_event(const Snapshot& s, Event::Kind kind, const std::string& needle) {
+  for (const auto& e : s.events)
+    if (e.kind == kind && e.message.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+void setup(Session& s, std::int64_t steps = 20, std::int64_t batch = 2) {
+  s.submit(cmd::AddModel{"q", test::quadratic()});
+  s.submit(cmd::AddModel{"net", test::tiny_net()});
+  s.submit(cmd::SetComposition{Node::op(NodeKind::And, {Node::term("a", "q", {0.5f, 0.5f, 0.5f}),
+                                                        Node::term("b", "net", {0.1f, 0.1f})})});
+  SamplerParams p;
+  p.steps = steps;
+  p.batch = batch;
+  p.step_lr = 0.2;
+  s.submit(cmd::SetSampler{p});
+}
+
+TEST(Session, RunsToTheEndAndPublishesEverything) {
+  Session s;
+  setup(s, 12, 3);
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  ASSERT_EQ(snap->status, SessionStatus::Finished);
+  EXPECT_EQ(snap->step, 12);
+  EXPECT_EQ(snap->total_steps, 12);
+  EXPECT_EQ(snap->images.sizes(), (std::vector<int64_t>{3, 3, test::kSize, test::kSize}));
+  EXPECT_EQ(snap->energy.size(), 3u);
+  EXPECT_EQ(snap->grad_norm.size(), 3u);
+  ASSERT_EQ(snap->term_names, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(snap->term_energy.size(), 2u);
+  EXPECT_EQ(snap->term_energy[0].size(), 3u);
+  EXPECT_EQ(snap->curves->steps.size(), 12u);
+  EXPECT_EQ(snap->curves->terms.size(), 2u);
+  EXPECT_EQ(snap->kept_steps.size(), 13u);  // 0..12
+  EXPECT_GT(snap->ms_per_step, 0.0);
+  EXPECT_GT(snap->memory.history_bytes, 0);
+  auto rgba = snap->host_rgba8();
+  EXPECT_EQ(rgba.sizes(), (std::vector<int64_t>{3, test::kSize, test::kSize, 4}));
+  EXPECT_EQ(rgba.scalar_type(), torch::kUInt8);
+}
+
+TEST(Session, EditsApplyFromTheNextStepAndErrorsBecomeEvents) {
+  Session s;
+  setup(s, 1000000);
+  s.submit(cmd::Start{});
+  wait_for(s, [](const Snapshot& x) { return x.step > 2; });
+  // A label of the wrong length is rejected at compile time: the run stops with an error.
+  s.submit(cmd::SetComposition{Node::term("a", "q", {0.5f})});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Error; });
+  EXPECT_EQ(snap->status, SessionStatus::Error);
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "label"));
+  // Fix it and resume.
+  s.submit(cmd::SetComposition{Node::term("a", "q", {0.2f, 0.2f, 0.2f})});
+  s.submit(cmd::Resume{});
+  const auto at = snap->step;
+  snap = wait_for(s, [&](const Snapshot& x) { return x.status == SessionStatus::Running && x.step > at + 2; });
+  EXPECT_EQ(snap->term_names, (std::vector<std::string>{"a"}));
+  // Structural errors are rejected without touching the run.
+  s.submit(cmd::SetComposition{Node::op(NodeKind::Not, {})});
+  snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "composition rejected"); });
+  EXPECT_EQ(snap->status, SessionStatus::Running);
+  // Rewinding to a step that is not kept explains what is.
+  s.submit(cmd::Pause{});
+  s.submit(cmd::Rewind{-5});
+  snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "is not kept"); });
+  EXPECT_EQ(snap->status, SessionStatus::Paused);
+  s.submit(cmd::UnloadModel{"q"});
+  s.submit(cmd::Resume{});
+  snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "not loaded"); });
+  EXPECT_NE(snap->status, SessionStatus::Running);
+}
+
+TEST(Session, NaNChainsAreResetAndReported) {
+  // Energy that turns NaN for images whose mean exceeds 0.8, sampled toward bright images.
+  ModelInfo info;
+  info.image_size = test::kSize;
+  auto model = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) {
+        auto m = x.flatten(1).mean(1);
+        auto e = -x.flatten(1).sum(1);
+        return torch::where(m > 0.8, torch::full_like(e, std::nan("")), e);
+      },
+      info);
+  Session s;
+  s.submit(cmd::AddModel{"bad", model});
+  s.submit(cmd::SetComposition{Node::term("t", "bad")});
+  SamplerParams p;
+  p.batch = 2;
+  p.steps = 30;
+  p.step_lr = 0.05;
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  EXPECT_TRUE(has_event(*snap, Event::Kind::NanReset, "re-initialised"));
+  EXPECT_GT(snap->resets[0], 0);
+  EXPECT_TRUE(torch::isfinite(snap->images).all().item<bool>());
+}
+
+TEST(Session, HistoryBudgetBoundsKeptStates) {
+  SessionOptions o;
+  o.history_bytes = 3 * (2 * 3 * test::kSize * test::kSize * 4 + 2 * 8 * 2);  // three states
+  Session s(o);
+  setup(s, 10);
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  EXPECT_EQ(snap->kept_steps, (std::vector<std::int64_t>{8, 9, 10}));
+  EXPECT_LE(snap->memory.history_bytes, o.history_bytes);
+  EXPECT_EQ(snap->curves->steps.size(), 10u);  // curves still cover the whole run
+}
+
+TEST(Session, RepeatStartsTheNextSeedAndFinishStops) {
+  SessionOptions o;
+  o.repeat = true;
+  Session s(o);
+  setup(s, 3);
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.chain_id >= 3; });
+  EXPECT_GE(snap->params.seed, 2u);
+  s.submit(cmd::Finish{});
+  snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  EXPECT_EQ(snap->status, SessionStatus::Finished);
+}
+
+TEST(Session, CommandStormsFromSeveralThreads) {
+  for (int round = 0; round < 3; ++round) {
+    Session s;
+    setup(s, 50);
+    std::atomic<bool> go{true};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937 rng(static_cast<unsigned>(t * 31 + round));
+        while (go.load()) {
+          switch (rng() % 10) {
+            case 0: s.submit(cmd::Start{}); break;
+            case 1: s.submit(cmd::Pause{}); break;
+            case 2: s.submit(cmd::Resume{}); break;
+            case 3: s.submit(cmd::Cancel{}); break;
+            case 4: s.submit(cmd::Step{3}); break;
+            case 5: s.submit(cmd::Restart{rng() % 5}); break;
+            case 6: {
+              SamplerParams p;
+              p.steps = 50;
+              p.batch = 1 + static_cast<int>(rng() % 3);
+              p.step_lr = 0.1 * (1 + rng() % 3);
+              s.submit(cmd::SetSampler{p});
+              break;
+            }
+            case 7:
+              s.submit(cmd::SetComposition{Node::term("a", "q", {0.1f * (rng() % 5), 0.5f, 0.5f})});
+              break;
+            case 8: s.submit(cmd::Rewind{static_cast<std::int64_t>(rng() % 4)}); break;
+            default: {
+              auto snap = s.latest();  // read while the worker runs
+              if (snap->images.defined()) (void)snap->images.sum().item<float>();
+            }
+          }
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    go = false;
+    for (auto& t : threads) t.join();
+    // The session still answers and the destructor joins with work in flight.
+    s.submit(cmd::Start{});
+  }
+}
+
+TEST(Session, DestructorCancelsALongRun) {
+  auto t0 = std::chrono::steady_clock::now();
+  {
+    Session s;
+    setup(s, 100000000);
+    s.submit(cmd::Start{});
+    wait_for(s, [](const Snapshot& x) { return x.step > 0; });
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+}
+
+}  // namespace
+}  // namespace ebm
