@@ -11,14 +11,15 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebm {
 
 class NetworkImpl : public torch::nn::Module {
  public:
-  NetworkImpl(ModelConfig config, LabelSchema schema)
-      : config_(std::move(config)), schema_(std::move(schema)) {}
+  // Registers the "layers" ModuleDict; subclasses fill it with their TF scopes.
+  NetworkImpl(ModelConfig config, LabelSchema schema);
 
   const ModelConfig& config() const { return config_; }
   const LabelSchema& schema() const { return schema_; }
@@ -30,6 +31,17 @@ class NetworkImpl : public torch::nn::Module {
   virtual torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label,
                                const torch::Tensor& attention_mask = {});
 
+  // Generator models (CubesNetGen): image [B,C,64,64] from noise z [B, 2*num_filters] and label.
+  // Throws std::logic_error on other models.
+  virtual torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& label);
+
+  // Supervised evaluator (CubesPredict): (logit [B,1] — regressed onto size —, pos [B,2]).
+  // Throws std::logic_error on other models.
+  virtual std::pair<torch::Tensor, torch::Tensor> predict(const torch::Tensor& x);
+
+  // Trainable parameter count (buffers such as the spectral-norm `u` excluded).
+  int64_t num_trainable_parameters() const;
+
   // Spectral norm, the original's once-per-session.run behaviour: compute every W/sigma once
   // (optionally advancing the persistent u as TF's assign does) and reuse it until cleared.
   // Sampling caches per chain; training leaves it off so gradients flow through sigma.
@@ -38,12 +50,22 @@ class NetworkImpl : public torch::nn::Module {
   bool spectral_cache_active() const;
 
   // The module parameter name ↔ TF variable name map of this model (scope "context_0" by default).
-  // Keys are this module's named_parameters()/named_buffers() names.
+  // Keys are this module's named_parameters()/named_buffers() names. Layouts: conv weights `*.c` are
+  // OIHW here and HWIO [k,k,c_in,c_out] in TF (TF→module: permute(3,2,0,1); module→TF:
+  // permute(2,3,1,0)); every other tensor (FC `w` [in,out], u [1,c_out], g, gb, cb, b, gamma) has
+  // the same layout on both sides. Converting layouts is the checkpoint code's job.
+  //   layers.S.{c,b,g,gb,cb,u}   ↔ scope/S/{cweight,b,g,gb,cb,c_u}
+  //   layers.F.{w,b,u}           ↔ scope/F/{wweight,b,w_u}
+  //   layers.atten.{q,k,v}.{c,b,u} ↔ scope/atten/atten_{q,k,v}{weight,_b1,_u};  layers.atten.gamma ↔ scope/atten/gamma
   std::vector<std::pair<std::string, std::string>> tf_names(const std::string& scope = "context_0") const;
+
+  // The scope dict itself (read-only use by checkpoint code and tests).
+  torch::nn::ModuleDict& layers() { return layers_; }
 
  protected:
   ModelConfig config_;
   LabelSchema schema_;
+  torch::nn::ModuleDict layers_{nullptr};
 };
 TORCH_MODULE(Network);
 
