@@ -82,7 +82,7 @@ void Controller::collect_loads() {
     ModelEntry e = it->entry.get();
     auto m = std::find_if(models_.begin(), models_.end(), [&](const ModelEntry& x) { return x.name == it->name; });
     if (e.state == ModelEntry::State::Ready) {
-      session_->submit(cmd::AddModel{e.name, *it->model});
+      session_->submit(cmd::AddModel{e.name, *it->model, e.path});
       log_.info("loaded model '" + e.name + "' from " + e.path + " (" + describe(e.config) + ")");
     } else {
       log_.error("cannot load model " + e.path + ": " + e.error);
@@ -107,7 +107,7 @@ std::string Controller::add_model(const std::string& name, std::shared_ptr<Energ
   e.schema = e.info.schema;
   e.kind = path.empty() ? "in memory" : "file";
   models_.push_back(e);
-  session_->submit(cmd::AddModel{e.name, std::move(model)});
+  session_->submit(cmd::AddModel{e.name, std::move(model), path});
   submit_composition();
   return e.name;
 }

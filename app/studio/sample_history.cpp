@@ -15,7 +15,12 @@ void SampleHistory::clear() {
 }
 
 void SampleHistory::on_snapshot(const Snapshot& s) {
-  if (s.energy.empty()) return;  // no chain yet, or nothing measured
+  if (s.energy.empty()) {
+    // No measurement (no chain yet, or just rewound): still follow a rewind of this chain.
+    if (have_chain_ && s.chain_id == chain_id_)
+      while (!rows_.empty() && rows_.back().step > s.step) rows_.pop_back();
+    return;
+  }
   SampleRow r;
   r.step = s.step;
   r.energy = s.energy;

@@ -295,6 +295,18 @@ json ScriptRunner::report() const {
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
   j["files"] = written_;
+  // What the UI showed the user: errors and warnings of the log, and each model's state.
+  j["errors"] = json::array();
+  j["warnings"] = json::array();
+  for (const auto& e : studio_.controller().log().snapshot()) {
+    if (e.level == LogLevel::Error) j["errors"].push_back(e.text);
+    if (e.level == LogLevel::Warning) j["warnings"].push_back(e.text);
+  }
+  j["models"] = json::array();
+  for (const auto& m : studio_.controller().models())
+    j["models"].push_back({{"name", m.name},
+                           {"state", m.state == ModelEntry::State::Ready ? "ready" : m.state == ModelEntry::State::Loading ? "loading" : "failed"},
+                           {"error", m.error}});
   return j;
 }
 

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <cstring>
 #include <thread>
 
 namespace ebm::studio {
@@ -180,7 +182,6 @@ void Studio::frame() {
   if (controller_->sampling()) ++frames_sampling_;
 
   imgui_->new_frame();
-  if (!layout_done_) default_layout();
   handle_shortcuts();
   draw_ui();
   if (script_) {
@@ -244,37 +245,46 @@ void Studio::handle_shortcuts() {
   }
 }
 
-void Studio::default_layout() {
+void Studio::place_next(const char* name) {
   // First-use placement of the panels (imgui.ini overrides it afterwards): tree editor on the left,
   // grid and curves in the middle, run controls, masks and export on the right.
-  layout_done_ = true;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   const float x0 = vp->WorkPos.x, y0 = vp->WorkPos.y, W = vp->WorkSize.x, H = vp->WorkSize.y;
   const float lw = std::round(W * 0.25f), rw = std::round(W * 0.26f), cw = W - lw - rw;
-  const float gh = std::round(H * 0.64f);
-  auto place = [](const char* name, float x, float y, float w, float h) {
-    ImGui::SetWindowPos(name, ImVec2(x, y), ImGuiCond_FirstUseEver);
-    ImGui::SetWindowSize(name, ImVec2(w, h), ImGuiCond_FirstUseEver);
-  };
-  place("Composition", x0, y0, lw, std::round(H * 0.66f));
-  place("Models", x0, y0 + std::round(H * 0.66f), lw, H - std::round(H * 0.66f));
-  place("Views", x0 + lw, y0, cw, gh);
-  place("Curves", x0 + lw, y0 + gh, cw, H - gh);
-  place("Sampler", x0 + lw + cw, y0, rw, std::round(H * 0.40f));
-  place("Masks", x0 + lw + cw, y0 + std::round(H * 0.40f), rw, std::round(H * 0.40f));
-  place("Export", x0 + lw + cw, y0 + std::round(H * 0.80f), rw, H - std::round(H * 0.80f));
+  const float gh = std::round(H * 0.62f), ch = std::round(H * 0.66f);
+  const float sh = std::round(H * 0.42f), mh = std::round(H * 0.40f);
+  struct R { const char* n; float x, y, w, h; };
+  const R rects[] = {{"Composition", x0, y0, lw, ch},
+                     {"Models", x0, y0 + ch, lw, H - ch},
+                     {"Views", x0 + lw, y0, cw, gh},
+                     {"Curves", x0 + lw, y0 + gh, cw, H - gh},
+                     {"Sampler", x0 + lw + cw, y0, rw, sh},
+                     {"Masks", x0 + lw + cw, y0 + sh, rw, mh},
+                     {"Export", x0 + lw + cw, y0 + sh + mh, rw, H - sh - mh}};
+  for (const auto& r : rects) {
+    if (std::strcmp(r.n, name) != 0) continue;
+    ImGui::SetNextWindowPos(ImVec2(r.x, r.y), ImGuiCond_FirstUseEver);
+    ImGui::SetNextWindowSize(ImVec2(r.w, r.h), ImGuiCond_FirstUseEver);
+  }
 }
 
 void Studio::draw_ui() {
   PanelContext c{*controller_, ui_, *gfx_, frames_, actions_, imgui_->scale(), imgui_->mono_font(), &recent_.items(),
                  paths_.presets_dir().string(), gl_renderer_};
   draw_menu_bar(c);
+  place_next("Composition");
   draw_composition_panel(c);
+  place_next("Models");
   draw_models_panel(c);
+  place_next("Views");
   draw_views_panel(c);
+  place_next("Curves");
   draw_curves_panel(c);
+  place_next("Sampler");
   draw_sampler_panel(c);
+  place_next("Masks");
   draw_masks_panel(c);
+  place_next("Export");
   draw_export_panel(c);
   draw_perf_overlay(c);
   draw_help_window(c);

@@ -77,7 +77,7 @@ class Studio {
   void frame();
   void handle_shortcuts();
   void draw_ui();
-  void default_layout();
+  void place_next(const char* panel);  // first-use position and size of a panel
   void take_screenshot();
   void remember(const std::string& path);
 
@@ -102,7 +102,6 @@ class Studio {
   std::vector<std::string> dropped_;
   std::filesystem::path output_dir_;
   int exit_code_ = 0;
-  bool layout_done_ = false;
   std::string gl_renderer_;
   std::chrono::steady_clock::time_point started_;
 };

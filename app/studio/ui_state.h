@@ -22,12 +22,14 @@ struct ViewSettings {
   bool show_grad = true;     // per-term gradient magnitude of the selected sample
   bool grad_log = true;      // gradient magnitudes span decades: log colour scale by default
   int palette = 1;           // 0 viridis, 1 inferno
+  float area[4] = {0, 0, 0, 0};  // screen rect (x, y, w, h) of the grid this frame (the perf overlay sits on it)
 };
 
 struct MaskTool {
   std::string term;          // the term whose mask is edited ("" = none)
   Brush brush;
   bool show_attention = true;  // learned attention masks of comb_mask models (per step, colormapped)
+  std::string attention_term;  // the comb_mask term whose attention masks are shown
   int attention_k = 0;         // which of the K attention masks to show
   std::vector<float> stroke;   // points of the stroke being painted (mask pixels)
   ViewTransform canvas_view;

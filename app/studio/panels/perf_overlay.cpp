@@ -8,7 +8,10 @@ void draw_perf_overlay(PanelContext& c) {
   if (!c.ui.show_perf) return;
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   const float pad = 10.f * c.scale;
-  ImGui::SetNextWindowPos(ImVec2(vp->WorkPos.x + vp->WorkSize.x - pad, vp->WorkPos.y + pad), ImGuiCond_Always, ImVec2(1.f, 0.f));
+  // On the grid's top-right corner (the Views panel records where the grid is), else the window's.
+  const float* a = c.ui.views.area;
+  const ImVec2 corner = a[2] > 0 ? ImVec2(a[0] + a[2] - pad, a[1] + pad) : ImVec2(vp->WorkPos.x + vp->WorkSize.x - pad, vp->WorkPos.y + pad);
+  ImGui::SetNextWindowPos(corner, ImGuiCond_Always, ImVec2(1.f, 0.f));
   ImGui::SetNextWindowBgAlpha(0.78f);
   const ImGuiWindowFlags flags = ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
                                  ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoNav | ImGuiWindowFlags_NoMove;

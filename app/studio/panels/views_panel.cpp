@@ -63,6 +63,10 @@ void grid_view(PanelContext& c, const Snapshot& s, ImVec2 size) {
     }
   }
   const ImVec2 origin = ImGui::GetCursorScreenPos();
+  vs.area[0] = origin.x;
+  vs.area[1] = origin.y;
+  vs.area[2] = static_cast<float>(w);
+  vs.area[3] = static_cast<float>(h);
   ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(c.gfx.grid_fbo.color().id())), ImVec2(static_cast<float>(w), static_cast<float>(h)));
 
   // An invisible button over the image owns the mouse, so a drag that starts on the grid pans it
@@ -132,6 +136,8 @@ void draw_views_panel(PanelContext& c) {
   }
 
   if (!snap || !c.gfx.has_images()) {
+    const ImVec2 o = ImGui::GetCursorScreenPos(), a = ImGui::GetContentRegionAvail();
+    vs.area[0] = o.x, vs.area[1] = o.y, vs.area[2] = a.x, vs.area[3] = a.y;
     ImGui::Spacing();
     if (c.ctl.models().empty()) ImGui::TextWrapped("Nothing to show: load a model (Models panel) to start sampling.");
     else if (c.ctl.term_paths().empty()) ImGui::TextWrapped("Add a term in the Composition panel to start sampling.");
