@@ -5,6 +5,13 @@ include_guard(GLOBAL)
 function(ebm_configure_target tgt)
   target_compile_features(${tgt} PUBLIC cxx_std_17)
   target_compile_options(${tgt} PRIVATE -Wall -Wextra -Wno-unused-parameter)
+  # PyTorch's pip-wheel LibTorch (the GPU machine's 2.11) exports copies of libstdc++'s
+  # std::filesystem functions built for an older ABI; when libtorch_cpu.so comes before libstdc++
+  # in the search order, ours bind to them and crash. Naming libstdc++ first keeps the system's.
+  get_target_property(_type ${tgt} TYPE)
+  if(_type STREQUAL "EXECUTABLE" AND EBM_LINK_STDCXX_FIRST)
+    target_link_libraries(${tgt} PRIVATE "-Wl,--push-state,--no-as-needed" stdc++ "-Wl,--pop-state")
+  endif()
   if(EBM_SANITIZE)
     target_compile_options(${tgt} PRIVATE -fsanitize=${EBM_SANITIZE} -fno-omit-frame-pointer -fno-sanitize-recover=all)
     target_link_options(${tgt} PRIVATE -fsanitize=${EBM_SANITIZE})

@@ -60,6 +60,19 @@ void Sampler::set_params(SamplerParams p) {
   params_ = std::move(p);
 }
 
+SamplerParams Sampler::chain_params() const {
+  SamplerParams p = params_;
+  if (!has_chain()) return p;
+  p.seed = chain_params_.seed;
+  p.batch = chain_params_.batch;
+  p.sample_offset = chain_params_.sample_offset;
+  p.sample_ids = chain_params_.sample_ids;
+  p.init = chain_params_.init;
+  p.init_image = chain_params_.init_image;
+  p.device = chain_params_.device;
+  return p;
+}
+
 torch::Device Sampler::device() const {
   return has_chain() ? state_.x.device() : parse_device(params_.device);
 }

@@ -57,6 +57,9 @@ class Sampler {
   const Node& composition() const { return root_; }
   bool has_composition() const { return has_root_; }
   const SamplerParams& params() const { return params_; }
+  // The params that describe the running chain: Langevin fields as now, seed/batch/sample ids/
+  // init/device as the chain was started with (edits of those wait for a restart).
+  SamplerParams chain_params() const;
 
   // Starts a fresh chain (step 0) from the params' seed, batch and init. Throws when the
   // composition does not compile against the loaded models.

@@ -1,9 +1,8 @@
 #include "models/cubesnet.h"
 
-#include "models/layers/antialias.h"
-#include "models/layers/comb_mask.h"
-#include "models/layers/fc.h"
-#include "models/layers/residual.h"
+#include "models/layers/preprocess.h"
+#include "models/layers/weighted.h"
+#include "models/layers/blocks.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

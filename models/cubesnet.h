@@ -7,7 +7,7 @@
 // reproducible runs) — one draw per batch, redrawn on every energy evaluation. Tests force a draw.
 #pragma once
 
-#include "models/layers/transforms.h"
+#include "models/layers/preprocess.h"
 #include "models/network.h"
 
 #include <torch/torch.h>

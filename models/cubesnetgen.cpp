@@ -1,7 +1,7 @@
 #include "models/cubesnetgen.h"
 
-#include "models/layers/fc.h"
-#include "models/layers/residual.h"
+#include "models/layers/weighted.h"
+#include "models/layers/blocks.h"
 
 #include <stdexcept>
 #include <string>

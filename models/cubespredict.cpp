@@ -1,8 +1,7 @@
 #include "models/cubespredict.h"
 
-#include "models/layers/conv.h"
-#include "models/layers/fc.h"
-#include "models/layers/residual.h"
+#include "models/layers/weighted.h"
+#include "models/layers/blocks.h"
 
 #include <stdexcept>
 #include <string>

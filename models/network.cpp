@@ -2,7 +2,7 @@
 // every normalized layer, the TF variable-name map, and the "wrong kind of model" errors.
 #include "models/network.h"
 
-#include "models/layers/fc.h"
+#include "models/layers/weighted.h"
 #include "models/layers/spectral_norm.h"
 
 #include <stdexcept>

@@ -1,8 +1,7 @@
 #include "models/resnet128.h"
 
-#include "models/layers/attention.h"
-#include "models/layers/fc.h"
-#include "models/layers/residual.h"
+#include "models/layers/blocks.h"
+#include "models/layers/weighted.h"
 
 #include <stdexcept>
 #include <string>

@@ -6,6 +6,7 @@
 
 #include "engine/energy/composition.h"
 #include "engine/energy/energy_model.h"
+#include "engine/export/grid.h"
 #include "engine/sampler_params.h"
 
 #include <cstdint>
@@ -26,6 +27,20 @@ struct SessionOptions {
   int max_events = 64;                   // events carried by each snapshot
 };
 
+// What cmd::Export writes. Every PNG carries the recipe of the chain as it is now (models, tree,
+// params, seed, batch, and `steps` set to the current step for a constant schedule).
+struct ExportRequest {
+  enum class Kind {
+    Grid,      // one PNG grid of the current images at `path`
+    Samples,   // one PNG per sample: <path stem>_<sample id>.png
+    Sequence,  // one grid per kept history step: <path stem>_<step>.png
+    Recipe,    // the recipe alone, as JSON at `path`
+  };
+  Kind kind = Kind::Grid;
+  std::string path;
+  GridOptions grid;
+};
+
 namespace cmd {
 struct SetComposition { Node root; };
 struct SetSampler { SamplerParams params; };  // Langevin fields apply next step; seed/batch/init/device at restart
@@ -39,13 +54,22 @@ struct Finish {};                    // turns `repeat` off: the current run ends
 struct Restart { std::optional<std::uint64_t> seed; };  // a new chain; with a seed, that seed
 struct Rewind { std::int64_t step = 0; };               // back to a kept step, paused
 struct LoadModel { std::string name; std::string path; };  // from a model file (models/checkpoint)
-struct AddModel { std::string name; std::shared_ptr<EnergyModel> model; };  // an in-memory model
+// An in-memory model. `path` (optional) is the file it came from, recorded (with its SHA-256) in
+// exported recipes; without one, recipes name it "memory:<name>" and cannot be replayed by `ebm sample`.
+struct AddModel {
+  AddModel(std::string n, std::shared_ptr<EnergyModel> m, std::string p = {})
+      : name(std::move(n)), model(std::move(m)), path(std::move(p)) {}
+  std::string name;
+  std::shared_ptr<EnergyModel> model;
+  std::string path;
+};
 struct UnloadModel { std::string name; };
+struct Export { ExportRequest request; };  // result: an `exported` or `error` event
 }  // namespace cmd
 
 using Command = std::variant<cmd::SetComposition, cmd::SetSampler, cmd::SetOptions, cmd::Start, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::Cancel, cmd::Finish, cmd::Restart, cmd::Rewind,
-                             cmd::LoadModel, cmd::AddModel, cmd::UnloadModel>;
+                             cmd::LoadModel, cmd::AddModel, cmd::UnloadModel, cmd::Export>;
 
 // True for the commands the queue coalesces (latest wins).
 inline bool is_latest_wins(const Command& c) {

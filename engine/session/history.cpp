@@ -48,4 +48,11 @@ std::vector<std::int64_t> History::steps() const {
   return out;
 }
 
+std::vector<std::pair<std::int64_t, torch::Tensor>> History::frames() const {
+  std::vector<std::pair<std::int64_t, torch::Tensor>> out;
+  out.reserve(ring_.size());
+  for (const auto& s : ring_) out.emplace_back(s.step, s.x);
+  return out;
+}
+
 }  // namespace ebm

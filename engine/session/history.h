@@ -28,6 +28,8 @@ class History {
   void clear();
 
   std::vector<std::int64_t> steps() const;
+  // (step, images) of every kept state, oldest first (for sequence exports).
+  std::vector<std::pair<std::int64_t, torch::Tensor>> frames() const;
   std::int64_t bytes() const { return bytes_; }
   std::int64_t budget() const { return budget_; }
 

@@ -1,5 +1,8 @@
 #include "engine/session/worker.h"
 
+#include "engine/export/grid.h"
+#include "engine/recipe/sha256.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -204,16 +207,28 @@ void Worker::apply(Command& c) {
             event(Event::Kind::Error, "AddModel needs a name and a model");
             return;
           }
+          ModelRef ref{v.name, v.path.empty() ? "memory:" + v.name : v.path, ""};
+          if (!v.path.empty()) {
+            try {
+              ref.sha256 = sha256_file(v.path);
+            } catch (const std::exception& e) {
+              event(Event::Kind::Warning, std::string("model '") + v.name + "': " + e.what());
+            }
+          }
           models_[v.name] = v.model;
+          model_refs_[v.name] = ref;
           sampler_.set_models(models_);
           if (sampler_.has_chain()) check_compiles();
         } else if constexpr (std::is_same_v<T, cmd::UnloadModel>) {
+          model_refs_.erase(v.name);
           if (!models_.erase(v.name)) {
             event(Event::Kind::Warning, "model '" + v.name + "' is not loaded");
             return;
           }
           sampler_.set_models(models_);
           if (sampler_.has_chain()) check_compiles();
+        } else if constexpr (std::is_same_v<T, cmd::Export>) {
+          do_export(v.request);
         } else if constexpr (std::is_same_v<T, cmd::LoadModel>) {
           event(Event::Kind::Error, "loading '" + v.path + "': model files are not supported by this build yet");
         }
@@ -317,6 +332,57 @@ void Worker::end_of_run() {
   }
   sampler_.stop();
   set_status(SessionStatus::Finished);
+}
+
+Recipe Worker::current_recipe() const {
+  Recipe r;
+  for (const auto& name : referenced_models(sampler_.composition())) {
+    auto it = model_refs_.find(name);
+    r.models.push_back(it != model_refs_.end() ? it->second : ModelRef{name, "memory:" + name, ""});
+  }
+  r.composition = sampler_.composition();
+  r.sampler = sampler_.chain_params();
+  if (sampler_.has_chain() && !r.sampler.schedule.annealed()) r.sampler.steps = sampler_.state().step;
+  return r;
+}
+
+void Worker::do_export(const ExportRequest& req) {
+  if (!sampler_.has_chain()) {
+    event(Event::Kind::Error, "nothing to export yet: start a run first");
+    return;
+  }
+  if (req.path.empty()) {
+    event(Event::Kind::Error, "export needs a file path");
+    return;
+  }
+  try {
+    const Recipe recipe = current_recipe();
+    std::vector<std::string> written;
+    switch (req.kind) {
+      case ExportRequest::Kind::Grid:
+        write_grid_png(req.path, sampler_.state().x, req.grid, &recipe);
+        written.push_back(req.path);
+        break;
+      case ExportRequest::Kind::Samples: {
+        auto ids = sampler_.state().sample_ids.to(torch::kCPU).contiguous();
+        std::vector<std::int64_t> v(ids.data_ptr<std::int64_t>(), ids.data_ptr<std::int64_t>() + ids.numel());
+        written = write_sample_pngs(req.path, sampler_.state().x, v, &recipe);
+        break;
+      }
+      case ExportRequest::Kind::Sequence:
+        written = write_sequence_pngs(req.path, history_.frames(), req.grid, &recipe);
+        break;
+      case ExportRequest::Kind::Recipe:
+        save_recipe(req.path, recipe);
+        written.push_back(req.path);
+        break;
+    }
+    std::string msg = "exported " + std::to_string(written.size()) + " file(s)";
+    if (!written.empty()) msg += ": " + written.front() + (written.size() > 1 ? " … " + written.back() : "");
+    event(Event::Kind::Exported, msg);
+  } catch (const std::exception& e) {
+    event(Event::Kind::Error, std::string("export failed: ") + e.what());
+  }
 }
 
 void Worker::publish() {

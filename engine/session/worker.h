@@ -5,10 +5,12 @@
 
 #include "engine/sampler.h"
 #include "engine/session.h"
+#include "engine/recipe.h"
 #include "engine/session/history.h"
 
 #include <chrono>
 #include <deque>
+#include <map>
 #include <memory>
 
 namespace ebm {
@@ -31,11 +33,14 @@ class Worker {
   void flush_curves();
   void publish();
   void set_status(SessionStatus s);
+  void do_export(const ExportRequest& req);
+  Recipe current_recipe() const;
 
   Session& session_;
   SessionOptions options_;
   Sampler sampler_;
   ModelSet models_;
+  std::map<std::string, ModelRef> model_refs_;  // file + hash of each model, for exported recipes
   History history_;
   SessionStatus status_ = SessionStatus::Idle;
   std::uint64_t chain_id_ = 0;

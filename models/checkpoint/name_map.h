@@ -42,7 +42,10 @@ class NameMap {
   // parameter called `c` is a conv weight). Throws std::invalid_argument on duplicate names.
   static NameMap from_pairs(const std::vector<std::pair<std::string, std::string>>& pairs);
 
-  const std::vector<NameMapEntry>& entries() const { return entries_; }
+  const std::vector<NameMapEntry>& entries() const& { return entries_; }
+  // On a temporary map (`for (auto& e : name_map_for(net).entries())`) return by value, so the
+  // loop does not iterate a destroyed vector.
+  std::vector<NameMapEntry> entries() && { return std::move(entries_); }
   std::optional<std::string> tf_name(const std::string& module) const;
   std::optional<std::string> module_name(const std::string& tf) const;
 

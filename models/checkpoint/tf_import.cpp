@@ -1,6 +1,7 @@
 #include "models/checkpoint/tf_import.h"
 
 #include "models/checkpoint/name_map.h"
+#include "models/registry.h"
 
 #include <map>
 #include <set>
@@ -164,7 +165,32 @@ TfImportReport load_tf_checkpoint(NetworkImpl& net, const tf::BundleReader& read
     dst.copy_(staged.at(m.module).to(dst.scalar_type()));
     rep.loaded.emplace_back(m.module, m.tf);
   }
+  // A cached W/sigma was computed from the old weights.
+  if (net.spectral_cache_active()) net.clear_spectral_cache();
   return rep;
+}
+
+LoadedTfModel load_tf_network(const std::string& path, const ModelConfig& config, const std::string& scope,
+                              std::optional<LabelSchema> schema) {
+  const tf::BundleReader reader(path);  // a damaged index fails before a network is built
+  LoadedTfModel out;
+  out.network = make_network(config, std::move(schema));
+  out.report = load_tf_checkpoint(*out.network, reader, scope);
+  return out;
+}
+
+std::optional<int> tf_label_size(const tf::BundleReader& reader, const std::string& scope) {
+  const std::string prefix = scope + "/";
+  const std::string suffix = "_res_c1/gb";
+  for (const auto& e : reader.entries()) {
+    const std::string& n = e.name;
+    if (n.compare(0, prefix.size(), prefix) != 0 || n.size() < suffix.size() ||
+        n.compare(n.size() - suffix.size(), suffix.size(), suffix) != 0)
+      continue;
+    if (e.shape.size() == 2 && e.shape[0] > 0 && e.shape[0] <= 1 << 20) return static_cast<int>(e.shape[0]);
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 }  // namespace ebm

@@ -5,8 +5,12 @@
 #pragma once
 
 #include "models/checkpoint/tf_bundle.h"
+#include "models/config.h"
+#include "models/label_schema.h"
 #include "models/network.h"
 
+#include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -40,5 +44,22 @@ std::string choose_tf_scope(const tf::BundleReader& reader, const std::string& r
 // fit), tf::TfBundleError (damaged files).
 TfImportReport load_tf_checkpoint(NetworkImpl& net, const tf::BundleReader& reader, const std::string& scope = "");
 TfImportReport load_tf_checkpoint(NetworkImpl& net, const std::string& path, const std::string& scope = "");
+
+struct LoadedTfModel {
+  std::shared_ptr<NetworkImpl> network;
+  TfImportReport report;
+};
+
+// What the studio and other loaders call: builds the network for `config` (make_network) and fills
+// it from the checkpoint at `path` (prefix, .index file or directory). `scope` empty = detected.
+// Throws TfImportError, tf::TfBundleError (damaged files, before any network is built),
+// std::invalid_argument (bad config).
+LoadedTfModel load_tf_network(const std::string& path, const ModelConfig& config, const std::string& scope = "",
+                              std::optional<LabelSchema> schema = {});
+
+// The label size the checkpoint was trained with, read from the shape of its label-bias variables
+// (`<scope>/*_res_c1/gb` is [label_size, c_in] with class conditioning); nullopt when they are 1-D
+// (trained without class conditioning) or absent (CubesPredict).
+std::optional<int> tf_label_size(const tf::BundleReader& reader, const std::string& scope);
 
 }  // namespace ebm

@@ -1,5 +1,8 @@
-// PyTorch `.pt` files (torch.save zip archives) holding a state_dict: name → tensor. Read through
-// LibTorch's own unpickler (torch::pickle_load), so no Python is needed.
+// PyTorch `.pt` files (torch.save zip archives) holding a state_dict: name → tensor. The zip is
+// read with LibTorch's PyTorchStreamReader and data.pkl with our restricted unpickler
+// (pickle_reader.h: LibTorch's torch::pickle_load turns OrderedDicts — every state_dict — into
+// None). Files our reader refuses go through torch::pickle_load as a fallback (it reads what C++
+// torch::pickle_save writes). No Python is needed.
 #pragma once
 
 #include "models/checkpoint/safetensors.h"

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <type_traits>
 
 namespace ebm {
@@ -19,7 +20,10 @@ template <typename Map>
 typename Map::key_type state_key(const torch::Tensor& p) {
   using Key = typename Map::key_type;
   if constexpr (std::is_same_v<Key, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    // LibTorch 1.x formats the pointer with operator<< (c10::guts::to_string, gone in 2.x).
+    std::ostringstream os;
+    os << p.unsafeGetTensorImpl();
+    return os.str();
   } else {
     return static_cast<Key>(p.unsafeGetTensorImpl());
   }

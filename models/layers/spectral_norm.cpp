@@ -1,6 +1,6 @@
 #include "models/layers/spectral_norm.h"
 
-#include "models/layers/tf_ops.h"
+#include "models/layers/functional.h"
 
 #include <algorithm>
 #include <cmath>

@@ -32,7 +32,8 @@ struct SpectralOptions {
 torch::Tensor spectral_normalize(const torch::Tensor& w, const torch::Tensor& mat, const torch::Tensor& u,
                                  const SpectralOptions& opt, torch::Tensor* u_out = nullptr);
 
-// The largest singular value of a TF-ordered matrix, by SVD (tests and diagnostics only).
+// The largest singular value of a TF-ordered matrix, from the eigenvalues of MᵀM in double precision
+// (tests and diagnostics only).
 double max_singular_value(const torch::Tensor& mat);
 
 // Base of every layer that owns a (possibly) spectrally normalized weight: CondConv and FC.

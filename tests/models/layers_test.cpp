@@ -1,14 +1,10 @@
 // Invariants of the layers: spectral norm (sigma, lower bound, u updates, caching), TF padding,
 // activations, transforms, antialias, norms, comb_mask.
 #include "models/cubesnet.h"
-#include "models/layers/antialias.h"
-#include "models/layers/comb_mask.h"
-#include "models/layers/conv.h"
-#include "models/layers/fc.h"
-#include "models/layers/norms.h"
+#include "models/layers/preprocess.h"
+#include "models/layers/weighted.h"
+#include "models/layers/functional.h"
 #include "models/layers/spectral_norm.h"
-#include "models/layers/tf_ops.h"
-#include "models/layers/transforms.h"
 #include "models/registry.h"
 
 #include <ATen/CPUGeneratorImpl.h>

@@ -1,7 +1,7 @@
 #include "parity_util.h"
 
 #include "models/cubesnet.h"
-#include "models/layers/transforms.h"
+#include "models/layers/preprocess.h"
 #include "models/registry.h"
 
 #include <nlohmann/json.hpp>

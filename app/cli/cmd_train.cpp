@@ -1,0 +1,142 @@
+// `ebm train`: trains a cubes concept EBM (contrastive divergence or denoising score matching) on
+// procedurally rendered data; see docs/training.md. Ctrl-C / SIGTERM stop cleanly after the current
+// iteration with a checkpoint; --resume continues the same trajectory.
+#include "app/cli/commands.h"
+#include "engine/train/trainer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <functional>
+#include <iostream>
+#include <memory>
+#include <vector>
+
+namespace ebm::cli {
+
+namespace {
+
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_stop_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);  // a second Ctrl-C aborts at once
+}
+
+struct TrainArgs {
+  train::TrainOptions opt;
+  bool resume = false;
+  // Options given on the command line, as (json key, getter) — only these override a checkpoint's.
+  std::vector<std::pair<CLI::Option*, std::function<void(nlohmann::json&)>>> given;
+};
+
+template <typename T>
+void opt(CLI::App* sub, TrainArgs& a, const std::string& flag, const std::string& key, T& field, const std::string& help) {
+  auto* o = sub->add_option(flag, field, help)->capture_default_str();
+  a.given.emplace_back(o, [key, &field](nlohmann::json& j) { j[key] = field; });
+}
+
+// A boolean switch: `flag` sets `field` to `value`.
+void toggle(CLI::App* sub, TrainArgs& a, const std::string& flag, const std::string& key, bool& field, bool value,
+            const std::string& help) {
+  auto* o = sub->add_flag_callback(flag, [&field, value] { field = value; }, help);
+  a.given.emplace_back(o, [key, &field](nlohmann::json& j) { j[key] = field; });
+}
+
+void run_train(TrainArgs& a) {
+  const auto started = std::chrono::steady_clock::now();
+  train::TrainOptions o = a.opt;
+  if (a.resume) {
+    nlohmann::json overrides = nlohmann::json::object();
+    for (auto& g : a.given)
+      if (g.first->count() > 0) g.second(overrides);
+    o = train::merge_resume_options(train::read_checkpoint_options(a.opt.out_dir), overrides);
+    o.out_dir = a.opt.out_dir;
+  }
+  g_stop.store(false);
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
+            << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
+            << (a.resume ? " (resuming)" : "") << "\n";
+  train::Trainer trainer(o, a.resume, started);
+  std::cerr << "ebm train: device " << trainer.device().str() << ", data pool " << o.pool << " scenes ready after "
+            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
+  auto r = trainer.run(&g_stop);
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  std::cout << "ebm train: stopped at iteration " << r.iterations << "/" << o.iters << " (" << r.stop_reason << "), "
+            << (r.iterations - r.start_iteration) << " iterations this run at " << r.it_per_s << " it/s, "
+            << r.train_seconds / 60.0 << " min of training in total\n"
+            << "  model: " << o.out_dir << "/model.safetensors, checkpoint: " << o.out_dir
+            << "/checkpoint.safetensors, log: " << o.out_dir << "/log.jsonl\n";
+}
+
+void register_train(CLI::App& app) {
+  auto a = std::make_shared<TrainArgs>();
+  auto& t = a->opt;
+  auto* sub = app.add_subcommand("train", "Train a cubes concept EBM (cd or dsm) on procedural data; see docs/training.md");
+  CLI::App* s = sub;
+  opt(s, *a, "--concept", "concept_name", t.concept_name, "position | size | shape | color");
+  opt(s, *a, "--objective", "objective", t.objective, "cd (the original contrastive divergence) | dsm (denoising score matching)");
+  sub->add_option("--out", t.out_dir, "run directory (checkpoint, model, log, samples)")->required();
+  sub->add_flag("--resume", a->resume, "continue the run in --out from its checkpoint");
+  opt(s, *a, "--iters", "iters", t.iters, "total iterations");
+  opt(s, *a, "--batch", "batch", t.batch, "batch size");
+  opt(s, *a, "--device", "device", t.device, "auto | cpu | cuda | cuda:N");
+  opt(s, *a, "--time-limit", "time_limit_min", t.time_limit_min, "stop cleanly before this many minutes (0 = none)");
+  opt(s, *a, "--seed", "seed", t.seed, "seed of data, init and noise");
+  opt(s, *a, "--log-every", "log_every", t.log_every, "iterations per log line");
+  opt(s, *a, "--sample-every", "sample_every", t.sample_every, "iterations per sample grid (0 = only at the end)");
+  opt(s, *a, "--ckpt-every", "ckpt_every", t.ckpt_every, "iterations per checkpoint");
+  opt(s, *a, "--sample-n", "sample_n", t.sample_n, "images per sample grid");
+  toggle(s, *a, "--no-progress", "progress_bar", t.progress_bar, false, "no progress display");
+  opt(s, *a, "--pool", "pool", t.pool, "rendered scenes kept on the device");
+  opt(s, *a, "--objects", "num_objects", t.num_objects, "objects per scene (1 or 2)");
+  opt(s, *a, "--filters", "num_filters", t.num_filters, "CubesNet width (the original: 64)");
+  toggle(s, *a, "--no-spec-norm", "spec_norm", t.spec_norm, false, "cd: no spectral norm (dsm never uses it)");
+  toggle(s, *a, "--bf16", "bf16", t.bf16, true, "CUDA autocast to bfloat16");
+  toggle(s, *a, "--channels-last", "channels_last", t.channels_last, true, "channels_last memory format");
+  toggle(s, *a, "--no-cudnn-benchmark", "cudnn_benchmark", t.cudnn_benchmark, false, "no cuDNN autotuning");
+  opt(s, *a, "--lr", "lr", t.lr, "learning rate (0 = cd 3e-4, dsm 5e-4)");
+  opt(s, *a, "--steps", "langevin_steps", t.langevin_steps, "cd: Langevin steps per iteration (original 40-60)");
+  opt(s, *a, "--step-lr", "step_lr", t.step_lr, "cd: Langevin step size");
+  opt(s, *a, "--noise", "langevin_noise", t.langevin_noise, "cd: Langevin noise std");
+  opt(s, *a, "--replay", "replay_size", t.replay_size, "cd: replay buffer size (0 = off)");
+  opt(s, *a, "--keep-ratio", "keep_ratio", t.keep_ratio, "cd: probability of a fresh-noise chain start");
+  toggle(s, *a, "--no-replay-quirk", "replay_quirk", t.replay_quirk, false, "cd: exact uint8 replay (not the original /256)");
+  opt(s, *a, "--l2", "l2_coeff", t.l2_coeff, "cd: energy L2 regulariser coefficient");
+  opt(s, *a, "--sample-steps", "sample_steps", t.sample_steps, "cd: Langevin steps for sample grids");
+  opt(s, *a, "--sigma-min", "sigma_min", t.sigma_min, "dsm: smallest noise level");
+  opt(s, *a, "--sigma-max", "sigma_max", t.sigma_max, "dsm: largest noise level");
+  opt(s, *a, "--sigma-median", "sigma_median", t.sigma_median, "dsm: median of the log-normal noise level draw");
+  opt(s, *a, "--sigma-log-std", "sigma_log_std", t.sigma_log_std, "dsm: std of ln(sigma)");
+  opt(s, *a, "--sigma-features", "sigma_features", t.sigma_features, "dsm: label slots encoding sigma");
+  opt(s, *a, "--label-dropout", "label_dropout", t.label_dropout, "dsm: fraction of unconditional rows");
+  opt(s, *a, "--ema", "ema", t.ema, "dsm: EMA decay of the saved weights");
+  opt(s, *a, "--warmup", "warmup", t.warmup, "dsm: lr warm-up iterations");
+  opt(s, *a, "--grad-clip", "grad_clip", t.grad_clip, "dsm: global gradient-norm clip");
+  opt(s, *a, "--sample-levels", "sample_levels", t.sample_levels, "dsm: noise levels of the sampler");
+  opt(s, *a, "--sample-corrector", "sample_corrector", t.sample_corrector, "dsm: Langevin steps per level");
+  opt(s, *a, "--sample-r", "sample_r", t.sample_r, "dsm: corrector step = r * sigma^2");
+  sub->callback([a] {
+    try {
+      run_train(*a);
+      set_exit_code(0);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "ebm train: " << e.what() << "\n";
+      set_exit_code(2);
+    } catch (const std::exception& e) {
+      std::cerr << "ebm train: error: " << e.what() << "\n";
+      set_exit_code(1);
+    }
+  });
+}
+
+}  // namespace
+
+EBM_CLI_COMMAND(400, register_train);
+
+}  // namespace ebm::cli

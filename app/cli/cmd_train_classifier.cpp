@@ -1,0 +1,65 @@
+// `ebm train-classifier`: trains the grading classifier of `ebm eval` on freshly rendered cubes
+// scenes and reports its held-out accuracy; see docs/training.md.
+#include "app/cli/commands.h"
+#include "engine/train/classifier_training.h"
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+namespace ebm::cli {
+
+namespace {
+
+std::atomic<bool> g_stop_classifier{false};
+extern "C" void on_classifier_signal(int sig) {
+  g_stop_classifier.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
+void register_train_classifier(CLI::App& app) {
+  auto o = std::make_shared<train::ClassifierTrainOptions>();
+  auto* sub = app.add_subcommand("train-classifier", "Train the grading classifier (position, size, shape, colour)");
+  sub->add_option("--out", o->out, "output .safetensors")->required();
+  sub->add_option("--device", o->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
+  sub->add_option("--seed", o->seed, "seed")->capture_default_str();
+  sub->add_option("--iters", o->iters, "iterations")->capture_default_str();
+  sub->add_option("--batch", o->batch, "freshly rendered scenes per iteration")->capture_default_str();
+  sub->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
+  sub->add_option("--filters", o->num_filters, "network width")->capture_default_str();
+  sub->add_option("--noise-max", o->noise_max, "max std of the pixel noise added to training images")->capture_default_str();
+  sub->add_option("--heldout", o->heldout, "held-out renders for the reported metrics")->capture_default_str();
+  sub->add_option("--time-limit", o->time_limit_min, "minutes (0 = none); stops early, still evaluates and saves")
+      ->capture_default_str();
+  sub->add_option("--log-every", o->log_every, "iterations per progress line")->capture_default_str();
+  sub->add_flag_callback("--no-progress", [o] { o->progress_bar = false; }, "no progress display");
+  sub->callback([o] {
+    try {
+      g_stop_classifier.store(false);
+      std::signal(SIGINT, on_classifier_signal);
+      std::signal(SIGTERM, on_classifier_signal);
+      auto r = train::train_classifier(*o, &g_stop_classifier);
+      std::signal(SIGINT, SIG_DFL);
+      std::signal(SIGTERM, SIG_DFL);
+      const auto& m = r.heldout;
+      std::cout << "ebm train-classifier: " << r.iterations << " iterations in " << r.seconds << " s; held-out ("
+                << m.n << " renders): position error " << m.position_error << ", size error " << m.size_error
+                << ", shape accuracy " << m.shape_accuracy << ", colour accuracy " << m.color_accuracy << "\n"
+                << "  saved " << o->out << "\n";
+      set_exit_code(0);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "ebm train-classifier: " << e.what() << "\n";
+      set_exit_code(2);
+    } catch (const std::exception& e) {
+      std::cerr << "ebm train-classifier: error: " << e.what() << "\n";
+      set_exit_code(1);
+    }
+  });
+}
+
+}  // namespace
+
+EBM_CLI_COMMAND(410, register_train_classifier);
+
+}  // namespace ebm::cli

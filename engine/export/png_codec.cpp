@@ -1,0 +1,187 @@
+#include "engine/export/png_codec.h"
+
+#include <png.h>
+
+#include <csetjmp>
+#include <cstring>
+
+namespace ebm {
+
+namespace {
+
+constexpr std::size_t kCompressTextAbove = 1024;
+
+struct ReadCursor {
+  const std::uint8_t* data;
+  std::size_t size, pos;
+};
+
+void read_fn(png_structp png, png_bytep out, png_size_t n) {
+  auto* c = static_cast<ReadCursor*>(png_get_io_ptr(png));
+  if (c->pos + n > c->size) png_error(png, "truncated PNG data");
+  std::memcpy(out, c->data + c->pos, n);
+  c->pos += n;
+}
+
+void write_fn(png_structp png, png_bytep data, png_size_t n) {
+  static_cast<std::string*>(png_get_io_ptr(png))->append(reinterpret_cast<const char*>(data), n);
+}
+void flush_fn(png_structp) {}
+
+// libpng reports errors by longjmp; the message is copied here before the jump.
+struct ErrorSink {
+  char message[256] = {0};
+};
+void error_fn(png_structp png, png_const_charp msg) {
+  auto* sink = static_cast<ErrorSink*>(png_get_error_ptr(png));
+  std::snprintf(sink->message, sizeof(sink->message), "%s", msg);
+  png_longjmp(png, 1);
+}
+void warning_fn(png_structp, png_const_charp) {}
+
+// Only trivially destructible locals live in these frames: longjmp must not skip destructors.
+bool decode_impl(ReadCursor* cur, int max_side, PngImage* out, ErrorSink* sink) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, sink, error_fn, warning_fn);
+  if (!png) return false;
+  png_infop info = png_create_info_struct(png);
+  png_infop end = png_create_info_struct(png);
+  png_bytep* rows = nullptr;
+  if (!info || !end || setjmp(png_jmpbuf(png))) {
+    std::free(rows);
+    png_destroy_read_struct(&png, &info, &end);
+    return false;
+  }
+  png_set_read_fn(png, cur, read_fn);
+  png_set_user_limits(png, static_cast<png_uint_32>(max_side), static_cast<png_uint_32>(max_side));
+  png_read_info(png, info);
+  png_set_expand(png);
+  png_set_strip_16(png);
+  const int color = png_get_color_type(png, info);
+  if (color == PNG_COLOR_TYPE_GRAY_ALPHA) png_set_strip_alpha(png);
+  png_read_update_info(png, info);
+  const png_uint_32 w = png_get_image_width(png, info), h = png_get_image_height(png, info);
+  const int ch = png_get_channels(png, info);
+  if (ch != 1 && ch != 3 && ch != 4) png_error(png, "unsupported channel layout");
+  out->width = static_cast<int>(w);
+  out->height = static_cast<int>(h);
+  out->channels = ch;
+  out->pixels.resize(static_cast<std::size_t>(w) * h * ch);
+  rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * h));
+  if (!rows) png_error(png, "out of memory");
+  for (png_uint_32 y = 0; y < h; ++y) rows[y] = out->pixels.data() + static_cast<std::size_t>(y) * w * ch;
+  png_read_image(png, rows);
+  png_read_end(png, end);
+  for (png_infop i : {info, end}) {
+    png_textp text = nullptr;
+    int n = 0;
+    png_get_text(png, i, &text, &n);
+    for (int k = 0; k < n; ++k)
+      out->text.emplace_back(text[k].key, std::string(text[k].text, text[k].itxt_length ? text[k].itxt_length : text[k].text_length));
+  }
+  std::free(rows);
+  png_destroy_read_struct(&png, &info, &end);
+  return true;
+}
+
+bool encode_impl(const PngImage* img, std::string* out, ErrorSink* sink) {
+  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, sink, error_fn, warning_fn);
+  if (!png) return false;
+  png_infop info = png_create_info_struct(png);
+  png_bytep* rows = nullptr;
+  png_textp texts = nullptr;
+  if (!info || setjmp(png_jmpbuf(png))) {
+    std::free(rows);
+    std::free(texts);
+    png_destroy_write_struct(&png, &info);
+    return false;
+  }
+  png_set_write_fn(png, out, write_fn, flush_fn);
+  const int type = img->channels == 1 ? PNG_COLOR_TYPE_GRAY : img->channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA;
+  png_set_IHDR(png, info, static_cast<png_uint_32>(img->width), static_cast<png_uint_32>(img->height), 8, type,
+               PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  if (!img->text.empty()) {
+    texts = static_cast<png_textp>(std::calloc(img->text.size(), sizeof(::png_text)));
+    if (!texts) png_error(png, "out of memory");
+    for (std::size_t k = 0; k < img->text.size(); ++k) {
+      const auto& kv = img->text[k];
+      texts[k].compression = kv.second.size() > kCompressTextAbove ? PNG_ITXT_COMPRESSION_zTXt : PNG_ITXT_COMPRESSION_NONE;
+      texts[k].key = const_cast<char*>(kv.first.c_str());
+      texts[k].text = const_cast<char*>(kv.second.c_str());
+      texts[k].itxt_length = kv.second.size();
+      texts[k].lang = nullptr;
+      texts[k].lang_key = nullptr;
+    }
+    png_set_text(png, info, texts, static_cast<int>(img->text.size()));
+  }
+  png_write_info(png, info);
+  rows = static_cast<png_bytep*>(std::malloc(sizeof(png_bytep) * static_cast<std::size_t>(img->height)));
+  if (!rows) png_error(png, "out of memory");
+  const std::size_t stride = static_cast<std::size_t>(img->width) * img->channels;
+  for (int y = 0; y < img->height; ++y) rows[y] = const_cast<png_bytep>(img->pixels.data() + y * stride);
+  png_write_image(png, rows);
+  png_write_end(png, info);
+  std::free(rows);
+  std::free(texts);
+  png_destroy_write_struct(&png, &info);
+  return true;
+}
+
+}  // namespace
+
+std::string png_encode(const PngImage& img) {
+  if (img.width < 1 || img.height < 1 || img.width > kMaxPngSide || img.height > kMaxPngSide)
+    throw PngError("cannot encode a " + std::to_string(img.width) + "×" + std::to_string(img.height) +
+                   " PNG (sides must be in 1.." + std::to_string(kMaxPngSide) + ")");
+  if (img.channels != 1 && img.channels != 3 && img.channels != 4)
+    throw PngError("cannot encode a PNG with " + std::to_string(img.channels) + " channels (1, 3 or 4)");
+  if (img.pixels.size() != static_cast<std::size_t>(img.width) * img.height * img.channels)
+    throw PngError("PNG pixel buffer size does not match width × height × channels");
+  for (const auto& kv : img.text)
+    if (kv.first.empty() || kv.first.size() > 79) throw PngError("PNG text keyword must have 1..79 characters");
+  std::string out;
+  ErrorSink sink;
+  if (!encode_impl(&img, &out, &sink)) throw PngError(std::string("PNG encoding failed: ") + sink.message);
+  return out;
+}
+
+PngImage png_decode(std::string_view bytes, int max_side) {
+  if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0)
+    throw PngError("not a PNG (missing PNG signature)");
+  ReadCursor cur{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), 0};
+  PngImage img;
+  ErrorSink sink;
+  if (!decode_impl(&cur, max_side, &img, &sink)) throw PngError(std::string("cannot decode PNG: ") + sink.message);
+  return img;
+}
+
+PngImage png_from_tensor(const torch::Tensor& chw) {
+  if (chw.dim() != 3 || (chw.size(0) != 1 && chw.size(0) != 3 && chw.size(0) != 4))
+    throw PngError("an image to encode must be [C,H,W] with C = 1, 3 or 4");
+  auto t = torch::nan_to_num(chw.detach().to(torch::kCPU, torch::kFloat), 0.0, 1.0, 0.0)
+               .clamp(0.0, 1.0)
+               .mul(255.0)
+               .round()
+               .to(torch::kUInt8)
+               .permute({1, 2, 0})
+               .contiguous();
+  PngImage img;
+  img.channels = static_cast<int>(chw.size(0));
+  img.height = static_cast<int>(chw.size(1));
+  img.width = static_cast<int>(chw.size(2));
+  img.pixels.assign(t.data_ptr<std::uint8_t>(), t.data_ptr<std::uint8_t>() + t.numel());
+  return img;
+}
+
+torch::Tensor tensor_from_png(const PngImage& img) {
+  auto t = torch::from_blob(const_cast<std::uint8_t*>(img.pixels.data()), {img.height, img.width, img.channels},
+                            torch::kUInt8);
+  return t.permute({2, 0, 1}).to(torch::kFloat).div(255.0).contiguous();
+}
+
+std::string png_text_value(const PngImage& img, const std::string& key) {
+  for (const auto& kv : img.text)
+    if (kv.first == key) return kv.second;
+  return {};
+}
+
+}  // namespace ebm

@@ -1,0 +1,120 @@
+#include "engine/train/cubes_classifier.h"
+
+#include "models/checkpoint/safetensors.h"
+
+#include <stdexcept>
+
+namespace ebm::train {
+
+namespace {
+constexpr const char* kMetaConfig = "classifier.config";
+constexpr const char* kMetaHeldout = "classifier.heldout";
+
+torch::nn::Conv2dOptions down(int64_t in, int64_t out) {
+  // conv4×4 stride 2, TF 'SAME' on even sizes = 1 pixel each side.
+  return torch::nn::Conv2dOptions(in, out, 4).stride(2).padding(1);
+}
+}  // namespace
+
+CubesClassifierImpl::CubesClassifierImpl(ClassifierConfig config) : config_(config) {
+  const int64_t d = config_.num_filters;
+  if (d < 4 || d > 512) throw std::invalid_argument("classifier num_filters must be in [4, 512]");
+  c1_pre = register_module("c1_pre", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, d, 1)));
+  c1 = register_module("c1", torch::nn::Conv2d(down(d, d)));
+  c2 = register_module("c2", torch::nn::Conv2d(down(d, 2 * d)));
+  c3 = register_module("c3", torch::nn::Conv2d(down(2 * d, 4 * d)));
+  c4 = register_module("c4", torch::nn::Conv2d(down(4 * d, 4 * d)));
+  fc = register_module("fc", torch::nn::Linear(4 * d, 4 * d));
+  head_pos = register_module("head_pos", torch::nn::Linear(4 * d, 2));
+  head_size = register_module("head_size", torch::nn::Linear(4 * d, 1));
+  head_shape = register_module("head_shape", torch::nn::Linear(4 * d, data::kNumShapes));
+  head_color = register_module("head_color", torch::nn::Linear(4 * d, data::kNumColors));
+}
+
+CubesPrediction CubesClassifierImpl::forward(const torch::Tensor& x) {
+  if (x.dim() != 4 || x.size(1) != 3) throw std::invalid_argument("classifier expects images [B,3,64,64]");
+  auto act = [](const torch::Tensor& t) { return t * torch::sigmoid(t); };  // swish, as the original drivers
+  auto h = act(c1_pre->forward(x - 0.5));
+  h = act(c1->forward(h));
+  h = act(c2->forward(h));
+  h = act(c3->forward(h));
+  h = act(c4->forward(h)).mean({2, 3});
+  h = act(fc->forward(h));
+  return {head_pos->forward(h), head_size->forward(h).squeeze(1), head_shape->forward(h), head_color->forward(h)};
+}
+
+torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept, const torch::Tensor& labels) {
+  auto lab = labels.to(p.pos.device(), torch::kFloat);
+  switch (concept) {
+    case data::CubesConcept::Position: return (p.pos - lab).norm(2, 1);
+    case data::CubesConcept::Size: return (p.size - lab.reshape({-1})).abs();
+    case data::CubesConcept::Shape: return (p.shape_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
+    case data::CubesConcept::Color: return (p.color_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
+  }
+  return {};
+}
+
+void to_json(nlohmann::json& j, const ClassifierMetrics& m) {
+  j = nlohmann::json{{"position_error", m.position_error},
+                     {"size_error", m.size_error},
+                     {"shape_accuracy", m.shape_accuracy},
+                     {"color_accuracy", m.color_accuracy},
+                     {"n", m.n}};
+}
+
+ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = c.is_training();
+  c.eval();
+  auto p = c.forward(images);
+  c.train(was_training);
+  auto mean = [&](data::CubesConcept k) {
+    return grade_concept(p, k, data::concept_labels(scenes.first, k)).mean().item<double>();
+  };
+  ClassifierMetrics m;
+  m.position_error = mean(data::CubesConcept::Position);
+  m.size_error = mean(data::CubesConcept::Size);
+  m.shape_accuracy = mean(data::CubesConcept::Shape);
+  m.color_accuracy = mean(data::CubesConcept::Color);
+  m.n = images.size(0);
+  return m;
+}
+
+void save_classifier(const std::string& path, const CubesClassifierImpl& c, const nlohmann::json& heldout) {
+  TensorMap t;
+  for (const auto& kv : c.named_parameters()) t[kv.key()] = kv.value().detach().cpu().contiguous();
+  Metadata md{{kMetaConfig, nlohmann::json{{"num_filters", c.config().num_filters}}.dump()}};
+  if (!heldout.is_null()) md[kMetaHeldout] = heldout.dump();
+  write_safetensors(path, t, md);
+}
+
+CubesClassifier load_classifier(const std::string& path, nlohmann::json* heldout) {
+  SafetensorsFile f = read_safetensors(path);
+  auto it = f.metadata.find(kMetaConfig);
+  if (it == f.metadata.end())
+    throw std::runtime_error(path + " is not a cubes classifier (no classifier.config metadata); train one with "
+                             "`ebm train-classifier`");
+  ClassifierConfig cfg;
+  try {
+    cfg.num_filters = nlohmann::json::parse(it->second).at("num_filters").get<int>();
+  } catch (const std::exception& e) {
+    throw std::runtime_error(path + ": bad classifier.config metadata: " + e.what());
+  }
+  CubesClassifier c(cfg);
+  torch::NoGradGuard no_grad;
+  for (auto& kv : c->named_parameters()) {
+    auto t = f.tensors.find(kv.key());
+    if (t == f.tensors.end()) throw std::runtime_error(path + " lacks the classifier tensor '" + kv.key() + "'");
+    if (t->second.sizes() != kv.value().sizes())
+      throw std::runtime_error(path + ": classifier tensor '" + kv.key() + "' has the wrong shape");
+    kv.value().copy_(t->second.to(torch::kFloat));
+  }
+  if (heldout) {
+    auto h = f.metadata.find(kMetaHeldout);
+    *heldout = h == f.metadata.end() ? nlohmann::json() : nlohmann::json::parse(h->second, nullptr, false);
+  }
+  c->eval();
+  return c;
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,34 @@
+#include "engine/train/denoising_model.h"
+
+#include <stdexcept>
+
+namespace ebm::train {
+
+DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energy)) {
+  const auto& net = energy_->network();
+  energy_->train(false);
+  info_.channels = net.config().num_channels;
+  info_.image_size = net.config().image_size;
+  info_.label_size = energy_->settings().concept_size;
+  info_.attention_masks = 0;
+  info_.denoising = true;
+  info_.schema = net.schema();
+  // Users see only the concept slots; the null flag and σ features are internal.
+  if (static_cast<int>(info_.schema.slots.size()) > info_.label_size) info_.schema.slots.resize(info_.label_size);
+}
+
+torch::Tensor DenoisingModel::energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
+                                     double sigma) {
+  if (!(sigma > 0))
+    throw std::invalid_argument("a denoising model needs the schedule's noise level sigma > 0 (got " +
+                                std::to_string(sigma) + "): sample it with an annealed schedule");
+  return energy_->energy(x, label, torch::full({}, sigma, x.options()));
+}
+
+void DenoisingModel::to_device(const torch::Device& device) { energy_->to(device); }
+
+std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path) {
+  return std::make_shared<DenoisingModel>(load_denoising_energy(path));
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,37 @@
+// DenoisingModel: a trained DenoisingEnergy (`ebm train --objective dsm`) as the sampler's
+// EnergyModel (engine/energy/energy_model.h), so compositions, the session and `ebm sample` use
+// denoising models like any other energy. The sampler passes its schedule's noise level σ; every
+// term of a composition is evaluated at that same σ (see denoising_energy.h on composing).
+// info().label_size is the concept's size: the null flag and σ slots are filled in here.
+#pragma once
+
+#include "engine/energy/energy_model.h"
+#include "engine/train/denoising_energy.h"
+
+#include <memory>
+#include <string>
+
+namespace ebm::train {
+
+class DenoisingModel : public EnergyModel {
+ public:
+  explicit DenoisingModel(DenoisingEnergy energy);
+
+  // label [B, concept_size], or undefined for the unconditional energy. sigma must be > 0 (a
+  // denoising model needs an annealed schedule); throws std::invalid_argument otherwise.
+  torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor& attention_mask,
+                       double sigma) override;
+  ModelInfo info() const override { return info_; }
+  void to_device(const torch::Device& device) override;
+
+  DenoisingEnergyImpl& denoising() { return *energy_; }
+
+ private:
+  DenoisingEnergy energy_;
+  ModelInfo info_;
+};
+
+// load_denoising_energy + the adapter (CPU; call to_device to move it).
+std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path);
+
+}  // namespace ebm::train

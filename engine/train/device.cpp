@@ -1,0 +1,27 @@
+#include "engine/train/device.h"
+
+#include <stdexcept>
+
+namespace ebm::train {
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  torch::Device d(torch::kCPU);
+  try {
+    d = torch::Device(name);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N (got '" + name + "')");
+  }
+  if (d.is_cuda()) {
+    if (!torch::cuda::is_available())
+      throw std::invalid_argument("--device " + name + ": CUDA is not available here (CPU-only LibTorch or no GPU); use --device cpu");
+    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
+      throw std::invalid_argument("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " GPU(s)");
+    if (!d.has_index()) d = torch::Device(torch::kCUDA, 0);
+  } else if (!d.is_cpu()) {
+    throw std::invalid_argument("--device must be cpu or cuda (got '" + name + "')");
+  }
+  return d;
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,31 @@
+// Denoising score matching on an energy (Vincent 2011; energy-parameterized as in Du et al. 2023):
+//   x_t = x0 + σ·ε,   s(x_t) = −∇ₓ E(x_t, σ),   loss = mean_b  mean_pixels (σ·s + ε)²
+// i.e. σ·s regresses −ε. Minimised exactly by the score of the σ-noised data distribution; the
+// gradient flows into E through the input gradient (double backward). Weighting across σ comes
+// from how σ is drawn (sample_sigmas): log-normal around a median, truncated to the trained range.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <functional>
+
+namespace ebm::train {
+
+// Energy of noisy images at noise levels: x [B,...], sigma [B] → [B] or [B,1]. Must be
+// differentiable twice w.r.t. x (the loss differentiates its input gradient).
+using SigmaEnergyFn = std::function<torch::Tensor(const torch::Tensor& x, const torch::Tensor& sigma)>;
+
+struct DsmLoss {
+  torch::Tensor loss;        // scalar, differentiable w.r.t. the energy's parameters
+  torch::Tensor per_sample;  // [B] detached
+};
+// sigma [B] > 0, eps shaped like x0 (standard normal noise, supplied by the caller).
+DsmLoss dsm_loss(const SigmaEnergyFn& energy, const torch::Tensor& x0, const torch::Tensor& sigma,
+                 const torch::Tensor& eps);
+
+// n noise levels: ln σ ~ N(ln median, log_std²) truncated to [lo, hi] (inverse-CDF draw, no
+// rejection loop), from `gen` on `options`' device.
+torch::Tensor sample_sigmas(int64_t n, double median, double log_std, double lo, double hi, torch::Generator& gen,
+                            const torch::TensorOptions& options);
+
+}  // namespace ebm::train

@@ -1,0 +1,34 @@
+#include "engine/train/objective.h"
+
+#include <stdexcept>
+
+namespace ebm::train {
+
+namespace {
+std::string shape_of(const torch::Tensor& t) {
+  std::string s = "[";
+  for (int64_t i = 0; i < t.dim(); ++i) s += (i ? "," : "") + std::to_string(t.size(i));
+  return s + "]";
+}
+}  // namespace
+
+void put_module(TensorMap& out, const std::string& prefix, const torch::nn::Module& m) {
+  for (const auto& kv : m.named_parameters()) out[prefix + kv.key()] = kv.value().detach().cpu().contiguous();
+  for (const auto& kv : m.named_buffers()) out[prefix + kv.key()] = kv.value().detach().cpu().contiguous();
+}
+
+void get_module(const TensorMap& in, const std::string& prefix, torch::nn::Module& m) {
+  torch::NoGradGuard no_grad;
+  auto load = [&](const std::string& name, torch::Tensor& dst) {
+    auto it = in.find(prefix + name);
+    if (it == in.end()) throw std::invalid_argument("checkpoint lacks '" + prefix + name + "'");
+    if (it->second.sizes() != dst.sizes())
+      throw std::invalid_argument("checkpoint tensor '" + prefix + name + "' has shape " + shape_of(it->second) +
+                                  " but the model expects " + shape_of(dst));
+    dst.copy_(it->second.to(dst.dtype()));
+  };
+  for (auto& kv : m.named_parameters()) load(kv.key(), kv.value());
+  for (auto& kv : m.named_buffers()) load(kv.key(), kv.value());
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,43 @@
+// Objective: one training recipe (contrastive divergence or denoising score matching) as the
+// trainer's loop sees it: a step on a data batch, samples from noise for the preview grids, its
+// resumable state, and the model file it ships. The loop (trainer.cpp) owns data, logging,
+// checkpoints and timing; an objective owns the model, its optimizer and any sampler state.
+#pragma once
+
+#include "models/checkpoint/safetensors.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+namespace ebm::train {
+
+class Objective {
+ public:
+  virtual ~Objective() = default;
+
+  // Names of the statistics step() returns, in order ("loss" first).
+  virtual std::vector<std::string> stat_names() const = 0;
+  // One iteration on a batch (images [B,3,64,64] in [0,1], labels [B,L], both on the device).
+  // Returns the statistics as a [K] float tensor on the device — no host sync, the loop fetches
+  // them when it logs. `iteration` is 0-based (warm-up schedules).
+  virtual torch::Tensor step(const torch::Tensor& images, const torch::Tensor& labels, int64_t iteration) = 0;
+  // Samples from noise for the given labels [N,L] (device), using `gen` (device generator) for noise.
+  virtual torch::Tensor sample(const torch::Tensor& labels, torch::Generator& gen) = 0;
+
+  // Everything needed to continue the same trajectory (weights, optimizer, replay, EMA …) under
+  // names that start with `prefix`.
+  virtual void save_state(TensorMap& out, const std::string& prefix) const = 0;
+  virtual void load_state(const TensorMap& in, const std::string& prefix) = 0;
+  // The model the run ships (EMA weights for DSM), as a self-describing model file.
+  virtual void save_model(const std::string& path, const nlohmann::json& training_info) const = 0;
+};
+
+// Helpers shared by the objectives: a module's parameters and buffers in and out of a TensorMap.
+void put_module(TensorMap& out, const std::string& prefix, const torch::nn::Module& m);
+// Throws std::invalid_argument naming the first missing or mis-shaped tensor.
+void get_module(const TensorMap& in, const std::string& prefix, torch::nn::Module& m);
+
+}  // namespace ebm::train

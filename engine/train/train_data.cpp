@@ -1,0 +1,54 @@
+#include "engine/train/train_data.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+namespace ebm::train {
+
+namespace {
+// Scenes rendered per chunk: bounds the renderer's temporaries (~40 [chunk, 128²] floats).
+constexpr int64_t kRenderChunk = 256;
+}  // namespace
+
+CubesPool::CubesPool(data::CubesConcept concept, int64_t size, int num_objects, uint64_t seed,
+                     const torch::Device& device, const std::function<void(int64_t, int64_t)>& progress) {
+  if (size < 1) throw std::invalid_argument("data pool size must be >= 1");
+  data::SceneSampling so;
+  so.num_objects = num_objects;
+  auto gen = at::detail::createCPUGenerator(seed);
+  data::CubesScenes scenes = data::sample_scenes(size, gen, so);
+  labels_ = data::concept_labels(scenes.first, concept).to(device);
+  images_ = torch::empty({size, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
+  data::CubesRenderer renderer;
+  torch::NoGradGuard no_grad;
+  for (int64_t start = 0; start < size; start += kRenderChunk) {
+    const int64_t n = std::min(kRenderChunk, size - start);
+    auto idx = torch::arange(start, start + n, torch::kLong);
+    auto img = renderer.render(scenes.index(idx).to(device));
+    images_.narrow(0, start, n).copy_((img * 255.0).round_().to(torch::kUInt8));
+    if (progress) progress(start + n, size);
+  }
+}
+
+CubesPool::Batch CubesPool::sample(int64_t batch, torch::Generator& gen) const {
+  auto idx = torch::randint(0, size(), {batch}, gen, torch::kLong);
+  // A pinned, asynchronous copy: a plain host→GPU copy would wait for the queued GPU work (a host
+  // sync per iteration) before the next iteration could be enqueued.
+  idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
+  return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
+}
+
+std::array<double, 3> CubesPool::channel_mean() const {
+  torch::NoGradGuard no_grad;
+  auto m = images_.to(torch::kFloat).mean({0, 2, 3}).div(255.0).cpu();
+  return {m[0].item<double>(), m[1].item<double>(), m[2].item<double>()};
+}
+
+double CubesPool::pixel_std() const {
+  torch::NoGradGuard no_grad;
+  auto f = images_.to(torch::kFloat).div(255.0);
+  return f.var(0).mean().sqrt().item<double>();
+}
+
+}  // namespace ebm::train

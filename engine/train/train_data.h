@@ -1,0 +1,41 @@
+// Training data: a pool of rendered cubes scenes kept on the training device as uint8 (like the
+// original's 8-bit dataset files), drawn uniformly with replacement. Rendering happens once, in
+// chunks on the device, so an iteration costs one gather and one uint8→float conversion — no
+// host round trip for images. The pool is a pure function of (seed, size, objects), so a resumed
+// run rebuilds the identical pool instead of storing it in the checkpoint.
+#pragma once
+
+#include "engine/data/cubes_renderer.h"
+#include "engine/data/cubes_scene.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+
+namespace ebm::train {
+
+class CubesPool {
+ public:
+  // `progress(done, total)` is called after each rendered chunk (may be empty).
+  CubesPool(data::CubesConcept concept, int64_t size, int num_objects, uint64_t seed, const torch::Device& device,
+            const std::function<void(int64_t, int64_t)>& progress = {});
+
+  struct Batch {
+    torch::Tensor images;  // [B,3,64,64] float in [0,1] on the device
+    torch::Tensor labels;  // [B,L] float on the device
+  };
+  // Draws B indices from `gen` (a CPU generator, so the draw is device-independent).
+  Batch sample(int64_t batch, torch::Generator& gen) const;
+
+  int64_t size() const { return images_.size(0); }
+  // Per-channel mean [3] and the mean per-pixel standard deviation of the pool (DSM prior).
+  std::array<double, 3> channel_mean() const;
+  double pixel_std() const;
+  const torch::Tensor& labels() const { return labels_; }
+
+ private:
+  torch::Tensor images_;  // uint8 [N,3,64,64] on the device
+  torch::Tensor labels_;  // float [N,L] on the device
+};
+
+}  // namespace ebm::train

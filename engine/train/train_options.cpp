@@ -1,0 +1,76 @@
+#include "engine/train/train_options.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace ebm::train {
+
+// One list of fields for both directions of the JSON mapping, so they cannot drift apart.
+#define EBM_TRAIN_OPTION_FIELDS(X)                                                                        \
+  X(concept_name) X(objective) X(out_dir) X(device) X(seed) X(iters) X(time_limit_min) X(batch) X(log_every) \
+  X(sample_every) X(ckpt_every) X(sample_n) X(progress_bar) X(pool) X(num_objects) X(num_filters) X(spec_norm) \
+  X(bf16) X(channels_last) X(cudnn_benchmark) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
+  X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
+  X(sigma_max) X(sigma_median) X(sigma_log_std) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
+  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r)
+
+void to_json(nlohmann::json& j, const TrainOptions& o) {
+  j = nlohmann::json::object();
+#define EBM_TO(f) j[#f] = o.f;
+  EBM_TRAIN_OPTION_FIELDS(EBM_TO)
+#undef EBM_TO
+}
+
+void from_json(const nlohmann::json& j, TrainOptions& o) {
+  if (!j.is_object()) throw std::invalid_argument("train options must be a JSON object");
+#define EBM_FROM(f) \
+  if (j.contains(#f)) j.at(#f).get_to(o.f);
+  EBM_TRAIN_OPTION_FIELDS(EBM_FROM)
+#undef EBM_FROM
+}
+
+const std::vector<std::string>& TrainOptions::resumable_keys() {
+  static const std::vector<std::string> keys{"iters",      "time_limit_min", "log_every",    "sample_every",
+                                             "ckpt_every", "progress_bar",   "device",       "lr",
+                                             "out_dir",    "sample_steps",   "sample_levels", "sample_corrector",
+                                             "sample_r",   "cudnn_benchmark"};
+  return keys;
+}
+
+void TrainOptions::validate() const {
+  auto req = [](bool ok, const std::string& m) {
+    if (!ok) throw std::invalid_argument("train options: " + m);
+  };
+  req(concept_name == "position" || concept_name == "size" || concept_name == "shape" || concept_name == "color",
+      "--concept must be position, size, shape or color (got '" + concept_name + "')");
+  req(objective == "cd" || objective == "dsm", "--objective must be cd or dsm (got '" + objective + "')");
+  req(!out_dir.empty(), "--out DIR is required");
+  req(iters >= 1 && iters <= 100000000, "--iters must be in [1, 1e8]");
+  req(time_limit_min >= 0 && time_limit_min <= 1e6, "--time-limit must be >= 0 minutes (0 = none)");
+  req(batch >= 1 && batch <= 4096, "--batch must be in [1, 4096]");
+  req(log_every >= 1, "--log-every must be >= 1");
+  req(sample_every >= 0, "--sample-every must be >= 0 (0 = only at the end)");
+  req(ckpt_every >= 1, "--ckpt-every must be >= 1");
+  req(sample_n >= 1 && sample_n <= 1024, "--sample-n must be in [1, 1024]");
+  req(pool >= 1 && pool <= 2000000, "--pool must be in [1, 2e6] scenes");
+  req(num_objects == 1 || num_objects == 2, "--objects must be 1 or 2");
+  req(num_filters >= 4 && num_filters <= 512, "--filters must be in [4, 512]");
+  req(langevin_steps >= 1 && langevin_steps <= 10000, "--steps must be in [1, 10000]");
+  req(step_lr > 0 && langevin_noise >= 0, "--step-lr must be > 0 and --noise >= 0");
+  req(replay_size >= 0, "--replay must be >= 0 (0 = off)");
+  req(keep_ratio >= 0 && keep_ratio <= 1, "--keep-ratio must be in [0, 1]");
+  req(sample_steps >= 1 && sample_steps <= 100000, "--sample-steps must be in [1, 1e5]");
+  req(sigma_min > 0 && sigma_max > sigma_min && sigma_max <= 100, "need 0 < --sigma-min < --sigma-max <= 100");
+  req(sigma_median > 0 && sigma_log_std > 0, "--sigma-median and --sigma-log-std must be > 0");
+  req(sigma_features >= 1 && sigma_features <= 32, "--sigma-features must be in [1, 32]");
+  req(label_dropout >= 0 && label_dropout < 1, "--label-dropout must be in [0, 1)");
+  req(ema >= 0 && ema < 1, "--ema must be in [0, 1)");
+  req(warmup >= 0, "--warmup must be >= 0");
+  req(grad_clip > 0, "--grad-clip must be > 0");
+  req(sample_levels >= 1 && sample_levels <= 10000 && sample_corrector >= 0 && sample_r > 0,
+      "--sample-levels must be >= 1, --sample-corrector >= 0, --sample-r > 0");
+  req(lr >= 0 && lr < 1, "--lr must be in [0, 1) (0 = objective default)");
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,82 @@
+// TrainOptions: everything that defines a training run of `ebm train`. Saved in every checkpoint
+// (JSON) so `--resume` continues with exactly the settings that started the run; only the options
+// listed in resumable_keys() may change on resume.
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace ebm::train {
+
+struct TrainOptions {
+  // What and where.
+  std::string concept_name = "position";  // position | size | shape | color
+  std::string objective = "cd";           // cd | dsm
+  std::string out_dir;
+  std::string device = "auto";            // auto | cpu | cuda | cuda:N
+  uint64_t seed = 1;
+
+  // Length and cadence.
+  int64_t iters = 30000;         // total iterations (a resumed run continues up to this count)
+  double time_limit_min = 0;     // stop cleanly (checkpoint + model) before this many minutes; 0 = none
+  int64_t batch = 64;
+  int64_t log_every = 10;        // JSONL line (means over the interval) and plain progress line
+  int64_t sample_every = 1000;   // PNG grid of samples from noise; 0 = only at the end
+  int64_t ckpt_every = 500;      // checkpoint + model file
+  int64_t sample_n = 64;         // images per sample grid (labels fixed for the whole run)
+  bool progress_bar = true;      // redraw one line on a TTY (plain lines otherwise)
+
+  // Data: a pool of rendered scenes kept on the device, drawn uniformly with replacement.
+  int64_t pool = 50000;
+  int num_objects = 1;
+
+  // Model (CubesNet).
+  int num_filters = 64;
+  bool spec_norm = true;         // CD: the original's spectral norm; DSM forces it off
+
+  // Speed.
+  bool bf16 = false;             // CUDA autocast bf16 (Langevin chain and forward passes)
+  bool channels_last = false;
+  bool cudnn_benchmark = true;
+
+  // Optimizer (0 = objective default: CD 3e-4, DSM 5e-4).
+  double lr = 0;
+
+  // CD (spec §4).
+  int langevin_steps = 40;
+  double step_lr = 100.0;
+  double langevin_noise = 0.001;
+  int64_t replay_size = 10000;
+  double keep_ratio = 0.05;      // probability that a chain starts from fresh noise when replay is on
+  bool replay_quirk = true;      // uint8 replay with the original's /256 dequantisation
+  double l2_coeff = 1.0;
+  double ml_coeff = 1.0;
+  int sample_steps = 200;        // CD sample grids: Langevin steps from noise
+
+  // DSM.
+  double sigma_min = 0.01, sigma_max = 1.0;
+  double sigma_median = 0.2;     // log-normal σ distribution, truncated to [sigma_min, sigma_max]
+  double sigma_log_std = 1.0;
+  int sigma_features = 3;
+  double label_dropout = 0.1;    // trains the unconditional energy too (null flag)
+  double ema = 0.999;
+  int64_t warmup = 500;          // linear lr warm-up iterations
+  double grad_clip = 1.0;        // global gradient norm
+  int sample_levels = 40;        // DSM sample grids: annealed noise levels
+  int sample_corrector = 1;      // Langevin steps per level
+  double sample_r = 0.1;         // corrector step = r·σ²
+
+  double effective_lr() const { return lr > 0 ? lr : (objective == "dsm" ? 5e-4 : 3e-4); }
+  // Throws std::invalid_argument naming the option and its allowed range.
+  void validate() const;
+  // Options that may differ between a checkpoint and the command that resumes it.
+  static const std::vector<std::string>& resumable_keys();
+};
+
+void to_json(nlohmann::json& j, const TrainOptions& o);
+void from_json(const nlohmann::json& j, TrainOptions& o);  // missing keys keep defaults
+
+}  // namespace ebm::train

@@ -1,0 +1,400 @@
+#include "engine/train/trainer.h"
+
+#include "engine/data/image_grid.h"
+#include "engine/image_io.h"
+#include "engine/train/cd_objective.h"
+#include "engine/train/device.h"
+#include "engine/train/dsm_objective.h"
+#include "engine/train/progress.h"
+#include "engine/train/quick_grade.h"
+#include "models/checkpoint/atomic_file.h"
+#include "models/registry.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Context.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ebm::train {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr const char* kCheckpointFile = "checkpoint.safetensors";
+constexpr const char* kModelFile = "model.safetensors";
+constexpr const char* kLogFile = "log.jsonl";
+constexpr const char* kOptionsFile = "options.json";
+constexpr const char* kMetaOptions = "train.options";
+constexpr const char* kMetaIteration = "train.iteration";
+constexpr const char* kMetaSeconds = "train.seconds";
+constexpr const char* kMetaDeviceType = "train.device_type";
+constexpr double kTimeSafetyS = 8.0;  // margin under --time-limit for process exit and the last writes
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Independent RNG streams from one user seed (splitmix64 of seed and stream number).
+uint64_t stream_seed(uint64_t seed, uint64_t stream) {
+  uint64_t z = seed + 0x9E3779B97F4A7C15ull * (stream + 1);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Our own stream on the device: the CUDA default generator (seeded here, saved/restored with the
+// checkpoint) or a private CPU generator, so nothing else in the process shares it on CPU runs.
+torch::Generator make_device_generator(const torch::Device& d, uint64_t seed) {
+  if (d.is_cuda()) {
+    torch::Generator g = at::globalContext().defaultGenerator(d);
+    std::lock_guard<std::mutex> lock(g.mutex());
+    g.set_current_seed(seed);
+    return g;
+  }
+  return at::detail::createCPUGenerator(seed);
+}
+
+torch::Tensor gen_state(torch::Generator& g) {
+  std::lock_guard<std::mutex> lock(g.mutex());
+  return g.get_state().clone();
+}
+
+void set_gen_state(torch::Generator& g, const torch::Tensor& s) {
+  std::lock_guard<std::mutex> lock(g.mutex());
+  g.set_state(s);
+}
+
+// The DSM network's label schema: the concept's slots, then the null flag and the σ features
+// (see denoising_energy.h); tools show only the first concept_size slots.
+LabelSchema dsm_schema(LabelSchema concept, int sigma_features) {
+  LabelSchema s = std::move(concept);
+  s.slots.push_back({"dsm_null", SlotKind::Continuous, 0.f, 1.f, {}});
+  for (int k = 0; k < sigma_features; ++k)
+    s.slots.push_back({"dsm_sigma_" + std::to_string(k), SlotKind::Continuous, -1.f, 1.f, {}});
+  return s;
+}
+
+}  // namespace
+
+TrainOptions merge_resume_options(const nlohmann::json& saved, const nlohmann::json& overrides) {
+  TrainOptions o = saved.get<TrainOptions>();
+  nlohmann::json merged = o;
+  const auto& ok = TrainOptions::resumable_keys();
+  for (auto it = overrides.begin(); it != overrides.end(); ++it) {
+    if (!merged.contains(it.key())) throw std::invalid_argument("unknown train option '" + it.key() + "'");
+    if (std::find(ok.begin(), ok.end(), it.key()) == ok.end() && merged[it.key()] != it.value())
+      throw std::invalid_argument("option '" + it.key() + "' cannot change on --resume (the run was started with " +
+                                  merged[it.key()].dump() + ", the command gives " + it.value().dump() +
+                                  "): drop it, or start a new run in another --out directory");
+    merged[it.key()] = it.value();
+  }
+  return merged.get<TrainOptions>();
+}
+
+nlohmann::json read_checkpoint_options(const std::string& out_dir) {
+  const std::string path = (fs::path(out_dir) / kCheckpointFile).string();
+  if (!fs::exists(path))
+    throw std::invalid_argument("--resume: " + out_dir + " has no " + kCheckpointFile +
+                                "; run without --resume to start a new run there");
+  auto header = read_safetensors_header(path);
+  auto it = header.metadata.find(kMetaOptions);
+  if (it == header.metadata.end()) throw std::runtime_error(path + " is not a training checkpoint (no train.options)");
+  return nlohmann::json::parse(it->second);
+}
+
+Trainer::Trainer(TrainOptions opt, bool resume, Clock::time_point started)
+    : opt_(std::move(opt)), resume_(resume), started_(started) {
+  build();
+}
+
+Trainer::~Trainer() {
+  if (log_) std::fclose(log_);
+}
+
+void Trainer::build() {
+  opt_.validate();
+  device_ = resolve_device(opt_.device);
+  if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(opt_.cudnn_benchmark);
+  const auto concept = data::cubes_concept_from_string(opt_.concept_name);
+  const fs::path dir(opt_.out_dir);
+  const bool has_ckpt = fs::exists(dir / kCheckpointFile);
+  if (!resume_ && has_ckpt)
+    throw std::invalid_argument(opt_.out_dir + " already holds a training run (" + kCheckpointFile +
+                                "): pass --resume to continue it, or choose another --out");
+  if (resume_ && !has_ckpt)
+    throw std::invalid_argument("--resume: " + opt_.out_dir + " has no " + kCheckpointFile + " to resume from");
+
+  torch::manual_seed(opt_.seed);  // model init
+  data_gen_ = at::detail::createCPUGenerator(stream_seed(opt_.seed, 2));
+  device_gen_ = make_device_generator(device_, stream_seed(opt_.seed, 3));
+  pool_ = std::make_unique<CubesPool>(concept, opt_.pool, opt_.num_objects, stream_seed(opt_.seed, 1), device_);
+  {
+    auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
+    data::SceneSampling so;
+    so.num_objects = opt_.num_objects;
+    preview_labels_ = data::concept_labels(data::sample_scenes(opt_.sample_n, g, so).first, concept).to(device_);
+  }
+
+  ModelConfig mc = ModelConfig::defaults_for(Arch::CubesNet);
+  mc.num_filters = opt_.num_filters;
+  const int L = data::label_size(concept);
+  if (opt_.objective == "cd") {
+    mc.label_size = L;
+    mc.spec_norm = opt_.spec_norm;
+    mc.energy_kind = EnergyKind::Contrastive;
+    auto net = make_network(mc, data::cubes_schema(concept));
+    objective_ = std::make_unique<CdObjective>(net, opt_, device_, device_gen_, data_gen_);
+  } else {
+    DenoisingSettings s;
+    s.sigma_min = opt_.sigma_min;
+    s.sigma_max = opt_.sigma_max;
+    s.sigma_features = opt_.sigma_features;
+    s.concept_size = L;
+    s.mean = pool_->channel_mean();
+    s.sigma_data = pool_->pixel_std();
+    mc.label_size = s.network_label_size();
+    mc.spec_norm = false;  // training.md: spectral norm keeps the score far too small to learn in time
+    mc.energy_kind = EnergyKind::Denoising;
+    auto schema = dsm_schema(data::cubes_schema(concept), s.sigma_features);
+    auto net = make_network(mc, schema);
+    auto ema = make_network(mc, schema);
+    auto calib_gen = at::detail::createCPUGenerator(stream_seed(opt_.seed, 5));
+    auto calib = pool_->sample(std::min<int64_t>(opt_.batch, 64), calib_gen);
+    objective_ = std::make_unique<DsmObjective>(DenoisingEnergy(net, s), DenoisingEnergy(ema, s), opt_, device_,
+                                                device_gen_, calib.images, calib.labels);
+  }
+
+  fs::create_directories(dir / "samples");
+  if (resume_) {
+    load_checkpoint();
+    truncate_log(iteration_);
+  } else {
+    write_file_atomic((dir / kLogFile).string(), std::string());
+  }
+  write_file_atomic((dir / kOptionsFile).string(), nlohmann::json(opt_).dump(2) + "\n");
+  if (!fs::exists(dir / "samples" / "reference.png")) {
+    auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
+    data::SceneSampling so;
+    so.num_objects = opt_.num_objects;
+    auto scenes = data::sample_scenes(opt_.sample_n, g, so);
+    torch::NoGradGuard no_grad;
+    save_png((dir / "samples" / "reference.png").string(), data::tile_images(data::CubesRenderer().render(scenes)));
+  }
+  log_ = std::fopen((dir / kLogFile).string().c_str(), "a");
+  if (!log_) throw FileError("cannot open " + (dir / kLogFile).string() + " for appending");
+}
+
+void Trainer::save_checkpoint(int64_t iteration) {
+  const fs::path dir(opt_.out_dir);
+  TensorMap t;
+  objective_->save_state(t, "obj/");
+  t["rng/data"] = gen_state(data_gen_);
+  t["rng/device"] = gen_state(device_gen_);
+  const double secs = train_seconds_before_ + seconds_since(started_);
+  Metadata md{{kMetaOptions, nlohmann::json(opt_).dump()},
+              {kMetaIteration, std::to_string(iteration)},
+              {kMetaSeconds, std::to_string(secs)},
+              {kMetaDeviceType, device_.is_cuda() ? "cuda" : "cpu"}};
+  objective_->save_model((dir / kModelFile).string(), training_info(iteration));
+  write_safetensors((dir / kCheckpointFile).string(), t, md);
+}
+
+void Trainer::load_checkpoint() {
+  const std::string path = (fs::path(opt_.out_dir) / kCheckpointFile).string();
+  SafetensorsFile f = read_safetensors(path);
+  auto meta = [&](const char* k) {
+    auto it = f.metadata.find(k);
+    if (it == f.metadata.end()) throw std::runtime_error(path + " lacks metadata '" + k + "': not a training checkpoint");
+    return it->second;
+  };
+  iteration_ = std::stoll(meta(kMetaIteration));
+  train_seconds_before_ = std::stod(meta(kMetaSeconds));
+  objective_->load_state(f.tensors, "obj/");
+  auto get = [&](const char* k) {
+    auto it = f.tensors.find(k);
+    if (it == f.tensors.end()) throw std::runtime_error(path + " lacks '" + k + "'");
+    return it->second;
+  };
+  set_gen_state(data_gen_, get("rng/data"));
+  // A run moved between CPU and GPU cannot continue the same noise stream (different generators);
+  // it continues from the same weights with the new device's stream.
+  if (meta(kMetaDeviceType) == (device_.is_cuda() ? "cuda" : "cpu")) set_gen_state(device_gen_, get("rng/device"));
+}
+
+void Trainer::truncate_log(int64_t iteration) {
+  const fs::path path = fs::path(opt_.out_dir) / kLogFile;
+  std::string kept;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    try {
+      auto j = nlohmann::json::parse(line);
+      if (j.value("iter", int64_t{0}) > iteration) continue;  // written after the checkpoint: redone now
+    } catch (const std::exception&) {
+      continue;  // a line cut by a kill mid-write
+    }
+    kept += line + "\n";
+  }
+  write_file_atomic(path.string(), kept);
+}
+
+void Trainer::write_log_line(const nlohmann::json& j) {
+  const std::string s = j.dump() + "\n";
+  if (std::fwrite(s.data(), 1, s.size(), log_) != s.size() || std::fflush(log_) != 0)
+    throw FileError("cannot write to " + (fs::path(opt_.out_dir) / kLogFile).string() + " (disk full?)");
+}
+
+nlohmann::json Trainer::training_info(int64_t iteration) const {
+  const double secs = train_seconds_before_ + seconds_since(started_);
+  return {{"objective", opt_.objective},
+          {"concept", opt_.concept_name},
+          {"iterations", iteration},
+          {"train_seconds", secs},
+          {"device", device_.str()},
+          {"data", "procedural cubes, engine/data/cubes_renderer.h"},
+          {"options", nlohmann::json(opt_)}};
+}
+
+void Trainer::save_samples(int64_t iteration) {
+  auto state = gen_state(device_gen_);  // previews must not shift the training noise stream
+  torch::Tensor imgs;
+  {
+    torch::NoGradGuard no_grad;
+    imgs = objective_->sample(preview_labels_, device_gen_).to(torch::kCPU, torch::kFloat);
+  }
+  set_gen_state(device_gen_, state);
+  char name[64];
+  std::snprintf(name, sizeof name, "iter_%08lld.png", static_cast<long long>(iteration));
+  save_png((fs::path(opt_.out_dir) / "samples" / name).string(), data::tile_images(imgs));
+  // A number to follow between grids: object found, position error / colour accuracy.
+  const auto grade = quick_grade(imgs, preview_labels_, data::cubes_concept_from_string(opt_.concept_name));
+  nlohmann::json j{{"iter", iteration}};
+  std::string text = "samples at iteration " + std::to_string(iteration) + ":";
+  for (const auto& kv : grade.values()) {
+    j["sample_" + kv.first] = kv.second;
+    char buf[64];
+    std::snprintf(buf, sizeof buf, " %s %.3f", kv.first.c_str(), kv.second);
+    text += buf;
+  }
+  write_log_line(j);
+  if (progress_) progress_->message(text + "  (" + name + ")");
+}
+
+TrainResult Trainer::run(const std::atomic<bool>* stop) {
+  Progress progress(opt_.progress_bar, Progress::stderr_is_tty(), opt_.iters);
+  progress_ = &progress;
+  struct Unset {
+    Progress** p;
+    ~Unset() { *p = nullptr; }
+  } unset{&progress_};
+  TrainResult res;
+  res.start_iteration = iteration_;
+  const auto names = objective_->stat_names();
+  const double limit_s = opt_.time_limit_min * 60.0;
+  if (iteration_ >= opt_.iters)
+    progress.message("already at iteration " + std::to_string(iteration_) + " of " + std::to_string(opt_.iters) +
+                     ": raise --iters to train further");
+
+  const auto run_start = Clock::now();
+  torch::Tensor acc;
+  int64_t acc_n = 0, window_start_iter = iteration_, first_iter_done = -1;
+  auto window_start = Clock::now();
+  double window_pause = 0, total_pause = 0, ips = 0, iter_est = 0, save_cost = 10.0, sample_cost = 10.0;
+  double steady_start_s = 0;
+  std::string reason = "iterations";
+
+  auto flush_log = [&]() {
+    if (acc_n == 0) return;
+    auto mean = (acc / static_cast<double>(acc_n)).to(torch::kCPU, torch::kDouble);  // the one host sync
+    const double wall = seconds_since(window_start) - window_pause;
+    if (wall > 0) ips = (iteration_ - window_start_iter) / wall;
+    nlohmann::json j{{"iter", iteration_}};
+    std::vector<std::pair<std::string, double>> shown;
+    std::vector<double> row;
+    for (size_t k = 0; k < names.size(); ++k) {
+      const double v = mean[static_cast<int64_t>(k)].item<double>();
+      j[names[k]] = v;
+      row.push_back(v);
+      if (k < 3) shown.emplace_back(names[k], v);
+    }
+    if (!std::isfinite(row.front()))
+      throw std::runtime_error("training diverged at iteration " + std::to_string(iteration_) +
+                               " (loss is not finite); the last checkpoint is intact: resume it with a lower --lr");
+    j["it_per_s"] = ips;
+    j["elapsed_s"] = seconds_since(started_);
+    j["train_s"] = train_seconds_before_ + seconds_since(started_);
+    write_log_line(j);
+    res.logged.push_back(row);
+    progress.stats(iteration_, shown, ips);
+    acc = torch::Tensor();
+    acc_n = 0;
+    window_start = Clock::now();
+    window_start_iter = iteration_;
+    window_pause = 0;
+  };
+
+  while (iteration_ < opt_.iters) {
+    if (stop && stop->load()) {
+      reason = "interrupted";
+      break;
+    }
+    if (limit_s > 0 &&
+        seconds_since(started_) + 1.5 * iter_est + save_cost + sample_cost + kTimeSafetyS > limit_s) {
+      reason = "time limit";
+      break;
+    }
+    const auto t0 = Clock::now();
+    auto batch = pool_->sample(opt_.batch, data_gen_);
+    auto st = objective_->step(batch.images, batch.labels, iteration_);
+    acc = acc.defined() ? acc + st : st;
+    ++acc_n;
+    ++iteration_;
+    const double dt = seconds_since(t0);
+    if (first_iter_done < 0) {
+      first_iter_done = iteration_;  // the first iteration pays cuDNN autotuning and allocation
+      steady_start_s = seconds_since(run_start);
+      iter_est = dt;
+    } else {
+      iter_est = 0.9 * iter_est + 0.1 * dt;
+    }
+    if (iteration_ % opt_.log_every == 0 || iteration_ == opt_.iters) flush_log();
+    progress.tick(iteration_, ips > 0 ? ips : (iter_est > 0 ? 1.0 / iter_est : 0));
+    if (iteration_ % opt_.ckpt_every == 0 && iteration_ < opt_.iters) {
+      const auto t = Clock::now();
+      save_checkpoint(iteration_);
+      save_cost = std::max(1.0, seconds_since(t));
+      window_pause += seconds_since(t);
+      total_pause += seconds_since(t);
+    }
+    if (opt_.sample_every > 0 && iteration_ % opt_.sample_every == 0 && iteration_ < opt_.iters) {
+      const auto t = Clock::now();
+      save_samples(iteration_);
+      sample_cost = std::max(1.0, seconds_since(t));
+      window_pause += seconds_since(t);
+      total_pause += seconds_since(t);
+    }
+  }
+  flush_log();
+  const double loop_s = seconds_since(run_start);
+  save_checkpoint(iteration_);
+  if (iteration_ > res.start_iteration) save_samples(iteration_);
+  progress.finish();
+
+  res.iterations = iteration_;
+  res.completed = iteration_ >= opt_.iters;
+  res.stop_reason = res.completed ? "iterations" : reason;
+  res.run_seconds = seconds_since(started_);
+  res.train_seconds = train_seconds_before_ + res.run_seconds;
+  // Throughput of the steady loop: after the first iteration, without checkpoint and sample time.
+  if (first_iter_done >= 0 && iteration_ > first_iter_done && loop_s - steady_start_s - total_pause > 0)
+    res.it_per_s = (iteration_ - first_iter_done) / (loop_s - steady_start_s - total_pause);
+  return res;
+}
+
+}  // namespace ebm::train

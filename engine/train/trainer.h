@@ -1,0 +1,94 @@
+// Trainer: the loop of `ebm train`. Owns the data pool, the objective (cd | dsm), RNG streams,
+// JSONL log, progress display, sample grids, checkpoints and the final model file.
+//
+// Output directory:
+//   checkpoint.safetensors  everything to continue the same trajectory: weights, optimizer moments,
+//                           replay buffer (cd) or EMA (dsm), RNG states, iteration, options (atomic)
+//   model.safetensors       the model the run ships (self-describing; EMA weights for dsm), written
+//                           with every checkpoint and at the end
+//   log.jsonl               one JSON object per log point (means over the interval), and one per
+//                           sample grid with its quick grade (sample_found, sample_position_error …)
+//   options.json            the options of the run
+//   samples/reference.png   renders of the fixed preview labels (what the samples should show)
+//   samples/iter_XXXXXXXX.png  samples from noise for the same labels
+//
+// Determinism: CPU runs are bit-reproducible for one thread count; a run stopped after a
+// checkpoint and resumed continues the same loss sequence (tests/train). RNG streams: model init
+// (global RNG, seeded), data pool scenes, batch indices + replay draws (CPU generator, saved),
+// Langevin/σ/ε noise (device generator, saved), preview noise (device generator, restored after).
+#pragma once
+
+#include "engine/train/objective.h"
+#include "engine/train/train_data.h"
+#include "engine/train/train_options.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace ebm::train {
+
+// Options of a resumed run: the checkpoint's saved options with the explicitly given `overrides`
+// applied. Throws std::invalid_argument naming the option when an override that may not change on
+// resume (see TrainOptions::resumable_keys) differs from the saved value.
+TrainOptions merge_resume_options(const nlohmann::json& saved, const nlohmann::json& overrides);
+
+// The saved options of a run directory's checkpoint (throws when there is none).
+nlohmann::json read_checkpoint_options(const std::string& out_dir);
+
+struct TrainResult {
+  int64_t start_iteration = 0;
+  int64_t iterations = 0;       // iterations completed in total (including earlier runs)
+  bool completed = false;       // reached opt.iters
+  std::string stop_reason;      // "iterations" | "time limit" | "interrupted"
+  double run_seconds = 0;       // this process
+  double train_seconds = 0;     // all runs of this directory together
+  double it_per_s = 0;          // throughput of this run (after the first iteration)
+  std::vector<std::vector<double>> logged;  // stats at each log point of this run (tests)
+};
+
+class Trainer {
+ public:
+  // `started`: when the process started (the time limit counts from there, including setup).
+  Trainer(TrainOptions opt, bool resume,
+          std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+  ~Trainer();
+
+  // Runs until opt.iters, the time limit, or *stop becoming true; always ends with a checkpoint
+  // and the model file. Throws on I/O errors (the last good checkpoint stays in place).
+  TrainResult run(const std::atomic<bool>* stop = nullptr);
+
+  const TrainOptions& options() const { return opt_; }
+  Objective& objective() { return *objective_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  void build();
+  void save_checkpoint(int64_t iteration);
+  void load_checkpoint();
+  void save_samples(int64_t iteration);
+  void write_log_line(const nlohmann::json& j);
+  void truncate_log(int64_t iteration);
+  nlohmann::json training_info(int64_t iteration) const;
+
+  TrainOptions opt_;
+  bool resume_;
+  std::chrono::steady_clock::time_point started_;
+  torch::Device device_{torch::kCPU};
+  std::unique_ptr<CubesPool> pool_;
+  std::unique_ptr<Objective> objective_;
+  torch::Generator data_gen_, device_gen_;
+  torch::Tensor preview_labels_;
+  int64_t iteration_ = 0;
+  double train_seconds_before_ = 0;  // from earlier runs (checkpoint)
+  double run_train_seconds_ = 0;     // loop time of this run so far
+  std::FILE* log_ = nullptr;
+  class Progress* progress_ = nullptr;  // the display of the running run() (messages from helpers)
+};
+
+}  // namespace ebm::train

@@ -1,0 +1,62 @@
+#include "engine/train/classifier_training.h"
+#include "engine/train/cubes_classifier.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace ebm::train {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(Classifier, GradeArithmeticOnPlantedPredictions) {
+  CubesPrediction p;
+  p.pos = torch::tensor({{0.0f, 0.0f}, {0.3f, 0.4f}});
+  p.size = torch::tensor({0.5f, 0.3f});
+  p.shape_logits = torch::tensor({{5.f, 0.f, 0.f}, {0.f, 0.f, 5.f}});
+  p.color_logits = torch::zeros({2, 20});
+  p.color_logits.index_put_({0, 7}, 3.f);
+  p.color_logits.index_put_({1, 2}, 3.f);
+  auto pos = grade_concept(p, data::CubesConcept::Position, torch::zeros({2, 2}));
+  EXPECT_NEAR(pos[1].item<double>(), 0.5, 1e-6);  // 3-4-5 triangle
+  auto size = grade_concept(p, data::CubesConcept::Size, torch::tensor({{0.45f}, {0.4f}}));
+  EXPECT_NEAR(size[0].item<double>(), 0.05, 1e-6);
+  EXPECT_NEAR(size[1].item<double>(), 0.1, 1e-6);
+  auto shape = grade_concept(p, data::CubesConcept::Shape, torch::tensor({{1.f, 0.f, 0.f}, {1.f, 0.f, 0.f}}));
+  EXPECT_EQ(shape[0].item<double>(), 1.0);
+  EXPECT_EQ(shape[1].item<double>(), 0.0);
+  auto col = grade_concept(p, data::CubesConcept::Color, torch::one_hot(torch::tensor({7L, 3L}), 20));
+  EXPECT_EQ(col.sum().item<double>(), 1.0);
+}
+
+TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
+  const auto path = fs::temp_directory_path() / ("ebm_classifier_test_" + std::to_string(::getpid()) + ".safetensors");
+  ClassifierTrainOptions o;
+  o.out = path.string();
+  o.device = "cpu";
+  o.iters = 30;
+  o.batch = 8;
+  o.num_filters = 8;
+  o.heldout = 16;
+  o.log_every = 5;
+  o.progress_bar = false;
+  auto r = train_classifier(o);
+  ASSERT_EQ(r.losses.size(), 6u);
+  EXPECT_LT(r.losses.back(), r.losses.front());
+  EXPECT_EQ(r.heldout.n, 16);
+  nlohmann::json held;
+  auto c = load_classifier(o.out, &held);
+  EXPECT_EQ(held.value("iterations", 0), 30);
+  EXPECT_NEAR(held.value("position_error", -1.0), r.heldout.position_error, 1e-9);
+  auto x = torch::rand({2, 3, 64, 64});
+  auto p = c->forward(x);
+  EXPECT_EQ(p.color_logits.sizes(), (std::vector<int64_t>{2, 20}));
+  fs::remove(path);
+  EXPECT_THROW(load_classifier(o.out), std::exception);
+  o.batch = 1;
+  EXPECT_THROW(train_classifier(o), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ebm::train
