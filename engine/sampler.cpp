@@ -158,25 +158,35 @@ torch::Tensor Sampler::init_attention(const std::string& term, int k, const torc
 }
 
 void Sampler::start() {
-  chain_params_ = params_;
-  const torch::Device dev = parse_device(params_.device);
-  for (auto& kv : models_) kv.second->to_device(dev);
-  state_ = ChainState{};
-  dirty_ = true;
-  // Compile for the new batch before there is a chain (ensure_compiled uses params_.batch then).
-  ensure_compiled();
-  // A restart re-caches every model's spectral weights (they may have been retrained meanwhile).
-  sync_spectral_caches(false);
-  auto ids = torch::tensor(params_.ids(), torch::kLong).to(dev);
-  ChainState s;
-  s.sample_ids = ids;
-  s.x = init_images(NoiseStream::Init, NoiseStream::InitColour, 0, ids);
-  s.resets = torch::zeros({ids.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(dev));
-  for (const auto& t : compiled_->terms())
-    if (t.attention_masks > 0) s.attention[t.name] = init_attention(t.name, t.attention_masks, ids);
-  s.step = 0;
-  state_ = std::move(s);
-  sync_spectral_caches(true);
+  // On failure (a composition that does not compile for the new batch/device), the old chain stays.
+  ChainState old_state = state_;
+  SamplerParams old_chain = chain_params_;
+  try {
+    chain_params_ = params_;
+    const torch::Device dev = parse_device(params_.device);
+    for (auto& kv : models_) kv.second->to_device(dev);
+    state_ = ChainState{};
+    dirty_ = true;
+    // Compile for the new batch before there is a chain (ensure_compiled uses params_.batch then).
+    ensure_compiled();
+    // A restart re-caches every model's spectral weights (they may have been retrained meanwhile).
+    sync_spectral_caches(false);
+    auto ids = torch::tensor(params_.ids(), torch::kLong).to(dev);
+    ChainState s;
+    s.sample_ids = ids;
+    s.x = init_images(NoiseStream::Init, NoiseStream::InitColour, 0, ids);
+    s.resets = torch::zeros({ids.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(dev));
+    for (const auto& t : compiled_->terms())
+      if (t.attention_masks > 0) s.attention[t.name] = init_attention(t.name, t.attention_masks, ids);
+    s.step = 0;
+    state_ = std::move(s);
+    sync_spectral_caches(true);
+  } catch (...) {
+    state_ = std::move(old_state);
+    chain_params_ = std::move(old_chain);
+    dirty_ = true;
+    throw;
+  }
 }
 
 void Sampler::stop() { sync_spectral_caches(false); }

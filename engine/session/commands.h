@@ -19,8 +19,10 @@
 namespace ebm {
 
 struct SessionOptions {
-  std::int64_t publish_every_steps = 1;  // publish a snapshot every k steps (0: only by time)
-  double publish_every_ms = 50.0;        // ... or when T ms passed since the last one (0: only by steps)
+  // Publishing copies per-sample statistics to the host, which synchronises a GPU: by default it
+  // happens by time (~30 Hz), not every step.
+  std::int64_t publish_every_steps = 0;  // publish a snapshot every k steps (0: only by time)
+  double publish_every_ms = 33.0;        // ... or when T ms passed since the last one (0: only by steps)
   std::int64_t history_bytes = std::int64_t{256} << 20;  // bound of the kept-states ring
   std::int64_t history_every = 1;        // keep every n-th step
   bool repeat = false;                   // after a run ends start the next one with seed + 1

@@ -61,9 +61,21 @@ void Worker::run() {
   while (true) {
     auto cmds = session_.take(/*block=*/status_ != SessionStatus::Running);
     if (session_.quitting()) break;
-    for (auto& c : cmds) apply(c);
-    if (status_ == SessionStatus::Running) do_step();
-    if (dirty_) publish();
+    // Nothing may escape the thread (std::terminate): an unexpected failure becomes an error event.
+    try {
+      for (auto& c : cmds) apply(c);
+      if (status_ == SessionStatus::Running) do_step();
+      if (dirty_) publish();
+    } catch (const std::exception& e) {
+      event(Event::Kind::Error, std::string("internal error: ") + e.what());
+      sampler_.stop();
+      set_status(SessionStatus::Error);
+      try {
+        publish();
+      } catch (const std::exception&) {
+        // Publishing itself failed; the next successful publish carries the event.
+      }
+    }
   }
   sampler_.stop();
 }

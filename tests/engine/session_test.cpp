@@ -187,6 +187,23 @@ TEST(Session, CommandStormsFromSeveralThreads) {
   }
 }
 
+TEST(Session, AFailedRestartKeepsTheOldChain) {
+  Session s;
+  setup(s, 3);
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  const auto images = snap->images;
+  const auto chain = snap->chain_id;
+  s.submit(cmd::UnloadModel{"net"});
+  s.submit(cmd::Restart{});
+  snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "cannot start"); });
+  EXPECT_EQ(snap->chain_id, chain);
+  EXPECT_TRUE(snap->images.is_same(images));
+  s.submit(cmd::Export{{ExportRequest::Kind::Grid, "", {}}});
+  snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "export needs a file path"); });
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "export needs a file path"));
+}
+
 TEST(Session, DestructorCancelsALongRun) {
   auto t0 = std::chrono::steady_clock::now();
   {
