@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <memory>
+#include <string>
 
 namespace ebm {
 
@@ -16,6 +17,43 @@ constexpr unsigned char kPngMagic[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '
 // Decoded images larger than this many pixels are refused before decoding (a 16k x 16k PNG is a
 // few KiB compressed and 1 GiB decoded); the models use 64x64 and 128x128.
 constexpr long long kMaxPixels = 8192LL * 8192LL;
+
+// The IHDR (always the first chunk, at byte 8) gives the image size and the raw data size (width x
+// height x samples per pixel x bit depth); every chunk gives its length. "" when all are plausible,
+// otherwise why not.
+std::string png_header_problem(const std::string& bytes) {
+  constexpr std::size_t kIhdrEnd = 8 + 8 + 13;
+  constexpr unsigned long long kMaxDeflateRatio = 1032;
+  if (bytes.size() < kIhdrEnd || bytes.compare(12, 4, "IHDR") != 0) return "";  // stb reports these itself
+  auto be32 = [&bytes](std::size_t at) {
+    unsigned long long v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  const unsigned long long w = be32(16), h = be32(20);
+  const unsigned depth = static_cast<unsigned char>(bytes[24]), type = static_cast<unsigned char>(bytes[25]);
+  const unsigned samples = type == 2 ? 3 : type == 4 ? 2 : type == 6 ? 4 : 1;  // RGB, gray+alpha, RGBA; gray, palette
+  if (w != 0 && h > static_cast<unsigned long long>(kMaxPixels) / w)  // (w * h could overflow)
+    return std::to_string(w) + "x" + std::to_string(h) + " is too large (at most " + std::to_string(kMaxPixels) +
+           " pixels)";
+  if (depth > 16) return "";  // stb refuses it with its own message
+  const unsigned long long raw_bytes = w * h * samples * depth / 8;
+  if (raw_bytes / kMaxDeflateRatio > bytes.size())
+    return "the file (" + std::to_string(bytes.size()) + " bytes) is too small to hold the " + std::to_string(w) + "x" +
+           std::to_string(h) + " image its header declares; it is truncated or damaged";
+  // stb also grows its buffer to each IDAT chunk's declared length before reading it (up to 2 GiB
+  // from a 100-byte file): every chunk must fit in what is left of the file.
+  for (std::size_t pos = 8; pos + 8 <= bytes.size();) {
+    const unsigned long long len = be32(pos);
+    const std::string type = bytes.substr(pos + 4, 4);
+    if (len > bytes.size() - pos - 8)
+      return "chunk '" + type + "' declares " + std::to_string(len) + " bytes but only " +
+             std::to_string(bytes.size() - pos - 8) + " remain; the file is truncated or damaged";
+    if (type == "IEND") break;
+    pos += 12 + static_cast<std::size_t>(len);
+  }
+  return "";
+}
 
 struct StbFree {
   void operator()(void* p) const { stbi_image_free(p); }
@@ -29,6 +67,11 @@ torch::Tensor load_png(const std::string& path, int channels) {
   const std::string bytes = read_file(path);
   if (bytes.size() < 8 || std::memcmp(bytes.data(), kPngMagic, 8) != 0)
     throw ImageError("cannot load '" + path + "': not a PNG file (wrong signature)");
+  // Sizes from the header first: stb's own refusal of a huge image says only "unknown image type",
+  // and it allocates the decoded size before finding the data missing (found by
+  // fuzz/harness_png_image), so a file too small to inflate to that size is refused here too.
+  if (const std::string why = png_header_problem(bytes); !why.empty())
+    throw ImageError("cannot load '" + path + "': " + why);
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, file_channels = 0;

@@ -1,6 +1,7 @@
 // `ebm inspect PREFIX`: lists a TensorFlow checkpoint's variables (dtype, shape), like TF's
 // inspect_checkpoint tool but without TensorFlow; `--values NAME` prints a tensor, `--verify`
 // reads every tensor and checks its CRC32C.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "models/checkpoint/tf_bundle.h"
 
@@ -153,15 +154,7 @@ void register_inspect(CLI::App& app) {
   sub->add_option("--limit", args->limit, "At most this many values per variable in the table output (0 = all)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--verify", args->verify, "Read every tensor and check its CRC32C");
-  sub->callback([args] {
-    try {
-      run_inspect(*args);
-      set_exit_code(0);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm inspect: error: " << e.what() << "\n";
-      set_exit_code(1);
-    }
-  });
+  sub->callback([args] { run_guarded("inspect", [&] { run_inspect(*args); }); });
 }
 
 }  // namespace

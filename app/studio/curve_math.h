@@ -8,11 +8,13 @@
 
 namespace ebm::studio {
 
-// One plotted series: y per x (x = Langevin step), with an optional min–max band.
+// One plotted series: y per x (x = Langevin step), with an optional min–max band that has its own
+// x values (bands exist only at the steps whose per-sample values were published).
 struct Series {
   std::string name;
   unsigned color = 0xffffffffu;  // ImGui packed ABGR
-  std::vector<double> x, y, lo, hi;  // lo/hi empty = no band
+  std::vector<double> x, y;
+  std::vector<double> band_x, lo, hi;  // empty = no band
   bool visible = true;
 };
 

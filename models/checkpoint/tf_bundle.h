@@ -31,6 +31,10 @@ inline constexpr const char* kObjectGraphKey = "_CHECKPOINTABLE_OBJECT_GRAPH";
 // model_checkpoint_path is used) or exactly one *.index file. Throws TfBundleError when nothing fits.
 std::string resolve_checkpoint_prefix(const std::string& path);
 
+// True when `path` names a TF checkpoint in one of the ways resolve_checkpoint_prefix accepts (so a
+// loader can send it here instead of to the safetensors/.pt readers). Never throws.
+bool looks_like_tf_checkpoint(const std::string& path);
+
 // "PREFIX.data-00003-of-00008".
 std::string shard_path(const std::string& prefix, int shard, int num_shards);
 

@@ -110,4 +110,13 @@ std::string resolve_checkpoint_prefix(const std::string& path) {
   return prefix;
 }
 
+bool looks_like_tf_checkpoint(const std::string& path) {
+  try {
+    resolve_checkpoint_prefix(path);
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 }  // namespace ebm::tf

@@ -1,13 +1,16 @@
 #include "models/checkpoint/torch_pickle.h"
 
 #include "models/checkpoint/atomic_file.h"
+#include "models/checkpoint/pickle_check.h"
 #include "models/checkpoint/pickle_reader.h"
+#include "models/checkpoint/zip_check.h"
 
 #include <caffe2/serialize/inline_container.h>
 #include <torch/serialize.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 namespace ebm {
@@ -91,6 +94,21 @@ TensorMap read_torch_state_dict(const std::string& path, std::string* container)
   {
     std::ifstream probe(path, std::ios::binary);  // a clear FileError (with the OS reason) first
     if (!probe) throw FileError("cannot read '" + path + "': " + std::strerror(errno));
+  }
+  // LibTorch's zip reader allocates what the archive's directory claims, and the torch::pickle_load
+  // fallback below trusts the zip's offsets and the pickle's lengths and stack (out-of-bounds reads,
+  // gigabyte allocations and segfaults on damaged files, found by fuzz/harness_torch_pt): check the
+  // archive's structure and its pickle before LibTorch sees the file.
+  {
+    std::error_code ec;
+    if (std::filesystem::file_size(path, ec) > kMaxZipUncompressed && !ec)
+      bad(path, "the file is larger than " + std::to_string(kMaxZipUncompressed >> 30) + " GiB");
+    const std::string bytes = read_file(path);
+    if (bytes.size() < 4 || bytes.compare(0, 4, "PK\x03\x04") != 0)
+      bad(path, "it is not a zip archive (torch.save writes zip files since PyTorch 1.6; re-save it with "
+                "torch.save(model.state_dict(), path) from a recent PyTorch)");
+    if (const std::string problem = check_torch_archive(bytes); !problem.empty())
+      bad(path, problem + "; copy or download the file again");
   }
   std::unique_ptr<caffe2::serialize::PyTorchStreamReader> zip;
   try {

@@ -60,6 +60,9 @@ TEST(TfFixture, AcceptsEveryWayOfNamingTheCheckpoint) {
   EXPECT_EQ(tf::resolve_checkpoint_prefix(kFixturePrefix + ".index"), kFixturePrefix);
   EXPECT_EQ(tf::resolve_checkpoint_prefix(kFixturePrefix + ".data-00000-of-00001"), kFixturePrefix);
   EXPECT_EQ(tf::resolve_checkpoint_prefix(fixture_dir()), kFixturePrefix);  // one .index in the dir
+  EXPECT_TRUE(tf::looks_like_tf_checkpoint(fixture_dir()));
+  EXPECT_FALSE(tf::looks_like_tf_checkpoint(fixture_dir() + "/NOTICE"));
+  EXPECT_FALSE(tf::looks_like_tf_checkpoint(""));
   expect_bundle_error([] { tf::resolve_checkpoint_prefix(kFixturePrefix + "_30000"); },
                       {kFixturePrefix + "_30000.index", "does not exist"});
 }

@@ -1,0 +1,178 @@
+// Controller: every action the studio can take, in one place, called alike by the panels' widgets,
+// the keyboard shortcuts and the script runner (so a scripted run exercises the same code as clicks).
+// It owns the engine Session and the editable document (composition draft, masks, sampler params),
+// turns edits into Session commands, and picks up the engine's snapshots once per frame.
+//
+// Threading: GUI thread only, except the model loader's background tasks, which touch nothing here
+// until poll() collects their results. No call blocks on the engine: commands are queued
+// (Session::submit never blocks), results arrive in later snapshots, file loading runs on tasks.
+#pragma once
+
+#include "app/studio/mask_brush.h"
+#include "app/studio/sample_history.h"
+#include "app/studio/ui_log.h"
+#include "engine/energy/composition.h"
+#include "engine/session.h"
+#include "models/config.h"
+
+#include <cstdint>
+#include <future>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebm::studio {
+
+struct ModelEntry {
+  enum class State { Loading, Ready, Failed };
+  std::string name;  // the key terms use ("position", "shape" …)
+  std::string path;  // the file it came from ("" for in-memory models)
+  State state = State::Loading;
+  std::string error;  // why it failed (shown in the Models panel)
+  ModelConfig config;
+  LabelSchema schema;
+  ModelInfo info;
+  std::string kind;  // file format, e.g. "ebm safetensors"
+};
+
+// A position in the composition tree: child indices from the root ({} = the root).
+using NodePath = std::vector<int>;
+
+enum class MaskOp { Clear, Fill, Invert, Remove };
+
+struct ControllerOptions {
+  SessionOptions session;
+  SamplerParams sampler;
+  bool autostart = true;  // build a default composition and start sampling once start-up models load
+};
+
+class Controller {
+ public:
+  Controller(UiLog& log, ControllerOptions options = {});
+  ~Controller();  // stops the session (joins its worker) before anything else goes
+  Controller(const Controller&) = delete;
+  Controller& operator=(const Controller&) = delete;
+
+  // Once per frame: collects finished model loads, the latest snapshot, its new events (into the log)
+  // and per-sample history. Returns true when the snapshot changed since the last call.
+  bool poll();
+  const std::shared_ptr<const Snapshot>& snapshot() const { return snap_; }
+  bool sampling() const;  // the worker is running a chain right now
+  Session& session() { return *session_; }
+
+  // ---- models
+  // Loads a model file on a background task; the Models panel shows it as "loading" meanwhile.
+  // `name` empty: derived from the file name. Returns the name it will have.
+  std::string open_model(const std::string& path, const std::string& name = "");
+  // Adds an in-memory model (tests, demos); it is ready at once.
+  std::string add_model(const std::string& name, std::shared_ptr<EnergyModel> model, const ModelConfig& config,
+                        const std::string& path = "");
+  void unload_model(const std::string& name);
+  const std::vector<ModelEntry>& models() const { return models_; }
+  const ModelEntry* model(const std::string& name) const;
+  bool loading() const { return !pending_.empty(); }
+  // Start-up models: load them all, then (autostart) build the default composition and start.
+  void open_startup_models(const std::vector<std::string>& paths);
+
+  // ---- composition draft (every edit is sent to the session when the draft is valid)
+  const Node& composition() const { return doc_; }
+  const std::string& composition_error() const { return doc_error_; }
+  const Node* node(const NodePath& p) const;
+  std::vector<NodePath> term_paths() const;  // depth-first, = the engine's term order
+  NodePath term_path(int term_index) const;  // throws std::out_of_range naming the count
+  NodePath term_path(const std::string& term_name) const;  // empty optional-like: throws when absent
+
+  std::string add_term(const NodePath& parent, const std::string& model, std::optional<std::vector<float>> label = {},
+                       double weight = 1.0);
+  void add_operator(const NodePath& parent, NodeKind kind);
+  void remove_node(const NodePath& p);
+  void move_node(const NodePath& p, int delta);  // reorder among siblings
+  void set_term_model(const NodePath& p, const std::string& model);
+  void set_label(const NodePath& p, std::vector<float> label);
+  void set_label_slot(const NodePath& p, int slot, float value);
+  void set_one_hot(const NodePath& p, int slot);
+  void set_weight(const NodePath& p, double w);
+  void set_enabled(const NodePath& p, bool on);
+  void set_solo(const NodePath& p, bool on);
+  void set_temperature(const NodePath& p, double t);
+  void set_coefficient(const NodePath& p, double c);
+  void set_composition(Node root, std::map<std::string, MaskImage> masks = {});  // presets, scripts
+  void clear_composition();
+
+  // ---- masks (keyed by term name, sized like the models' images)
+  const MaskImage* mask(const std::string& term) const;
+  const std::map<std::string, MaskImage>& masks() const { return masks_; }
+  // Changes whenever the draft (masks included) changes: the views re-upload mask textures then.
+  std::uint64_t draft_version() const { return draft_version_; }
+  // `points` in mask pixels (x0, y0, x1, y1, …); creates a mask (all 1) on first use.
+  void paint_mask(const std::string& term, const std::vector<float>& points, const Brush& brush);
+  void mask_op(const std::string& term, MaskOp op);
+  int image_size() const;  // the composition's image size (64 until a model says otherwise)
+
+  // ---- sampler and run control
+  const SamplerParams& sampler() const { return params_; }
+  void set_sampler(const SamplerParams& p);
+  const SessionOptions& session_options() const { return options_; }
+  void set_session_options(const SessionOptions& o);
+  void start();
+  void pause();
+  void resume();
+  void toggle_pause();
+  void step(std::int64_t n);
+  void cancel();
+  void restart(bool new_seed);
+  void rewind(std::int64_t step);
+
+  // ---- files written by the engine (grid/sample/sequence PNGs and recipes; result: an event)
+  void export_files(const ExportRequest& r);
+  // Starts sampling once every pending model load has finished (after opening a recipe).
+  void start_when_loaded();
+
+  // ---- selection and history
+  int selected() const { return selected_; }
+  void select(int sample);  // -1: none
+  const SampleHistory& history() const { return history_; }
+  UiLog& log() { return log_; }
+
+ private:
+  struct PendingLoad {
+    std::string name, path;
+    std::future<ModelEntry> entry;
+    std::shared_ptr<std::shared_ptr<EnergyModel>> model;  // filled by the task
+  };
+  Node* mutable_node(const NodePath& p);
+  std::string unique_term_name(const std::string& base) const;
+  std::string unique_model_name(const std::string& base) const;
+  void submit_composition();  // validates the draft; sends it or records why not
+  void collect_loads();
+  void maybe_autostart();
+  Node default_composition() const;
+
+  UiLog& log_;
+  SessionOptions options_;
+  SamplerParams params_;
+  bool autostart_ = true;
+  bool autostart_done_ = false;
+  bool restart_on_autostart_ = false;
+  int startup_pending_ = 0;
+
+  Node doc_;
+  std::string doc_error_;
+  std::map<std::string, MaskImage> masks_;
+  std::uint64_t draft_version_ = 0;
+  std::vector<ModelEntry> models_;
+  std::vector<PendingLoad> pending_;
+
+  std::shared_ptr<const Snapshot> snap_;
+  std::uint64_t last_event_seq_ = 0;
+  SampleHistory history_;
+  int selected_ = -1;
+
+  std::unique_ptr<Session> session_;  // last member: destroyed first, so the worker stops first
+};
+
+std::string describe(const ModelConfig& c);  // "CubesNet 64x64, label 2, spec-norm, swish"
+
+}  // namespace ebm::studio

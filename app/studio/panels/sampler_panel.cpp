@@ -1,0 +1,140 @@
+// Sampler panel: run control (start / pause / resume / step / cancel / restart), Langevin parameters,
+// chain identity (seed lock/new, batch, init mode), preview cadence, and the timeline scrubber that
+// rewinds to a kept step.
+#include "app/studio/panels/panels.h"
+
+#include <algorithm>
+
+namespace ebm::studio {
+
+namespace {
+
+ImVec4 status_colour(SessionStatus s) {
+  switch (s) {
+    case SessionStatus::Running: return ImVec4(0.45f, 0.85f, 0.45f, 1.f);
+    case SessionStatus::Error: return ImVec4(1.f, 0.45f, 0.4f, 1.f);
+    case SessionStatus::Paused:
+    case SessionStatus::Cancelled: return ImVec4(1.f, 0.8f, 0.35f, 1.f);
+    default: return ImVec4(0.75f, 0.75f, 0.8f, 1.f);
+  }
+}
+
+void timeline(PanelContext& c, const Snapshot& s) {
+  ImGui::TextUnformatted("Timeline");
+  help_marker("Kept steps of this chain (History). Drag and release to rewind there; the chain pauses, and "
+              "edits then continue from that step.");
+  const auto& kept = s.kept_steps;
+  if (kept.empty()) {
+    ImGui::TextDisabled("(no kept steps yet)");
+    return;
+  }
+  // Slider over the index of kept steps: kept steps may be sparse (history keeps every n-th).
+  static int scrub = -1;
+  auto cur = std::lower_bound(kept.begin(), kept.end(), s.step);
+  int idx = static_cast<int>(std::min<std::ptrdiff_t>(cur - kept.begin(), static_cast<std::ptrdiff_t>(kept.size()) - 1));
+  if (scrub >= 0) idx = std::min(scrub, static_cast<int>(kept.size()) - 1);
+  ImGui::SetNextItemWidth(-1.f);
+  char fmt[64];
+  std::snprintf(fmt, sizeof fmt, "step %lld", static_cast<long long>(kept[static_cast<size_t>(idx)]));
+  if (ImGui::SliderInt("##timeline", &idx, 0, static_cast<int>(kept.size()) - 1, fmt)) scrub = idx;
+  if (ImGui::IsItemDeactivatedAfterEdit() && scrub >= 0) {
+    c.ctl.rewind(kept[static_cast<size_t>(scrub)]);
+    scrub = -1;
+  }
+  ImGui::TextDisabled("kept %zu steps: %lld … %lld", kept.size(), static_cast<long long>(kept.front()),
+                      static_cast<long long>(kept.back()));
+}
+
+}  // namespace
+
+void draw_sampler_panel(PanelContext& c) {
+  if (!ImGui::Begin("Sampler")) {
+    ImGui::End();
+    return;
+  }
+  const auto& snap = c.ctl.snapshot();
+  const SessionStatus st = snap ? snap->status : SessionStatus::Idle;
+  ImGui::TextColored(status_colour(st), "%s", to_string(st).c_str());
+  if (snap) {
+    ImGui::SameLine();
+    ImGui::Text("step %lld / %lld   chain %llu   seed %llu", static_cast<long long>(snap->step),
+                static_cast<long long>(snap->total_steps), static_cast<unsigned long long>(snap->chain_id),
+                static_cast<unsigned long long>(snap->params.seed));
+    if (snap->total_steps > 0)
+      ImGui::ProgressBar(std::clamp(static_cast<float>(snap->step) / static_cast<float>(snap->total_steps), 0.f, 1.f),
+                         ImVec2(-1.f, 4.f * c.scale), "");
+  }
+
+  // Run control.
+  if (st == SessionStatus::Running) {
+    if (ImGui::Button("Pause")) c.ctl.pause();
+  } else if (st == SessionStatus::Idle || st == SessionStatus::Finished) {
+    if (ImGui::Button("Start")) c.ctl.start();
+  } else {
+    if (ImGui::Button("Resume")) c.ctl.resume();
+  }
+  ImGui::SameLine();
+  if (ImGui::Button("Step")) c.ctl.step(1);
+  ImGui::SameLine();
+  ImGui::SetNextItemWidth(70.f * c.scale);
+  ImGui::InputInt("##n", &c.ui.step_n, 0);
+  c.ui.step_n = std::clamp(c.ui.step_n, 1, 100000);
+  ImGui::SameLine();
+  if (ImGui::Button("Step N")) c.ctl.step(c.ui.step_n);
+  if (ImGui::Button("Cancel")) c.ctl.cancel();
+  ImGui::SameLine();
+  if (ImGui::Button("Restart")) c.ctl.restart(!c.ui.seed_locked);
+  ImGui::SameLine();
+  if (ImGui::Button("New seed")) c.ctl.restart(true);
+  ImGui::SameLine();
+  ImGui::Checkbox("lock seed", &c.ui.seed_locked);
+
+  ImGui::Separator();
+  SamplerParams p = c.ctl.sampler();
+  bool changed = false;
+  ImGui::PushItemWidth(-110.f * c.scale);
+  int steps = static_cast<int>(p.steps);
+  if (ImGui::DragInt("steps", &steps, 1.f, 1, 100000)) p.steps = steps, changed = true;
+  float lr = static_cast<float>(p.step_lr);
+  if (ImGui::DragFloat("step size", &lr, 1.f, 0.f, 10000.f, "%.2f", ImGuiSliderFlags_Logarithmic)) p.step_lr = lr, changed = true;
+  float noise = static_cast<float>(p.noise_std);
+  if (ImGui::DragFloat("noise std", &noise, 0.0001f, 0.f, 1.f, "%.4f", ImGuiSliderFlags_Logarithmic)) p.noise_std = noise, changed = true;
+  const char* modes[] = {"joint", "sequential"};
+  int mode = p.mode == SampleMode::Joint ? 0 : 1;
+  if (ImGui::Combo("mode", &mode, modes, 2)) p.mode = mode == 0 ? SampleMode::Joint : SampleMode::Sequential, changed = true;
+  help_marker("joint: one step on the composed energy; sequential: a separate step per child of the root AND "
+              "(the original 'continual' task).");
+
+  section("chain (applies at restart)");
+  int batch = static_cast<int>(p.batch);
+  if (ImGui::DragInt("batch", &batch, 0.2f, 1, 1024)) p.batch = batch, changed = true;
+  int seed = static_cast<int>(p.seed);
+  if (ImGui::InputInt("seed", &seed)) p.seed = static_cast<std::uint64_t>(std::max(seed, 0)), changed = true;
+  const char* inits[] = {"uniform", "gaussian", "grey_colour"};
+  int init = p.init == InitMode::Uniform ? 0 : p.init == InitMode::Gaussian ? 1 : p.init == InitMode::GreyColour ? 2 : -1;
+  if (init >= 0 && ImGui::Combo("init", &init, inits, 3)) p.init = init_mode_from_string(inits[init]), changed = true;
+  if (init < 0) ImGui::TextDisabled("init: from an image");
+  ImGui::PopItemWidth();
+  if (changed) c.ctl.set_sampler(p);
+
+  section("preview");
+  SessionOptions o = c.ctl.session_options();
+  bool ochanged = false;
+  ImGui::PushItemWidth(-110.f * c.scale);
+  int every = static_cast<int>(o.publish_every_steps);
+  if (ImGui::DragInt("every k steps", &every, 0.2f, 0, 1000)) o.publish_every_steps = every, ochanged = true;
+  float ms = static_cast<float>(o.publish_every_ms);
+  if (ImGui::DragFloat("or every T ms", &ms, 1.f, 0.f, 5000.f, "%.0f")) o.publish_every_ms = ms, ochanged = true;
+  help_marker("A snapshot (images, energies) is published every k steps or after T ms, whichever comes first; "
+              "0 turns one of them off. Fewer snapshots leave more time for sampling.");
+  int hist_mb = static_cast<int>(o.history_bytes >> 20);
+  if (ImGui::DragInt("history MiB", &hist_mb, 1.f, 0, 65536)) o.history_bytes = std::int64_t{hist_mb} << 20, ochanged = true;
+  ImGui::PopItemWidth();
+  if (ochanged) c.ctl.set_session_options(o);
+
+  ImGui::Separator();
+  if (snap) timeline(c, *snap);
+  ImGui::End();
+}
+
+}  // namespace ebm::studio

@@ -1,0 +1,109 @@
+// Studio: the desktop app. Owns, in construction order, the UI log (and its spdlog sink), the GLFW
+// library, the window with its GL context, Dear ImGui, the view resources (GL), the controller (and
+// through it the engine session) and the script runner; destruction runs in reverse, so the worker
+// thread stops before the GL context goes, and ImGui shuts down before the window.
+//
+// The frame loop is the canonical Dear ImGui one (poll events → new frame → widgets → render → swap),
+// plus: pick up the latest snapshot and upload it before the widgets, run one script tick after
+// them, take a requested screenshot after rendering and before the swap. Nothing in the loop waits
+// for the engine; the loop is capped at the monitor's refresh rate where vsync does not block.
+#pragma once
+
+#include "app/studio/app_paths.h"
+#include "app/studio/controller.h"
+#include "app/studio/imgui_layer.h"
+#include "app/studio/panels/panels.h"
+#include "app/studio/perf_stats.h"
+#include "app/studio/ui_log.h"
+#include "app/studio/ui_state.h"
+#include "app/studio/view_resources.h"
+#include "app/studio/window.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ebm::studio {
+
+class ScriptRunner;
+
+struct StudioOptions {
+  std::vector<std::string> models;   // files or directories to load at start-up (empty: the shipped ones)
+  std::string script;                // --script FILE.json: run its actions, then quit
+  std::string screenshot_dir;        // where the script's screenshots/exports/report go ("" = next to the script)
+  std::string preset;                // a recipe to open at start-up
+  int width = 1600, height = 1000;
+  bool vsync = true;
+  bool use_ini = true;               // imgui.ini under the XDG config dir (off for scripted runs)
+  double max_seconds = 0;            // >0: a scripted run that takes longer fails (CI safety net)
+  ControllerOptions controller;
+};
+
+// Where the shipped models are looked for, in order: $EBM_STUDIO_MODELS, <exe>/../share/ebm-studio/models,
+// the source tree's assets/models. Returns their .safetensors/.pt files (sorted), or none.
+std::vector<std::string> shipped_model_files(const std::string& exe_path);
+// Expands directories into their model files; keeps files as given (a missing file then fails to
+// load and is shown in the Models panel).
+std::vector<std::string> expand_model_paths(const std::vector<std::string>& paths);
+
+class Studio {
+ public:
+  explicit Studio(StudioOptions options);  // throws std::runtime_error when no window can be made
+  ~Studio();
+  Studio(const Studio&) = delete;
+  Studio& operator=(const Studio&) = delete;
+
+  int run();  // the frame loop; returns the process exit code
+
+  // ---- used by the script runner and the panels' StudioActions
+  Controller& controller() { return *controller_; }
+  UiState& ui() { return ui_; }
+  std::uint64_t frame_count() const { return frames_.frame_count(); }
+  std::uint64_t frames_while_sampling() const { return frames_sampling_; }
+  void request_screenshot(const std::filesystem::path& path);  // taken at the end of this frame
+  bool screenshot_pending() const { return screenshot_.has_value(); }
+  void quit(int code);
+  void save_preset(const std::string& path);
+  void open_preset(const std::string& path);
+  void export_now();
+  void fit_view();
+  void open_dropped(const std::vector<std::string>& paths);
+  const std::filesystem::path& output_dir() const { return output_dir_; }
+
+ private:
+  void frame();
+  void handle_shortcuts();
+  void draw_ui();
+  void place_next(const char* panel);  // first-use position and size of a panel
+  void take_screenshot();
+  void remember(const std::string& path);
+
+  StudioOptions opt_;
+  std::shared_ptr<UiLog> log_;
+  std::unique_ptr<ScopedUiLogSink> sink_;
+  AppPaths paths_;
+  bool have_config_dir_ = false;
+  RecentFiles recent_;
+  std::unique_ptr<GlfwLibrary> glfw_;
+  std::unique_ptr<Window> window_;
+  std::unique_ptr<ImGuiLayer> imgui_;
+  std::unique_ptr<ViewResources> gfx_;
+  std::unique_ptr<Controller> controller_;
+  std::unique_ptr<ScriptRunner> script_;
+
+  UiState ui_;
+  StudioActions actions_;
+  FrameStats frames_;
+  std::uint64_t frames_sampling_ = 0;
+  std::optional<std::filesystem::path> screenshot_;
+  std::vector<std::string> dropped_;
+  std::filesystem::path output_dir_;
+  int exit_code_ = 0;
+  std::string gl_renderer_;
+  std::chrono::steady_clock::time_point started_;
+};
+
+}  // namespace ebm::studio

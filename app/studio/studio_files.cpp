@@ -1,0 +1,103 @@
+// Studio: presets (recipe JSON, or the recipe inside an exported PNG) and exports. Writing goes
+// through the engine (cmd::Export), so every file carries the recipe of exactly what was sampled.
+#include "app/studio/studio.h"
+
+#include "engine/recipe.h"
+
+#include <spdlog/spdlog.h>
+
+namespace ebm::studio {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Masks travel in a recipe as [H,W] tensors inside the tree; the draft keeps them as paintable images.
+void take_masks(Node& n, std::map<std::string, MaskImage>& out) {
+  if (n.kind == NodeKind::Term && n.mask.defined()) {
+    auto m = n.mask.detach().to(torch::kCPU, torch::kFloat).contiguous();
+    if (m.dim() == 2) {
+      MaskImage img(static_cast<int>(m.size(1)), static_cast<int>(m.size(0)), 0.f);
+      std::copy(m.data_ptr<float>(), m.data_ptr<float>() + m.numel(), img.values.begin());
+      out[n.name] = std::move(img);
+    }
+    n.mask = torch::Tensor();
+  }
+  for (auto& c : n.children) take_masks(c, out);
+}
+
+}  // namespace
+
+void Studio::open_preset(const std::string& path) {
+  std::vector<std::string> warnings;
+  Recipe r;
+  try {
+    r = load_recipe(path, &warnings);
+  } catch (const std::exception& e) {
+    log_->error("cannot open " + path + ": " + e.what());
+    return;
+  }
+  for (const auto& w : warnings) log_->warn(path + ": " + w);
+  Controller& ctl = *controller_;
+  for (const auto& ref : r.models) {
+    const ModelEntry* have = ctl.model(ref.name);
+    if (have != nullptr && have->state != ModelEntry::State::Failed) continue;  // already loaded or loading
+    if (ref.path.rfind("memory:", 0) == 0) {
+      log_->warn("the recipe uses the in-memory model '" + ref.name + "', which is not loaded here; load a model named '" +
+                 ref.name + "' to sample it");
+      continue;
+    }
+    if (have != nullptr) ctl.unload_model(ref.name);
+    ctl.open_model(resolve_model_path(path, ref.path), ref.name);
+  }
+  std::map<std::string, MaskImage> masks;
+  take_masks(r.composition, masks);
+  ctl.set_composition(std::move(r.composition), std::move(masks));
+  ctl.set_sampler(r.sampler);
+  ctl.start_when_loaded();
+  remember(path);
+  log_->info("opened recipe " + path);
+}
+
+void Studio::save_preset(const std::string& path) {
+  ExportRequest req;
+  req.kind = ExportRequest::Kind::Recipe;
+  req.path = path;
+  controller_->export_files(req);
+  remember(path);
+}
+
+void Studio::export_now() {
+  const ExportSettings& e = ui_.exports;
+  fs::path dir = e.dir.empty() ? output_dir_ : fs::path(e.dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    log_->error("cannot create the export directory " + dir.string() + ": " + ec.message());
+    return;
+  }
+  ExportRequest req;
+  const std::string stem = (dir / (e.name.empty() ? std::string("export") : e.name)).string();
+  switch (e.kind) {
+    case 1: req.kind = ExportRequest::Kind::Samples; req.path = stem; break;
+    case 2: req.kind = ExportRequest::Kind::Sequence; req.path = stem; break;
+    default: req.kind = ExportRequest::Kind::Grid; req.path = stem + ".png"; break;
+  }
+  if (e.labels && req.kind != ExportRequest::Kind::Samples) {
+    // Row labels name the first sample id of each row; columns count within the row.
+    const auto& s = controller_->snapshot();
+    if (s && s->images.defined()) {
+      const auto b = static_cast<int>(s->images.size(0));
+      const auto layout = GridLayout::make(b, 1, 1);
+      for (int r = 0; r < layout.rows; ++r) {
+        const int i = r * layout.cols;
+        req.grid.row_labels.push_back(std::to_string(i < static_cast<int>(s->sample_ids.size()) ? s->sample_ids[static_cast<size_t>(i)] : i));
+      }
+      req.grid.columns = layout.cols;
+      for (int col = 0; col < layout.cols; ++col) req.grid.column_labels.push_back("+" + std::to_string(col));
+    }
+  }
+  controller_->export_files(req);
+}
+
+}  // namespace ebm::studio

@@ -1,0 +1,78 @@
+// The studio's UI-only state (what is selected, tool settings, which windows are open): everything a
+// panel remembers between frames that is not part of the recipe. Plain data, owned by Studio.
+#pragma once
+
+#include "app/studio/grid_layout.h"
+#include "app/studio/mask_brush.h"
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ebm::studio {
+
+struct ViewSettings {
+  bool linear = false;       // texture filter: nearest shows pixels exactly, linear smooths when zoomed
+  bool show_masks = true;    // spatial masks as coloured overlays on the grid
+  bool auto_fit = true;      // refit when the grid's size changes (until the user zooms or pans)
+  bool refit = true;         // refit on the next frame (Fit button, F)
+  ViewTransform view;
+  int hovered = -1;
+  bool show_grad = true;     // per-term gradient magnitude of the selected sample
+  bool grad_log = true;      // gradient magnitudes span decades: log colour scale by default
+  int palette = 1;           // 0 viridis, 1 inferno
+  float area[4] = {0, 0, 0, 0};  // screen rect (x, y, w, h) of the grid this frame (the perf overlay sits on it)
+};
+
+struct MaskTool {
+  std::string term;          // the term whose mask is edited ("" = none)
+  Brush brush;
+  bool show_attention = true;  // learned attention masks of comb_mask models (per step, colormapped)
+  std::string attention_term;  // the comb_mask term whose attention masks are shown
+  int attention_k = 0;         // which of the K attention masks to show
+  std::vector<float> stroke;   // points of the stroke being painted (mask pixels)
+  ViewTransform canvas_view;
+};
+
+struct CurveSettings {
+  bool log_scale = false;
+  bool band = true;           // batch min–max band around the mean
+  bool selected_only = false; // plot the selected sample instead of the batch
+  bool grad_norm = false;     // plot the gradient norm instead of energies
+  std::set<std::string> hidden;  // series switched off in the legend
+};
+
+struct ExportSettings {
+  std::string dir;            // default: the current directory
+  std::string name = "grid";
+  int kind = 0;               // 0 grid, 1 every sample as its own PNG, 2 step sequence (kept steps)
+  bool labels = true;         // row/column labels on grids
+  int sequence_every = 5;     // steps between frames of a step sequence
+  int sweep_term = -1;        // grid sweep: the term whose label is swept (-1: none)
+  int sweep_slot = 0;
+  float sweep_lo = -1.f, sweep_hi = 1.f;
+  int sweep_columns = 5;
+  int sweep_seeds = 3;        // rows of a sweep grid
+};
+
+struct UiState {
+  bool show_help = false;
+  bool show_log = false;
+  bool show_perf = true;
+  bool show_demo = false;
+  std::string model_path_field;
+  std::string preset_path_field;
+  bool open_preset_popup = false;
+  bool save_preset_popup = false;
+  int selected_term = -1;  // highlighted in the Composition panel
+  bool seed_locked = true; // restart keeps the seed; unlocked: every restart draws a new one
+  int step_n = 10;         // the "Step N" button
+  ViewSettings views;
+  MaskTool masks;
+  CurveSettings curves;
+  ExportSettings exports;
+  std::uint64_t last_toast_id = 0;
+};
+
+}  // namespace ebm::studio

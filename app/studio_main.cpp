@@ -1,0 +1,42 @@
+// ebm-studio: the desktop app. Thin main: parse the command line, build Studio, run its loop.
+#include "app/studio/studio.h"
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+
+int main(int argc, char** argv) {
+  using ebm::studio::StudioOptions;
+  StudioOptions opt;
+  std::vector<std::string> models;
+  bool no_vsync = false, no_autostart = false;
+  int batch = 0;
+  CLI::App app{"ebm-studio: compose energy-based concepts and watch Langevin sampling live"};
+  app.add_option("models", models, "model files (.safetensors, .pt) or directories to load (default: the shipped models)");
+  app.add_option("--script", opt.script, "run the UI actions of this JSON script, then quit (docs/studio.md)")->check(CLI::ExistingFile);
+  app.add_option("--screenshot-dir", opt.screenshot_dir, "where a script's screenshots, exports and report go (default: next to the script)");
+  app.add_option("--preset", opt.preset, "open this recipe (.json, or a PNG exported by ebm) at start-up");
+  app.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 16384));
+  app.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 16384));
+  app.add_option("--batch", batch, "samples per chain (default 16)")->check(CLI::Range(1, 4096));
+  app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
+  app.add_flag("--no-vsync", no_vsync, "do not wait for the display's vertical sync (the loop is still capped)");
+  app.add_flag("--no-autostart", no_autostart, "do not build a default composition and start sampling at start-up");
+  CLI11_PARSE(app, argc, argv);
+
+  opt.vsync = !no_vsync;
+  opt.controller.autostart = !no_autostart;
+  if (batch > 0) opt.controller.sampler.batch = batch;
+  // Scripted runs must not depend on (or change) the user's window layout.
+  opt.use_ini = opt.script.empty();
+  opt.models = models.empty() ? ebm::studio::shipped_model_files(argv[0]) : models;
+  try {
+    ebm::studio::Studio studio(std::move(opt));
+    return studio.run();
+  } catch (const std::exception& e) {
+    // Only failures before a window exists end up here (no display, no OpenGL 3.3, a bad script).
+    std::fprintf(stderr, "ebm-studio: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,58 @@
+// Script parsing: every action is validated before anything runs, with errors that name the action.
+#include "app/studio/script.h"
+
+#include <gtest/gtest.h>
+
+using namespace ebm::studio;
+
+namespace {
+std::string error_of(const std::string& text) {
+  try {
+    parse_script(text, ".");
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST(Script, ParsesObjectOrArray) {
+  auto s = parse_script(R"({"actions": [{"do": "add_term", "model": "pos", "label": [0.1, 0.2]},
+                                         {"do": "run_steps", "steps": 5}, {"do": "quit"}]})", "/tmp");
+  ASSERT_EQ(s.actions.size(), 3u);
+  EXPECT_EQ(s.actions[1].op, "run_steps");
+  EXPECT_EQ(s.actions[1].index, 1);
+  EXPECT_EQ(s.base_dir, "/tmp");
+  auto a = parse_script(R"([{"do": "pause"}])", ".");
+  EXPECT_EQ(a.actions.size(), 1u);
+}
+
+TEST(Script, EveryKnownOpIsDocumented) {
+  for (const auto& [op, doc] : script_ops()) EXPECT_FALSE(doc.empty()) << op;
+  EXPECT_GE(script_ops().size(), 10u);
+}
+
+TEST(Script, ErrorsNameTheActionAndTheField) {
+  EXPECT_NE(error_of("{not json").find("not valid JSON"), std::string::npos);
+  EXPECT_NE(error_of(R"({"steps": []})").find("actions"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "fly"}])").find("unknown action"), std::string::npos);
+  auto e = error_of(R"([{"do": "pause"}, {"do": "set_weight", "term": 0}])");
+  EXPECT_NE(e.find("action 1 (set_weight)"), std::string::npos) << e;
+  EXPECT_NE(e.find("weight"), std::string::npos) << e;
+  EXPECT_NE(error_of(R"([{"do": "run_steps", "steps": 0}])").find("outside"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "paint_mask", "term": 0, "points": [[0.1]]}])").find("[x, y]"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "add_operator", "kind": "xor"}])").find("\"and\""), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "set_label", "term": -1, "label": [1]}])").find("term"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "wait"}])").find("frames"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "export", "path": "x", "kind": "gif"}])").find("kind"), std::string::npos);
+  EXPECT_NE(error_of(R"([3])").find("\"do\""), std::string::npos);
+}
+
+TEST(Script, LoadScriptReportsUnreadableFiles) {
+  try {
+    load_script("/nonexistent/script.json");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot read"), std::string::npos);
+  }
+}

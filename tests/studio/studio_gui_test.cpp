@@ -1,0 +1,152 @@
+// The real ebm-studio under Xvfb (Mesa llvmpipe in CI): a script builds a two-term composition from
+// two freshly made random-weight CubesNet files, samples, paints a mask, rewinds, exports a grid and
+// takes a screenshot. Asserts the files, the recipe inside the exported PNG, and that the frame loop
+// kept drawing while the worker sampled.
+#include "engine/export/grid.h"
+#include "engine/export/png_codec.h"
+#include "models/checkpoint/model_file.h"
+#include "models/registry.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path p = fs::temp_directory_path() / ("ebm_studio_gui_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p;
+}
+
+// A small CubesNet (fewer filters than the shipped ones: this runs on 2 CPU cores) with random weights.
+void make_model(const fs::path& path, int label_size, int seed) {
+  ebm::ModelConfig c = ebm::ModelConfig::defaults_for(ebm::Arch::CubesNet);
+  c.num_filters = 8;
+  c.label_size = label_size;
+  torch::manual_seed(seed);
+  auto net = ebm::make_network(c);
+  ebm::save_model(path.string(), *net);
+}
+
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+int run(const std::string& cmd) {
+  const int rc = std::system(cmd.c_str());
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+}  // namespace
+
+TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
+  const fs::path dir = fresh_dir("script");
+  make_model(dir / "position.safetensors", 2, 1);
+  make_model(dir / "shape.safetensors", 3, 2);
+  const json script = {
+      {"actions",
+       {
+           {{"do", "set_sampler"}, {"batch", 4}, {"steps", 100000}, {"step_lr", 50}, {"preview_every_steps", 1}},
+           {{"do", "add_term"}, {"model", "position"}, {"label", {0.4, -0.3}}},
+           {{"do", "add_term"}, {"model", "shape"}, {"label", {0, 1, 0}}, {"weight", 0.8}},
+           {{"do", "start"}},
+           {{"do", "wait"}, {"until", "running"}},
+           {{"do", "wait"}, {"ms", 1500}},  // the UI keeps drawing while the worker samples
+           {{"do", "pause"}},
+           {{"do", "wait"}, {"until", "settled"}},
+           {{"do", "select"}, {"sample", 1}},
+           {{"do", "paint_mask"}, {"term", 1}, {"points", {{0.2, 0.2}, {0.8, 0.5}}}, {"radius", 10}},
+           {{"do", "set_label"}, {"term", "position"}, {"slot", "x"}, {"value", -0.5}},
+           {{"do", "run_steps"}, {"steps", 4}},
+           {{"do", "rewind"}, {"step", 2}},
+           {{"do", "run_steps"}, {"steps", 2}},
+           {{"do", "export"}, {"path", "grid"}},
+           {{"do", "save_preset"}, {"path", "preset.json"}},
+           {{"do", "screenshot"}, {"path", "shot.png"}},
+           {{"do", "quit"}},
+       }}};
+  std::ofstream(dir / "script.json") << script.dump(2);
+  const fs::path out = dir / "out";
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 240" +
+                          " --script " + (dir / "script.json").string() + " --screenshot-dir " + out.string() + " " +
+                          (dir / "position.safetensors").string() + " " + (dir / "shape.safetensors").string() + " 2>&1";
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+
+  const json report = json::parse(read_text(out / "script_report.json"));
+  EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
+  EXPECT_EQ(report.at("actions_done").get<int>(), report.at("actions_total").get<int>());
+  // The frame loop kept running while the worker sampled (1.5 s of sampling at a capped frame rate).
+  EXPECT_GE(report.at("frames_while_sampling").get<int>(), 10) << report.dump(2);
+  EXPECT_GT(report.at("frames").get<int>(), report.at("frames_while_sampling").get<int>());
+  EXPECT_GE(report.at("max_step_seen").get<int>(), 4);
+
+  // The grid PNG carries the recipe of what was sampled: both terms, the new label, the mask.
+  ASSERT_TRUE(fs::exists(out / "grid.png"));
+  std::vector<std::string> warnings;
+  ebm::Recipe r = ebm::read_png_recipe((out / "grid.png").string(), &warnings);
+  ASSERT_EQ(r.composition.children.size(), 2u);
+  EXPECT_EQ(r.composition.children[0].model, "position");
+  EXPECT_FLOAT_EQ(r.composition.children[0].label[0], -0.5f);
+  EXPECT_EQ(r.composition.children[1].model, "shape");
+  EXPECT_DOUBLE_EQ(r.composition.children[1].weight, 0.8);
+  EXPECT_TRUE(r.composition.children[1].mask.defined());
+  EXPECT_EQ(r.sampler.batch, 4);
+  EXPECT_EQ(r.sampler.steps, 4);  // exported at step 2 + 2 after the rewind
+  ASSERT_EQ(r.models.size(), 2u);
+  const auto grid = ebm::png_decode(read_text(out / "grid.png"));
+  EXPECT_GE(grid.width, 2 * 64);
+
+  // The screenshot is the whole window, not blank.
+  ASSERT_TRUE(fs::exists(out / "shot.png"));
+  const auto shot = ebm::png_decode(read_text(out / "shot.png"));
+  EXPECT_EQ(shot.width, 1600);
+  EXPECT_TRUE(fs::exists(out / "preset.json"));
+  fs::remove_all(dir);
+}
+
+TEST(StudioGui, OpensWithAClearMessageWhenModelsAreMissingOrCorrupt) {
+  const fs::path dir = fresh_dir("missing");
+  std::ofstream(dir / "corrupt.safetensors") << "not a model";
+  const json script = {{"actions", {{{"do", "wait"}, {"frames", 5}}, {{"do", "screenshot"}, {"path", "empty.png"}}, {{"do", "quit"}}}}};
+  std::ofstream(dir / "script.json") << script.dump();
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --max-seconds 60 --script " +
+                          (dir / "script.json").string() + " " + (dir / "corrupt.safetensors").string() + " " +
+                          (dir / "missing.safetensors").string() + " > " + (dir / "log.txt").string() + " 2>&1";
+  EXPECT_EQ(run(cmd), 0) << read_text(dir / "log.txt");
+  EXPECT_TRUE(fs::exists(dir / "empty.png"));
+  // The window opened and the UI (Models panel, log) names each bad file and what is wrong with it.
+  const json report = json::parse(read_text(dir / "script_report.json"));
+  ASSERT_EQ(report.at("models").size(), 2u) << report.dump(2);
+  for (const auto& m : report.at("models")) {
+    EXPECT_EQ(m.at("state"), "failed");
+    EXPECT_FALSE(m.at("error").get<std::string>().empty());
+  }
+  const std::string errors = report.at("errors").dump();
+  EXPECT_NE(errors.find("corrupt.safetensors"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("missing.safetensors"), std::string::npos) << errors;
+  fs::remove_all(dir);
+}
+
+TEST(StudioGui, BadScriptFailsWithTheActionNamed) {
+  const fs::path dir = fresh_dir("badscript");
+  std::ofstream(dir / "script.json") << R"([{"do": "set_weight", "term": 0}])";
+  const std::string cmd = std::string(EBM_STUDIO_EXE) + " --script " + (dir / "script.json").string() + " > " +
+                          (dir / "log.txt").string() + " 2>&1";
+  EXPECT_EQ(run(cmd), 1);
+  EXPECT_NE(read_text(dir / "log.txt").find("action 0 (set_weight)"), std::string::npos) << read_text(dir / "log.txt");
+  fs::remove_all(dir);
+}
