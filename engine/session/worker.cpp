@@ -1,5 +1,6 @@
 #include "engine/session/worker.h"
 
+#include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe/sha256.h"
 
@@ -242,7 +243,21 @@ void Worker::apply(Command& c) {
         } else if constexpr (std::is_same_v<T, cmd::Export>) {
           do_export(v.request);
         } else if constexpr (std::is_same_v<T, cmd::LoadModel>) {
-          event(Event::Kind::Error, "loading '" + v.path + "': model files are not supported by this build yet");
+          if (v.name.empty() || v.path.empty()) {
+            event(Event::Kind::Error, "LoadModel needs a name and a file path");
+            return;
+          }
+          try {
+            LoadedEnergyModel loaded = load_energy_model(v.path);
+            models_[v.name] = loaded.model;
+            model_refs_[v.name] = ModelRef{v.name, v.path, loaded.sha256};
+            sampler_.set_models(models_);
+            event(Event::Kind::Info, "loaded model '" + v.name + "': " + loaded.summary);
+          } catch (const std::exception& e) {
+            event(Event::Kind::Error, "cannot load model '" + v.name + "' from " + v.path + ": " + e.what());
+            return;
+          }
+          if (sampler_.has_chain()) check_compiles();
         }
       },
       c);

@@ -1,0 +1,25 @@
+// Loading a model file as an EnergyModel for sampling: any file models/checkpoint/model_file.h
+// reads (our safetensors with config metadata, converted TF checkpoints, reference-port .pt files
+// together with a config).
+#pragma once
+
+#include "engine/energy/energy_model.h"
+#include "models/config.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+
+namespace ebm {
+
+struct LoadedEnergyModel {
+  std::shared_ptr<EnergyModel> model;
+  std::string sha256;   // of the file's bytes
+  std::string summary;  // "cubesnet, label 2 (position), 64×64" for logs
+};
+
+// Throws std::runtime_error (or a subclass) naming the file and what is wrong with it. `config`
+// describes files that carry none (raw safetensors, .pt).
+LoadedEnergyModel load_energy_model(const std::string& path, const std::optional<ModelConfig>& config = {});
+
+}  // namespace ebm
