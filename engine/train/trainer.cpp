@@ -170,6 +170,8 @@ void Trainer::build() {
   }
 
   fs::create_directories(dir / "samples");
+  // A run killed mid-write (kill -9) leaves its hidden temporary behind; the real files are intact.
+  remove_stale_temporaries(dir.string());
   if (resume_) {
     load_checkpoint();
     truncate_log(iteration_);

@@ -1,5 +1,6 @@
 #include "models/checkpoint/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -137,6 +138,21 @@ std::string read_file(const std::string& path) {
   ss << in.rdbuf();
   if (in.bad()) throw FileError("cannot read '" + path + "': read error: " + errno_text(errno));
   return ss.str();
+}
+
+int remove_stale_temporaries(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return 0;
+  int removed = 0;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    // Our temporaries: a leading dot, ".tmp-" and the six characters mkstemp filled in.
+    const auto pos = name.rfind(".tmp-");
+    if (name.size() < 2 || name[0] != '.' || pos == std::string::npos || pos == 0 || name.size() != pos + 11) continue;
+    if (::unlink((dir + "/" + name).c_str()) == 0) ++removed;
+  }
+  ::closedir(d);
+  return removed;
 }
 
 }  // namespace ebm

@@ -58,6 +58,11 @@ inline void write_file_atomic(const std::string& path, std::string_view data) {
   write_file_atomic(path, data.data(), data.size());
 }
 
+// Removes the hidden temporaries (".NAME.tmp-XXXXXX") that writes killed with SIGKILL or a power cut
+// left in `dir` (nothing can clean up after kill -9). Call it only where no other process is writing
+// into `dir`, e.g. when a training run (re)starts. Returns how many were removed.
+int remove_stale_temporaries(const std::string& dir);
+
 // Reads a whole file; throws FileError naming the path when it cannot be opened or read.
 std::string read_file(const std::string& path);
 

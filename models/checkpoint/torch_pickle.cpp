@@ -71,8 +71,17 @@ TensorMap state_dict_of(const PyRef& root, const std::string& path, std::string*
 }
 
 // The same walk over LibTorch's IValue (the fallback reader's result).
-TensorMap state_dict_of(const c10::IValue& root, const std::string& path) {
+TensorMap state_dict_of(const c10::IValue& root, const std::string& path, std::string* container) {
   if (!root.isGenericDict()) bad(path, std::string("it holds a ") + root.tagKind() + ", not a state_dict");
+  // A training checkpoint written from C++: unwrap it as the primary reader does.
+  const auto dict = root.toGenericDict();
+  for (const char* key : {"state_dict", "model_state_dict", "model"}) {
+    const auto it = dict.find(c10::IValue(std::string(key)));
+    if (it != dict.end() && it->value().isGenericDict()) {
+      if (container) *container = key;
+      return state_dict_of(it->value(), path, nullptr);
+    }
+  }
   TensorMap out;
   for (const auto& kv : root.toGenericDict()) {
     if (!kv.key().isString() || !kv.value().isTensor()) bad(path, "it holds a dict that is not name -> tensor");
@@ -150,7 +159,7 @@ TensorMap read_torch_state_dict(const std::string& path, std::string* container)
         const std::string bytes = read_file(path);
         data.assign(bytes.begin(), bytes.end());
       }
-      return state_dict_of(torch::pickle_load(data), path);
+      return state_dict_of(torch::pickle_load(data), path, container);
     } catch (const TorchPickleError&) {
       throw;
     } catch (const std::exception&) {

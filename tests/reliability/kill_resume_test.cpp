@@ -81,6 +81,8 @@ std::vector<std::pair<int64_t, double>> losses(const fs::path& dir) {
   std::ifstream in(dir / "log.jsonl");
   for (std::string line; std::getline(in, line);) {
     const auto j = nlohmann::json::parse(line);
+    // The log also holds sample-grade lines ({"iter", "sample_*"}); only training lines carry a loss.
+    if (!j.contains("loss")) continue;
     out.emplace_back(j.at("iter").get<int64_t>(), j.at("loss").get<double>());
   }
   return out;
