@@ -1,6 +1,6 @@
-// Loading a model file into something the engine can sample: the network from the checkpoint
-// reader (models/checkpoint/model_file.h: safetensors, .pt, with its config and label schema) wrapped
-// as an EnergyModel. Runs on a background task, never on the GUI thread.
+// Loading a model file into something the engine can sample, through the engine's loader
+// (engine/energy/model_loader.h: safetensors, .pt, denoising energies, TensorFlow checkpoints),
+// plus the Models panel's entry. Runs on a background task, never on the GUI thread.
 #pragma once
 
 #include "app/studio/controller.h"

@@ -48,6 +48,9 @@ void ScriptRunner::fail(const std::string& message) {
   error_ = message;
   finished_ = true;
   studio_.controller().log().error("script stopped: " + message);
+  // A failed script ends the app (exit code 1, report written): a test or demo must never be left
+  // waiting on a window nobody drives.
+  studio_.quit(1);
 }
 
 void ScriptRunner::tick() {
@@ -65,6 +68,9 @@ void ScriptRunner::tick() {
       if (!poll(a)) return;
       waiting_ = false;
     }
+    // Models still loading (those given on the command line load in the background at start-up):
+    // actions run once they are in, as a user would see them in the Models panel first.
+    if (ctl.loading()) return;
     // Run actions until one has to wait; at most a few per frame so the UI shows progress.
     for (int n = 0; n < 8 && !waiting_ && !finished_; ++n) {
       if (next_ >= script_.actions.size()) {

@@ -4,10 +4,73 @@
 #include "engine/recipe/sha256.h"
 #include "engine/train/denoising_model.h"
 #include "models/checkpoint/model_file.h"
+#include "models/checkpoint/tf_import.h"
+
+#include <fstream>
+#include <stdexcept>
+#include <vector>
 
 namespace ebm {
 
+namespace {
+
+// A TF bundle is several files; its content hash covers the index and every data shard, in order,
+// so a recipe naming it is checked against all of them.
+std::string sha256_of_bundle(const tf::BundleReader& reader) {
+  std::vector<std::string> files{reader.index_path()};
+  for (int i = 0; i < reader.header().num_shards; ++i)
+    files.push_back(tf::shard_path(reader.prefix(), i, reader.header().num_shards));
+  Sha256 h;
+  std::vector<char> buf(1 << 16);
+  for (const auto& f : files) {
+    std::ifstream in(f, std::ios::binary);
+    if (!in) throw std::runtime_error("cannot read '" + f + "' of the TensorFlow checkpoint " + reader.prefix());
+    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
+      h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  return h.hex_digest();
+}
+
+// An original TensorFlow checkpoint (prefix, .index file or its directory). Without a config it is
+// read as the original's CubesNet with the label size its label-gain variables have (the cubes
+// concept models); anything else needs `ebm convert` with the right flags, and the error says so.
+LoadedEnergyModel load_tf_energy_model(const std::string& path, const std::optional<ModelConfig>& config) {
+  const tf::BundleReader reader(path);
+  const std::string scope = choose_tf_scope(reader, "");
+  ModelConfig cfg = config ? *config : ModelConfig::defaults_for(Arch::CubesNet);
+  if (!config) {
+    if (const auto n = tf_label_size(reader, scope)) {
+      cfg.label_size = *n;
+    } else {
+      cfg.cclass = false;
+    }
+  }
+  LoadedTfModel m;
+  try {
+    cfg.validate();
+    m = load_tf_network(reader.prefix(), cfg, scope);
+  } catch (const std::exception& e) {
+    // Damaged files (tf::TfBundleError) say what to do already; a misfit gets the way out.
+    if (dynamic_cast<const tf::TfBundleError*>(&e)) throw;
+    throw std::runtime_error(std::string(e.what()) +
+                             (config ? "" : "\n(read as a CubesNet; for another architecture or other flags, convert it first: "
+                                            "ebm convert " + reader.prefix() + " --arch ... --out model.safetensors)"));
+  }
+  LoadedEnergyModel out;
+  out.sha256 = sha256_of_bundle(reader);
+  out.summary = to_string(cfg.arch) + ", label " + std::to_string(cfg.cclass ? cfg.label_size : 0) + " (" +
+                m.network->schema().concept_name + "), " + std::to_string(cfg.image_size) + "², TensorFlow checkpoint (scope " +
+                m.report.scope + ", " + std::to_string(m.report.loaded.size()) + " tensors)";
+  out.model = std::make_shared<NetworkModel>(m.network);
+  out.config = cfg;
+  out.format = "TensorFlow checkpoint";
+  return out;
+}
+
+}  // namespace
+
 LoadedEnergyModel load_energy_model(const std::string& path, const std::optional<ModelConfig>& config) {
+  if (tf::looks_like_tf_checkpoint(path)) return load_tf_energy_model(path, config);
   LoadedEnergyModel out;
   out.sha256 = sha256_file(path);
   const CheckpointInfo info = inspect_checkpoint(path);
@@ -19,6 +82,8 @@ LoadedEnergyModel load_energy_model(const std::string& path, const std::optional
     out.summary = "denoising " + to_string(cfg->arch) + ", label " + std::to_string(mi.label_size) + " (" +
                   mi.schema.concept_name + "), " + std::to_string(mi.image_size) + "², needs an annealed schedule";
     out.model = std::move(m);
+    out.config = *cfg;
+    out.format = "denoising energy (ebm safetensors)";
     return out;
   }
   LoadModelOptions opt;
@@ -30,6 +95,8 @@ LoadedEnergyModel load_energy_model(const std::string& path, const std::optional
                 loaded.network->schema().concept_name + "), " + std::to_string(c.image_size) + "², " +
                 to_string(loaded.report.kind);
   out.model = std::move(m);
+  out.config = c;
+  out.format = to_string(loaded.report.kind);
   return out;
 }
 

@@ -1,6 +1,7 @@
 // Loading a model file as an EnergyModel for sampling: any file models/checkpoint/model_file.h
 // reads (our safetensors with config metadata, converted TF checkpoints, reference-port .pt files
-// together with a config).
+// together with a config), and original TensorFlow checkpoints (prefix, .index file or their
+// directory: read as CubesNet with the label size found in the checkpoint unless a config is given).
 #pragma once
 
 #include "engine/energy/energy_model.h"
@@ -16,6 +17,8 @@ struct LoadedEnergyModel {
   std::shared_ptr<EnergyModel> model;
   std::string sha256;   // of the file's bytes
   std::string summary;  // "cubesnet, label 2 (position), 64×64" for logs
+  ModelConfig config;   // the network's architecture and flags (from the file, or as given)
+  std::string format;   // "ebm safetensors", "PyTorch .pt", "TensorFlow checkpoint", …
 };
 
 // Throws std::runtime_error (or a subclass) naming the file and what is wrong with it. `config`

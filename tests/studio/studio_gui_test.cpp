@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -148,5 +149,25 @@ TEST(StudioGui, BadScriptFailsWithTheActionNamed) {
                           (dir / "log.txt").string() + " 2>&1";
   EXPECT_EQ(run(cmd), 1);
   EXPECT_NE(read_text(dir / "log.txt").find("action 0 (set_weight)"), std::string::npos) << read_text(dir / "log.txt");
+  fs::remove_all(dir);
+}
+
+// A script whose action fails ends the app with exit code 1 and a report naming the action; the
+// window is never left open waiting (a regression: a failed action used to leave the loop running
+// forever, past --max-seconds).
+TEST(StudioGui, AFailingActionEndsTheAppWithItsError) {
+  const fs::path dir = fresh_dir("failing");
+  make_model(dir / "position.safetensors", 2, 1);
+  const json script = {{"actions", {{{"do", "add_term"}, {"model", "no_such_model"}}, {{"do", "wait"}, {"frames", 5}}}}};
+  std::ofstream(dir / "script.json") << script.dump();
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 60 --script " +
+                          (dir / "script.json").string() + " " + (dir / "position.safetensors").string() + " > " +
+                          (dir / "log.txt").string() + " 2>&1";
+  EXPECT_EQ(run(cmd), 1) << read_text(dir / "log.txt");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 50.0);
+  const json report = json::parse(read_text(dir / "script_report.json"));
+  EXPECT_FALSE(report.at("ok").get<bool>());
+  EXPECT_NE(report.dump().find("no_such_model"), std::string::npos) << report.dump(2);
   fs::remove_all(dir);
 }
