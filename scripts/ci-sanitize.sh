@@ -6,8 +6,8 @@
 #               executables of the parsers and the engine (checkpoint, TF import, recipe/export,
 #               session, the reliability suite with its fuzz replay and kill -9 test) and the CLI
 #               they start; ctest runs the labels of those executables.
-#   build-tsan  clang -fsanitize=thread, same flags: engine_tests only, its threaded Session.* tests
-#               (the session worker and the command queue).
+#   build-tsan  clang -fsanitize=thread, same flags: engine_tests only (the session worker and its
+#               command queue, and everything that drives a session: export, network chains).
 #
 #   EBM_SANITIZE_CXX      compiler of both builds (default clang++: measured ~2.5x less CPU time per
 #                         file than g++ on this code base, RELIABILITY.md)
@@ -15,7 +15,8 @@
 #   EBM_ASAN_TARGETS      test executables of the ASan build (default below)
 #   EBM_ASAN_LABELS       ctest label regex of the ASan run (default: the labels of those targets)
 #   EBM_TSAN_TARGETS      test executables of the TSan build (default engine_tests)
-#   EBM_TSAN_TESTS        ctest -R regex of the TSan run (default ^Session\.)
+#   EBM_TSAN_TESTS        ctest -R regex of the TSan run (default: all of engine_tests; ^Session\. = the
+#                         threaded ones alone)
 #   EBM_SANITIZE_FULL=1   every test executable (GUI, trainer, models) and every test under ASan and
 #                         TSan of engine + studio: the full runs, for a machine with time to spare
 set -euo pipefail
@@ -33,7 +34,7 @@ command -v ninja >/dev/null && GEN=(-G Ninja)
 ASAN_TARGETS=${EBM_ASAN_TARGETS:-test_checkpoint test_checkpoint_cli test_tf engine_tests engine_cli_tests test_reliability}
 ASAN_LABELS=${EBM_ASAN_LABELS:-checkpoint|tf|engine|reliability}
 TSAN_TARGETS=${EBM_TSAN_TARGETS:-engine_tests}
-TSAN_TESTS=${EBM_TSAN_TESTS:-^Session\\.}
+TSAN_TESTS=${EBM_TSAN_TESTS:-.}
 GUI=OFF
 if [ "${EBM_SANITIZE_FULL:-0}" = 1 ]; then
   ASAN_TARGETS=all ASAN_LABELS=. TSAN_TARGETS="engine_tests studio_logic_test studio_controller_test" TSAN_TESTS=. GUI=ON
@@ -91,7 +92,7 @@ run_tsan() {
   local labels=engine
   [ "${EBM_SANITIZE_FULL:-0}" = 1 ] && labels='engine|studio'
   (cd build-tsan && OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/scripts/sanitizers/tsan.supp" \
-    ctest --output-on-failure --timeout 900 -j 1 -L "$labels" -LE 'soak|gpu|cli' -R "$TSAN_TESTS")
+    ctest --output-on-failure --timeout 900 -j "${EBM_TEST_JOBS:-2}" -L "$labels" -LE 'soak|gpu|cli' -R "$TSAN_TESTS")
   echo "ci-sanitize: TSan tests $(($(date +%s) - t1)) s, total $(($(date +%s) - t0)) s"
 }
 
