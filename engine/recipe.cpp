@@ -265,7 +265,7 @@ Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings) 
   const std::string bytes = read_file(path);
   try {
     if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
-      const std::string text = png_text_value(png_decode(bytes), kRecipePngKey);
+      const std::string text = png_text_value(png_decode_text(bytes), kRecipePngKey);
       if (text.empty()) throw RecipeError("PNG has no ebm-recipe chunk (it was not exported by ebm, or was re-saved)");
       return recipe_from_string(text, warnings);
     }
