@@ -1,5 +1,5 @@
 // The recipe chunk of exported PNGs: read_png_recipe, what `ebm sample --recipe grid.png` and the
-// studio's "open recipe" do with a PNG (libpng decode, the iTXt "ebm-recipe" text, then the recipe
+// studio's "open recipe" do with a PNG (libpng reads its text chunks, the iTXt "ebm-recipe", then the recipe
 // parser). The parser takes a path, so the file goes through a scratch file; the input layout (raw
 // file or file with recomputed chunk CRCs) is in png_fuzz_input.h. Accepted: the recipe must
 // survive the writer round trip; rejected: only RecipeError (load_recipe turns PNG and file errors
