@@ -248,7 +248,9 @@ Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warni
   json j;
   try {
     j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
+    // parse_error for bad syntax, and out_of_range (406) for a number beyond a double's range such
+    // as 1E400: both are the file's fault (found by fuzz/harness_recipe_json: the second escaped).
     throw RecipeError(std::string("recipe is not valid JSON: ") + e.what());
   }
   return recipe_from_json(j, warnings);
@@ -263,7 +265,7 @@ Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings) 
   const std::string bytes = read_file(path);
   try {
     if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
-      const std::string text = png_text_value(png_decode(bytes), kRecipePngKey);
+      const std::string text = png_text_value(png_decode_text(bytes), kRecipePngKey);
       if (text.empty()) throw RecipeError("PNG has no ebm-recipe chunk (it was not exported by ebm, or was re-saved)");
       return recipe_from_string(text, warnings);
     }

@@ -8,6 +8,8 @@ const std::vector<HarnessInfo>& all_harnesses() {
       {"torch_pt", &torch_pt_input},
       {"tf_bundle", &tf_bundle_input},
       {"png_image", &png_image_input},
+      {"recipe_json", &recipe_json_input},
+      {"png_recipe", &png_recipe_input},
   };
   return all;
 }

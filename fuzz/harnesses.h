@@ -21,6 +21,8 @@ void safetensors_input(const std::uint8_t* data, std::size_t size);  // parse_sa
 void torch_pt_input(const std::uint8_t* data, std::size_t size);     // read_torch_state_dict (.pt zip)
 void tf_bundle_input(const std::uint8_t* data, std::size_t size);    // BundleReader: index + data shard
 void png_image_input(const std::uint8_t* data, std::size_t size);    // load_png
+void recipe_json_input(const std::uint8_t* data, std::size_t size);  // recipe_from_string + round trip
+void png_recipe_input(const std::uint8_t* data, std::size_t size);   // read_png_recipe + round trip
 
 struct HarnessInfo {
   const char* name;  // also the directory name under fuzz/corpus/ and fuzz/regressions/

@@ -3,6 +3,7 @@
 #include <png.h>
 
 #include <csetjmp>
+#include <cstdio>
 #include <cstring>
 
 namespace ebm {
@@ -39,13 +40,46 @@ void error_fn(png_structp png, png_const_charp msg) {
 }
 void warning_fn(png_structp, png_const_charp) {}
 
+// libpng allocates a buffer of a chunk's declared length before reading the chunk (512 MiB for a
+// 900-byte file; found by fuzz/harness_png_recipe): every chunk must fit in what is left of the file.
+// Throws PngError naming the chunk.
+void check_chunk_lengths(std::string_view bytes) {
+  auto be32 = [&bytes](std::size_t at) {
+    unsigned long long v = 0;
+    for (std::size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<unsigned char>(bytes[at + i]);
+    return v;
+  };
+  for (std::size_t pos = 8; pos + 8 <= bytes.size();) {
+    const unsigned long long len = be32(pos);
+    const std::string type(bytes.substr(pos + 4, 4));
+    if (len > bytes.size() - pos - 8)
+      throw PngError("chunk '" + type + "' declares " + std::to_string(len) + " bytes but only " +
+                     std::to_string(bytes.size() - pos - 8) + " remain; the file is truncated or damaged");
+    if (type == "IEND") break;
+    pos += 12 + static_cast<std::size_t>(len);
+  }
+}
+
+void collect_text(png_structp png, png_infop info, png_infop end, PngImage* out) {
+  for (png_infop i : {info, end}) {
+    png_textp text = nullptr;
+    int n = 0;
+    png_get_text(png, i, &text, &n);
+    for (int k = 0; k < n; ++k)
+      out->text.emplace_back(text[k].key, std::string(text[k].text, text[k].itxt_length ? text[k].itxt_length : text[k].text_length));
+  }
+}
+
 // Only trivially destructible locals live in these frames: longjmp must not skip destructors.
+// Locals assigned after setjmp and read in its error branch are volatile: without it their value
+// there is indeterminate (C11 7.13.2.1), and at -O2 the error branch freed nullptr and leaked the
+// row array on every damaged PNG (found by fuzz/harness_png_recipe, LeakSanitizer).
 bool decode_impl(ReadCursor* cur, int max_side, PngImage* out, ErrorSink* sink) {
   png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, sink, error_fn, warning_fn);
   if (!png) return false;
   png_infop info = png_create_info_struct(png);
   png_infop end = png_create_info_struct(png);
-  png_bytep* rows = nullptr;
+  png_bytep* volatile rows = nullptr;
   if (!info || !end || setjmp(png_jmpbuf(png))) {
     std::free(rows);
     png_destroy_read_struct(&png, &info, &end);
@@ -54,6 +88,22 @@ bool decode_impl(ReadCursor* cur, int max_side, PngImage* out, ErrorSink* sink) 
   png_set_read_fn(png, cur, read_fn);
   png_set_user_limits(png, static_cast<png_uint_32>(max_side), static_cast<png_uint_32>(max_side));
   png_read_info(png, info);
+  {
+    // Deflate inflates at most ~1032:1, so a file smaller than its declared raw image / 1032 is
+    // truncated or damaged: refused before the pixel buffer (up to 1 GiB at kMaxPngSide) is
+    // allocated (found by fuzz/harness_png_recipe: 100-byte files allocated and zeroed ~1 GiB).
+    constexpr unsigned long long kMaxDeflateRatio = 1032;
+    const unsigned long long raw_bytes = static_cast<unsigned long long>(png_get_image_width(png, info)) *
+                                         png_get_image_height(png, info) * png_get_channels(png, info) *
+                                         png_get_bit_depth(png, info) / 8;
+    if (raw_bytes / kMaxDeflateRatio > cur->size) {
+      char msg[200];
+      std::snprintf(msg, sizeof(msg), "the file (%zu bytes) is too small to hold the %ux%u image its header declares; it is truncated or damaged",
+                    cur->size, static_cast<unsigned>(png_get_image_width(png, info)),
+                    static_cast<unsigned>(png_get_image_height(png, info)));
+      png_error(png, msg);
+    }
+  }
   png_set_expand(png);
   png_set_strip_16(png);
   const int color = png_get_color_type(png, info);
@@ -71,14 +121,43 @@ bool decode_impl(ReadCursor* cur, int max_side, PngImage* out, ErrorSink* sink) 
   for (png_uint_32 y = 0; y < h; ++y) rows[y] = out->pixels.data() + static_cast<std::size_t>(y) * w * ch;
   png_read_image(png, rows);
   png_read_end(png, end);
-  for (png_infop i : {info, end}) {
-    png_textp text = nullptr;
-    int n = 0;
-    png_get_text(png, i, &text, &n);
-    for (int k = 0; k < n; ++k)
-      out->text.emplace_back(text[k].key, std::string(text[k].text, text[k].itxt_length ? text[k].itxt_length : text[k].text_length));
-  }
+  collect_text(png, info, end, out);
   std::free(rows);
+  png_destroy_read_struct(&png, &info, &end);
+  return true;
+}
+
+// The header and text chunks only: the image data is read (libpng finds text chunks after it only
+// by reading through it) one row at a time into one row buffer and dropped, so memory stays at one
+// row whatever the header claims (found by fuzz/harness_png_recipe: decoding whole images of
+// small, damaged recipe PNGs allocated tens of MiB per file and grew the fuzzer to 2.5 GB).
+bool text_impl(ReadCursor* cur, PngImage* out, ErrorSink* sink) {
+  png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, sink, error_fn, warning_fn);
+  if (!png) return false;
+  png_infop info = png_create_info_struct(png);
+  png_infop end = png_create_info_struct(png);
+  png_bytep volatile row = nullptr;
+  if (!info || !end || setjmp(png_jmpbuf(png))) {
+    std::free(row);
+    png_destroy_read_struct(&png, &info, &end);
+    return false;
+  }
+  png_set_read_fn(png, cur, read_fn);
+  png_set_user_limits(png, static_cast<png_uint_32>(kMaxPngSide), static_cast<png_uint_32>(kMaxPngSide));
+  png_read_info(png, info);
+  const int passes = png_set_interlace_handling(png);
+  png_read_update_info(png, info);
+  const png_uint_32 h = png_get_image_height(png, info);
+  out->width = static_cast<int>(png_get_image_width(png, info));
+  out->height = static_cast<int>(h);
+  out->channels = png_get_channels(png, info);
+  row = static_cast<png_bytep>(std::malloc(png_get_rowbytes(png, info)));
+  if (!row) png_error(png, "out of memory");
+  for (int pass = 0; pass < passes; ++pass)
+    for (png_uint_32 y = 0; y < h; ++y) png_read_row(png, row, nullptr);
+  png_read_end(png, end);
+  collect_text(png, info, end, out);
+  std::free(row);
   png_destroy_read_struct(&png, &info, &end);
   return true;
 }
@@ -87,8 +166,8 @@ bool encode_impl(const PngImage* img, std::string* out, ErrorSink* sink) {
   png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, sink, error_fn, warning_fn);
   if (!png) return false;
   png_infop info = png_create_info_struct(png);
-  png_bytep* rows = nullptr;
-  png_textp texts = nullptr;
+  png_bytep* volatile rows = nullptr;
+  png_textp volatile texts = nullptr;
   if (!info || setjmp(png_jmpbuf(png))) {
     std::free(rows);
     std::free(texts);
@@ -147,10 +226,22 @@ std::string png_encode(const PngImage& img) {
 PngImage png_decode(std::string_view bytes, int max_side) {
   if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0)
     throw PngError("not a PNG (missing PNG signature)");
+  check_chunk_lengths(bytes);
   ReadCursor cur{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), 0};
   PngImage img;
   ErrorSink sink;
   if (!decode_impl(&cur, max_side, &img, &sink)) throw PngError(std::string("cannot decode PNG: ") + sink.message);
+  return img;
+}
+
+PngImage png_decode_text(std::string_view bytes) {
+  if (bytes.size() < 8 || png_sig_cmp(reinterpret_cast<png_const_bytep>(bytes.data()), 0, 8) != 0)
+    throw PngError("not a PNG (missing PNG signature)");
+  check_chunk_lengths(bytes);
+  ReadCursor cur{reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size(), 0};
+  PngImage img;
+  ErrorSink sink;
+  if (!text_impl(&cur, &img, &sink)) throw PngError(std::string("cannot decode PNG: ") + sink.message);
   return img;
 }
 

@@ -34,6 +34,9 @@ std::string png_encode(const PngImage& img);
 // Palette, 16-bit and low-bit-depth images are expanded to 8 bits; gray+alpha drops the alpha.
 // Throws PngError saying what is wrong (not a PNG, truncated, too large, corrupt).
 PngImage png_decode(std::string_view bytes, int max_side = kMaxPngSide);
+// Size and text chunks only (`pixels` stays empty): what reading an exported PNG's recipe needs.
+// The image data is still read and checked, one row at a time, so memory stays small.
+PngImage png_decode_text(std::string_view bytes);
 
 // Tensors: [C,H,W] float in [0,1] <-> PngImage (values clamped, NaN -> 0, round(v·255)).
 PngImage png_from_tensor(const torch::Tensor& chw);

@@ -98,6 +98,22 @@ bool looks_like_torch_zip(const std::string& path) {
   return in.read(magic, 4) && magic[0] == 'P' && magic[1] == 'K' && magic[2] == 3 && magic[3] == 4;
 }
 
+namespace {
+
+// A record's bytes. LibTorch's getRecord throws c10::Error for a record it cannot extract (the
+// entry's encryption flag set, an unknown compression method, a CRC mismatch; found by
+// fuzz/harness_torch_pt, where it escaped as c10::Error): the archive is damaged.
+std::tuple<at::DataPtr, std::size_t> record_of(caffe2::serialize::PyTorchStreamReader& zip, const std::string& name,
+                                               const std::string& path) {
+  try {
+    return zip.getRecord(name);
+  } catch (const c10::Error& e) {
+    bad(path, "cannot extract its record '" + name + "' (" + first_line(e) + "); copy or download the file again");
+  }
+}
+
+}  // namespace
+
 TensorMap read_torch_state_dict(const std::string& path, std::string* container) {
   if (container) container->clear();
   {
@@ -127,17 +143,17 @@ TensorMap read_torch_state_dict(const std::string& path, std::string* container)
   }
   if (!zip->hasRecord("data.pkl")) bad(path, "the archive has no data.pkl (not written by torch.save?)");
   if (zip->hasRecord("byteorder")) {
-    auto [ptr, n] = zip->getRecord("byteorder");
+    auto [ptr, n] = record_of(*zip, "byteorder", path);
     const std::string order(static_cast<const char*>(ptr.get()), n);
     if (order != "little") bad(path, "it was saved on a '" + order + "'-endian machine; only little-endian files are supported");
   }
-  auto [pkl_ptr, pkl_size] = zip->getRecord("data.pkl");
+  auto [pkl_ptr, pkl_size] = record_of(*zip, "data.pkl", path);
   const std::string pkl(static_cast<const char*>(pkl_ptr.get()), pkl_size);
 
   StorageLoader loader = [&](const std::string& key, torch::ScalarType dtype, std::int64_t numel) {
     const std::string record = "data/" + key;
     if (!zip->hasRecord(record)) bad(path, "the archive lacks storage record '" + record + "'");
-    auto [ptr, n] = zip->getRecord(record);
+    auto [ptr, n] = record_of(*zip, record, path);
     // Compare before multiplying: a corrupt element count must not overflow into a small size.
     if (static_cast<std::uint64_t>(numel) > n / c10::elementSize(dtype))
       bad(path, "storage record '" + record + "' has " + std::to_string(n) + " bytes, too few for " + std::to_string(numel) + " elements");

@@ -22,7 +22,9 @@ std::string make_file(const std::string& header, const std::string& data, std::u
 bool same_bytes(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.scalar_type() != b.scalar_type() || a.sizes() != b.sizes()) return false;
   auto ca = a.contiguous(), cb = b.contiguous();
-  return std::memcmp(ca.data_ptr(), cb.data_ptr(), ca.numel() * ca.element_size()) == 0;
+  // An empty tensor has no storage (data_ptr() is null) and memcmp(nullptr, …, 0) is undefined (UBSan).
+  const auto n = static_cast<std::size_t>(ca.numel()) * ca.element_size();
+  return n == 0 || std::memcmp(ca.data_ptr(), cb.data_ptr(), n) == 0;
 }
 
 // Every supported dtype, with the awkward values (NaN payloads, infinities, -0, extremes).

@@ -47,6 +47,9 @@ struct DirState {
 // Checks every file of a run directory the way a user (or the next --resume) would read it.
 DirState inspect(const fs::path& dir) {
   DirState s;
+  // A kill during start-up (loading LibTorch; seconds under ASan) can come before the run directory
+  // exists: nothing was written, so nothing can be damaged (the next round starts afresh).
+  if (!fs::exists(dir)) return s;
   for (const auto& e : fs::recursive_directory_iterator(dir)) {
     if (!e.is_regular_file()) continue;
     const fs::path p = e.path();

@@ -1,6 +1,7 @@
 // Limits before allocation: an input that claims an absurd size is refused with a clear error, and
 // the refusal happens before the claimed memory is asked for (each check runs under an address-space
 // cap of current + 256 MiB; the claims are 1 GiB and up). RELIABILITY.md lists every limit.
+#include "engine/export/grid.h"
 #include "engine/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/pickle_check.h"
@@ -114,6 +115,20 @@ TEST(Limits, PngChunkLongerThanTheFileRefusedBeforeDecoding) {
   const std::string msg = error_under_memory_cap([&] { load_png(path); });
   EXPECT_NE(msg.find("bytes but only"), std::string::npos) << msg;
   EXPECT_NE(msg.find("truncated or damaged"), std::string::npos) << msg;
+}
+
+TEST(Limits, PngRecipeFileTooSmallForItsImageRefusedBeforeDecoding) {
+  // A "recipe PNG" (`ebm sample --recipe x.png`, the studio's open-recipe) claiming 16384 x 16384,
+  // within libpng's side limit: 48 bytes cannot inflate to 768 MiB, so it is refused before the
+  // pixel buffer is allocated (found by fuzz/harness_png_recipe).
+  TempDir d;
+  ebm::test::write_raw(d.file("huge.png"), png_claiming(16384, 16384));
+  // The recipe reader reads text chunks without the pixel buffer: the missing data is found row by row.
+  std::string msg = error_under_memory_cap([&] { read_png_recipe(d.file("huge.png"), nullptr); });
+  EXPECT_NE(msg.find("cannot decode PNG"), std::string::npos) << msg;
+  // png_decode (embedded masks and init images) refuses it from the header, before allocating.
+  msg = error_under_memory_cap([&] { png_decode(png_claiming(16384, 16384)); });
+  EXPECT_NE(msg.find("too small to hold the 16384x16384 image"), std::string::npos) << msg;
 }
 
 }  // namespace

@@ -3,7 +3,10 @@
 // checksums at once). Run after a format change and commit the result:
 //   cmake --build build --target ebm_make_fuzz_seeds && build/tests/reliability/ebm_make_fuzz_seeds fuzz/corpus
 // Deterministic (fixed seeds), so re-running it changes no file unless a writer changed.
+#include "engine/export/grid.h"
 #include "engine/image_io.h"
+#include "engine/recipe.h"
+#include "fuzz/png_fuzz_input.h"
 #include "fuzz/tf_fuzz_input.h"
 #include "models/checkpoint/crc32c.h"
 #include "models/checkpoint/safetensors.h"
@@ -129,6 +132,87 @@ void png_image_seeds() {
   put("png_image", "rgba_4x4.png", encode_png(torch::rand({4, 4, 4})));
 }
 
+
+// Recipes as the studio and `ebm sample` write them: the docs/recipe.md example (an And of two
+// labelled terms, one masked, default sampler), the full feature set (Or/Not, annealed schedule,
+// init image, sample ids, solo) and the smallest accepted one. Masks and images are tiny so that
+// the data URIs stay short.
+std::vector<std::pair<std::string, Recipe>> seed_recipes() {
+  torch::manual_seed(4);
+  std::vector<std::pair<std::string, Recipe>> out;
+  Recipe docs;
+  docs.app_version = "0.1.0";
+  docs.models = {{"pos", "models/cubes_pos.safetensors", std::string(64, 'a')},
+                 {"shape", "models/cubes_shape.safetensors", std::string(64, 'b')}};
+  Node cyl = Node::term("cylinder", "shape", {0.f, 0.f, 1.f});
+  cyl.mask = torch::zeros({4, 4});
+  cyl.mask.slice(1, 0, 2).fill_(1.0);
+  docs.composition = Node::op(NodeKind::And, {Node::term("position", "pos", {0.f, -0.8f}), cyl});
+  docs.sampler.batch = 16;
+  out.emplace_back("docs_example", docs);
+
+  Recipe full;
+  full.app_version = "0.1.0";
+  full.models = {{"pos", "models/pos.safetensors", std::string(64, 'c')}, {"dsm", "/abs/dsm.pt", ""}};
+  Node a = Node::term("position", "pos", {0.25f, -0.5f});
+  Node b = Node::term("noise", "dsm", {}, 0.5);
+  b.solo = true;
+  b.enabled = false;
+  Node n = Node::op(NodeKind::Not, {a, b});
+  n.coefficient = 0.01;
+  Node o = Node::op(NodeKind::Or, {n, Node::term("p2", "pos", {0.f, 0.f})});
+  o.temperature = 50;
+  full.composition = o;
+  full.sampler.steps = 60;
+  full.sampler.proj = ProjNorm::L2PerSample;
+  full.sampler.proj_norm = 0.1;
+  full.sampler.mode = SampleMode::Sequential;
+  full.sampler.trailing_noise = true;
+  full.sampler.schedule.levels = {{10, 1.0, 0.1, 0.3}, {5, 0.1, 0.01, 0.1}};
+  full.sampler.seed = 0xFFFFFFFFFFFFull;
+  full.sampler.batch = 3;
+  full.sampler.sample_ids = {4, 9, 1};
+  full.sampler.init = InitMode::Image;
+  full.sampler.init_image = torch::rand({3, 2, 2});
+  full.sampler.device = "cuda:0";
+  out.emplace_back("annealed_or_not_init_image", full);
+
+  Recipe small;
+  small.models = {{"m", "m.safetensors", ""}};
+  small.composition = Node::term("t", "m");
+  small.sampler.batch = 1;
+  out.emplace_back("one_term", small);
+  return out;
+}
+
+void recipe_json_seeds() {
+  for (const auto& [name, r] : seed_recipes()) put("recipe_json", name + ".json", recipe_to_string(r));
+}
+
+// Exported PNGs as `ebm sample --out` writes them (a 2-image grid with its recipe in the iTXt
+// chunk: zlib-compressed above 1 KiB, plain below), in the CRC-fixing mode of png_fuzz_input.h, plus
+// one raw file and a PNG without a recipe.
+void png_recipe_seeds() {
+  const fs::path tmp = fs::temp_directory_path() / "ebm-fuzz-seeds-png";
+  fs::remove_all(tmp);
+  fs::create_directories(tmp);
+  const torch::Tensor images = torch::rand({2, 3, 3, 3});
+  GridOptions opt;
+  opt.padding = 1;
+  for (const auto& [name, r] : seed_recipes()) {
+    if (name == "annealed_or_not_init_image") continue;  // the JSON corpus covers it; keeps the seeds small
+    const fs::path p = tmp / (name + ".png");
+    write_grid_png(p.string(), images, opt, &r);
+    const std::string bytes = slurp(p);
+    put("png_recipe", name + ".png.in", fuzz::encode_png_fuzz_input(bytes, true));
+    if (name == "one_term") put("png_recipe", name + "_raw.png.in", fuzz::encode_png_fuzz_input(bytes, false));
+  }
+  const fs::path plain = tmp / "plain.png";
+  write_grid_png(plain.string(), images, opt, nullptr);
+  put("png_recipe", "no_recipe.png.in", fuzz::encode_png_fuzz_input(slurp(plain), true));
+  fs::remove_all(tmp);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -142,6 +226,8 @@ int main(int argc, char** argv) {
     torch_pt_seeds();
     tf_bundle_seeds();
     png_image_seeds();
+    recipe_json_seeds();
+    png_recipe_seeds();
   } catch (const std::exception& e) {
     std::cerr << "ebm_make_fuzz_seeds: " << e.what() << "\n";
     return 1;

@@ -44,6 +44,15 @@ TEST(TorchPtRegression, MinizCentralDirectoryOverreadIsRefused) {
   EXPECT_NE(msg.find("copy or download the file again"), std::string::npos) << msg;
 }
 
+TEST(TorchPtRegression, RecordLibTorchCannotExtractIsRefused) {
+  // A central-directory entry whose flags claim encryption: the archive checks pass, LibTorch's
+  // getRecord throws c10::Error ("unsupported encryption"), which escaped read_torch_state_dict.
+  const std::string msg = error_of(kRegressions / "crash-getrecord-unsupported-encryption");
+  EXPECT_NE(msg.find("cannot extract its record"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("unsupported encryption"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("copy or download the file again"), std::string::npos) << msg;
+}
+
 TEST(TorchPtRegression, HugeStringLengthIsRefusedBeforeAllocation) {
   // A BINUNICODE length of ~4 GB in a 1 KiB file: LibTorch reserved and zeroed that much.
   const std::string msg = error_of(kRegressions / "oom-unpickler-string-length");
