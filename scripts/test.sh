@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/build.sh "$@"
 export QT_QPA_PLATFORM=offscreen
-(cd build && ctest --output-on-failure --timeout 1200 -j "${EBM_TEST_JOBS:-2}" -LE soak)
+(cd build && ctest --output-on-failure --timeout 600 -j "${EBM_TEST_JOBS:-2}" -LE soak)
 if [ "${EBM_SKIP_RELIABILITY:-0}" = 1 ]; then
   echo "test.sh: sanitizer and fuzz runs skipped (EBM_SKIP_RELIABILITY=1)"
   exit 0
