@@ -160,6 +160,7 @@ void run_suite(const EvalArgs& a) {
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
   base.schedule = eval::model_schedule(models, a.levels, a.steps_per_level);
+  base.clamp = !base.schedule.annealed();  // denoising ladders run unclamped; graded images are clamped
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
   so.label_seed = a.label_seed;
