@@ -122,8 +122,9 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
   for (const auto& t : tables) {
     bool first = true;
     for (const auto& r : t.rows) {
-      const std::string target = r.labels == 1 ? r.target.describe()
-                                               : (r.target.negated ? "not " : "") + std::to_string(r.labels) + " labels";
+      const std::string pooled = std::to_string(r.labels) + " labels";
+      const std::string target =
+          r.labels == 1 ? r.target.describe() : r.target.negated ? "not (" + pooled + ")" : pooled;
       s += line(f, first ? t.name : "", data::to_string(r.target.concept), target, r.metric,
                 num(r.value), num(r.met, 2), r.pass ? "yes" : "no");
       first = false;
