@@ -1,0 +1,254 @@
+// `ebm eval`: grades what a recipe samples with the grading classifier (issue #10 item 4) — n
+// samples drawn exactly as `ebm sample` draws them, each classified and compared with the labels of
+// the recipe's terms; or `--suite`: the standard single-concept, conjunction and negation cases on the
+// shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
+#include "app/cli/commands.h"
+#include "engine/eval/eval_recipe.h"
+#include "engine/eval/eval_suite.h"
+#include "models/checkpoint/atomic_file.h"
+
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <unistd.h>
+
+#ifndef EBM_ASSETS_DIR
+#define EBM_ASSETS_DIR ""
+#endif
+
+namespace ebm::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct EvalArgs {
+  std::string recipe;
+  bool suite = false;
+  std::string models_dir;
+  std::string classifier;
+  int64_t n = 256;
+  int64_t batch = 64;
+  std::optional<uint64_t> seed;
+  std::optional<std::string> device;
+  bool json = false;
+  std::string json_out;
+  bool ignore_hash = false;
+  bool quiet = false;
+  // suite
+  int labels = 4;
+  uint64_t label_seed = 0;
+  int64_t steps = 200;
+  int levels = 40;
+  int64_t steps_per_level = 5;
+  double not_coefficient = 0.001;
+};
+
+// Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
+class Progress {
+ public:
+  explicit Progress(bool quiet) : quiet_(quiet), tty_(isatty(STDERR_FILENO) == 1) {}
+  void set_run(std::string run) { run_ = std::move(run); }
+  void operator()(const eval::SamplingProgress& p) {
+    if (quiet_) return;
+    if (tty_) {
+      std::fprintf(stderr, "\r%s  chunk %lld/%lld  step %lld/%lld  %.1f ms/step  E=%.4g   ", run_.c_str(),
+                   static_cast<long long>(p.chunk), static_cast<long long>(p.chunks), static_cast<long long>(p.step),
+                   static_cast<long long>(p.steps), p.ms_per_step, p.energy);
+      if (p.step == p.steps && p.chunk == p.chunks) std::fprintf(stderr, "\n");
+    } else if (p.step == p.steps) {
+      std::fprintf(stderr, "%s  chunk %lld/%lld done  %lld steps  %.1f ms/step  mean energy %.6g\n", run_.c_str(),
+                   static_cast<long long>(p.chunk), static_cast<long long>(p.chunks), static_cast<long long>(p.steps),
+                   p.ms_per_step, p.energy);
+    }
+    std::fflush(stderr);
+  }
+
+ private:
+  bool quiet_, tty_;
+  std::string run_;
+};
+
+fs::path models_dir(const EvalArgs& a) {
+  if (!a.models_dir.empty()) return a.models_dir;
+  return eval::find_models_dir("/proc/self/exe", EBM_ASSETS_DIR);
+}
+
+train::CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {
+  std::string path = a.classifier;
+  if (path.empty()) {
+    const auto dir = models_dir(a);
+    if (dir.empty())
+      throw std::runtime_error("no grading classifier: no models directory found (assets/models, $EBM_STUDIO_MODELS); "
+                               "train one with `ebm train-classifier --out classifier.safetensors` and pass "
+                               "--classifier classifier.safetensors");
+    path = (dir / "classifier.safetensors").string();
+  }
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec))
+    throw std::runtime_error("no grading classifier at " + path + "; train one with `ebm train-classifier --out " +
+                             path + "` (docs/training.md) or pass --classifier FILE");
+  return train::load_classifier(path, heldout);
+}
+
+void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& tables, nlohmann::json j) {
+  j["tables"] = tables;
+  if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
+  if (a.json)
+    std::cout << j.dump(2) << "\n";
+  else
+    std::cout << eval::format_tables(tables);
+}
+
+void run_recipe(const EvalArgs& a) {
+  std::vector<std::string> warnings;
+  Recipe r = load_recipe(a.recipe, &warnings);
+  for (const auto& w : warnings) std::cerr << "ebm eval: warning: " << w << "\n";
+  if (a.seed) r.sampler.seed = *a.seed;
+  if (a.device) r.sampler.device = *a.device;
+  std::vector<std::string> notes;
+  auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
+  if (!a.quiet)
+    for (const auto& s : notes) std::cerr << s << "\n";
+  eval::grade_targets(r.composition, models);  // a recipe that cannot be graded fails before the classifier loads
+  nlohmann::json heldout;
+  auto grader = load_grader(a, &heldout);
+  Progress progress(a.quiet);
+  progress.set_run(fs::path(a.recipe).filename().string());
+  auto out = eval::evaluate_recipe(fs::path(a.recipe).stem().string(), r, models, *grader, a.n, a.batch,
+                                   [&](const eval::SamplingProgress& p) { progress(p); });
+  if (out.schedule_from_model && !a.quiet)
+    std::cerr << "ebm eval: the recipe has a constant schedule; sampled the denoising models with their annealed "
+                 "schedule ("
+              << out.params.schedule.levels.size() << " levels, " << out.params.total_steps() << " steps)\n";
+  nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
+                      {"classifier_heldout", heldout}};
+  print_results(a, {out.table}, std::move(j));
+}
+
+void run_suite(const EvalArgs& a) {
+  const auto dir = models_dir(a);
+  if (dir.empty())
+    throw std::runtime_error("no models directory found ($EBM_STUDIO_MODELS, <prefix>/share/ebm-studio/models, "
+                             "assets/models); pass --models DIR");
+  const auto files = eval::concept_model_files(dir);
+  if (files.empty())
+    throw std::runtime_error("no concept models in " + dir.string() +
+                             " (expected position/size/shape/color.safetensors); train them with `ebm train "
+                             "--concept position --out runs/position` and copy runs/position/model.safetensors "
+                             "there as position.safetensors (docs/training.md)");
+  if (a.labels < 1 || a.labels > 1000) throw std::invalid_argument("--labels must be 1 … 1000");
+  if (a.n < a.labels)
+    throw std::invalid_argument("--n (" + std::to_string(a.n) + ") must be at least --labels (" +
+                                std::to_string(a.labels) + "): every target label needs samples");
+  nlohmann::json heldout;
+  auto grader = load_grader(a, &heldout);
+
+  // Load each model once; every recipe of the suite shares them.
+  std::vector<std::string> notes;
+  Recipe all;
+  for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
+  auto models = eval::load_recipe_models(all, (dir / "suite.json").string(), false, &notes);
+  if (!a.quiet)
+    for (const auto& s : notes) std::cerr << s << "\n";
+
+  SamplerParams base;
+  base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
+  base.steps = a.steps;
+  base.schedule = eval::model_schedule(models, a.levels, a.steps_per_level);
+  base.clamp = !base.schedule.annealed();  // denoising ladders run unclamped; graded images are clamped
+  eval::SuiteOptions so;
+  so.labels_per_case = a.labels;
+  so.label_seed = a.label_seed;
+  so.seed = a.seed.value_or(0);
+  so.device = a.device.value_or("cpu");
+  so.not_coefficient = a.not_coefficient;
+  std::vector<std::string> skipped;
+  const auto recipes = eval::suite_recipes(files, so, base, &skipped);
+  for (const auto& s : skipped)
+    if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
+
+  const int64_t per_label = a.n / a.labels;
+  Progress progress(a.quiet);
+  std::vector<eval::GradeTable> tables;
+  nlohmann::json per_label_json = nlohmann::json::array();
+  std::vector<eval::GradeTable> parts;
+  for (size_t i = 0; i < recipes.size(); ++i) {
+    const auto& sr = recipes[i];
+    progress.set_run(sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" + std::to_string(a.labels) +
+                     "]");
+    auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
+                                     [&](const eval::SamplingProgress& p) { progress(p); });
+    per_label_json.push_back(out.table);
+    parts.push_back(out.table);
+    if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
+      tables.push_back(eval::combine(sr.case_name, parts));
+      parts.clear();
+    }
+  }
+  nlohmann::json j = {{"models", dir.string()},
+                      {"n_per_label", per_label},
+                      {"labels_per_case", a.labels},
+                      {"label_seed", a.label_seed},
+                      {"seed", so.seed},
+                      {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
+                      {"not_coefficient", a.not_coefficient},
+                      {"skipped", skipped},
+                      {"classifier_heldout", heldout},
+                      {"per_label", per_label_json}};
+  print_results(a, tables, std::move(j));
+}
+
+void register_eval(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* sub = app.add_subcommand("eval", "Grade a recipe's samples (or the standard suite) with the grading classifier");
+  auto* recipe = sub->add_option("--recipe", a->recipe, "recipe JSON, or a PNG exported by ebm");
+  auto* suite = sub->add_flag("--suite", a->suite, "the standard cases: single concepts, conjunctions, a negation");
+  recipe->excludes(suite);
+  sub->add_option("--models", a->models_dir, "suite: directory of {position,size,shape,color}.safetensors (default: the shipped models)");
+  sub->add_option("--classifier", a->classifier, "grading classifier (default: classifier.safetensors of the models directory)");
+  sub->add_option("--n", a->n, "samples (suite: per case, split over its target labels)")->capture_default_str();
+  sub->add_option("--batch", a->batch, "samples per sampler run (memory vs speed; results do not depend on it)")
+      ->capture_default_str();
+  sub->add_option("--seed", a->seed, "sampler seed (recipe: overrides the recipe's; suite: default 0)");
+  sub->add_option("--device", a->device, "cpu, cuda or cuda:N");
+  sub->add_flag("--json", a->json, "print a JSON object instead of the table");
+  sub->add_option("--json-out", a->json_out, "also write the JSON object to this file (atomically)");
+  sub->add_flag("--ignore-hash", a->ignore_hash, "evaluate even when a model file differs from the recipe's hash");
+  sub->add_flag("--quiet", a->quiet, "no progress output");
+  sub->add_option("--labels", a->labels, "suite: target labels per case")->capture_default_str();
+  sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels")->capture_default_str();
+  sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
+  sub->add_option("--levels", a->levels, "suite: noise levels of the denoising models' annealed schedule")
+      ->capture_default_str();
+  sub->add_option("--steps-per-level", a->steps_per_level, "suite: Langevin steps per noise level")->capture_default_str();
+  sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
+  sub->callback([a] {
+    try {
+      if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");
+      if (a->suite)
+        run_suite(*a);
+      else
+        run_recipe(*a);
+      set_exit_code(0);
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "ebm eval: " << e.what() << "\n";
+      set_exit_code(2);
+    } catch (const std::exception& e) {
+      std::string msg = e.what();
+      msg = msg.substr(0, msg.find("\nException raised from"));  // c10::Error appends a backtrace
+      std::cerr << "ebm eval: error: " << msg << "\n";
+      set_exit_code(1);
+    }
+  });
+}
+
+}  // namespace
+
+EBM_CLI_COMMAND(420, register_eval);
+
+}  // namespace ebm::cli

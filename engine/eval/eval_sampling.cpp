@@ -1,0 +1,112 @@
+#include "engine/eval/eval_sampling.h"
+
+#include "engine/energy/model_loader.h"
+#include "engine/sampler.h"
+#include "engine/train/denoising_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace ebm::eval {
+
+ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
+                            std::vector<std::string>* notes) {
+  ModelSet models;
+  for (auto& ref : r.models) {
+    const std::string path = resolve_model_path(recipe_path, ref.path);
+    auto loaded = load_energy_model(path);
+    if (!ref.sha256.empty() && loaded.sha256 != ref.sha256) {
+      const std::string msg = "model '" + ref.name + "' (" + path + ") has SHA-256 " + loaded.sha256 +
+                              " but the recipe was made with " + ref.sha256;
+      if (!ignore_hash) throw std::runtime_error(msg + "; pass --ignore-hash to evaluate this file anyway");
+      if (notes) notes->push_back(msg);
+    }
+    ref.sha256 = loaded.sha256;
+    if (notes) notes->push_back("model " + ref.name + ": " + loaded.summary);
+    models[ref.name] = loaded.model;
+  }
+  return models;
+}
+
+Schedule model_schedule(const ModelSet& models, int levels, int64_t steps_per_level, double r) {
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& [name, m] : models) {
+    auto* d = dynamic_cast<train::DenoisingModel*>(m.get());
+    if (!d) continue;
+    const auto& s = d->denoising().settings();
+    lo = any ? std::max(lo, s.sigma_min) : s.sigma_min;
+    hi = any ? std::min(hi, s.sigma_max) : s.sigma_max;
+    any = true;
+  }
+  if (!any) return {};
+  if (!(hi >= lo))
+    throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
+  // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
+  return geometric_schedule(hi, lo, levels, steps_per_level, r * lo * lo);
+}
+
+torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,
+                       int64_t chunk, const SamplingProgressFn& progress) {
+  if (n < 1 || n > 1000000) throw std::invalid_argument("--n must be 1 … 1000000 (got " + std::to_string(n) + ")");
+  if (chunk < 1 || chunk > kMaxBatch)
+    throw std::invalid_argument("--batch must be 1 … " + std::to_string(kMaxBatch) + " (got " + std::to_string(chunk) + ")");
+  if (!params.sample_ids.empty())
+    throw std::invalid_argument("the recipe lists explicit sample ids; drop them to evaluate n samples");
+  chunk = std::min(chunk, n);
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  const int64_t offset = params.sample_offset;
+  Sampler s;
+  s.set_models(models);
+  s.set_composition(composition);
+  std::vector<torch::Tensor> parts;
+  torch::NoGradGuard no_grad;
+  for (int64_t k = 0; k < chunks; ++k) {
+    params.batch = std::min(chunk, n - k * chunk);
+    params.sample_offset = offset + k * chunk;
+    s.set_params(params);
+    s.start();
+    const int64_t total = params.total_steps();
+    const auto t0 = std::chrono::steady_clock::now();
+    for (int64_t i = 0; i < total; ++i) {
+      auto st = s.step();
+      if (progress) {
+        SamplingProgress p;
+        p.chunk = k + 1;
+        p.chunks = chunks;
+        p.step = i + 1;
+        p.steps = total;
+        p.ms_per_step = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / (i + 1);
+        p.energy = st.energy.mean().item<double>();
+        progress(p);
+      }
+    }
+    parts.push_back(s.state().x.detach());
+    s.stop();
+  }
+  return torch::cat(parts, 0);
+}
+
+train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk) {
+  if (!images.defined() || images.dim() != 4 || images.size(1) != 3 || images.size(2) != 64 || images.size(3) != 64)
+    throw std::invalid_argument("the grading classifier reads 64×64 RGB images; the samples are " +
+                                (images.defined() ? c10::str(images.sizes()) : std::string("missing")) +
+                                " (the recipe's models are not cubes models)");
+  torch::NoGradGuard no_grad;
+  classifier.eval();
+  classifier.to(images.device());
+  std::vector<torch::Tensor> pos, size, shape, color;
+  for (int64_t i = 0; i < images.size(0); i += chunk) {
+    // Graded as `ebm sample` writes them: clamped to [0, 1].
+    auto x = images.slice(0, i, std::min(images.size(0), i + chunk)).to(torch::kFloat).clamp(0.0, 1.0);
+    auto p = classifier.forward(x);
+    pos.push_back(p.pos);
+    size.push_back(p.size);
+    shape.push_back(p.shape_logits);
+    color.push_back(p.color_logits);
+  }
+  return {torch::cat(pos), torch::cat(size), torch::cat(shape), torch::cat(color)};
+}
+
+}  // namespace ebm::eval

@@ -1,0 +1,48 @@
+// Sampling and classifying for `ebm eval`: a recipe's models loaded as `ebm sample` loads them, n
+// samples drawn with the engine's Sampler in chunks (sample i of a seed is the same whatever the
+// chunk size, so `--batch` only trades memory for speed), and the grading classifier's predictions
+// of the images.
+#pragma once
+
+#include "engine/energy/energy_model.h"
+#include "engine/recipe.h"
+#include "engine/train/cubes_classifier.h"
+
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ebm::eval {
+
+// Loads every model of `r` (paths relative to `recipe_path`), checking the recipe's SHA-256 of each
+// file: a mismatch throws unless `ignore_hash`, then it is noted in `notes`. Fills in the hashes.
+ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
+                            std::vector<std::string>* notes);
+
+// The annealed schedule a set of denoising models asks for when a recipe gives none: geometric σ
+// from the largest σ_min to the smallest σ_max the models were trained on, `levels` levels of
+// `steps_per_level` Langevin steps with step r·σ² (the trainer's sample grids use r = 0.1). Empty
+// schedule when no model is a denoising model.
+Schedule model_schedule(const ModelSet& models, int levels = 40, int64_t steps_per_level = 5, double r = 0.1);
+
+struct SamplingProgress {
+  int64_t chunk = 0, chunks = 0;  // 1-based chunk being sampled
+  int64_t step = 0, steps = 0;    // within the chunk
+  double ms_per_step = 0;
+  double energy = 0;              // mean energy of the chunk at this step
+};
+using SamplingProgressFn = std::function<void(const SamplingProgress&)>;
+
+// n samples [n,C,H,W] in [0,1] on the params' device: chunks of `chunk` samples (the last one
+// smaller), chunk k starting at sample offset params.sample_offset + k·chunk. params.sample_ids
+// must be empty. Throws std::invalid_argument on bad sizes, and whatever the sampler throws.
+torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,
+                       int64_t chunk, const SamplingProgressFn& progress = {});
+
+// Predictions of the classifier for images [n,3,64,64], in chunks of `chunk` (no grad), on the
+// images' device.
+train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk);
+
+}  // namespace ebm::eval

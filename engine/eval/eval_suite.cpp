@@ -1,0 +1,119 @@
+#include "engine/eval/eval_suite.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace ebm::eval {
+
+namespace fs = std::filesystem;
+using data::CubesConcept;
+
+fs::path find_models_dir(const std::string& exe_path, const std::string& assets_dir) {
+  std::vector<fs::path> dirs;
+  if (const char* env = std::getenv("EBM_STUDIO_MODELS"); env && *env) dirs.emplace_back(env);
+  std::error_code ec;
+  const fs::path exe = fs::canonical(exe_path, ec);
+  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "ebm-studio" / "models");
+  if (!assets_dir.empty()) dirs.push_back(fs::path(assets_dir) / "models");
+  for (const auto& d : dirs)
+    if (fs::is_directory(d, ec)) return d;
+  return {};
+}
+
+std::vector<std::pair<CubesConcept, fs::path>> concept_model_files(const fs::path& dir) {
+  std::vector<std::pair<CubesConcept, fs::path>> out;
+  std::error_code ec;
+  for (auto c : {CubesConcept::Position, CubesConcept::Size, CubesConcept::Shape, CubesConcept::Color}) {
+    const fs::path p = dir / (data::to_string(c) + ".safetensors");
+    if (fs::is_regular_file(p, ec)) out.emplace_back(c, fs::absolute(p, ec));
+  }
+  return out;
+}
+
+std::vector<SuiteCase> standard_cases() {
+  using C = CubesConcept;
+  return {
+      {"position", {C::Position}, false},
+      {"size", {C::Size}, false},
+      {"shape", {C::Shape}, false},
+      {"color", {C::Color}, false},
+      {"position+size", {C::Position, C::Size}, false},
+      {"position+shape", {C::Position, C::Shape}, false},
+      {"position+color", {C::Position, C::Color}, false},
+      {"shape+color", {C::Shape, C::Color}, false},
+      {"position+not color", {C::Position, C::Color}, true},
+  };
+}
+
+std::vector<std::vector<float>> draw_labels(CubesConcept c, int count, torch::Generator gen) {
+  // Targets come from the same distribution as the training scenes, so every target is one the
+  // models have seen labels around.
+  const auto scenes = data::sample_scenes(count, gen);
+  const auto lab = data::concept_labels(scenes.first, c).contiguous();
+  std::vector<std::vector<float>> out;
+  for (int i = 0; i < count; ++i) {
+    const auto row = lab[i];
+    out.emplace_back(row.data_ptr<float>(), row.data_ptr<float>() + row.size(0));
+  }
+  return out;
+}
+
+std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept, fs::path>>& files,
+                                       const SuiteOptions& opt, const SamplerParams& base,
+                                       std::vector<std::string>* skipped) {
+  if (opt.labels_per_case < 1 || opt.labels_per_case > 1000)
+    throw std::invalid_argument("--labels must be 1 … 1000 (got " + std::to_string(opt.labels_per_case) + ")");
+  auto file_of = [&](CubesConcept c) -> const fs::path* {
+    for (const auto& [k, p] : files)
+      if (k == c) return &p;
+    return nullptr;
+  };
+  // One label generator per concept, so adding a case never changes another case's targets.
+  std::vector<SuiteRecipe> out;
+  const auto cases = standard_cases();
+  for (size_t ci = 0; ci < cases.size(); ++ci) {
+    const auto& sc = cases[ci];
+    const bool have = std::all_of(sc.concepts.begin(), sc.concepts.end(), [&](CubesConcept c) { return file_of(c); });
+    if (!have) {
+      if (skipped) skipped->push_back(sc.name);
+      continue;
+    }
+    std::vector<std::vector<std::vector<float>>> labels;  // [concept][label index]
+    for (size_t k = 0; k < sc.concepts.size(); ++k) {
+      auto gen = at::detail::createCPUGenerator(opt.label_seed * 1000003ULL + ci * 16 + k);
+      labels.push_back(draw_labels(sc.concepts[k], opt.labels_per_case, gen));
+    }
+    for (int li = 0; li < opt.labels_per_case; ++li) {
+      SuiteRecipe sr;
+      sr.case_name = sc.name;
+      sr.label_index = li;
+      Recipe& r = sr.recipe;
+      std::vector<Node> terms;
+      for (size_t k = 0; k < sc.concepts.size(); ++k) {
+        const std::string name = data::to_string(sc.concepts[k]);
+        if (std::none_of(r.models.begin(), r.models.end(), [&](const ModelRef& m) { return m.name == name; }))
+          r.models.push_back({name, file_of(sc.concepts[k])->string(), ""});
+        terms.push_back(Node::term(name, name, labels[k][static_cast<size_t>(li)]));
+      }
+      if (terms.size() == 1) {
+        r.composition = terms[0];
+      } else if (sc.negate_last) {
+        r.composition = Node::op(NodeKind::Not, terms);
+        r.composition.coefficient = opt.not_coefficient;
+      } else {
+        r.composition = Node::op(NodeKind::And, terms);
+      }
+      r.sampler = base;
+      r.sampler.seed = opt.seed;
+      r.sampler.device = opt.device;
+      r.sampler.sample_offset = 0;
+      r.sampler.sample_ids.clear();
+      out.push_back(std::move(sr));
+    }
+  }
+  return out;
+}
+
+}  // namespace ebm::eval

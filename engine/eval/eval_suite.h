@@ -1,0 +1,57 @@
+// The standard evaluation set of issue #10, built from whichever concept models exist in a
+// directory: each single concept, the conjunctions position∧size, position∧shape, position∧colour,
+// shape∧colour, and the negation position∧¬colour — each with several target labels drawn from a
+// seed (the cubes scene distribution: x, y ~ U(−1, 1), size ~ U(0.3, 0.7), uniform shape and
+// colour). A case whose models are missing is skipped (and listed).
+#pragma once
+
+#include "engine/data/cubes_scene.h"
+#include "engine/recipe.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace ebm::eval {
+
+// Where shipped models live, first existing directory wins: $EBM_STUDIO_MODELS, <exe>/../share/
+// ebm-studio/models, then the source tree's assets/models (`assets_dir`, compiled in) — the places
+// the studio looks. Returns an empty path when none exists.
+std::filesystem::path find_models_dir(const std::string& exe_path, const std::string& assets_dir);
+
+// <dir>/<concept>.safetensors for each concept whose file exists (position, size, shape, color).
+std::vector<std::pair<data::CubesConcept, std::filesystem::path>> concept_model_files(const std::filesystem::path& dir);
+
+struct SuiteCase {
+  std::string name;                        // "position", "position+size", "position+not color"
+  std::vector<data::CubesConcept> concepts;
+  bool negate_last = false;                // the last concept is negated (position ∧ ¬colour)
+};
+// The standard cases, in the order of the table.
+std::vector<SuiteCase> standard_cases();
+
+struct SuiteRecipe {
+  std::string case_name;
+  int label_index = 0;  // which of the case's target labels
+  Recipe recipe;
+};
+
+struct SuiteOptions {
+  int labels_per_case = 4;        // target labels drawn per case
+  uint64_t label_seed = 0;        // seed of the target labels
+  uint64_t seed = 0;              // the sampler's seed
+  std::string device = "cpu";
+  double not_coefficient = 0.001; // c of the negation's Not (the composition's default)
+};
+
+// Recipes of every standard case whose concepts all have a model in `files` (model refs use the
+// files' absolute paths; SHA-256 left empty). `skipped` receives the names of the other cases.
+// Sampler settings come from `base` (the caller fills in schedule/steps for the models).
+std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<data::CubesConcept, std::filesystem::path>>& files,
+                                       const SuiteOptions& opt, const SamplerParams& base,
+                                       std::vector<std::string>* skipped);
+
+// Target labels of one concept for `count` cases, drawn from `gen` (a CPU generator).
+std::vector<std::vector<float>> draw_labels(data::CubesConcept c, int count, torch::Generator gen);
+
+}  // namespace ebm::eval

@@ -1,0 +1,65 @@
+// The arithmetic of `ebm eval`: classifier predictions of n samples, graded against the targets of
+// one composition (grade_targets.h), as one table row per target plus the fraction of samples that
+// meet every target at once.
+//
+// Per sample, a target is "met" when (issue #10's thresholds):
+//   position: Euclidean distance between predicted and target [x, y] ≤ 0.10 (label units)
+//   size:     |predicted − target size| ≤ 0.05
+//   shape / colour: the classifier's argmax is the target class
+// and a negated target is met when the positive one is not (position ∧ ¬red: the fraction not red).
+// A row reports the concept's mean error (position, size; for negated rows too, as information) or
+// accuracy (shape, colour), and `met`: the fraction of samples meeting the target. A row passes when
+// its mean error is within the threshold (position, size) or ≥ 90 % of the samples meet it (shape,
+// colour and every negated target) — the single-concept targets of the issue.
+#pragma once
+
+#include "engine/eval/grade_targets.h"
+#include "engine/train/cubes_classifier.h"
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+namespace ebm::eval {
+
+constexpr double kPositionTolerance = 0.10;
+constexpr double kSizeTolerance = 0.05;
+constexpr double kAccuracyTarget = 0.90;
+
+struct GradeRow {
+  GradeTarget target;
+  std::string metric;   // "position error", "size error", "shape accuracy", "colour accuracy"
+  double value = 0;     // mean error or accuracy of the positive concept
+  double met = 0;       // fraction of samples meeting the (possibly negated) target
+  bool pass = false;
+  int labels = 1;       // target labels pooled into this row (combine())
+};
+
+struct GradeTable {
+  std::string name;     // the case ("position+size", a recipe's file name)
+  int64_t n = 0;        // graded samples
+  std::vector<GradeRow> rows;
+  double all_met = 0;   // fraction of samples meeting every row's target at once
+  bool pass() const;    // every row passes
+};
+
+// Per-sample [n] bool: does each sample meet `t`? (negation applied.)
+torch::Tensor target_met(const train::CubesPrediction& p, const GradeTarget& t);
+
+// Grades predictions of n samples (every tensor of `p` has n rows) against `targets`. Throws
+// std::invalid_argument when there are no samples or no targets.
+GradeTable grade(const std::string& name, const train::CubesPrediction& p, const std::vector<GradeTarget>& targets);
+
+// One table of several gradings of the same case with different target labels (same targets
+// but for their labels, in the same order): every number is the mean over all their samples, as if
+// graded at once. Throws std::invalid_argument when the parts do not line up.
+GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts);
+
+// Fixed-width text table of several cases (one block of rows per case, then its "all at once" line).
+std::string format_tables(const std::vector<GradeTable>& tables);
+
+void to_json(nlohmann::json& j, const GradeRow& r);
+void to_json(nlohmann::json& j, const GradeTable& t);
+
+}  // namespace ebm::eval

@@ -1,0 +1,246 @@
+// `ebm eval` end to end on tiny models: the engine's evaluate_recipe on random small CubesNets and a
+// small random classifier, then the real binary (EBM_BINARY): table, JSON, suite, and its errors.
+#include "engine/eval/eval_recipe.h"
+#include "engine/eval/eval_suite.h"
+#include "engine/recipe.h"
+#include "engine/recipe/sha256.h"
+#include "models/checkpoint/atomic_file.h"
+#include "models/checkpoint/model_file.h"
+#include "models/registry.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace ebm::eval {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Dir {
+  fs::path path;
+  explicit Dir(const std::string& tag)
+      : path(fs::temp_directory_path() / ("ebm_eval_" + tag + "_" + std::to_string(::getpid()))) {
+    fs::create_directories(path / "models");
+  }
+  ~Dir() { fs::remove_all(path); }
+  std::string f(const std::string& name) const { return (path / name).string(); }
+};
+
+void save_small_cubesnet(const std::string& path, int label_size, uint64_t seed) {
+  torch::manual_seed(seed);
+  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
+  c.num_filters = 4;
+  c.label_size = label_size;
+  save_model(path, *make_network(c));
+}
+
+void save_small_classifier(const std::string& path) {
+  torch::manual_seed(3);
+  train::ClassifierConfig cc;
+  cc.num_filters = 4;
+  train::CubesClassifier c(cc);
+  save_classifier(path, *c, {{"note", "random, for tests"}});
+}
+
+std::vector<float> one_hot(int n, int k) {
+  std::vector<float> v(static_cast<size_t>(n), 0.f);
+  v[static_cast<size_t>(k)] = 1.f;
+  return v;
+}
+
+// position ∧ ¬red on two tiny random models: 3 Langevin steps.
+Recipe pos_not_red(const Dir& d) {
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
+  Recipe r;
+  r.models = {{"pos", "models/position.safetensors", sha256_file(d.f("models/position.safetensors"))},
+              {"col", "models/color.safetensors", sha256_file(d.f("models/color.safetensors"))}};
+  r.composition = Node::op(NodeKind::Not, {Node::term("position", "pos", {0.4f, -0.2f}),
+                                           Node::term("red", "col", one_hot(20, 0))});
+  r.sampler.steps = 3;
+  r.sampler.batch = 4;
+  r.sampler.seed = 5;
+  r.sampler.init = InitMode::Gaussian;
+  return r;
+}
+
+TEST(EvalRun, EndToEndOnATinyModel) {
+  Dir d("e2e");
+  Recipe r = pos_not_red(d);
+  save_recipe(d.f("r.json"), r);
+  std::vector<std::string> notes;
+  auto models = load_recipe_models(r, d.f("r.json"), false, &notes);
+  ASSERT_EQ(models.size(), 2u);
+  torch::manual_seed(3);
+  train::ClassifierConfig cc;
+  cc.num_filters = 4;
+  train::CubesClassifier grader(cc);
+
+  int64_t last_chunk = 0, steps_seen = 0;
+  auto out = evaluate_recipe("pos_not_red", r, models, *grader, 6, 4, [&](const SamplingProgress& p) {
+    last_chunk = p.chunk;
+    ++steps_seen;
+    EXPECT_EQ(p.chunks, 2);
+  });
+  EXPECT_EQ(last_chunk, 2);
+  EXPECT_EQ(steps_seen, 6);  // 2 chunks × 3 steps
+  const auto& t = out.table;
+  EXPECT_EQ(t.n, 6);
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[0].metric, "position error");
+  EXPECT_TRUE(t.rows[1].target.negated);
+  for (const auto& row : t.rows) {
+    EXPECT_GE(row.value, 0.0);
+    EXPECT_GE(row.met, 0.0);
+    EXPECT_LE(row.met, 1.0);
+  }
+  EXPECT_LE(t.all_met, std::min(t.rows[0].met, t.rows[1].met) + 1e-9);
+  EXPECT_FALSE(out.schedule_from_model);  // CubesNets: constant schedule as the recipe says
+}
+
+TEST(EvalRun, SamplesDoNotDependOnTheChunkSize) {
+  Dir d("chunk");
+  Recipe r = pos_not_red(d);
+  auto models = load_recipe_models(r, d.f("r.json"), false, nullptr);
+  auto a = sample_n(models, r.composition, r.sampler, 5, 5);
+  auto b = sample_n(models, r.composition, r.sampler, 5, 2);
+  ASSERT_EQ(a.sizes(), b.sizes());
+  EXPECT_TRUE(torch::allclose(a, b, 1e-5, 1e-6));
+  EXPECT_THROW(sample_n(models, r.composition, r.sampler, 0, 2), std::invalid_argument);
+}
+
+TEST(EvalRun, SuiteBuildsTheCasesItHasModelsFor) {
+  Dir d("suite");
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
+  const auto files = concept_model_files(d.path / "models");
+  ASSERT_EQ(files.size(), 2u);
+  SuiteOptions so;
+  so.labels_per_case = 3;
+  std::vector<std::string> skipped;
+  const auto recipes = suite_recipes(files, so, SamplerParams{}, &skipped);
+  ASSERT_EQ(recipes.size(), 4u * 3u);  // position, color, position+color, position+not color
+  EXPECT_EQ(recipes[0].case_name, "position");
+  EXPECT_EQ(recipes.back().case_name, "position+not color");
+  EXPECT_EQ(recipes.back().recipe.composition.kind, NodeKind::Not);
+  EXPECT_EQ(skipped, (std::vector<std::string>{"size", "shape", "position+size", "position+shape", "shape+color"}));
+  // Target labels differ between the labels of a case, and come again from the same seed.
+  EXPECT_NE(recipes[0].recipe.composition.label, recipes[1].recipe.composition.label);
+  const auto again = suite_recipes(files, so, SamplerParams{}, nullptr);
+  EXPECT_EQ(again[1].recipe.composition.label, recipes[1].recipe.composition.label);
+  for (const auto& sr : recipes) {
+    const auto& lab = sr.recipe.composition.kind == NodeKind::Term ? sr.recipe.composition.label
+                                                                   : sr.recipe.composition.children[0].label;
+    for (float v : lab) EXPECT_TRUE(v >= -1.f && v <= 1.f);
+  }
+}
+
+// ---- the binary ----
+
+std::string quote(const std::string& s) { return "'" + s + "'"; }
+
+struct CliRun {
+  int code = -1;
+  std::string out, err;
+};
+
+CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
+  std::string cmd = quote(EBM_BINARY);
+  for (const auto& a : args) cmd += " " + quote(a);
+  cmd += " 2>" + quote(d.f("stderr.txt"));
+  CliRun r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
+  const int status = ::pclose(p);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.err = read_file(d.f("stderr.txt"));
+  return r;
+}
+
+TEST(EvalCli, RecipeTableAndJson) {
+  Dir d("cli");
+  save_recipe(d.f("r.json"), pos_not_red(d));
+  save_small_classifier(d.f("classifier.safetensors"));
+  auto r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "4", "--batch", "2", "--classifier",
+                   d.f("classifier.safetensors")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("position error"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("not red"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("chunk 2/2"), std::string::npos) << r.err;  // progress on stderr
+
+  r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "4", "--classifier", d.f("classifier.safetensors"), "--json",
+              "--quiet", "--json-out", d.f("eval.json")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["tables"][0]["n"], 4);
+  EXPECT_EQ(j["tables"][0]["rows"].size(), 2u);
+  EXPECT_EQ(j["tables"][0]["rows"][1]["negated"], true);
+  EXPECT_EQ(j["classifier_heldout"]["note"], "random, for tests");
+  EXPECT_EQ(nlohmann::json::parse(read_file(d.f("eval.json"))), j);
+}
+
+TEST(EvalCli, MissingClassifierSaysHowToGetOne) {
+  Dir d("nocls");
+  save_recipe(d.f("r.json"), pos_not_red(d));
+  auto r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "2", "--classifier", d.f("none.safetensors")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("no grading classifier at"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ebm train-classifier"), std::string::npos) << r.err;
+}
+
+TEST(EvalCli, RecipeOfNonCubesModelsIsAUsageError) {
+  Dir d("nocubes");
+  save_small_cubesnet(d.f("models/generic.safetensors"), 5, 1);
+  Recipe rec;
+  rec.models = {{"g", "models/generic.safetensors", ""}};
+  rec.composition = Node::term("g", "g", std::vector<float>(5, 0.f));
+  rec.sampler.steps = 1;
+  save_recipe(d.f("r.json"), rec);
+  save_small_classifier(d.f("classifier.safetensors"));
+  auto r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "2", "--classifier", d.f("classifier.safetensors")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("not a cubes concept"), std::string::npos) << r.err;
+}
+
+TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
+  Dir d("clisuite");
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
+  save_small_classifier(d.f("models/classifier.safetensors"));
+  auto r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2",
+                   "--json", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j["tables"].size(), 4u);
+  EXPECT_EQ(j["tables"][3]["case"], "position+not color");
+  EXPECT_EQ(j["tables"][3]["n"], 2);  // 2 labels × 1 sample
+  EXPECT_EQ(j["tables"][3]["rows"][0]["labels"], 2);
+  EXPECT_EQ(j["per_label"].size(), 8u);
+  EXPECT_EQ(j["skipped"].size(), 5u);
+
+  fs::create_directories(d.path / "empty");
+  r = ebm(d, {"eval", "--suite", "--models", d.f("empty")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("ebm train"), std::string::npos) << r.err;
+
+  fs::remove(d.path / "models" / "classifier.safetensors");
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("ebm train-classifier"), std::string::npos) << r.err;
+
+  r = ebm(d, {"eval"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--recipe FILE or --suite"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ebm::eval

@@ -1,0 +1,178 @@
+// The grading arithmetic of `ebm eval` on planted predictions: every number of the table is known.
+#include "engine/eval/grade_table.h"
+#include "engine/eval/grade_targets.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace ebm::eval {
+namespace {
+
+using data::CubesConcept;
+
+// Four samples with known predictions:
+//   position vs (0, 0): distances 0, 0.05, 0.5, 1.0          → mean 0.3875, within 0.10: #0 #1
+//   size vs 0.5:        errors 0, 0.02, 0.1, 0.1             → mean 0.055,  within 0.05: #0 #1
+//   shape vs sphere:    argmax sphere, box, sphere, sphere   → accuracy 0.75 (#0 #2 #3)
+//   colour vs red (0):  argmax red, red, green, blue         → accuracy 0.5  (#0 #1)
+train::CubesPrediction planted() {
+  train::CubesPrediction p;
+  p.pos = torch::tensor({0.f, 0.f, 0.03f, 0.04f, 0.3f, 0.4f, -0.6f, 0.8f}).reshape({4, 2});
+  p.size = torch::tensor({0.5f, 0.52f, 0.6f, 0.4f});
+  p.shape_logits = torch::zeros({4, 3});
+  p.shape_logits.index_put_({0, 1}, 5.f);
+  p.shape_logits.index_put_({1, 0}, 5.f);
+  p.shape_logits.index_put_({2, 1}, 5.f);
+  p.shape_logits.index_put_({3, 1}, 5.f);
+  p.color_logits = torch::zeros({4, 20});
+  p.color_logits.index_put_({0, 0}, 3.f);
+  p.color_logits.index_put_({1, 0}, 3.f);
+  p.color_logits.index_put_({2, 1}, 3.f);
+  p.color_logits.index_put_({3, 3}, 3.f);
+  return p;
+}
+
+std::vector<float> one_hot(int n, int k) {
+  std::vector<float> v(static_cast<size_t>(n), 0.f);
+  v[static_cast<size_t>(k)] = 1.f;
+  return v;
+}
+
+GradeTarget target(CubesConcept c, std::vector<float> label, bool negated = false) {
+  GradeTarget t;
+  t.term = data::to_string(c);
+  t.model = t.term;
+  t.concept = c;
+  t.label = std::move(label);
+  t.negated = negated;
+  return t;
+}
+
+const GradeTarget kPos = target(CubesConcept::Position, {0.f, 0.f});
+const GradeTarget kSize = target(CubesConcept::Size, {0.5f});
+const GradeTarget kSphere = target(CubesConcept::Shape, one_hot(3, 1));
+const GradeTarget kRed = target(CubesConcept::Color, one_hot(20, 0));
+const GradeTarget kNotRed = target(CubesConcept::Color, one_hot(20, 0), true);
+
+constexpr double kEps = 1e-6;
+
+TEST(EvalGrade, SingleConceptsOnPlantedPredictions) {
+  const auto p = planted();
+  auto pos = grade("position", p, {kPos});
+  ASSERT_EQ(pos.rows.size(), 1u);
+  EXPECT_EQ(pos.n, 4);
+  EXPECT_EQ(pos.rows[0].metric, "position error");
+  EXPECT_NEAR(pos.rows[0].value, 0.3875, kEps);
+  EXPECT_NEAR(pos.rows[0].met, 0.5, kEps);
+  EXPECT_FALSE(pos.rows[0].pass);  // mean error 0.39 > 0.10
+  EXPECT_NEAR(pos.all_met, 0.5, kEps);
+
+  auto size = grade("size", p, {kSize});
+  EXPECT_NEAR(size.rows[0].value, 0.055, kEps);
+  EXPECT_NEAR(size.rows[0].met, 0.5, kEps);
+  EXPECT_FALSE(size.rows[0].pass);
+
+  auto shape = grade("shape", p, {kSphere});
+  EXPECT_EQ(shape.rows[0].metric, "shape accuracy");
+  EXPECT_NEAR(shape.rows[0].value, 0.75, kEps);
+  EXPECT_NEAR(shape.rows[0].met, 0.75, kEps);
+  EXPECT_FALSE(shape.rows[0].pass);  // < 90 %
+
+  auto color = grade("color", p, {kRed});
+  EXPECT_NEAR(color.rows[0].value, 0.5, kEps);
+  EXPECT_NEAR(color.rows[0].met, 0.5, kEps);
+}
+
+TEST(EvalGrade, ConjunctionsCountSamplesMeetingEveryTarget) {
+  const auto p = planted();
+  auto ps = grade("position+size", p, {kPos, kSize});
+  ASSERT_EQ(ps.rows.size(), 2u);
+  EXPECT_NEAR(ps.rows[0].value, 0.3875, kEps);
+  EXPECT_NEAR(ps.rows[1].value, 0.055, kEps);
+  EXPECT_NEAR(ps.all_met, 0.5, kEps);  // #0 #1 meet both
+
+  auto sc = grade("shape+color", p, {kSphere, kRed});
+  EXPECT_NEAR(sc.all_met, 0.25, kEps);  // only #0 is a red sphere
+
+  auto pc = grade("position+color", p, {kPos, kRed});
+  EXPECT_NEAR(pc.all_met, 0.5, kEps);
+  auto psh = grade("position+shape", p, {kPos, kSphere});
+  EXPECT_NEAR(psh.all_met, 0.25, kEps);  // #0 (#1 is a box)
+}
+
+TEST(EvalGrade, NegationGradesTheFractionWithoutTheProperty) {
+  const auto p = planted();
+  auto t = grade("position+not color", p, {kPos, kNotRed});
+  ASSERT_EQ(t.rows.size(), 2u);
+  EXPECT_EQ(t.rows[1].metric, "colour accuracy");
+  EXPECT_NEAR(t.rows[1].value, 0.5, kEps);  // the positive concept's accuracy, for information
+  EXPECT_NEAR(t.rows[1].met, 0.5, kEps);    // #2 #3 are not red
+  EXPECT_FALSE(t.rows[1].pass);
+  EXPECT_NEAR(t.all_met, 0.0, kEps);        // the samples at (0,0) are exactly the red ones
+  EXPECT_EQ(t.rows[1].target.describe(), "not red");
+
+  // Negated continuous concepts: outside the tolerance counts.
+  auto far = grade("not position", p, {target(CubesConcept::Position, {0.f, 0.f}, true)});
+  EXPECT_NEAR(far.rows[0].met, 0.5, kEps);
+}
+
+TEST(EvalGrade, PassesAtTheIssueThresholds) {
+  train::CubesPrediction p;
+  p.pos = torch::tensor({0.05f, 0.f, 0.f, 0.09f}).reshape({2, 2});
+  p.size = torch::tensor({0.54f, 0.47f});
+  p.shape_logits = torch::tensor({0.f, 1.f, 0.f, 0.f, 1.f, 0.f}).reshape({2, 3});
+  p.color_logits = torch::zeros({2, 20});
+  p.color_logits.index_put_({0, 5}, 1.f);
+  p.color_logits.index_put_({1, 6}, 1.f);
+  auto t = grade("all", p, {kPos, kSize, kSphere, kNotRed});
+  EXPECT_NEAR(t.rows[0].value, 0.07, kEps);
+  EXPECT_NEAR(t.rows[1].value, 0.035, kEps);
+  for (const auto& r : t.rows) EXPECT_TRUE(r.pass) << r.metric;
+  EXPECT_TRUE(t.pass());
+  EXPECT_NEAR(t.all_met, 1.0, kEps);
+}
+
+TEST(EvalGrade, CombineWeighsTablesBySampleCount) {
+  const auto p = planted();
+  auto a = grade("position+size", p, {kPos, kSize});  // n 4, position error 0.3875, all 0.5
+  train::CubesPrediction q;  // n 2, both perfect
+  q.pos = torch::zeros({2, 2});
+  q.size = torch::full({2}, 0.5f);
+  q.shape_logits = torch::zeros({2, 3});
+  q.color_logits = torch::zeros({2, 20});
+  auto b = grade("position+size", q, {kPos, kSize});
+  auto c = combine("position+size", {a, b});
+  EXPECT_EQ(c.n, 6);
+  EXPECT_EQ(c.rows[0].labels, 2);
+  EXPECT_NEAR(c.rows[0].value, 0.3875 * 4 / 6, kEps);
+  EXPECT_NEAR(c.rows[1].value, 0.055 * 4 / 6, kEps);
+  EXPECT_NEAR(c.rows[0].met, (0.5 * 4 + 2) / 6, kEps);
+  EXPECT_NEAR(c.all_met, (0.5 * 4 + 2) / 6, kEps);
+  EXPECT_THROW(combine("x", {a, grade("color", p, {kRed})}), std::invalid_argument);
+}
+
+TEST(EvalGrade, TableAndJsonShowTheNumbers) {
+  const auto p = planted();
+  auto t = grade("position+not color", p, {kPos, kNotRed});
+  const std::string text = format_tables({t});
+  EXPECT_NE(text.find("position+not color"), std::string::npos) << text;
+  EXPECT_NE(text.find("not red"), std::string::npos) << text;
+  EXPECT_NE(text.find("all at once"), std::string::npos) << text;
+  EXPECT_NE(text.find("(n = 4)"), std::string::npos) << text;
+  nlohmann::json j = t;
+  EXPECT_EQ(j["n"], 4);
+  EXPECT_EQ(j["rows"][1]["negated"], true);
+  EXPECT_EQ(j["rows"][1]["target"], "not red");
+  EXPECT_NEAR(j["rows"][0]["value"].get<double>(), 0.3875, kEps);
+  EXPECT_NEAR(j["all_met"].get<double>(), 0.0, kEps);
+  EXPECT_EQ(j["pass"], false);
+}
+
+TEST(EvalGrade, RejectsEmptyInput) {
+  train::CubesPrediction p;
+  EXPECT_THROW(grade("x", p, {kPos}), std::invalid_argument);
+  EXPECT_THROW(grade("x", planted(), {}), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace ebm::eval
