@@ -6,12 +6,11 @@
 #include "models/checkpoint/name_map.h"
 #include "models/registry.h"
 #include "tests/checkpoint/test_util.h"
+#include "tests/support/cli_run.h"
 
 #include <nlohmann/json.hpp>
 
-#include <sys/wait.h>
 
-#include <array>
 #include <cstdio>
 
 using namespace ebm;
@@ -21,33 +20,11 @@ namespace {
 
 const std::string kFixtures = EBM_TEST_DATA_DIR;
 
-struct CliRun {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using ebm::test::CliRun;
 
 CliRun ebm_cli(const std::vector<std::string>& args) {
   TempDir d;
-  std::string cmd = quote(EBM_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>" + quote(d.file("stderr"));
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  std::size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = ebm::test::read_raw(d.file("stderr"));
-  return r;
+  return ebm::test::run_binary(EBM_BINARY, args, d.file("stderr"));
 }
 
 std::vector<std::string> images(int n) {

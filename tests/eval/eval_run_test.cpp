@@ -8,13 +8,13 @@
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
+#include "tests/support/cli_run.h"
+
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include <array>
 #include <cstdio>
 #include <filesystem>
-#include <sys/wait.h>
 #include <unistd.h>
 
 namespace ebm::eval {
@@ -143,27 +143,10 @@ TEST(EvalRun, SuiteBuildsTheCasesItHasModelsFor) {
 
 // ---- the binary ----
 
-std::string quote(const std::string& s) { return "'" + s + "'"; }
-
-struct CliRun {
-  int code = -1;
-  std::string out, err;
-};
+using ebm::test::CliRun;
 
 CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
-  std::string cmd = quote(EBM_BINARY);
-  for (const auto& a : args) cmd += " " + quote(a);
-  cmd += " 2>" + quote(d.f("stderr.txt"));
-  CliRun r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = ::pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  r.err = read_file(d.f("stderr.txt"));
-  return r;
+  return ebm::test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
 TEST(EvalCli, RecipeTableAndJson) {
