@@ -6,7 +6,6 @@
 #include "models/checkpoint/model_file.h"
 #include "models/checkpoint/tf_import.h"
 
-#include <fstream>
 #include <stdexcept>
 #include <vector>
 
@@ -20,15 +19,7 @@ std::string sha256_of_bundle(const tf::BundleReader& reader) {
   std::vector<std::string> files{reader.index_path()};
   for (int i = 0; i < reader.header().num_shards; ++i)
     files.push_back(tf::shard_path(reader.prefix(), i, reader.header().num_shards));
-  Sha256 h;
-  std::vector<char> buf(1 << 16);
-  for (const auto& f : files) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) throw std::runtime_error("cannot read '" + f + "' of the TensorFlow checkpoint " + reader.prefix());
-    while (in.read(buf.data(), static_cast<std::streamsize>(buf.size())) || in.gcount() > 0)
-      h.update(buf.data(), static_cast<std::size_t>(in.gcount()));
-  }
-  return h.hex_digest();
+  return sha256_files(files);
 }
 
 // An original TensorFlow checkpoint (prefix, .index file or its directory). Without a config it is

@@ -92,17 +92,21 @@ std::string sha256_hex(std::string_view data) {
   return h.hex_digest();
 }
 
-std::string sha256_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error("cannot open '" + path + "' to hash it; check the path and its permissions");
+std::string sha256_files(const std::vector<std::string>& paths) {
   Sha256 h;
   std::vector<char> buf(1 << 20);
-  while (f) {
-    f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
-    h.update(buf.data(), static_cast<std::size_t>(f.gcount()));
+  for (const auto& path : paths) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) throw std::runtime_error("cannot open '" + path + "' to hash it; check the path and its permissions");
+    while (f) {
+      f.read(buf.data(), static_cast<std::streamsize>(buf.size()));
+      h.update(buf.data(), static_cast<std::size_t>(f.gcount()));
+    }
+    if (f.bad()) throw std::runtime_error("read error while hashing '" + path + "'");
   }
-  if (f.bad()) throw std::runtime_error("read error while hashing '" + path + "'");
   return h.hex_digest();
 }
+
+std::string sha256_file(const std::string& path) { return sha256_files({path}); }
 
 }  // namespace ebm

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace ebm {
 
@@ -28,5 +29,8 @@ class Sha256 {
 std::string sha256_hex(std::string_view data);
 // Streams the file; throws std::runtime_error naming the path when it cannot be read.
 std::string sha256_file(const std::string& path);
+// Of the files' bytes one after another (a model stored as several files, e.g. a TF bundle's index
+// and shards); throws as sha256_file does.
+std::string sha256_files(const std::vector<std::string>& paths);
 
 }  // namespace ebm
