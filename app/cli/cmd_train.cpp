@@ -88,6 +88,8 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--device", "device", t.device, "auto | cpu | cuda | cuda:N");
   opt(s, *a, "--time-limit", "time_limit_min", t.time_limit_min, "stop cleanly before this many minutes (0 = none)");
   opt(s, *a, "--seed", "seed", t.seed, "seed of data, init and noise");
+  opt(s, *a, "--init-from", "init_from", t.init_from,
+      "start from this model file's weights (an earlier run's model.safetensors) instead of a random init");
   opt(s, *a, "--log-every", "log_every", t.log_every, "iterations per log line");
   opt(s, *a, "--sample-every", "sample_every", t.sample_every, "iterations per sample grid (0 = only at the end)");
   opt(s, *a, "--ckpt-every", "ckpt_every", t.ckpt_every, "iterations per checkpoint");

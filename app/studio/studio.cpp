@@ -5,6 +5,8 @@
 #include "app/studio/gl/readback.h"
 #include "app/studio/script.h"
 #include "app/studio/shortcuts.h"
+#include "engine/train/cubes_classifier.h"
+#include "models/checkpoint/model_file.h"
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -291,6 +293,21 @@ void Studio::draw_ui() {
   draw_log_panel(c);
 }
 
+namespace {
+
+// A grading classifier (`ebm train-classifier`) is not an energy model; a damaged file counts as a
+// model here so that loading it reports what is wrong with it.
+bool is_classifier_file(const std::string& path) {
+  if (fs::path(path).extension() != ".safetensors") return false;
+  try {
+    return inspect_checkpoint(path).metadata.count(train::kClassifierConfigKey) > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace
+
 std::vector<std::string> expand_model_paths(const std::vector<std::string>& paths) {
   std::vector<std::string> out;
   for (const auto& p : paths) {
@@ -299,7 +316,10 @@ std::vector<std::string> expand_model_paths(const std::vector<std::string>& path
       std::vector<std::string> files;
       for (const auto& e : fs::directory_iterator(p, ec)) {
         const auto ext = e.path().extension().string();
-        if (ext == ".safetensors" || ext == ".pt") files.push_back(e.path().string());
+        if (ext == ".safetensors" || ext == ".pt") {
+          if (is_classifier_file(e.path().string())) continue;  // the shipped grader sits beside the models
+          files.push_back(e.path().string());
+        }
       }
       std::sort(files.begin(), files.end());
       out.insert(out.end(), files.begin(), files.end());

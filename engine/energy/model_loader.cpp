@@ -2,6 +2,7 @@
 
 #include "engine/energy/network_model.h"
 #include "engine/recipe/sha256.h"
+#include "engine/train/cubes_classifier.h"
 #include "engine/train/denoising_model.h"
 #include "models/checkpoint/model_file.h"
 #include "models/checkpoint/tf_import.h"
@@ -65,6 +66,10 @@ LoadedEnergyModel load_energy_model(const std::string& path, const std::optional
   LoadedEnergyModel out;
   out.sha256 = sha256_file(path);
   const CheckpointInfo info = inspect_checkpoint(path);
+  if (info.metadata.count(train::kClassifierConfigKey))
+    throw std::runtime_error(path + " is the grading classifier (made by `ebm train-classifier`), not an energy model: "
+                             "use it with `ebm eval --classifier " + path + "`; compose and sample concept models "
+                             "(made by `ebm train`) instead");
   const std::optional<ModelConfig> cfg = info.config ? info.config : config;
   if (cfg && cfg->energy_kind == EnergyKind::Denoising) {
     // Denoising energies carry their noise-level wrapper in the file's metadata (engine/train).

@@ -40,6 +40,13 @@ std::int64_t host_rss_bytes() {
   return resident * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
 }
 
+// Returns the CUDA caching allocator's unused blocks to the driver (no-op without CUDA).
+void free_cached_device_memory() {
+#if defined(EBM_HAVE_CUDA)
+  c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
 std::int64_t device_bytes(const torch::Tensor& x) {
 #if defined(EBM_HAVE_CUDA)
   if (x.defined() && x.is_cuda()) {
@@ -327,6 +334,9 @@ void Worker::do_step() {
   StepStats st;
   try {
     st = sampler_.step();
+  } catch (const c10::OutOfMemoryError& e) {
+    recover_from_out_of_memory(e.what());
+    return;
   } catch (const std::exception& e) {
     event(Event::Kind::Error, std::string("step failed: ") + e.what());
     sampler_.stop();
@@ -346,6 +356,32 @@ void Worker::do_step() {
   if ((options_.publish_every_steps > 0 && steps_since_publish_ >= options_.publish_every_steps) ||
       (options_.publish_every_ms > 0 && ms >= options_.publish_every_ms))
     dirty_ = true;
+}
+
+// A step that ran out of device memory (a batch too big for the GPU, or memory taken by another
+// process) must not end the session: the allocator's cached blocks go back to the driver, the batch
+// is halved (keeping the first half of the sample ids, so those samples stay the same samples), and
+// the run restarts at step 0 with the same seed. At batch 1 there is nothing left to halve.
+void Worker::recover_from_out_of_memory(const std::string& what) {
+  const std::int64_t step = sampler_.has_chain() ? sampler_.state().step : 0;
+  sampler_.stop();
+  free_cached_device_memory();  // the failed step's activations were released by the unwinding
+  SamplerParams p = sampler_.params();
+  const std::string first_line = what.substr(0, what.find('\n'));
+  if (p.batch <= 1) {
+    event(Event::Kind::Error, "out of device memory at batch 1 (step " + std::to_string(step) + "): " + first_line +
+                                  " — free GPU memory (other programs), use a smaller model, or sample on the CPU");
+    set_status(SessionStatus::Error);
+    return;
+  }
+  const std::int64_t old_batch = p.batch;
+  p.batch = std::max<std::int64_t>(1, old_batch / 2);
+  if (!p.sample_ids.empty()) p.sample_ids.resize(static_cast<size_t>(p.batch));
+  sampler_.set_params(p);
+  event(Event::Kind::Warning, "out of device memory at batch " + std::to_string(old_batch) + " (step " +
+                                  std::to_string(step) + "): freed the cached GPU memory, halved the batch to " +
+                                  std::to_string(p.batch) + " and restarted the run");
+  start_chain();
 }
 
 void Worker::end_of_run() {

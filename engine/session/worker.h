@@ -26,6 +26,7 @@ class Worker {
   void apply(Command& c);
   void start_chain();
   void do_step();
+  void recover_from_out_of_memory(const std::string& what);
   void end_of_run();
   void event(Event::Kind kind, std::string message);
   bool check_compiles();  // reports a failing composition as an error event

@@ -118,6 +118,30 @@ void CdObjective::load_state(const TensorMap& in, const std::string& prefix) {
   if (opt_.replay_size > 0) replay_.load_state(rep);
 }
 
+void CdObjective::init_from_model(const std::string& path) {
+  LoadedModel src;
+  try {
+    src = load_model(path);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("--init-from " + path + ": " + e.what());
+  }
+  const ModelConfig& a = src.network->config();
+  const ModelConfig& b = net_->config();
+  const auto mismatch = [&](const std::string& what, const std::string& have, const std::string& want) {
+    return std::invalid_argument("--init-from " + path + ": " + what + " is " + have + " but this run trains " + want +
+                                 "; start from a model of the same --concept, --objective cd and --filters");
+  };
+  if (a.energy_kind != EnergyKind::Contrastive) throw mismatch("the model", "not a cd model", "a cd model");
+  if (src.network->schema().concept_name != net_->schema().concept_name)
+    throw mismatch("its concept", src.network->schema().concept_name, net_->schema().concept_name);
+  if (a.arch != b.arch || a.num_filters != b.num_filters || a.label_size != b.label_size || a.spec_norm != b.spec_norm)
+    throw mismatch("its network", to_string(a.arch) + " with " + std::to_string(a.num_filters) + " filters",
+                   to_string(b.arch) + " with " + std::to_string(b.num_filters) + " filters");
+  TensorMap t;
+  put_module(t, "", *src.network);
+  get_module(t, "", *net_);
+}
+
 void CdObjective::save_model(const std::string& path, const nlohmann::json& training_info) const {
   SaveModelOptions o;
   o.extra[kMetaTraining] = training_info.dump();

@@ -7,7 +7,7 @@
 namespace ebm::train {
 
 namespace {
-constexpr const char* kMetaConfig = "classifier.config";
+constexpr const char* kMetaConfig = kClassifierConfigKey;
 constexpr const char* kMetaHeldout = "classifier.heldout";
 
 torch::nn::Conv2dOptions down(int64_t in, int64_t out) {

@@ -17,6 +17,10 @@
 
 namespace ebm::train {
 
+// The metadata key that marks a file as a grading classifier (not an energy model): the studio's
+// model scan skips such files and the energy-model loader refuses them with a pointer to `ebm eval`.
+inline constexpr const char* kClassifierConfigKey = "classifier.config";
+
 struct ClassifierConfig {
   int num_filters = 64;
 };

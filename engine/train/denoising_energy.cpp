@@ -123,6 +123,17 @@ torch::Tensor DenoisingEnergyImpl::energy(const torch::Tensor& x, const torch::T
   return energy(x, label, torch::full({}, sigma, x.options()));  // filled on the device: no host copy
 }
 
+void DenoisingEnergyImpl::set_data_statistics(const std::array<double, 3>& mean, double sigma_data) {
+  DenoisingSettings s = settings_;
+  s.mean = mean;
+  s.sigma_data = sigma_data;
+  s.validate();
+  settings_ = s;
+  torch::NoGradGuard no_grad;
+  mean_.copy_(torch::tensor({static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])})
+                  .view(mean_.sizes()));
+}
+
 void DenoisingEnergyImpl::init_conditioning() {
   torch::NoGradGuard no_grad;
   for (auto& kv : net_->named_parameters()) {

@@ -88,6 +88,10 @@ class DenoisingEnergyImpl : public torch::nn::Module {
   // Sets log_scale so that the network's part of σ·∇E has RMS `target_rms` on `x0` (data) at σ.
   void calibrate_scale(const torch::Tensor& x0, const torch::Tensor& label, double sigma, double target_rms = 0.2);
 
+  // Takes another model's data statistics (μ, σ_d): a run started from a model file keeps the
+  // input normalisation that model's network was trained with, whatever its own data pool measured.
+  void set_data_statistics(const std::array<double, 3>& mean, double sigma_data);
+
   NetworkImpl& network() { return *net_; }
   const NetworkImpl& network() const { return *net_; }
   std::shared_ptr<NetworkImpl> network_ptr() const { return net_; }

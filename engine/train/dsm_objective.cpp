@@ -109,6 +109,39 @@ void DsmObjective::load_state(const TensorMap& in, const std::string& prefix) {
   adam_->load_state(opt);
 }
 
+void DsmObjective::init_from_model(const std::string& path) {
+  DenoisingEnergy src{nullptr};
+  try {
+    src = load_denoising_energy(path);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("--init-from " + path + ": " + e.what());
+  }
+  const DenoisingSettings& a = src->settings();
+  const DenoisingSettings& b = model_->settings();
+  const auto mismatch = [&](const std::string& what, const std::string& have, const std::string& want) {
+    return std::invalid_argument("--init-from " + path + ": " + what + " is " + have + " but this run trains " + want +
+                                 "; start from a model of the same --concept, --filters and noise settings");
+  };
+  const std::string& ca = src->network().schema().concept_name;
+  const std::string& cb = model_->network().schema().concept_name;
+  if (ca != cb) throw mismatch("its concept", ca, cb);
+  if (a.sigma_min != b.sigma_min || a.sigma_max != b.sigma_max || a.sigma_features != b.sigma_features)
+    throw mismatch("its noise range", "[" + std::to_string(a.sigma_min) + ", " + std::to_string(a.sigma_max) + "] with " +
+                                          std::to_string(a.sigma_features) + " sigma features",
+                   "[" + std::to_string(b.sigma_min) + ", " + std::to_string(b.sigma_max) + "] with " +
+                       std::to_string(b.sigma_features));
+  const int fa = src->network().config().num_filters, fb = model_->network().config().num_filters;
+  if (fa != fb) throw mismatch("its width", std::to_string(fa) + " filters", std::to_string(fb) + " filters");
+  // Weights, learned scale and the data statistics (μ, σ_d) go to both the trained and the EMA copy; Adam starts
+  // fresh (with its warm-up, which keeps the first steps of a cold optimizer small).
+  TensorMap t;
+  put_module(t, "", *src);
+  get_module(t, "", *model_);
+  get_module(t, "", *ema_);
+  model_->set_data_statistics(a.mean, a.sigma_data);
+  ema_->set_data_statistics(a.mean, a.sigma_data);
+}
+
 void DsmObjective::save_model(const std::string& path, const nlohmann::json& training_info) const {
   save_denoising_energy(path, *ema_, training_info);
 }

@@ -31,6 +31,9 @@ class Objective {
   // names that start with `prefix`.
   virtual void save_state(TensorMap& out, const std::string& prefix) const = 0;
   virtual void load_state(const TensorMap& in, const std::string& prefix) = 0;
+  // Starts a fresh run from the weights of a model file this objective saved (save_model) — same
+  // concept, architecture and width; throws std::invalid_argument naming what differs.
+  virtual void init_from_model(const std::string& path) = 0;
   // The model the run ships (EMA weights for DSM), as a self-describing model file.
   virtual void save_model(const std::string& path, const nlohmann::json& training_info) const = 0;
 };

@@ -14,6 +14,10 @@ constexpr double kOffHue = 0.04;       // distance from the floor's colour line 
 constexpr double kBrighter = 1.04;     // brighter than the lit floor: an object (e.g. grey, beige)
 constexpr int64_t kMinObjectPixels = 12;    // smaller blobs are noise, not an object (smallest object ≈ 90 px)
 constexpr int64_t kMaxObjectPixels = 1500;  // the largest object covers ~700 px; more is noise or texture
+// RMS distance of the object pixels from their centroid: the tallest object (~26 x 35 px) has ~12;
+// pixels scattered over the whole 64x64 image (residual sampling noise, faint texture) have ~26.
+// Without this bound, a grid of noisy empty floors counted as "found" (H200 run, MODEL_CARD.md).
+constexpr double kMaxSpreadPx = 15.0;
 constexpr int64_t kCalibScenes = 256;  // random renders the centroid → label map is fitted on
 constexpr double kExactColour = 0.05;  // RGB distance under which a pixel shows a palette colour exactly
 
@@ -34,6 +38,19 @@ torch::Tensor centroids(const torch::Tensor& mask) {
   auto rows = torch::arange(H, m.options()).add(0.5).view({1, H, 1});
   auto area = m.sum({1, 2}).clamp_min(1);
   return torch::stack({(m * cols).sum({1, 2}) / area, (m * rows).sum({1, 2}) / area}, 1);
+}
+
+// Per image: one object-sized, compact set of object pixels.
+torch::Tensor object_found(const torch::Tensor& mask) {
+  const auto H = mask.size(1), W = mask.size(2);
+  auto m = mask.to(torch::kFloat);
+  auto area = m.sum({1, 2});
+  auto c = centroids(mask);
+  auto cols = torch::arange(W, m.options()).add(0.5).view({1, 1, W});
+  auto rows = torch::arange(H, m.options()).add(0.5).view({1, H, 1});
+  auto du = cols - c.select(1, 0).view({-1, 1, 1}), dv = rows - c.select(1, 1).view({-1, 1, 1});
+  auto spread = ((m * (du * du + dv * dv)).sum({1, 2}) / area.clamp_min(1)).sqrt();
+  return (area >= kMinObjectPixels) & (area <= kMaxObjectPixels) & (spread <= kMaxSpreadPx);
 }
 
 // Least-squares map from pixel features to label positions, fitted once on random renders (fixed
@@ -77,8 +94,7 @@ torch::Tensor object_pixels(const torch::Tensor& images) {
 torch::Tensor read_positions(const torch::Tensor& images) {
   auto mask = object_pixels(images);
   auto pos = features(centroids(mask), mask).mm(position_map());
-  auto area = mask.sum({1, 2});
-  auto found = (area >= kMinObjectPixels) & (area <= kMaxObjectPixels);
+  auto found = object_found(mask);
   return torch::where(found.unsqueeze(1), pos, torch::full_like(pos, std::nan("")));
 }
 
@@ -88,8 +104,7 @@ QuickGrade quick_grade(const torch::Tensor& images, const torch::Tensor& labels,
   auto img = images.to(torch::kCPU, torch::kFloat);
   auto lab = labels.to(torch::kCPU, torch::kFloat);
   auto mask = object_pixels(img);
-  auto area = mask.sum({1, 2});
-  auto found = (area >= kMinObjectPixels) & (area <= kMaxObjectPixels);
+  auto found = object_found(mask);
   const int64_t n_found = found.sum().item<int64_t>();
   g.found = static_cast<double>(n_found) / std::max<int64_t>(1, img.size(0));
   if (n_found == 0) {

@@ -13,7 +13,7 @@ namespace ebm::train {
   X(bf16) X(channels_last) X(cudnn_benchmark) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
-  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r)
+  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(init_from)
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {
   j = nlohmann::json::object();

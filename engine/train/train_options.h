@@ -18,6 +18,10 @@ struct TrainOptions {
   std::string out_dir;
   std::string device = "auto";            // auto | cpu | cuda | cuda:N
   uint64_t seed = 1;
+  // A model file (model.safetensors of an earlier run) whose weights start this run instead of a
+  // random init; the optimizer, EMA warm-up and data stream start fresh. Continues training across
+  // sittings when only the model file travels (a checkpoint with optimizer state is 4× larger).
+  std::string init_from;
 
   // Length and cadence.
   int64_t iters = 30000;         // total iterations (a resumed run continues up to this count)

@@ -176,6 +176,7 @@ void Trainer::build() {
     load_checkpoint();
     truncate_log(iteration_);
   } else {
+    if (!opt_.init_from.empty()) objective_->init_from_model(opt_.init_from);
     write_file_atomic((dir / kLogFile).string(), std::string());
   }
   write_file_atomic((dir / kOptionsFile).string(), nlohmann::json(opt_).dump(2) + "\n");
@@ -204,6 +205,7 @@ void Trainer::save_checkpoint(int64_t iteration) {
               {kMetaDeviceType, device_.is_cuda() ? "cuda" : "cpu"}};
   objective_->save_model((dir / kModelFile).string(), training_info(iteration));
   write_safetensors((dir / kCheckpointFile).string(), t, md);
+  last_checkpoint_ = iteration;
 }
 
 void Trainer::load_checkpoint() {
@@ -215,6 +217,7 @@ void Trainer::load_checkpoint() {
     return it->second;
   };
   iteration_ = std::stoll(meta(kMetaIteration));
+  last_checkpoint_ = iteration_;
   train_seconds_before_ = std::stod(meta(kMetaSeconds));
   objective_->load_state(f.tensors, "obj/");
   auto get = [&](const char* k) {
@@ -334,6 +337,14 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     j["train_s"] = train_seconds_before_ + seconds_since(started_);
     write_log_line(j);
     res.logged.push_back(row);
+    if (opt_.objective == "dsm" && collapse_.observe(row.front()) == CollapseGuard::State::Collapsed) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "the loss has stayed above 10x its best of this run (%.4g) for 3 log intervals (now %.4g)",
+                    collapse_.best(), row.front());
+      throw std::runtime_error("training collapsed at iteration " + std::to_string(iteration_) + ": " + buf +
+                               ". The checkpoint of iteration " + std::to_string(last_checkpoint_) +
+                               " is from before the jump and intact: resume it with a lower --lr (e.g. half)");
+    }
     progress.stats(iteration_, shown, ips);
     acc = torch::Tensor();
     acc_n = 0;
@@ -368,7 +379,8 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     }
     if (iteration_ % opt_.log_every == 0 || iteration_ == opt_.iters) flush_log();
     progress.tick(iteration_, ips > 0 ? ips : (iter_est > 0 ? 1.0 / iter_est : 0));
-    if (iteration_ % opt_.ckpt_every == 0 && iteration_ < opt_.iters) {
+    // While the loss looks collapsed no checkpoint is written: it would replace the last good one.
+    if (iteration_ % opt_.ckpt_every == 0 && iteration_ < opt_.iters && collapse_.state() == CollapseGuard::State::Ok) {
       const auto t = Clock::now();
       save_checkpoint(iteration_);
       save_cost = std::max(1.0, seconds_since(t));
@@ -385,7 +397,13 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
   }
   flush_log();
   const double loop_s = seconds_since(run_start);
-  save_checkpoint(iteration_);
+  if (collapse_.state() == CollapseGuard::State::Ok) {
+    save_checkpoint(iteration_);
+  } else {
+    progress.message("not checkpointing iteration " + std::to_string(iteration_) +
+                     ": the loss jumped far above its best; the checkpoint of iteration " +
+                     std::to_string(last_checkpoint_) + " is kept");
+  }
   if (iteration_ > res.start_iteration) save_samples(iteration_);
   progress.finish();
 

@@ -18,6 +18,7 @@
 // Langevin/σ/ε noise (device generator, saved), preview noise (device generator, restored after).
 #pragma once
 
+#include "engine/train/collapse_guard.h"
 #include "engine/train/objective.h"
 #include "engine/train/train_data.h"
 #include "engine/train/train_options.h"
@@ -85,6 +86,8 @@ class Trainer {
   torch::Generator data_gen_, device_gen_;
   torch::Tensor preview_labels_;
   int64_t iteration_ = 0;
+  int64_t last_checkpoint_ = 0;  // iteration of the checkpoint on disk (0: none yet)
+  CollapseGuard collapse_;       // dsm only: stops a run whose loss jumped and stayed up
   double train_seconds_before_ = 0;  // from earlier runs (checkpoint)
   double run_train_seconds_ = 0;     // loop time of this run so far
   std::FILE* log_ = nullptr;

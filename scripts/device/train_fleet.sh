@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
-# One GPU sitting for every shipped model at once (run on the GPU machine from the repo root, after
-# `ninja -C build ebm`). The trainers are launch-bound (one eager CubesNet step uses a fraction of an
-# H200), so several run side by side on one GPU at nearly their solo speed each.
+# Training sittings on the GPU machine (run from the repo root, after `ninja -C build ebm`).
+# Jobs run detached (setsid), so they outlive the device call that starts them; later calls watch
+# and collect. Measured on an H200 (MODEL_CARD.md): the DSM step is compute-bound there, so jobs side
+# by side share the GPU's throughput (five at batch 128: 4.6-4.9 it/s each, one alone at batch 256:
+# 12.5 it/s) — name one job to give it the whole GPU.
 #
-#   train_fleet.sh launch MINUTES      start every job detached (setsid): they outlive the device call
-#   train_fleet.sh status OUTDIR       last log lines of every job + its newest sample grid -> OUTDIR
-#   train_fleet.sh wait                until every job has exited
-#   train_fleet.sh ship OUTDIR         pick the best position run, gather runs/ship/*.safetensors,
-#                                      grade them with `ebm eval --suite`, draw the model card's grids
+#   train_fleet.sh launch MINUTES [JOB...]  start the named jobs (default: all) and the classifier
+#                                           (only when no job is named, or when "classifier" is)
+#   train_fleet.sh status OUTDIR            last log lines of every job + its newest sample grid -> OUTDIR
+#   train_fleet.sh wait                     until every job has exited
+#   train_fleet.sh ship OUTDIR              gather runs/ship/*.safetensors (per concept the run with the
+#                                           lowest last loss), grade them with `ebm eval --suite`
 #
 # A run directory that already holds a checkpoint is resumed (--resume), so a later sitting that
-# carries runs/ back continues the same trajectories.
+# carries runs/ back continues the same trajectories. Checkpoints (~35 MB each) rarely travel, so
+# with EBM_FLEET_INIT_DIR=DIR a new run of concept C starts from DIR/C.safetensors (an earlier
+# sitting's model file, `ebm train --init-from`) when that file exists.
 set -uo pipefail
 EBM=./build/app/ebm
 DEVICE=${EBM_FLEET_DEVICE:-cuda}     # cpu: a local smoke run of this script
@@ -21,7 +26,7 @@ mkdir -p runs
 # name | ebm train arguments (dsm: the objective that learns in minutes; see docs/training.md)
 JOBS=(
   "position|--concept position --batch 128"
-  "position_lr1e-3|--concept position --batch 256 --lr 1e-3"
+  "position_b256|--concept position --batch 256"
   "size|--concept size --batch 128"
   "shape|--concept shape --batch 128"
   "color|--concept color --batch 128"
@@ -34,7 +39,12 @@ launch_job() {  # name minutes args...
     setsid nohup $EBM train --out "$dir" --resume --time-limit "$min" --device "$DEVICE" --no-progress \
       > "runs/$name.stdout" 2>&1 < /dev/null &
   else
-    setsid nohup $EBM train --objective dsm --out "$dir" --iters 1000000 --time-limit "$min" --device "$DEVICE" \
+    local init=() concept
+    concept=$(sed -E 's/.*--concept ([a-z]+).*/\1/' <<< "$*")
+    if [ -n "${EBM_FLEET_INIT_DIR:-}" ] && [ -f "$EBM_FLEET_INIT_DIR/$concept.safetensors" ]; then
+      init=(--init-from "$EBM_FLEET_INIT_DIR/$concept.safetensors")
+    fi
+    setsid nohup $EBM train --objective dsm --out "$dir" "${init[@]}" --iters 1000000 --time-limit "$min" --device "$DEVICE" \
       --no-progress --sample-every 1000 "$@" > "runs/$name.stdout" 2>&1 < /dev/null &
   fi
   echo "$name pid $!"
@@ -42,9 +52,13 @@ launch_job() {  # name minutes args...
 
 case $CMD in
   launch)
-    MIN=${2:?minutes}
-    for j in "${JOBS[@]}"; do launch_job "${j%%|*}" "$MIN" ${j#*|}; done
-    # The grading classifier is cheap (forward passes only): it finishes well inside the sitting.
+    MIN=${2:?minutes}; shift 2
+    WANT=" $* "
+    for j in "${JOBS[@]}"; do
+      if [ $# -eq 0 ] || [[ $WANT == *" ${j%%|*} "* ]]; then launch_job "${j%%|*}" "$MIN" ${j#*|}; fi
+    done
+    if [ $# -gt 0 ] && [[ $WANT != *" classifier "* ]]; then exit 0; fi
+    # The grading classifier (forward passes only) takes a small share of the GPU.
     setsid nohup $EBM train-classifier --out runs/classifier.safetensors --device "$DEVICE" --iters 6000 \
       --time-limit "$MIN" --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
     echo "classifier pid $!"
@@ -68,18 +82,20 @@ case $CMD in
     ;;
   ship)
     OUT=${2:?outdir}; mkdir -p "$OUT" runs/ship
-    # The position run with the lower last quick-graded position error ships.
-    best=position; best_err=9
-    for n in position position_lr1e-3; do
-      e=$(grep sample_position_error runs/$n/log.jsonl 2>/dev/null | tail -1 |
-          sed -E 's/.*"sample_position_error":([0-9.eE+-]+).*/\1/')
-      echo "$n last position error: ${e:-none}"
-      if [ -n "$e" ] && awk "BEGIN{exit !($e < $best_err)}"; then best=$n; best_err=$e; fi
+    # Per concept, the run with the lowest last logged loss ships (the quick grade's "found" can be
+    # fooled by faint texture, and a collapsed run has a loss 10-30x its best).
+    for c in position size shape color; do
+      best=; best_loss=1e30
+      for j in "${JOBS[@]}"; do
+        n=${j%%|*}; [[ $n == "$c" || $n == "$c"_* ]] || continue
+        l=$(grep -v sample_ runs/$n/log.jsonl 2>/dev/null | tail -1 | sed -E 's/.*"loss":([0-9.eE+-]+).*/\1/')
+        [ -n "$l" ] || continue
+        echo "$n last loss: $l"
+        if awk "BEGIN{exit !($l < $best_loss)}"; then best=$n; best_loss=$l; fi
+      done
+      [ -n "$best" ] && { echo "$c: shipping runs/$best"; cp "runs/$best/model.safetensors" "runs/ship/$c.safetensors"; }
     done
-    echo "shipping position from runs/$best"
-    cp "runs/$best/model.safetensors" runs/ship/position.safetensors
-    for n in size shape color; do cp "runs/$n/model.safetensors" "runs/ship/$n.safetensors"; done
-    cp runs/classifier.safetensors runs/ship/classifier.safetensors
+    [ -f runs/classifier.safetensors ] && cp runs/classifier.safetensors runs/ship/classifier.safetensors
     $EBM eval --suite --models runs/ship --n "$EVAL_N" --device "$DEVICE" --json-out "$OUT/eval_suite.json" \
       > "$OUT/eval_suite.txt" 2> "$OUT/eval_suite.err"
     cat "$OUT/eval_suite.txt"

@@ -204,6 +204,70 @@ TEST(Session, AFailedRestartKeepsTheOldChain) {
   EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "export needs a file path"));
 }
 
+// A model that runs out of memory above `max_batch` samples, as a CUDA step does when the batch
+// does not fit (c10::OutOfMemoryError is what LibTorch's caching allocator throws).
+std::shared_ptr<EnergyModel> runs_out_of_memory_above(std::int64_t max_batch) {
+  ModelInfo info;
+  info.channels = 3;
+  info.image_size = test::kSize;
+  info.label_size = 3;
+  info.schema = LabelSchema::generic(3);
+  return std::make_shared<FunctionModel>(
+      [max_batch](const torch::Tensor& x, const torch::Tensor& label) {
+        TORCH_CHECK_WITH(OutOfMemoryError, x.size(0) <= max_batch,
+                         "CUDA out of memory. Tried to allocate 2.00 GiB (test model)");
+        auto c = label.view({label.size(0), label.size(1), 1, 1});
+        return 0.5 * (x - c).square().flatten(1).sum(1);
+      },
+      info);
+}
+
+TEST(Session, OutOfMemoryHalvesTheBatchAndTheSessionGoesOn) {
+  Session s;
+  s.submit(cmd::AddModel{"big", runs_out_of_memory_above(4)});
+  s.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
+  SamplerParams p;
+  p.steps = 6;
+  p.batch = 16;
+  p.seed = 3;
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  ASSERT_EQ(snap->status, SessionStatus::Finished);
+  EXPECT_EQ(snap->step, 6);
+  EXPECT_EQ(snap->images.size(0), 4) << "16 -> 8 -> 4 fits";
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "out of device memory at batch 16"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 8"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 4"));
+  EXPECT_FALSE(has_event(*snap, Event::Kind::Error, ""));
+
+  // The samples kept are the first ones of the seed: the same images a batch of 4 draws at once.
+  Session ref;
+  ref.submit(cmd::AddModel{"big", runs_out_of_memory_above(4)});
+  ref.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
+  p.batch = 4;
+  ref.submit(cmd::SetSampler{p});
+  ref.submit(cmd::Start{});
+  auto want = wait_for(ref, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  EXPECT_TRUE(torch::equal(snap->images, want->images));
+}
+
+TEST(Session, OutOfMemoryAtBatchOneIsAnErrorThatSaysWhatToDo) {
+  Session s;
+  s.submit(cmd::AddModel{"big", runs_out_of_memory_above(0)});
+  s.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
+  SamplerParams p;
+  p.steps = 6;
+  p.batch = 2;
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::Start{});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Error; });
+  ASSERT_EQ(snap->status, SessionStatus::Error);
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 1"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "out of device memory at batch 1"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "sample on the CPU"));
+}
+
 TEST(Session, DestructorCancelsALongRun) {
   auto t0 = std::chrono::steady_clock::now();
   {

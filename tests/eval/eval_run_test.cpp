@@ -1,6 +1,7 @@
 // `ebm eval` end to end on tiny models: the engine's evaluate_recipe on random small CubesNets and a
 // small random classifier, then the real binary (EBM_BINARY): table, JSON, suite, and its errors.
 #include "engine/eval/eval_recipe.h"
+#include "engine/energy/model_loader.h"
 #include "engine/eval/eval_suite.h"
 #include "engine/recipe.h"
 #include "engine/recipe/sha256.h"
@@ -223,6 +224,27 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   r = ebm(d, {"eval"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--recipe FILE or --suite"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ebm::eval
+
+namespace ebm::eval {
+namespace {
+
+// The shipped grader sits beside the concept models (assets/models/classifier.safetensors): loading
+// it as an energy model must say what it is and where it belongs, not fail on a missing config.
+TEST(EvalRun, TheClassifierIsRefusedAsAnEnergyModelWithThePointerToEval) {
+  Dir d("classifier_as_energy");
+  save_small_classifier(d.f("models/classifier.safetensors"));
+  try {
+    load_energy_model(d.f("models/classifier.safetensors"));
+    FAIL() << "a classifier file loaded as an energy model";
+  } catch (const std::runtime_error& e) {
+    const std::string msg = e.what();
+    EXPECT_NE(msg.find("grading classifier"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("ebm eval --classifier"), std::string::npos) << msg;
+  }
 }
 
 }  // namespace

@@ -1,9 +1,14 @@
 // XDG paths, recent files, atomic writes.
 #include "app/studio/app_paths.h"
+#include "app/studio/studio.h"
+#include "engine/train/cubes_classifier.h"
+#include "models/checkpoint/model_file.h"
+#include "models/registry.h"
 
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <unistd.h>
 
 using namespace ebm::studio;
@@ -77,4 +82,26 @@ TEST(AtomicWrite, FailsClearlyOnMissingDirectory) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent_dir_ebm"), std::string::npos);
   }
+}
+
+// The models directory ships the grading classifier beside the concept models: scanning the
+// directory must list the models only (the classifier is not an energy model), in name order.
+TEST(ModelPaths, ADirectoryListsItsModelsButNotTheGradingClassifier) {
+  auto dir = temp_dir("model_scan");
+  ebm::ModelConfig c = ebm::ModelConfig::defaults_for(ebm::Arch::CubesNet);
+  c.num_filters = 4;
+  c.label_size = 2;
+  ebm::save_model((dir / "b_position.safetensors").string(), *ebm::make_network(c));
+  ebm::save_model((dir / "a_size.safetensors").string(), *ebm::make_network(c));
+  ebm::train::ClassifierConfig cc;
+  cc.num_filters = 4;
+  ebm::train::CubesClassifier clf(cc);
+  ebm::train::save_classifier((dir / "classifier.safetensors").string(), *clf);
+  std::ofstream(dir / "notes.md") << "not a model";
+  EXPECT_EQ(expand_model_paths({dir.string()}),
+            (std::vector<std::string>{(dir / "a_size.safetensors").string(), (dir / "b_position.safetensors").string()}));
+  // A file named on its own is passed through: loading it says what it is.
+  EXPECT_EQ(expand_model_paths({(dir / "classifier.safetensors").string()}),
+            (std::vector<std::string>{(dir / "classifier.safetensors").string()}));
+  fs::remove_all(dir);
 }

@@ -3,6 +3,7 @@
 #include "engine/train/annealed_sampler.h"
 #include "engine/train/cd_objective.h"
 #include "engine/train/clip_adam.h"
+#include "engine/train/collapse_guard.h"
 #include "engine/train/dsm_loss.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -146,6 +147,35 @@ TEST(AnnealedSampler, DrawsFromAGaussianGivenItsExactEnergy) {
   auto x = sample_annealed(e, x0, o, gen);
   EXPECT_NEAR(x.mean().item<double>(), mu, 0.01);
   EXPECT_NEAR(x.std().item<double>(), s, 0.02);
+}
+
+}  // namespace
+}  // namespace ebm::train
+
+namespace ebm::train {
+namespace {
+
+// The H200 collapse (MODEL_CARD.md): loss ~0.013 then 0.34 for good. A jump must be confirmed by
+// three intervals in a row; a one-interval spike is noise; the first intervals only settle.
+TEST(CollapseGuard, ConfirmsASustainedJumpButNotASpike) {
+  using S = CollapseGuard::State;
+  CollapseGuard g;
+  for (double l : {0.30, 0.08, 0.03, 0.02, 0.015}) EXPECT_EQ(g.observe(l), S::Ok);  // warm-up and settling
+  EXPECT_EQ(g.observe(0.013), S::Ok);
+  EXPECT_EQ(g.observe(0.20), S::Suspect);  // a spike of 15x ...
+  EXPECT_EQ(g.observe(0.014), S::Ok);      // ... that comes back
+  EXPECT_DOUBLE_EQ(g.best(), 0.013);
+  EXPECT_EQ(g.observe(0.34), S::Suspect);
+  EXPECT_EQ(g.observe(0.35), S::Suspect);
+  EXPECT_EQ(g.observe(0.33), S::Collapsed);
+  EXPECT_EQ(g.state(), S::Collapsed);
+}
+
+TEST(CollapseGuard, HighLossesWhileSettlingAreNotAJump) {
+  CollapseGuard g(10.0, 3, 5);
+  EXPECT_EQ(g.observe(0.001), CollapseGuard::State::Ok);  // a lucky first interval
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(g.observe(0.3), CollapseGuard::State::Ok);
+  EXPECT_EQ(g.observe(0.3), CollapseGuard::State::Suspect);  // judged from the sixth interval on
 }
 
 }  // namespace

@@ -160,6 +160,62 @@ TEST(Trainer, TinyDsmRunLowersTheLossAndSavesALoadableEnergy) {
   EXPECT_THROW(m->energy(x, torch::zeros({2, 2}), {}, 0.0), std::invalid_argument);
 }
 
+// A later sitting can continue from the model file alone (what fits through a device transfer):
+// the new run starts exactly at those weights, and a file of another concept, objective or
+// width is refused with the difference named.
+TEST(Trainer, InitFromStartsAtTheModelFilesWeightsAndRefusesMisfits) {
+  TempDir a("init_a"), b("init_b"), c("init_c"), bad("init_bad");
+  auto oa = tiny("dsm", a.str());
+  oa.seed = 2;  // another init than the runs below (seed 1), so "starts at A's weights" is visible
+  Trainer(oa, false).run();
+  const std::string model_a = (a.path / "model.safetensors").string();
+
+  // lr ~0: one iteration leaves the weights where they started.
+  auto ob = tiny("dsm", b.str());
+  ob.iters = 1;
+  ob.lr = 1e-12;
+  ob.init_from = model_a;
+  Trainer(ob, false).run();
+  auto oc = ob;
+  oc.out_dir = c.str();
+  oc.init_from.clear();
+  Trainer(oc, false).run();
+
+  auto x = torch::rand({3, 3, 64, 64});
+  auto label = torch::rand({3, 2}) * 2 - 1;
+  auto energy_of = [&](const fs::path& dir) {
+    return load_denoising_energy((dir / "model.safetensors").string())->energy(x, label, 0.3).detach();
+  };
+  const auto ea = energy_of(a.path), eb = energy_of(b.path), ec = energy_of(c.path);
+  EXPECT_TRUE(torch::allclose(eb, ea, 1e-5, 1e-6)) << eb << " vs " << ea;
+  EXPECT_FALSE(torch::allclose(ec, ea, 1e-3, 1e-4)) << "a fresh init (another seed) should differ from the model";
+  EXPECT_EQ(read_checkpoint_options(b.str()).at("init_from"), model_a);
+
+  auto expect_refused = [&](TrainOptions o, const std::string& what) {
+    fs::remove_all(bad.path);
+    try {
+      Trainer t(o, false);
+      ADD_FAILURE() << "accepted: " << what;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(what), std::string::npos) << e.what();
+    }
+  };
+  auto other_concept = tiny("dsm", bad.str());
+  other_concept.concept_name = "color";
+  other_concept.init_from = model_a;
+  expect_refused(other_concept, "its concept is position but this run trains color");
+  auto other_width = tiny("dsm", bad.str());
+  other_width.num_filters = 8;
+  other_width.init_from = model_a;
+  expect_refused(other_width, "its width is 4 filters");
+  auto other_objective = tiny("cd", bad.str());
+  other_objective.init_from = model_a;
+  expect_refused(other_objective, "--init-from " + model_a);
+  auto missing = tiny("dsm", bad.str());
+  missing.init_from = (a.path / "nope.safetensors").string();
+  expect_refused(missing, "nope.safetensors");
+}
+
 TEST(Trainer, MisuseGetsClearErrors) {
   TempDir d("misuse");
   auto o = tiny("cd", d.str());
