@@ -222,17 +222,23 @@ std::shared_ptr<EnergyModel> runs_out_of_memory_above(std::int64_t max_batch) {
       info);
 }
 
-TEST(Session, OutOfMemoryHalvesTheBatchAndTheSessionGoesOn) {
-  Session s;
-  s.submit(cmd::AddModel{"big", runs_out_of_memory_above(4)});
+// One term of that model, 6 steps at `batch`, started; returns the snapshot once `done` holds.
+std::shared_ptr<const Snapshot> run_out_of_memory_session(Session& s, std::int64_t max_batch, std::int64_t batch,
+                                                          SessionStatus done) {
+  s.submit(cmd::AddModel{"big", runs_out_of_memory_above(max_batch)});
   s.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
   SamplerParams p;
   p.steps = 6;
-  p.batch = 16;
+  p.batch = batch;
   p.seed = 3;
   s.submit(cmd::SetSampler{p});
   s.submit(cmd::Start{});
-  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  return wait_for(s, [done](const Snapshot& x) { return x.status == done; });
+}
+
+TEST(Session, OutOfMemoryHalvesTheBatchAndTheSessionGoesOn) {
+  Session s;
+  auto snap = run_out_of_memory_session(s, 4, 16, SessionStatus::Finished);
   ASSERT_EQ(snap->status, SessionStatus::Finished);
   EXPECT_EQ(snap->step, 6);
   EXPECT_EQ(snap->images.size(0), 4) << "16 -> 8 -> 4 fits";
@@ -243,25 +249,13 @@ TEST(Session, OutOfMemoryHalvesTheBatchAndTheSessionGoesOn) {
 
   // The samples kept are the first ones of the seed: the same images a batch of 4 draws at once.
   Session ref;
-  ref.submit(cmd::AddModel{"big", runs_out_of_memory_above(4)});
-  ref.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
-  p.batch = 4;
-  ref.submit(cmd::SetSampler{p});
-  ref.submit(cmd::Start{});
-  auto want = wait_for(ref, [](const Snapshot& x) { return x.status == SessionStatus::Finished; });
+  auto want = run_out_of_memory_session(ref, 4, 4, SessionStatus::Finished);
   EXPECT_TRUE(torch::equal(snap->images, want->images));
 }
 
 TEST(Session, OutOfMemoryAtBatchOneIsAnErrorThatSaysWhatToDo) {
   Session s;
-  s.submit(cmd::AddModel{"big", runs_out_of_memory_above(0)});
-  s.submit(cmd::SetComposition{Node::term("a", "big", {0.5f, 0.5f, 0.5f})});
-  SamplerParams p;
-  p.steps = 6;
-  p.batch = 2;
-  s.submit(cmd::SetSampler{p});
-  s.submit(cmd::Start{});
-  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Error; });
+  auto snap = run_out_of_memory_session(s, 0, 2, SessionStatus::Error);
   ASSERT_EQ(snap->status, SessionStatus::Error);
   EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 1"));
   EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "out of device memory at batch 1"));
