@@ -31,6 +31,12 @@ bool Controller::poll() {
     const std::string text = "step " + std::to_string(e.step) + ": " + e.message;
     switch (e.kind) {
       case Event::Kind::Error: log_.error(text); break;
+      case Event::Kind::BatchReduced:
+        // The engine restarted at a smaller batch: the panel shows it, and later edits keep it.
+        params_.batch = s->params.batch;
+        params_.sample_ids = s->params.sample_ids;
+        log_.warn(text);
+        break;
       case Event::Kind::Warning:
       case Event::Kind::NanReset: log_.warn(text); break;
       default: log_.info(text); break;

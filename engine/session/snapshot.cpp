@@ -21,6 +21,7 @@ std::string to_string(Event::Kind k) {
     case Event::Kind::Error: return "error";
     case Event::Kind::NanReset: return "nan-reset";
     case Event::Kind::Exported: return "exported";
+    case Event::Kind::BatchReduced: return "batch-reduced";
   }
   return "?";
 }

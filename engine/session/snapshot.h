@@ -27,7 +27,9 @@ enum class SessionStatus {
 std::string to_string(SessionStatus s);
 
 struct Event {
-  enum class Kind { Info, Warning, Error, NanReset, Exported };
+  // BatchReduced: the worker halved the batch after running out of device memory; the snapshot's
+  // `params` carry the new batch (a UI adopts it, or its next edit would ask for the old one again).
+  enum class Kind { Info, Warning, Error, NanReset, Exported, BatchReduced };
   std::uint64_t seq = 0;    // increases by one per event of the session: show those newer than you saw
   Kind kind = Kind::Info;
   std::int64_t step = 0;    // chain step when it happened

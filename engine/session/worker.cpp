@@ -378,7 +378,7 @@ void Worker::recover_from_out_of_memory(const std::string& what) {
   p.batch = std::max<std::int64_t>(1, old_batch / 2);
   if (!p.sample_ids.empty()) p.sample_ids.resize(static_cast<size_t>(p.batch));
   sampler_.set_params(p);
-  event(Event::Kind::Warning, "out of device memory at batch " + std::to_string(old_batch) + " (step " +
+  event(Event::Kind::BatchReduced, "out of device memory at batch " + std::to_string(old_batch) + " (step " +
                                   std::to_string(step) + "): freed the cached GPU memory, halved the batch to " +
                                   std::to_string(p.batch) + " and restarted the run");
   start_chain();

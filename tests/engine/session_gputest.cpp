@@ -62,7 +62,7 @@ TEST(SessionGpu, ARealCudaOutOfMemoryHalvesTheBatchAndTheRunFinishes) {
   bool warned = false;
   for (const auto& e : snap->events) {
     events += e.message + "\n";
-    if (e.kind == Event::Kind::Warning && e.message.find("out of device memory at batch 1024") != std::string::npos)
+    if (e.kind == Event::Kind::BatchReduced && e.message.find("out of device memory at batch 1024") != std::string::npos)
       warned = true;
   }
   ASSERT_EQ(snap->status, SessionStatus::Finished) << events;

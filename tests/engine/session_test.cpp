@@ -242,9 +242,9 @@ TEST(Session, OutOfMemoryHalvesTheBatchAndTheSessionGoesOn) {
   ASSERT_EQ(snap->status, SessionStatus::Finished);
   EXPECT_EQ(snap->step, 6);
   EXPECT_EQ(snap->images.size(0), 4) << "16 -> 8 -> 4 fits";
-  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "out of device memory at batch 16"));
-  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 8"));
-  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 4"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::BatchReduced, "out of device memory at batch 16"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::BatchReduced, "halved the batch to 8"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::BatchReduced, "halved the batch to 4"));
   EXPECT_FALSE(has_event(*snap, Event::Kind::Error, ""));
 
   // The samples kept are the first ones of the seed: the same images a batch of 4 draws at once.
@@ -257,7 +257,7 @@ TEST(Session, OutOfMemoryAtBatchOneIsAnErrorThatSaysWhatToDo) {
   Session s;
   auto snap = run_out_of_memory_session(s, 0, 2, SessionStatus::Error);
   ASSERT_EQ(snap->status, SessionStatus::Error);
-  EXPECT_TRUE(has_event(*snap, Event::Kind::Warning, "halved the batch to 1"));
+  EXPECT_TRUE(has_event(*snap, Event::Kind::BatchReduced, "halved the batch to 1"));
   EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "out of device memory at batch 1"));
   EXPECT_TRUE(has_event(*snap, Event::Kind::Error, "sample on the CPU"));
 }

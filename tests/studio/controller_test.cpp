@@ -160,3 +160,40 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
   // Per-sample history follows the rewind.
   EXPECT_TRUE(c.history().rows().empty() || c.history().rows().back().step <= 1);
 }
+
+// Out of device memory at the panel's batch: the engine halves it and restarts; the controller
+// adopts the smaller batch (so the next sampler edit does not ask for the old one) and warns.
+TEST(Controller, AdoptsTheBatchTheEngineReducedAfterOutOfMemory) {
+  ModelInfo info;
+  info.channels = 3;
+  info.image_size = kSide;
+  info.label_size = 2;
+  info.schema = LabelSchema::cubes_position();
+  auto hungry = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) {
+        TORCH_CHECK_WITH(OutOfMemoryError, x.size(0) <= 2, "CUDA out of memory (test model)");
+        return 0.5 * (x - 0.5).square().flatten(1).sum(1);
+      },
+      info);
+  UiLog log;
+  auto o = fast_options();
+  o.sampler.batch = 8;
+  Controller c(log, o);
+  c.add_model("pos", hungry, ModelConfig{});
+  c.add_term({}, "pos", std::vector<float>{0.f, 0.f}, 1.0);
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s && s->status == SessionStatus::Running && s->step >= 2 && s->images.size(0) == 2;
+  }));
+  EXPECT_EQ(c.sampler().batch, 2);
+  bool warned = false;
+  for (const auto& e : log.snapshot())
+    warned |= e.level == LogLevel::Warning && e.text.find("halved the batch to 2") != std::string::npos;
+  EXPECT_TRUE(warned);
+  // A later edit keeps the reduced batch.
+  auto p = c.sampler();
+  p.step_lr = 0.05;
+  c.set_sampler(p);
+  EXPECT_EQ(c.sampler().batch, 2);
+}
