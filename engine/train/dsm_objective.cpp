@@ -66,7 +66,8 @@ torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tenso
     return (l.per_sample * m).sum() / m.sum().clamp_min(1);
   };
   return torch::stack({l.loss.detach(), bin(sigma < 0.05), bin((sigma >= 0.05) & (sigma <= 0.3)), bin(sigma > 0.3),
-                       model_->log_scale.detach().to(torch::kFloat)});
+                       model_->log_scale.detach().to(torch::kFloat),
+                       gaussian_prior_dsm_loss(images, sigma, eps, model_->settings().mean, model_->settings().sigma_data)});
 }
 
 void DsmObjective::update_ema() {

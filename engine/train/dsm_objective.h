@@ -29,7 +29,7 @@ class DsmObjective : public Objective {
                torch::Generator device_gen, const torch::Tensor& calib_images, const torch::Tensor& calib_labels);
 
   std::vector<std::string> stat_names() const override {
-    return {"loss", "loss_sigma_lt_0.05", "loss_sigma_0.05_0.3", "loss_sigma_gt_0.3", "log_scale"};
+    return {"loss", "loss_sigma_lt_0.05", "loss_sigma_0.05_0.3", "loss_sigma_gt_0.3", "log_scale", "prior_loss"};
   }
   torch::Tensor step(const torch::Tensor& images, const torch::Tensor& labels, int64_t iteration) override;
   torch::Tensor sample(const torch::Tensor& labels, torch::Generator& gen) override;

@@ -110,6 +110,22 @@ TEST(DsmLoss, IsMinimisedByTheTrueScoreOfAGaussian) {
   EXPECT_NEAR(best, expect, 0.03);
 }
 
+// The logged prior_loss is dsm_loss of the Gaussian prior energy, computed in closed form.
+TEST(DsmLoss, GaussianPriorLossMatchesTheLossOfThePriorEnergy) {
+  torch::manual_seed(1);
+  const std::array<double, 3> mean{0.37, 0.38, 0.41};
+  const double sd = 0.105;
+  auto x0 = torch::rand({6, 3, 8, 8});
+  auto eps = torch::randn({6, 3, 8, 8});
+  auto sigma = torch::tensor({0.01f, 0.05f, 0.1f, 0.3f, 0.6f, 1.0f});
+  auto mu = torch::tensor({mean[0], mean[1], mean[2]}, torch::kFloat).view({1, 3, 1, 1});
+  auto prior = [&](const torch::Tensor& x, const torch::Tensor& sg) {
+    return 0.5 * (x - mu).square().flatten(1).sum(1) / (sg.square() + sd * sd);
+  };
+  const double want = dsm_loss(prior, x0, sigma, eps).loss.item<double>();
+  EXPECT_NEAR(gaussian_prior_dsm_loss(x0, sigma, eps, mean, sd).item<double>(), want, 1e-5 * want);
+}
+
 TEST(DsmLoss, GradientReachesTheEnergyParameters) {
   auto w = torch::tensor(1.0f).requires_grad_(true);
   auto x0 = torch::zeros({8, 3});
