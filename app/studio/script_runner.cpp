@@ -274,6 +274,11 @@ bool ScriptRunner::poll(const ScriptAction& a) {
     if (wait_kind_ == "settled") return s && s->seq != wait_seq_ && settled(s->status);
     if (wait_kind_ == "running") return s && s->status == SessionStatus::Running;
     if (wait_kind_ == "images") return s && s->images.defined();
+    if (wait_kind_ == "gradients") {
+      // The maps of the selected sample at the chain's current step (or why there are none).
+      const GradientMaps* g = s ? s->gradient_maps.get() : nullptr;
+      return g && ctl.selected() >= 0 && g->sample == ctl.selected() && (g->step == s->step || !g->error.empty());
+    }
     return true;
   }
   if (op == "screenshot") return !st.screenshot_pending();

@@ -90,6 +90,53 @@ TEST(Session, EditsApplyFromTheNextStepAndErrorsBecomeEvents) {
   EXPECT_NE(snap->status, SessionStatus::Running);
 }
 
+TEST(Session, InspectedSampleGetsPerTermGradientMapsThatFollowTheChain) {
+  Session s;
+  setup(s, 1000, 3);
+  s.submit(cmd::Step{3});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Paused && x.step == 3; });
+  ASSERT_EQ(snap->step, 3);
+  EXPECT_FALSE(snap->gradient_maps);  // nothing inspected yet
+
+  s.submit(cmd::InspectSample{1});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->sample == 1; });
+  ASSERT_TRUE(snap->gradient_maps);
+  const GradientMaps& m = *snap->gradient_maps;
+  EXPECT_TRUE(m.error.empty()) << m.error;
+  EXPECT_EQ(m.step, 3);
+  EXPECT_EQ(m.chain_id, snap->chain_id);
+  EXPECT_EQ(m.sample_id, snap->sample_ids.at(1));
+  ASSERT_EQ(m.terms.size(), 2u);
+  EXPECT_EQ(m.terms[0].name, "a");
+  EXPECT_EQ(m.terms[0].model, "q");
+  EXPECT_EQ(m.terms[1].model, "net");
+  EXPECT_EQ(m.terms[0].magnitude.sizes(), (std::vector<int64_t>{test::kSize, test::kSize}));
+  // The quadratic term's map is |x − c| of the published image (k = 1, weight 1).
+  auto xs = snap->images[1];
+  auto want = (xs - torch::tensor({0.5f, 0.5f, 0.5f}).view({3, 1, 1})).square().sum(0).sqrt();
+  EXPECT_TRUE(torch::allclose(m.terms[0].magnitude, want, 1e-5, 1e-6));
+  EXPECT_NEAR(m.terms[0].norm, m.terms[0].magnitude.square().sum().sqrt().item<double>(), 1e-4);
+  EXPECT_GT(m.total_norm, 0.0);
+
+  // Stepping recomputes them for the new image.
+  s.submit(cmd::Step{2});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 5; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_EQ(snap->gradient_maps->sample, 1);
+  EXPECT_EQ(snap->step, 5);
+
+  // A sample outside the batch is a clear error in the maps, not a failed chain.
+  s.submit(cmd::InspectSample{7});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->sample == 7; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_NE(snap->gradient_maps->error.find("not in the batch"), std::string::npos) << snap->gradient_maps->error;
+  EXPECT_EQ(snap->status, SessionStatus::Paused);
+
+  s.submit(cmd::InspectSample{-1});
+  snap = wait_for(s, [](const Snapshot& x) { return !x.gradient_maps; });
+  EXPECT_FALSE(snap->gradient_maps);
+}
+
 TEST(Session, NaNChainsAreResetAndReported) {
   // Energy that turns NaN for images whose mean exceeds 0.8, sampled toward bright images.
   ModelInfo info;
