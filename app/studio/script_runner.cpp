@@ -313,6 +313,16 @@ json ScriptRunner::report() const {
     if (e.level == LogLevel::Error) j["errors"].push_back(e.text);
     if (e.level == LogLevel::Warning) j["warnings"].push_back(e.text);
   }
+  // The selected sample's gradient maps as last published, and where the Views panel drew them.
+  if (const auto& snap = studio_.controller().snapshot(); snap && snap->gradient_maps) {
+    const GradientMaps& g = *snap->gradient_maps;
+    json terms = json::array();
+    for (const auto& t : g.terms)
+      terms.push_back({{"name", t.name}, {"model", t.model}, {"norm", t.norm}, {"coefficient", t.coefficient},
+                       {"max", t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<double>() : 0.0}});
+    j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"error", g.error}, {"terms", terms}};
+  }
+  j["gradient_tiles"] = studio_.ui().views.grad_tiles;
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())
     j["models"].push_back({{"name", m.name},

@@ -116,11 +116,11 @@ void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout
   const ViewSettings& vs = c.ui.views;
   const GradientMaps* gm = s.gradient_maps.get();
   if (!gm || gm->sample != c.ctl.selected()) {
-    ImGui::TextDisabled("computing gradients…");
+    ImGui::TextDisabled("computing gradients...");
     return;
   }
   ImGui::Text("sample %lld, step %lld", static_cast<long long>(gm->sample), static_cast<long long>(gm->step));
-  ImGui::TextDisabled("|∇E| %s", format_value(gm->total_norm).c_str());
+  ImGui::TextDisabled("total |grad E| %s", format_value(gm->total_norm).c_str());
   if (!gm->error.empty()) {
     ImGui::PushTextWrapPos(0.f);
     ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", gm->error.c_str());
@@ -153,6 +153,8 @@ void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout
       cm.palette = vs.palette;
       gl::Framebuffer& fbo = c.gfx.grad_fbos[t.name];
       c.gfx.renderer().draw_colormap(fbo, tile, tile, *tex, p, cm);
+      const ImVec2 at = ImGui::GetCursorScreenPos();
+      c.ui.views.grad_tiles.push_back({at.x, at.y, static_cast<float>(tile), static_cast<float>(tile)});
       ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(fbo.color().id())), ImVec2(static_cast<float>(tile), static_cast<float>(tile)));
       if (ImGui::IsItemHovered()) {
         ImGui::BeginTooltip();
@@ -160,7 +162,7 @@ void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout
         ImGui::Text("weight as applied  %s", format_value(t.coefficient).c_str());
         ImGui::Text("energy  %s", format_value(t.energy).c_str());
         ImGui::Text("|g|  %s   max pixel %s", format_value(t.norm).c_str(), format_value(maxima[i]).c_str());
-        ImGui::Text("colour range %s … %s%s", format_value(scales[i].lo).c_str(), format_value(scales[i].hi).c_str(), vs.grad_log ? " (log)" : "");
+        ImGui::Text("colour range %s to %s%s", format_value(scales[i].lo).c_str(), format_value(scales[i].hi).c_str(), vs.grad_log ? " (log)" : "");
         ImGui::EndTooltip();
       }
     } else {
@@ -187,6 +189,7 @@ void draw_views_panel(PanelContext& c) {
     return;
   }
   ViewSettings& vs = c.ui.views;
+  vs.grad_tiles.clear();
   const auto& snap = c.ctl.snapshot();
   if (ImGui::Button("Fit")) c.actions.fit_view();
   ImGui::SameLine();
