@@ -320,7 +320,7 @@ json ScriptRunner::report() const {
     for (const auto& t : g.terms)
       terms.push_back({{"name", t.name}, {"model", t.model}, {"norm", t.norm}, {"coefficient", t.coefficient},
                        {"max", t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<double>() : 0.0}});
-    j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"error", g.error}, {"terms", terms}};
+    j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
   }
   j["gradient_tiles"] = studio_.ui().views.grad_tiles;
   j["models"] = json::array();

@@ -71,6 +71,7 @@ struct GradientMaps {
   double sigma = 0.0;
   std::vector<Term> terms;        // the active terms, in term order
   double total_norm = 0.0;        // L2 norm of the sum of the terms' gradients
+  double ms = 0.0;                // wall time the worker spent computing them
   std::string error;              // set: why there are no maps (bad index, a model failed)
 };
 

@@ -434,6 +434,11 @@ void Worker::update_gradient_maps() {
   m->step = cs.step;
   grad_stale_ = false;
   grad_at_ = Clock::now();
+  struct Timer {  // stamps the maps' cost however the computation ends
+    GradientMaps& m;
+    Clock::time_point t0 = Clock::now();
+    ~Timer() { m.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+  } timer{*m};
   const std::int64_t batch = cs.x.size(0);
   if (inspect_ >= batch) {
     m->error = "sample " + std::to_string(inspect_) + " is not in the batch (0.." + std::to_string(batch - 1) + ")";

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -135,6 +136,43 @@ TEST(Session, InspectedSampleGetsPerTermGradientMapsThatFollowTheChain) {
   s.submit(cmd::InspectSample{-1});
   snap = wait_for(s, [](const Snapshot& x) { return !x.gradient_maps; });
   EXPECT_FALSE(snap->gradient_maps);
+}
+
+// A denoising term's map is taken at the σ the next step uses (the schedule level of the current step).
+TEST(Session, GradientMapsUseTheScheduleSigmaOfTheCurrentStep) {
+  // E = σ · Σx: the gradient is σ in every channel, so the map is σ·√3 everywhere.
+  struct SigmaEnergy : EnergyModel {
+    torch::Tensor energy(const torch::Tensor& x, const torch::Tensor&, const torch::Tensor&, double sigma) override {
+      return sigma * x.flatten(1).sum(1);
+    }
+    ModelInfo info() const override {
+      ModelInfo i;
+      i.image_size = test::kSize;
+      i.denoising = true;
+      return i;
+    }
+  };
+  Session s;
+  s.submit(cmd::AddModel{"d", std::make_shared<SigmaEnergy>()});
+  s.submit(cmd::SetComposition{Node::term("t", "d")});
+  SamplerParams p;
+  p.batch = 2;
+  p.schedule.levels = {{2, 0.5, 0.01, 0.0}, {10, 0.25, 0.01, 0.0}};
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::InspectSample{0});
+  s.submit(cmd::Step{1});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 1 && x.status == SessionStatus::Paused; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_DOUBLE_EQ(snap->gradient_maps->sigma, 0.5);  // step 1 is still on the first level
+  ASSERT_EQ(snap->gradient_maps->terms.size(), 1u);
+  EXPECT_NEAR(snap->gradient_maps->terms[0].magnitude.mean().item<float>(), 0.5f * std::sqrt(3.f), 1e-5);
+  s.submit(cmd::Step{2});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 3 && x.status == SessionStatus::Paused; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_DOUBLE_EQ(snap->gradient_maps->sigma, 0.25);
+  ASSERT_EQ(snap->gradient_maps->terms.size(), 1u);
+  EXPECT_NEAR(snap->gradient_maps->terms[0].magnitude.max().item<float>(), 0.25f * std::sqrt(3.f), 1e-5);
+  EXPECT_GE(snap->gradient_maps->ms, 0.0);
 }
 
 TEST(Session, NaNChainsAreResetAndReported) {
