@@ -120,7 +120,10 @@ void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout
     return;
   }
   ImGui::Text("sample %lld, step %lld", static_cast<long long>(gm->sample), static_cast<long long>(gm->step));
-  ImGui::TextDisabled("total |grad E| %s  (%.0f ms)", format_value(gm->total_norm).c_str(), gm->ms);
+  ImGui::TextDisabled("|grad E| %s", format_value(gm->total_norm).c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Norm of the sum of the maps below (the gradient the next step follows, before noise\n"
+                      "and proj_norm); computed in %.0f ms on the engine's thread.", gm->ms);
   if (!gm->error.empty()) {
     ImGui::PushTextWrapPos(0.f);
     ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", gm->error.c_str());
