@@ -44,6 +44,7 @@ bool Controller::poll() {
   }
   history_.on_snapshot(*s);
   if (selected_ >= 0 && s->images.defined() && selected_ >= s->images.size(0)) selected_ = -1;
+  sync_inspected();
   return true;
 }
 
@@ -126,6 +127,19 @@ void Controller::start_when_loaded() {
 void Controller::select(int sample) {
   const int n = snap_ && snap_->images.defined() ? static_cast<int>(snap_->images.size(0)) : 0;
   selected_ = sample >= 0 && sample < n ? sample : -1;
+  sync_inspected();
+}
+
+void Controller::set_gradient_maps(bool on) {
+  grad_maps_on_ = on;
+  sync_inspected();
+}
+
+void Controller::sync_inspected() {
+  const int want = grad_maps_on_ ? selected_ : -1;
+  if (want == inspected_) return;
+  inspected_ = want;
+  session_->submit(cmd::InspectSample{want});
 }
 
 }  // namespace ebm::studio

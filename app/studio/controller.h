@@ -133,6 +133,10 @@ class Controller {
   // ---- selection and history
   int selected() const { return selected_; }
   void select(int sample);  // -1: none
+  // Per-term gradient maps of the selected sample (Views panel): while on, the session computes them
+  // for the selected sample (cmd::InspectSample) and they arrive in snapshot()->gradient_maps.
+  void set_gradient_maps(bool on);
+  bool gradient_maps_on() const { return grad_maps_on_; }
   const SampleHistory& history() const { return history_; }
   UiLog& log() { return log_; }
 
@@ -148,6 +152,7 @@ class Controller {
   void submit_composition();  // validates the draft; sends it or records why not
   void collect_loads();
   void maybe_autostart();
+  void sync_inspected();  // tells the session which sample to compute gradient maps for
   Node default_composition() const;
 
   UiLog& log_;
@@ -169,6 +174,8 @@ class Controller {
   std::uint64_t last_event_seq_ = 0;
   SampleHistory history_;
   int selected_ = -1;
+  bool grad_maps_on_ = true;
+  int inspected_ = -1;  // the sample the session was last asked to inspect
 
   std::unique_ptr<Session> session_;  // last member: destroyed first, so the worker stops first
 };

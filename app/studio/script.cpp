@@ -30,7 +30,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"cancel", "cancel the run"},
       {"restart", "[new_seed]: restart the chain"},
       {"run_steps", "steps [, timeout_s]: run N more steps and wait until they are done"},
-      {"wait", "frames | ms | until (settled|running|images): let the UI run"},
+      {"wait", "frames | ms | until (settled|running|images|gradients): let the UI run; gradients: the selected sample's gradient maps are shown for the current step"},
       {"rewind", "step: go back to a kept step (waits until the chain is there)"},
       {"select", "sample: select a sample in the grid (-1: none)"},
       {"export", "path [, kind (grid|samples|sequence)]: export PNGs with the recipe (waits until written)"},
@@ -152,12 +152,13 @@ void validate(const ScriptAction& a) {
     positive(a, "timeout_s", 0.1, 1e5);
   } else if (op == "wait") {
     if (!a.args.contains("frames") && !a.args.contains("ms") && !a.args.contains("until"))
-      bad(a, "needs 'frames', 'ms' or 'until' (settled|running|images)");
+      bad(a, "needs 'frames', 'ms' or 'until' (settled|running|images|gradients)");
     positive(a, "frames", 0, 1e7);
     positive(a, "ms", 0, 1e8);
     if (a.args.contains("until")) {
       const auto u = a.args.value("until", std::string());
-      if (u != "settled" && u != "running" && u != "images") bad(a, "'until' must be settled, running or images");
+      if (u != "settled" && u != "running" && u != "images" && u != "gradients")
+        bad(a, "'until' must be settled, running, images or gradients");
     }
   } else if (op == "rewind") {
     need(a, "step", json::value_t::number_integer, "a kept step (integer >= 0)");

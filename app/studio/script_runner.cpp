@@ -274,6 +274,11 @@ bool ScriptRunner::poll(const ScriptAction& a) {
     if (wait_kind_ == "settled") return s && s->seq != wait_seq_ && settled(s->status);
     if (wait_kind_ == "running") return s && s->status == SessionStatus::Running;
     if (wait_kind_ == "images") return s && s->images.defined();
+    if (wait_kind_ == "gradients") {
+      // The maps of the selected sample at the chain's current step (or why there are none).
+      const GradientMaps* g = s ? s->gradient_maps.get() : nullptr;
+      return g && ctl.selected() >= 0 && g->sample == ctl.selected() && (g->step == s->step || !g->error.empty());
+    }
     return true;
   }
   if (op == "screenshot") return !st.screenshot_pending();
@@ -308,6 +313,16 @@ json ScriptRunner::report() const {
     if (e.level == LogLevel::Error) j["errors"].push_back(e.text);
     if (e.level == LogLevel::Warning) j["warnings"].push_back(e.text);
   }
+  // The selected sample's gradient maps as last published, and where the Views panel drew them.
+  if (const auto& snap = studio_.controller().snapshot(); snap && snap->gradient_maps) {
+    const GradientMaps& g = *snap->gradient_maps;
+    json terms = json::array();
+    for (const auto& t : g.terms)
+      terms.push_back({{"name", t.name}, {"model", t.model}, {"norm", t.norm}, {"coefficient", t.coefficient},
+                       {"max", t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<double>() : 0.0}});
+    j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
+  }
+  j["gradient_tiles"] = studio_.ui().views.grad_tiles;
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())
     j["models"].push_back({{"name", m.name},

@@ -5,6 +5,7 @@
 #include "app/studio/grid_layout.h"
 #include "app/studio/mask_brush.h"
 
+#include <array>
 #include <cstdint>
 #include <set>
 #include <string>
@@ -21,8 +22,10 @@ struct ViewSettings {
   int hovered = -1;
   bool show_grad = true;     // per-term gradient magnitude of the selected sample
   bool grad_log = true;      // gradient magnitudes span decades: log colour scale by default
+  bool grad_shared = true;   // one colour range for every term's map (comparable); off: each its own
   int palette = 1;           // 0 viridis, 1 inferno
   float area[4] = {0, 0, 0, 0};  // screen rect (x, y, w, h) of the grid this frame (the perf overlay sits on it)
+  std::vector<std::array<float, 4>> grad_tiles;  // screen rects of the gradient maps drawn this frame (script report)
 };
 
 struct MaskTool {

@@ -2,6 +2,8 @@
 
 #include "app/studio/controller.h"
 
+#include "engine/session/snapshot.h"
+
 #include <spdlog/spdlog.h>
 
 namespace ebm::studio {
@@ -14,6 +16,11 @@ ViewResources::ViewResources()
 const gl::Texture2D* ViewResources::mask_texture(const std::string& term) const {
   auto it = masks_.find(term);
   return it == masks_.end() ? nullptr : &it->second;
+}
+
+const gl::Texture2D* ViewResources::grad_texture(const std::string& term) const {
+  auto it = grads_.find(term);
+  return it == grads_.end() ? nullptr : &it->second;
 }
 
 void ViewResources::update(Controller& ctl, bool snapshot_changed, const std::string& attention_term, int attention_k) {
@@ -40,6 +47,29 @@ void ViewResources::update(Controller& ctl, bool snapshot_changed, const std::st
         masks_.emplace(term, std::move(t));
       } catch (const std::exception& e) {
         spdlog::error("cannot upload the mask of term '{}': {}", term, e.what());
+      }
+    }
+  }
+
+  // Per-term gradient magnitude of the selected sample: uploaded once per computed set of maps.
+  const GradientMaps* gm = snap ? snap->gradient_maps.get() : nullptr;
+  if (gm != grads_shown_) {
+    grads_shown_ = gm;
+    std::map<std::string, gl::Texture2D> keep;
+    keep.swap(grads_);
+    for (const auto& t : gm ? gm->terms : std::vector<GradientMaps::Term>{}) {
+      if (!t.magnitude.defined() || t.magnitude.dim() != 2) continue;
+      try {
+        const auto field = t.magnitude.to(torch::kCPU, torch::kFloat).contiguous();
+        const int w = static_cast<int>(field.size(1)), h = static_cast<int>(field.size(0));
+        auto it = keep.find(t.name);
+        gl::Texture2D tex = it != keep.end() && it->second.width() == w && it->second.height() == h
+                                ? std::move(it->second)
+                                : gl::Texture2D(w, h, gl::TexFormat::R32F, gl::Filter::Nearest);
+        tex.upload(field.data_ptr<float>());
+        grads_.emplace(t.name, std::move(tex));
+      } catch (const std::exception& e) {
+        spdlog::error("cannot show the gradient map of term '{}': {}", t.name, e.what());
       }
     }
   }

@@ -37,6 +37,9 @@ class ViewResources {
   bool has_attention() const { return attention_->front().valid() && attention_term_ready_; }
   const std::string& attention_term() const { return attention_shown_; }
   const gl::Texture2D* mask_texture(const std::string& term) const;
+  // The selected sample's gradient magnitude of one term (R32F, H×W) from the snapshot's
+  // gradient_maps; null when it has none for that term.
+  const gl::Texture2D* grad_texture(const std::string& term) const;
 
   // Off-screen targets, one per view so each keeps its size between frames.
   gl::Framebuffer grid_fbo, canvas_fbo, attention_fbo;
@@ -50,6 +53,8 @@ class ViewResources {
   std::unique_ptr<gl::ViewRenderer> renderer_;
   std::unique_ptr<gl::TextureStream> images_, attention_;
   std::map<std::string, gl::Texture2D> masks_;
+  std::map<std::string, gl::Texture2D> grads_;
+  const void* grads_shown_ = nullptr;  // the GradientMaps the textures hold
   std::uint64_t masks_version_ = UINT64_MAX;
   std::string attention_shown_;
   int attention_k_shown_ = -1;

@@ -218,43 +218,46 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
   return c;
 }
 
-torch::Tensor CompiledComposition::eval(const CNode& n, const torch::Tensor& x,
-                                        const std::vector<torch::Tensor>& attention, double sigma,
-                                        std::vector<torch::Tensor>* per_term) const {
+torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
+                                               double sigma) const {
+  const CTerm& t = terms_.at(static_cast<size_t>(term));
+  torch::Tensor xin = x;
+  // Same value as x; the gradient w.r.t. x is multiplied by the mask.
+  if (t.mask.defined()) xin = x * t.mask + x.detach() * (1.0 - t.mask);
+  // Labels are one vector broadcast over the batch: any B rows of it are the label of B samples.
+  torch::Tensor label = t.label;
+  if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
+  return t.model->energy(xin, label, attention, sigma).reshape({-1});
+}
+
+torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {
   torch::Tensor e;
   switch (n.kind) {
-    case NodeKind::Term: {
-      const CTerm& t = terms_[n.term];
-      torch::Tensor xin = x;
-      // Same value as x; the gradient w.r.t. x is multiplied by the mask.
-      if (t.mask.defined()) xin = x * t.mask + x.detach() * (1.0 - t.mask);
-      torch::Tensor att = n.term < static_cast<int>(attention.size()) ? attention[n.term] : torch::Tensor();
-      e = t.model->energy(xin, t.label, att, sigma).reshape({-1});
-      if (per_term) (*per_term)[n.term] = e.detach();
+    case NodeKind::Term:
+      e = leaf(n.term);
       break;
-    }
     case NodeKind::And: {
       for (const auto& c : n.children) {
-        auto ec = eval(c, x, attention, sigma, per_term);
+        auto ec = eval(c, leaf);
         e = e.defined() ? e + ec : ec;
       }
       break;
     }
     case NodeKind::Or: {
       if (n.children.size() == 1) {
-        e = eval(n.children[0], x, attention, sigma, per_term);
+        e = eval(n.children[0], leaf);
         break;
       }
       std::vector<torch::Tensor> es;
-      for (const auto& c : n.children) es.push_back(eval(c, x, attention, sigma, per_term));
+      for (const auto& c : n.children) es.push_back(eval(c, leaf));
       e = -torch::logsumexp(-n.temperature * torch::stack(es, 1), 1) / n.temperature;
       break;
     }
     case NodeKind::Not: {
       size_t i = 0;
       torch::Tensor pos, neg;
-      if (n.has_pos) pos = eval(n.children[i++], x, attention, sigma, per_term);
-      if (n.has_neg) neg = eval(n.children[i++], x, attention, sigma, per_term);
+      if (n.has_pos) pos = eval(n.children[i++], leaf);
+      if (n.has_neg) neg = eval(n.children[i++], leaf);
       if (pos.defined() && neg.defined()) e = pos - n.coefficient * neg;
       else if (pos.defined()) e = pos;
       else e = -n.coefficient * neg;
@@ -264,12 +267,32 @@ torch::Tensor CompiledComposition::eval(const CNode& n, const torch::Tensor& x,
   return n.weight == 1.0 ? e : n.weight * e;
 }
 
+CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x,
+                                                          const std::vector<torch::Tensor>& attention, double sigma,
+                                                          std::vector<torch::Tensor>* per_term) const {
+  return [this, &x, &attention, sigma, per_term](int term) {
+    torch::Tensor att = term < static_cast<int>(attention.size()) ? attention[term] : torch::Tensor();
+    torch::Tensor e = term_energy(term, x, att, sigma);
+    if (per_term) (*per_term)[term] = e.detach();
+    return e;
+  };
+}
+
 torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
                                           double sigma, std::vector<torch::Tensor>* per_term) const {
   if (per_term) per_term->assign(terms_.size(), torch::Tensor());
   // Nothing enabled: a flat energy, so sampling reduces to noise + clamp.
   if (!root_) return (x * 0.0).flatten(1).sum(1);
-  return eval(*root_, x, attention, sigma, per_term);
+  return eval(*root_, model_leaf(x, attention, sigma, per_term));
+}
+
+torch::Tensor CompiledComposition::combine(const std::vector<torch::Tensor>& term_energy) const {
+  if (!root_) return {};
+  return eval(*root_, [&](int term) {
+    if (term >= static_cast<int>(term_energy.size()) || !term_energy[static_cast<size_t>(term)].defined())
+      throw std::invalid_argument("combine: no energy given for active term '" + terms_[static_cast<size_t>(term)].name + "'");
+    return term_energy[static_cast<size_t>(term)].reshape({-1});
+  });
 }
 
 int CompiledComposition::num_stages() const {
@@ -282,7 +305,7 @@ torch::Tensor CompiledComposition::stage_energy(int stage, const torch::Tensor& 
                                                 std::vector<torch::Tensor>* per_term) const {
   if (!root_ || root_->kind != NodeKind::And) return energy(x, attention, sigma, per_term);
   if (per_term && per_term->size() != terms_.size()) per_term->assign(terms_.size(), torch::Tensor());
-  auto e = eval(root_->children.at(stage), x, attention, sigma, per_term);
+  auto e = eval(root_->children.at(stage), model_leaf(x, attention, sigma, per_term));
   return root_->weight == 1.0 ? e : root_->weight * e;
 }
 

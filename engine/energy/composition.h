@@ -15,6 +15,7 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -94,6 +95,16 @@ class CompiledComposition {
                              double sigma, std::vector<torch::Tensor>* per_term) const;
   int num_stages() const;
 
+  // Term i's raw (unweighted) energy [B'] exactly as energy() evaluates it — its model with its label,
+  // its spatial mask scaling the gradient — for x [B',C,H,W] with B' <= batch() (e.g. one
+  // sample). `attention`: the term's mask logits [B',K,H,W] (undefined unless it is a comb_mask term).
+  torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention, double sigma) const;
+  // The tree's energy [B'] given every active term's raw energy [B'] (indexed by term; inactive
+  // entries are ignored): energy() with the models replaced by these values. Differentiating it
+  // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (gradient_maps.h). Undefined when
+  // no term is active. Throws std::invalid_argument when an active term has no energy.
+  torch::Tensor combine(const std::vector<torch::Tensor>& term_energy) const;
+
   const std::vector<CTerm>& terms() const { return terms_; }
   bool empty() const { return !root_.has_value(); }
   int channels() const { return channels_; }
@@ -105,8 +116,11 @@ class CompiledComposition {
  private:
   std::optional<CNode> build(const Node& n, const ModelSet& models, const torch::Device& device, bool any_solo,
                              const std::string& path);
-  torch::Tensor eval(const CNode& n, const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
-                     double sigma, std::vector<torch::Tensor>* per_term) const;
+  // The tree's operators over leaf values: `leaf(i)` is term i's energy (a model, or given values).
+  using Leaf = std::function<torch::Tensor(int term)>;
+  torch::Tensor eval(const CNode& n, const Leaf& leaf) const;
+  Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, double sigma,
+                  std::vector<torch::Tensor>* per_term) const;
 
   std::optional<CNode> root_;
   std::vector<CTerm> terms_;

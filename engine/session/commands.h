@@ -1,6 +1,6 @@
 // Commands a Session accepts (Session::submit). Plain values: the submitting thread builds one and
 // hands it over; the worker applies it between two Langevin steps, in submission order. Parameter
-// edits (SetComposition, SetSampler, SetOptions) are latest-wins: a newer one replaces an older one
+// edits (SetComposition, SetSampler, SetOptions) and InspectSample are latest-wins: a newer one replaces an older one
 // of the same kind still waiting in the queue.
 #pragma once
 
@@ -27,6 +27,9 @@ struct SessionOptions {
   std::int64_t history_every = 1;        // keep every n-th step
   bool repeat = false;                   // after a run ends start the next one with seed + 1
   int max_events = 64;                   // events carried by each snapshot
+  // While the chain runs, the inspected sample's gradient maps (cmd::InspectSample) are recomputed at
+  // most this often (one forward+backward per term; 0: at every publish). Paused, a change shows at once.
+  double gradient_maps_every_ms = 200.0;
 };
 
 // What cmd::Export writes. Every PNG carries the recipe of the chain as it is now (models, tree,
@@ -67,16 +70,19 @@ struct AddModel {
 };
 struct UnloadModel { std::string name; };
 struct Export { ExportRequest request; };  // result: an `exported` or `error` event
+// Per-term gradient maps of sample `index` (its batch position) in the snapshots from now on, kept up
+// to date as the chain moves (Snapshot::gradient_maps); -1 stops them.
+struct InspectSample { std::int64_t index = -1; };
 }  // namespace cmd
 
 using Command = std::variant<cmd::SetComposition, cmd::SetSampler, cmd::SetOptions, cmd::Start, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::Cancel, cmd::Finish, cmd::Restart, cmd::Rewind,
-                             cmd::LoadModel, cmd::AddModel, cmd::UnloadModel, cmd::Export>;
+                             cmd::LoadModel, cmd::AddModel, cmd::UnloadModel, cmd::Export, cmd::InspectSample>;
 
 // True for the commands the queue coalesces (latest wins).
 inline bool is_latest_wins(const Command& c) {
   return std::holds_alternative<cmd::SetComposition>(c) || std::holds_alternative<cmd::SetSampler>(c) ||
-         std::holds_alternative<cmd::SetOptions>(c);
+         std::holds_alternative<cmd::SetOptions>(c) || std::holds_alternative<cmd::InspectSample>(c);
 }
 
 }  // namespace ebm

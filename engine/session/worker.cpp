@@ -2,6 +2,7 @@
 
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
+#include "engine/gradient_maps.h"
 #include "engine/recipe/sha256.h"
 
 #include <algorithm>
@@ -120,6 +121,7 @@ bool Worker::check_compiles() {
 
 void Worker::apply(Command& c) {
   dirty_ = true;
+  grad_stale_ = true;  // any command may change the image, the composition or the σ
   std::visit(
       [this](auto& v) {
         using T = std::decay_t<decltype(v)>;
@@ -249,6 +251,8 @@ void Worker::apply(Command& c) {
           if (sampler_.has_chain()) check_compiles();
         } else if constexpr (std::is_same_v<T, cmd::Export>) {
           do_export(v.request);
+        } else if constexpr (std::is_same_v<T, cmd::InspectSample>) {
+          inspect_ = v.index < 0 ? -1 : v.index;
         } else if constexpr (std::is_same_v<T, cmd::LoadModel>) {
           if (v.name.empty() || v.path.empty()) {
             event(Event::Kind::Error, "LoadModel needs a name and a file path");
@@ -448,8 +452,70 @@ void Worker::do_export(const ExportRequest& req) {
   }
 }
 
+void Worker::update_gradient_maps() {
+  if (inspect_ < 0 || !sampler_.has_chain()) {
+    grad_maps_.reset();
+    return;
+  }
+  const ChainState& cs = sampler_.state();
+  const bool same_sample = grad_maps_ && grad_maps_->sample == inspect_ && grad_maps_->chain_id == chain_id_;
+  if (same_sample && !grad_stale_ && grad_maps_->step == cs.step) return;
+  // A running chain moves every step: refresh by time, so the maps never slow sampling much.
+  const double since = std::chrono::duration<double, std::milli>(Clock::now() - grad_at_).count();
+  if (same_sample && status_ == SessionStatus::Running && since < options_.gradient_maps_every_ms) return;
+
+  auto m = std::make_shared<GradientMaps>();
+  m->sample = inspect_;
+  m->chain_id = chain_id_;
+  m->step = cs.step;
+  grad_stale_ = false;
+  grad_at_ = Clock::now();
+  struct Timer {  // stamps the maps' cost however the computation ends
+    GradientMaps& m;
+    Clock::time_point t0 = Clock::now();
+    ~Timer() { m.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+  } timer{*m};
+  const std::int64_t batch = cs.x.size(0);
+  if (inspect_ >= batch) {
+    m->error = "sample " + std::to_string(inspect_) + " is not in the batch (0.." + std::to_string(batch - 1) + ")";
+    grad_maps_ = m;
+    return;
+  }
+  try {
+    const CompiledComposition& comp = sampler_.compiled();
+    m->sigma = sampler_.params().at(cs.step).sigma;  // what the next step gives denoising models
+    m->sample_id = to_ints(cs.sample_ids.narrow(0, inspect_, 1)).at(0);
+    std::vector<torch::Tensor> att(comp.terms().size());
+    for (size_t i = 0; i < att.size(); ++i) {
+      auto it = cs.attention.find(comp.terms()[i].name);
+      if (it != cs.attention.end()) att[i] = it->second.narrow(0, inspect_, 1);
+    }
+    std::map<std::string, std::string> model_of;
+    for (const Node* t : collect_terms(sampler_.composition())) model_of[t->name] = t->model;
+    const auto parts = term_gradients(comp, cs.x.narrow(0, inspect_, 1), att, m->sigma);
+    torch::Tensor total;
+    for (const auto& p : parts) {
+      GradientMaps::Term t;
+      t.name = comp.terms()[static_cast<size_t>(p.term)].name;
+      t.model = model_of[t.name];
+      t.coefficient = p.coefficient;
+      t.energy = p.energy;
+      t.norm = p.grad.to(torch::kDouble).norm().item<double>();
+      t.magnitude = gradient_magnitude(p.grad).to(torch::kCPU).contiguous();
+      total = total.defined() ? total + p.grad : p.grad;
+      m->terms.push_back(std::move(t));
+    }
+    if (total.defined()) m->total_norm = total.to(torch::kDouble).norm().item<double>();
+  } catch (const std::exception& e) {
+    m->terms.clear();
+    m->error = std::string("gradient maps failed: ") + e.what();
+  }
+  grad_maps_ = m;
+}
+
 void Worker::publish() {
   flush_curves();
+  update_gradient_maps();
   auto s = std::make_shared<Snapshot>();
   s->seq = ++snap_seq_;
   s->status = status_;
@@ -505,6 +571,7 @@ void Worker::publish() {
   s->kept_steps = history_.steps();
   s->events.assign(events_.begin(), events_.end());
   s->curves = curves_;
+  s->gradient_maps = grad_maps_;
   steps_since_publish_ = 0;
   last_publish_ = now;
   dirty_ = false;

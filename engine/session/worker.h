@@ -32,6 +32,7 @@ class Worker {
   bool check_compiles();  // reports a failing composition as an error event
   void record_curve_row(const StepStats& st);
   void flush_curves();
+  void update_gradient_maps();  // recomputes the inspected sample's maps when stale
   void publish();
   void set_status(SessionStatus s);
   void do_export(const ExportRequest& req);
@@ -68,6 +69,11 @@ class Worker {
   Clock::time_point last_publish_ = Clock::now();
   Clock::time_point window_start_ = Clock::now();  // first step since the last publish
   double ms_per_step_ = 0.0;
+
+  std::int64_t inspect_ = -1;  // sample whose gradient maps are published (-1: none)
+  std::shared_ptr<const GradientMaps> grad_maps_;
+  bool grad_stale_ = true;     // a command arrived since the maps were computed
+  Clock::time_point grad_at_ = Clock::now();
 };
 
 }  // namespace ebm

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cmath>
 #include <random>
 #include <thread>
 
@@ -88,6 +89,90 @@ TEST(Session, EditsApplyFromTheNextStepAndErrorsBecomeEvents) {
   s.submit(cmd::Resume{});
   snap = wait_for(s, [](const Snapshot& x) { return has_event(x, Event::Kind::Error, "not loaded"); });
   EXPECT_NE(snap->status, SessionStatus::Running);
+}
+
+TEST(Session, InspectedSampleGetsPerTermGradientMapsThatFollowTheChain) {
+  Session s;
+  setup(s, 1000, 3);
+  s.submit(cmd::Step{3});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Paused && x.step == 3; });
+  ASSERT_EQ(snap->step, 3);
+  EXPECT_FALSE(snap->gradient_maps);  // nothing inspected yet
+
+  s.submit(cmd::InspectSample{1});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->sample == 1; });
+  ASSERT_TRUE(snap->gradient_maps);
+  const GradientMaps& m = *snap->gradient_maps;
+  EXPECT_TRUE(m.error.empty()) << m.error;
+  EXPECT_EQ(m.step, 3);
+  EXPECT_EQ(m.chain_id, snap->chain_id);
+  EXPECT_EQ(m.sample_id, snap->sample_ids.at(1));
+  ASSERT_EQ(m.terms.size(), 2u);
+  EXPECT_EQ(m.terms[0].name, "a");
+  EXPECT_EQ(m.terms[0].model, "q");
+  EXPECT_EQ(m.terms[1].model, "net");
+  EXPECT_EQ(m.terms[0].magnitude.sizes(), (std::vector<int64_t>{test::kSize, test::kSize}));
+  // The quadratic term's map is |x − c| of the published image (k = 1, weight 1).
+  auto xs = snap->images[1];
+  auto want = (xs - torch::tensor({0.5f, 0.5f, 0.5f}).view({3, 1, 1})).square().sum(0).sqrt();
+  EXPECT_TRUE(torch::allclose(m.terms[0].magnitude, want, 1e-5, 1e-6));
+  EXPECT_NEAR(m.terms[0].norm, m.terms[0].magnitude.square().sum().sqrt().item<double>(), 1e-4);
+  EXPECT_GT(m.total_norm, 0.0);
+
+  // Stepping recomputes them for the new image.
+  s.submit(cmd::Step{2});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 5; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_EQ(snap->gradient_maps->sample, 1);
+  EXPECT_EQ(snap->step, 5);
+
+  // A sample outside the batch is a clear error in the maps, not a failed chain.
+  s.submit(cmd::InspectSample{7});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->sample == 7; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_NE(snap->gradient_maps->error.find("not in the batch"), std::string::npos) << snap->gradient_maps->error;
+  EXPECT_EQ(snap->status, SessionStatus::Paused);
+
+  s.submit(cmd::InspectSample{-1});
+  snap = wait_for(s, [](const Snapshot& x) { return !x.gradient_maps; });
+  EXPECT_FALSE(snap->gradient_maps);
+}
+
+// A denoising term's map is taken at the σ the next step uses (the schedule level of the current step).
+TEST(Session, GradientMapsUseTheScheduleSigmaOfTheCurrentStep) {
+  // E = σ · Σx: the gradient is σ in every channel, so the map is σ·√3 everywhere.
+  struct SigmaEnergy : EnergyModel {
+    torch::Tensor energy(const torch::Tensor& x, const torch::Tensor&, const torch::Tensor&, double sigma) override {
+      return sigma * x.flatten(1).sum(1);
+    }
+    ModelInfo info() const override {
+      ModelInfo i;
+      i.image_size = test::kSize;
+      i.denoising = true;
+      return i;
+    }
+  };
+  Session s;
+  s.submit(cmd::AddModel{"d", std::make_shared<SigmaEnergy>()});
+  s.submit(cmd::SetComposition{Node::term("t", "d")});
+  SamplerParams p;
+  p.batch = 2;
+  p.schedule.levels = {{2, 0.5, 0.01, 0.0}, {10, 0.25, 0.01, 0.0}};
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::InspectSample{0});
+  s.submit(cmd::Step{1});
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 1 && x.status == SessionStatus::Paused; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_DOUBLE_EQ(snap->gradient_maps->sigma, 0.5);  // step 1 is still on the first level
+  ASSERT_EQ(snap->gradient_maps->terms.size(), 1u);
+  EXPECT_NEAR(snap->gradient_maps->terms[0].magnitude.mean().item<float>(), 0.5f * std::sqrt(3.f), 1e-5);
+  s.submit(cmd::Step{2});
+  snap = wait_for(s, [](const Snapshot& x) { return x.gradient_maps && x.gradient_maps->step == 3 && x.status == SessionStatus::Paused; });
+  ASSERT_TRUE(snap->gradient_maps);
+  EXPECT_DOUBLE_EQ(snap->gradient_maps->sigma, 0.25);
+  ASSERT_EQ(snap->gradient_maps->terms.size(), 1u);
+  EXPECT_NEAR(snap->gradient_maps->terms[0].magnitude.max().item<float>(), 0.25f * std::sqrt(3.f), 1e-5);
+  EXPECT_GE(snap->gradient_maps->ms, 0.0);
 }
 
 TEST(Session, NaNChainsAreResetAndReported) {

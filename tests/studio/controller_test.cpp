@@ -80,6 +80,30 @@ TEST(Controller, TermsLabelsAndWeightsReachTheEngine) {
   EXPECT_THROW(c.add_term({}, "no-such-model"), std::invalid_argument);
 }
 
+// Selecting a sample asks the engine for its per-term gradient maps; switching them off or
+// clearing the selection stops them.
+TEST(Controller, SelectionDrivesTheGradientMaps) {
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("pos", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  c.add_term({}, "pos", std::vector<float>{0.5f, -0.5f});
+  c.add_term({}, "pos", std::vector<float>{-0.5f, 0.5f}, 0.5);
+  c.step(3);
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot()->step == 3 && c.snapshot()->status == SessionStatus::Paused; }));
+  EXPECT_TRUE(c.gradient_maps_on());
+  c.select(1);
+  ASSERT_TRUE(poll_until(c, [&] { const auto& g = c.snapshot()->gradient_maps; return g && g->sample == 1 && g->step == 3; }));
+  const auto& g = *c.snapshot()->gradient_maps;
+  ASSERT_EQ(g.terms.size(), 2u);
+  EXPECT_NEAR(g.terms[1].coefficient, 0.5, 1e-6);
+  c.set_gradient_maps(false);
+  ASSERT_TRUE(poll_until(c, [&] { return !c.snapshot()->gradient_maps; }));
+  c.set_gradient_maps(true);
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot()->gradient_maps != nullptr; }));
+  c.select(-1);
+  ASSERT_TRUE(poll_until(c, [&] { return !c.snapshot()->gradient_maps; }));
+}
+
 TEST(Controller, IncompleteDraftIsExplainedNotSent) {
   UiLog log;
   Controller c(log, fast_options());

@@ -14,6 +14,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
+#include <set>
 #include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -117,6 +119,74 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   EXPECT_EQ(shot.width, 1600);
   EXPECT_TRUE(fs::exists(out / "preset.json"));
   fs::remove_all(dir);
+}
+
+// Selecting a sample shows one gradient-magnitude map per term beside the grid (issue #5): the
+// worker computes them for the selected sample, the report says what was shown and where, and the
+// tiles on the screenshot are colormapped fields, not blank.
+TEST(StudioGui, SelectedSampleShowsPerTermGradientMaps) {
+  const fs::path dir = fresh_dir("gradmaps");
+  make_model(dir / "position.safetensors", 2, 1);
+  make_model(dir / "shape.safetensors", 3, 2);
+  const json script = {
+      {"actions",
+       {
+           {{"do", "set_sampler"}, {"batch", 4}, {"steps", 100000}, {"step_lr", 50}},
+           {{"do", "add_term"}, {"model", "position"}, {"label", {0.4, -0.3}}},
+           {{"do", "add_term"}, {"model", "shape"}, {"label", {0, 1, 0}}, {"weight", 0.8}},
+           {{"do", "paint_mask"}, {"term", 1}, {"points", {{0.1, 0.5}, {0.5, 0.5}}}, {"radius", 12}},
+           {{"do", "run_steps"}, {"steps", 5}},
+           {{"do", "select"}, {"sample", 2}},
+           {{"do", "wait"}, {"until", "gradients"}},
+           {{"do", "wait"}, {"frames", 3}},  // the maps are uploaded and drawn
+           {{"do", "screenshot"}, {"path", "gradients.png"}},
+           {{"do", "quit"}},
+       }}};
+  std::ofstream(dir / "script.json") << script.dump(2);
+  const fs::path out = dir / "out";
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 180" +
+                          " --script " + (dir / "script.json").string() + " --screenshot-dir " + out.string() + " " +
+                          (dir / "position.safetensors").string() + " " + (dir / "shape.safetensors").string() + " 2>&1";
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+  const json report = json::parse(read_text(out / "script_report.json"));
+  EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
+
+  ASSERT_TRUE(report.contains("gradient_maps")) << report.dump(2);
+  const json& g = report.at("gradient_maps");
+  EXPECT_EQ(g.at("sample").get<int>(), 2);
+  EXPECT_EQ(g.at("step").get<int>(), 5);
+  EXPECT_EQ(g.at("error").get<std::string>(), "");
+  ASSERT_EQ(g.at("terms").size(), 2u) << g.dump(2);
+  EXPECT_EQ(g.at("terms")[0].at("model"), "position");
+  EXPECT_EQ(g.at("terms")[1].at("model"), "shape");
+  EXPECT_NEAR(g.at("terms")[1].at("coefficient").get<double>(), 0.8, 1e-6);  // float32 energies
+  for (const auto& t : g.at("terms")) EXPECT_GT(t.at("norm").get<double>(), 0.0) << t.dump();
+  EXPECT_GT(g.at("total_norm").get<double>(), 0.0);
+
+  // Two tiles side by side with the grid (right of it), each a colormapped field: many distinct
+  // colours, none of them the panel's grey.
+  const json& tiles = report.at("gradient_tiles");
+  ASSERT_EQ(tiles.size(), 2u) << report.dump(2);
+  const auto shot = ebm::png_decode(read_text(out / "gradients.png"));
+  ASSERT_GE(shot.channels, 3);
+  for (const auto& t : tiles) {
+    const int x0 = static_cast<int>(t[0].get<float>()), y0 = static_cast<int>(t[1].get<float>());
+    const int w = static_cast<int>(t[2].get<float>()), h = static_cast<int>(t[3].get<float>());
+    ASSERT_GE(w, 32);
+    ASSERT_LE(x0 + w, shot.width);
+    ASSERT_LE(y0 + h, shot.height);
+    std::set<std::uint32_t> colours;
+    for (int y = y0 + 2; y < y0 + h - 2; ++y)
+      for (int x = x0 + 2; x < x0 + w - 2; ++x) {
+        const std::uint8_t* p = &shot.pixels[(static_cast<size_t>(y) * shot.width + x) * shot.channels];
+        colours.insert((std::uint32_t{p[0]} << 16) | (std::uint32_t{p[1]} << 8) | p[2]);
+      }
+    EXPECT_GE(colours.size(), 20u) << "tile at " << t.dump() << " looks blank";
+  }
+  EXPECT_GT(tiles[0][0].get<float>(), 100.f);  // beside the grid, not over it
+  // EBM_GUI_TEST_KEEP=1 keeps the screenshot and report for a look (the path is printed).
+  if (std::getenv("EBM_GUI_TEST_KEEP")) std::cout << "kept " << (out / "gradients.png").string() << "\n";
+  else fs::remove_all(dir);
 }
 
 TEST(StudioGui, OpensWithAClearMessageWhenModelsAreMissingOrCorrupt) {

@@ -28,6 +28,7 @@ void draw_help_window(PanelContext& c) {
   ImGui::Spacing();
   ImGui::TextUnformatted("Mouse");
   ImGui::BulletText("Grid: wheel zooms at the cursor, drag pans, click selects, double-click enlarges.");
+  ImGui::BulletText("Selected sample: beside the grid, how hard each term pulls on each pixel ('gradients').");
   ImGui::BulletText("Masks canvas: hold the left button to paint (tick 'erase' to erase).");
   ImGui::BulletText("Drop .safetensors/.pt files to load models, a recipe .json or an exported PNG to restore its recipe.");
   ImGui::Spacing();

@@ -3,6 +3,7 @@
 // a sample, hover tooltip with the sample's energies — with the terms' masks as coloured overlays,
 // and beside it each term's gradient magnitude for the selected sample.
 #include "app/studio/curve_math.h"
+#include "app/studio/gradient_view.h"
 #include "app/studio/panels/panels.h"
 
 #include <algorithm>
@@ -109,6 +110,80 @@ void grid_view(PanelContext& c, const Snapshot& s, ImVec2 size) {
   if (vs.hovered >= 0 && !ImGui::IsMouseDragging(ImGuiMouseButton_Left)) sample_tooltip(s, vs.hovered);
 }
 
+// The selected sample's per-term gradient magnitude, one colormapped tile per active term with its
+// name, model and gradient norm under it (the maps come from the worker: cmd::InspectSample).
+void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout& lay, float caption_h) {
+  const ViewSettings& vs = c.ui.views;
+  const GradientMaps* gm = s.gradient_maps.get();
+  if (!gm || gm->sample != c.ctl.selected()) {
+    ImGui::TextDisabled("computing gradients...");
+    return;
+  }
+  ImGui::Text("sample %lld, step %lld", static_cast<long long>(gm->sample), static_cast<long long>(gm->step));
+  ImGui::TextDisabled("|grad E| %s", format_value(gm->total_norm).c_str());
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Norm of the sum of the maps below (the gradient the next step follows, before noise\n"
+                      "and proj_norm); computed in %.0f ms on the engine's thread.", gm->ms);
+  if (!gm->error.empty()) {
+    ImGui::PushTextWrapPos(0.f);
+    ImGui::TextColored(ImVec4(1, 0.45f, 0.4f, 1), "%s", gm->error.c_str());
+    ImGui::PopTextWrapPos();
+    return;
+  }
+  if (gm->terms.empty()) {
+    ImGui::TextDisabled("no active term");
+    return;
+  }
+  std::vector<float> maxima;
+  for (const auto& t : gm->terms)
+    maxima.push_back(t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<float>() : 0.f);
+  const auto scales = grad_scales(maxima, vs.grad_shared, vs.grad_log);
+  const float gap = ImGui::GetStyle().ItemSpacing.x;
+  for (size_t i = 0; i < gm->terms.size(); ++i) {
+    const auto& t = gm->terms[i];
+    if (i % static_cast<size_t>(lay.cols) != 0) ImGui::SameLine(0.f, gap);
+    ImGui::BeginGroup();
+    const gl::Texture2D* tex = c.gfx.grad_texture(t.name);
+    const int tile = std::max(8, static_cast<int>(lay.tile));
+    if (tex && tex->valid()) {
+      gl::GridDrawParams p;
+      p.layout = GridLayout::make(1, tex->width(), tex->height(), 0);
+      p.view.fit(p.layout.width(), p.layout.height(), static_cast<float>(tile), static_cast<float>(tile));
+      gl::ColormapParams cm;
+      cm.lo = scales[i].lo;
+      cm.hi = scales[i].hi;
+      cm.log_scale = vs.grad_log;
+      cm.palette = vs.palette;
+      gl::Framebuffer& fbo = c.gfx.grad_fbos[t.name];
+      c.gfx.renderer().draw_colormap(fbo, tile, tile, *tex, p, cm);
+      const ImVec2 at = ImGui::GetCursorScreenPos();
+      c.ui.views.grad_tiles.push_back({at.x, at.y, static_cast<float>(tile), static_cast<float>(tile)});
+      ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(fbo.color().id())), ImVec2(static_cast<float>(tile), static_cast<float>(tile)));
+      if (ImGui::IsItemHovered()) {
+        ImGui::BeginTooltip();
+        ImGui::Text("%s (model %s)", t.name.c_str(), t.model.c_str());
+        ImGui::Text("weight as applied  %s", format_value(t.coefficient).c_str());
+        ImGui::Text("energy  %s", format_value(t.energy).c_str());
+        ImGui::Text("|g|  %s   max pixel %s", format_value(t.norm).c_str(), format_value(maxima[i]).c_str());
+        ImGui::Text("colour range %s to %s%s", format_value(scales[i].lo).c_str(), format_value(scales[i].hi).c_str(), vs.grad_log ? " (log)" : "");
+        ImGui::EndTooltip();
+      }
+    } else {
+      ImGui::Dummy(ImVec2(static_cast<float>(tile), static_cast<float>(tile)));
+    }
+    int colour = static_cast<int>(i);
+    for (size_t k = 0; k < s.term_names.size(); ++k)
+      if (s.term_names[k] == t.name) colour = static_cast<int>(k);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(term_colour(colour)));
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + static_cast<float>(tile));
+    ImGui::TextUnformatted(grad_caption(t.name, t.model, t.norm).c_str());
+    ImGui::PopTextWrapPos();
+    ImGui::PopStyleColor();
+    ImGui::Dummy(ImVec2(0.f, std::max(0.f, caption_h - 2.f * ImGui::GetTextLineHeightWithSpacing())));
+    ImGui::EndGroup();
+  }
+}
+
 }  // namespace
 
 void draw_views_panel(PanelContext& c) {
@@ -117,6 +192,7 @@ void draw_views_panel(PanelContext& c) {
     return;
   }
   ViewSettings& vs = c.ui.views;
+  vs.grad_tiles.clear();
   const auto& snap = c.ctl.snapshot();
   if (ImGui::Button("Fit")) c.actions.fit_view();
   ImGui::SameLine();
@@ -130,6 +206,19 @@ void draw_views_panel(PanelContext& c) {
   ImGui::Checkbox("masks", &vs.show_masks);
   ImGui::SameLine();
   ImGui::TextDisabled("zoom %.2fx", vs.view.zoom);
+  ImGui::SameLine();
+  if (ImGui::Checkbox("gradients", &vs.show_grad)) c.ctl.set_gradient_maps(vs.show_grad);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Beside the grid: how hard each term pulls on each pixel of the selected sample,\n"
+                      "|d(w·E_term)/dx| (L2 over the colour channels), recomputed as the chain moves.");
+  if (vs.show_grad) {
+    ImGui::SameLine();
+    ImGui::Checkbox("shared scale", &vs.grad_shared);
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("On: one colour range for every term, so their pulls compare.\nOff: each map scaled to its own maximum.");
+    ImGui::SameLine();
+    ImGui::Checkbox("log", &vs.grad_log);
+  }
   if (c.ctl.selected() >= 0) {
     ImGui::SameLine();
     ImGui::Text("| selected %d", c.ctl.selected());
@@ -147,7 +236,25 @@ void draw_views_panel(PanelContext& c) {
     return;
   }
   ImVec2 avail = ImGui::GetContentRegionAvail();
-  grid_view(c, *snap, ImVec2(std::floor(avail.x), std::floor(avail.y)));
+  // The selected sample's gradient maps take a column block on the right; the grid keeps the rest.
+  const GradientMaps* gm = snap->gradient_maps.get();
+  const bool side = vs.show_grad && c.ctl.selected() >= 0;
+  const int n_maps = gm && gm->sample == c.ctl.selected() && !gm->terms.empty() ? static_cast<int>(gm->terms.size()) : 1;
+  const float caption_h = 2.f * ImGui::GetTextLineHeightWithSpacing() + ImGui::GetStyle().ItemSpacing.y;
+  const float header_h = 2.f * ImGui::GetTextLineHeightWithSpacing();
+  GradTileLayout lay;
+  if (side)
+    lay = grad_tile_layout(n_maps, avail.x, avail.y - header_h, caption_h, ImGui::GetStyle().ItemSpacing.x,
+                           48.f * c.scale, 256.f * c.scale);
+  const float side_w = side ? std::max(lay.side_w, 150.f * c.scale) : 0.f;
+  const float grid_w = side ? std::max(16.f, avail.x - side_w - ImGui::GetStyle().ItemSpacing.x) : avail.x;
+  grid_view(c, *snap, ImVec2(std::floor(grid_w), std::floor(avail.y)));
+  if (side) {
+    ImGui::SameLine();
+    ImGui::BeginChild("gradient maps", ImVec2(side_w, std::floor(avail.y)));
+    gradient_maps_view(c, *snap, lay, caption_h);
+    ImGui::EndChild();
+  }
   ImGui::End();
 }
 
