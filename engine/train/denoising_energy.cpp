@@ -8,6 +8,15 @@
 namespace ebm::train {
 
 namespace {
+// μ per channel as the [1,3,1,1] float tensor the energy subtracts (on the CPU; the buffer moves with
+// the module).
+torch::Tensor mean_tensor(const std::array<double, 3>& mean) {
+  return torch::tensor({static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])})
+      .view({1, 3, 1, 1});
+}
+}  // namespace
+
+namespace {
 constexpr double kPi = 3.14159265358979323846;
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -58,9 +67,7 @@ DenoisingEnergyImpl::DenoisingEnergyImpl(std::shared_ptr<NetworkImpl> net, Denoi
                                 std::to_string(settings_.network_label_size()));
   register_module("net", net_);
   log_scale = register_parameter("log_scale", torch::tensor(static_cast<float>(log_scale_init)));
-  mean_ = register_buffer("mean", torch::tensor({static_cast<float>(settings_.mean[0]), static_cast<float>(settings_.mean[1]),
-                                                 static_cast<float>(settings_.mean[2])})
-                                      .view({1, 3, 1, 1}));
+  mean_ = register_buffer("mean", mean_tensor(settings_.mean));
 }
 
 torch::Tensor DenoisingEnergyImpl::sigma_features(const torch::Tensor& sigma) const {
@@ -130,8 +137,7 @@ void DenoisingEnergyImpl::set_data_statistics(const std::array<double, 3>& mean,
   s.validate();
   settings_ = s;
   torch::NoGradGuard no_grad;
-  mean_.copy_(torch::tensor({static_cast<float>(mean[0]), static_cast<float>(mean[1]), static_cast<float>(mean[2])})
-                  .view(mean_.sizes()));
+  mean_.copy_(mean_tensor(mean));
 }
 
 void DenoisingEnergyImpl::init_conditioning() {

@@ -91,6 +91,9 @@ class DenoisingEnergyImpl : public torch::nn::Module {
   // Takes another model's data statistics (μ, σ_d): a run started from a model file keeps the
   // input normalisation that model's network was trained with, whatever its own data pool measured.
   void set_data_statistics(const std::array<double, 3>& mean, double sigma_data);
+  // μ as a [1,3,1,1] float buffer on the model's device (moves with it): use it instead of building
+  // a tensor from settings().mean, which would copy from the host on every call.
+  const torch::Tensor& data_mean() const { return mean_; }
 
   NetworkImpl& network() { return *net_; }
   const NetworkImpl& network() const { return *net_; }

@@ -39,12 +39,10 @@ torch::Tensor sample_sigmas(int64_t n, double median, double log_std, double lo,
 }
 
 torch::Tensor gaussian_prior_dsm_loss(const torch::Tensor& x0, const torch::Tensor& sigma, const torch::Tensor& eps,
-                                      const std::array<double, 3>& mean, double sigma_data) {
+                                      const torch::Tensor& mean, double sigma_data) {
   torch::NoGradGuard no_grad;
-  auto fopt = x0.options().dtype(torch::kFloat);
-  auto mu = torch::tensor({mean[0], mean[1], mean[2]}, fopt).view({1, 3, 1, 1});
-  auto sg = sigma.to(fopt).view({-1, 1, 1, 1});
-  auto r = sg * (x0 + sg * eps - mu) / (sg * sg + sigma_data * sigma_data) - eps;
+  auto sg = sigma.to(torch::kFloat).view({-1, 1, 1, 1});
+  auto r = sg * (x0 + sg * eps - mean) / (sg * sg + sigma_data * sigma_data) - eps;
   return r.square().mean();
 }
 

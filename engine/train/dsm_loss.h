@@ -7,7 +7,6 @@
 
 #include <torch/torch.h>
 
-#include <array>
 #include <functional>
 
 namespace ebm::train {
@@ -27,9 +26,9 @@ DsmLoss dsm_loss(const SigmaEnergyFn& energy, const torch::Tensor& x0, const tor
 // The same loss for the Gaussian prior energy ½‖x − μ‖²/(σ² + σ_d²) alone, in closed form (its
 // gradient is (x − μ)/(σ² + σ_d²)), as a detached scalar: what a denoising energy whose network
 // learned nothing scores on this batch (DenoisingEnergy's first term; the trainer logs it as
-// prior_loss). mean: per-channel μ of a [B,3,H,W] batch.
+// prior_loss). mean: per-channel μ as [1,C,1,1] on x0's device (DenoisingEnergyImpl::data_mean()).
 torch::Tensor gaussian_prior_dsm_loss(const torch::Tensor& x0, const torch::Tensor& sigma, const torch::Tensor& eps,
-                                      const std::array<double, 3>& mean, double sigma_data);
+                                      const torch::Tensor& mean, double sigma_data);
 
 // n noise levels: ln σ ~ N(ln median, log_std²) truncated to [lo, hi] (inverse-CDF draw, no
 // rejection loop), from `gen` on `options`' device.

@@ -67,7 +67,7 @@ torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tenso
   };
   return torch::stack({l.loss.detach(), bin(sigma < 0.05), bin((sigma >= 0.05) & (sigma <= 0.3)), bin(sigma > 0.3),
                        model_->log_scale.detach().to(torch::kFloat),
-                       gaussian_prior_dsm_loss(images, sigma, eps, model_->settings().mean, model_->settings().sigma_data)});
+                       gaussian_prior_dsm_loss(images, sigma, eps, model_->data_mean(), model_->settings().sigma_data)});
 }
 
 void DsmObjective::update_ema() {
@@ -87,8 +87,7 @@ torch::Tensor DsmObjective::sample(const torch::Tensor& labels, torch::Generator
   a.r = opt_.sample_r;
   const int64_t n = labels.size(0);
   auto fopt = labels.options().dtype(torch::kFloat);
-  auto mean = torch::tensor({s.mean[0], s.mean[1], s.mean[2]}, fopt).view({1, 3, 1, 1});
-  auto x = mean + std::sqrt(s.sigma_max * s.sigma_max + s.sigma_data * s.sigma_data) *
+  auto x = ema_->data_mean() + std::sqrt(s.sigma_max * s.sigma_max + s.sigma_data * s.sigma_data) *
                       torch::randn({n, 3, 64, 64}, gen, fopt);
   AutocastScope amp(opt_.bf16, device_);
   return sample_annealed([&](const torch::Tensor& xx, const torch::Tensor& sig) { return ema_->energy(xx, labels, sig); },

@@ -123,7 +123,7 @@ TEST(DsmLoss, GaussianPriorLossMatchesTheLossOfThePriorEnergy) {
     return 0.5 * (x - mu).square().flatten(1).sum(1) / (sg.square() + sd * sd);
   };
   const double want = dsm_loss(prior, x0, sigma, eps).loss.item<double>();
-  EXPECT_NEAR(gaussian_prior_dsm_loss(x0, sigma, eps, mean, sd).item<double>(), want, 1e-5 * want);
+  EXPECT_NEAR(gaussian_prior_dsm_loss(x0, sigma, eps, mu, sd).item<double>(), want, 1e-5 * want);
 }
 
 TEST(DsmLoss, GradientReachesTheEnergyParameters) {
