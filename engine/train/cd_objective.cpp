@@ -119,17 +119,11 @@ void CdObjective::load_state(const TensorMap& in, const std::string& prefix) {
 }
 
 void CdObjective::init_from_model(const std::string& path) {
-  LoadedModel src;
-  try {
-    src = load_model(path);
-  } catch (const std::exception& e) {
-    throw std::invalid_argument("--init-from " + path + ": " + e.what());
-  }
+  const LoadedModel src = load_init_source(path, [](const std::string& p) { return load_model(p); });
   const ModelConfig& a = src.network->config();
   const ModelConfig& b = net_->config();
   const auto mismatch = [&](const std::string& what, const std::string& have, const std::string& want) {
-    return std::invalid_argument("--init-from " + path + ": " + what + " is " + have + " but this run trains " + want +
-                                 "; start from a model of the same --concept, --objective cd and --filters");
+    return init_from_mismatch(path, what, have, want, "--concept, --objective cd and --filters");
   };
   if (a.energy_kind != EnergyKind::Contrastive) throw mismatch("the model", "not a cd model", "a cd model");
   if (src.network->schema().concept_name != net_->schema().concept_name)
@@ -137,9 +131,7 @@ void CdObjective::init_from_model(const std::string& path) {
   if (a.arch != b.arch || a.num_filters != b.num_filters || a.label_size != b.label_size || a.spec_norm != b.spec_norm)
     throw mismatch("its network", to_string(a.arch) + " with " + std::to_string(a.num_filters) + " filters",
                    to_string(b.arch) + " with " + std::to_string(b.num_filters) + " filters");
-  TensorMap t;
-  put_module(t, "", *src.network);
-  get_module(t, "", *net_);
+  copy_module(*src.network, *net_);
 }
 
 void CdObjective::save_model(const std::string& path, const nlohmann::json& training_info) const {

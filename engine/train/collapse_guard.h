@@ -28,6 +28,8 @@ class CollapseGuard {
   State observe(double interval_mean_loss);
   State state() const { return state_; }
   double best() const { return best_; }
+  double factor() const { return factor_; }
+  int confirm() const { return confirm_; }
 
  private:
   double factor_;

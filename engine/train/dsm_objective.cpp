@@ -110,17 +110,11 @@ void DsmObjective::load_state(const TensorMap& in, const std::string& prefix) {
 }
 
 void DsmObjective::init_from_model(const std::string& path) {
-  DenoisingEnergy src{nullptr};
-  try {
-    src = load_denoising_energy(path);
-  } catch (const std::exception& e) {
-    throw std::invalid_argument("--init-from " + path + ": " + e.what());
-  }
+  const DenoisingEnergy src = load_init_source(path, [](const std::string& p) { return load_denoising_energy(p); });
   const DenoisingSettings& a = src->settings();
   const DenoisingSettings& b = model_->settings();
   const auto mismatch = [&](const std::string& what, const std::string& have, const std::string& want) {
-    return std::invalid_argument("--init-from " + path + ": " + what + " is " + have + " but this run trains " + want +
-                                 "; start from a model of the same --concept, --filters and noise settings");
+    return init_from_mismatch(path, what, have, want, "--concept, --filters and noise settings");
   };
   const std::string& ca = src->network().schema().concept_name;
   const std::string& cb = model_->network().schema().concept_name;
@@ -134,10 +128,8 @@ void DsmObjective::init_from_model(const std::string& path) {
   if (fa != fb) throw mismatch("its width", std::to_string(fa) + " filters", std::to_string(fb) + " filters");
   // Weights, learned scale and the data statistics (μ, σ_d) go to both the trained and the EMA copy; Adam starts
   // fresh (with its warm-up, which keeps the first steps of a cold optimizer small).
-  TensorMap t;
-  put_module(t, "", *src);
-  get_module(t, "", *model_);
-  get_module(t, "", *ema_);
+  copy_module(*src, *model_);
+  copy_module(*src, *ema_);
   model_->set_data_statistics(a.mean, a.sigma_data);
   ema_->set_data_statistics(a.mean, a.sigma_data);
 }

@@ -31,4 +31,16 @@ void get_module(const TensorMap& in, const std::string& prefix, torch::nn::Modul
   for (auto& kv : m.named_buffers()) load(kv.key(), kv.value());
 }
 
+std::invalid_argument init_from_mismatch(const std::string& path, const std::string& what, const std::string& have,
+                                         const std::string& want, const std::string& same) {
+  return std::invalid_argument("--init-from " + path + ": " + what + " is " + have + " but this run trains " + want +
+                               "; start from a model of the same " + same);
+}
+
+void copy_module(const torch::nn::Module& from, torch::nn::Module& to) {
+  TensorMap t;
+  put_module(t, "", from);
+  get_module(t, "", to);
+}
+
 }  // namespace ebm::train

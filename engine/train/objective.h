@@ -43,4 +43,21 @@ void put_module(TensorMap& out, const std::string& prefix, const torch::nn::Modu
 // Throws std::invalid_argument naming the first missing or mis-shaped tensor.
 void get_module(const TensorMap& in, const std::string& prefix, torch::nn::Module& m);
 
+// For init_from_model: loads the file with `load`, turning any failure into std::invalid_argument
+// that names `--init-from PATH`.
+template <class Load>
+auto load_init_source(const std::string& path, Load load) -> decltype(load(path)) {
+  try {
+    return load(path);
+  } catch (const std::exception& e) {
+    throw std::invalid_argument("--init-from " + path + ": " + e.what());
+  }
+}
+// The error for a file that does not fit the run: "WHAT is HAVE but this run trains WANT; start
+// from a model of the same SAME".
+std::invalid_argument init_from_mismatch(const std::string& path, const std::string& what, const std::string& have,
+                                         const std::string& want, const std::string& same);
+// Parameters and buffers of `from` into `to` (same structure; throws naming a misfit tensor).
+void copy_module(const torch::nn::Module& from, torch::nn::Module& to);
+
 }  // namespace ebm::train

@@ -338,12 +338,14 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     write_log_line(j);
     res.logged.push_back(row);
     if (opt_.objective == "dsm" && collapse_.observe(row.front()) == CollapseGuard::State::Collapsed) {
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "the loss has stayed above 10x its best of this run (%.4g) for 3 log intervals (now %.4g)",
-                    collapse_.best(), row.front());
-      throw std::runtime_error("training collapsed at iteration " + std::to_string(iteration_) + ": " + buf +
-                               ". The checkpoint of iteration " + std::to_string(last_checkpoint_) +
-                               " is from before the jump and intact: resume it with a lower --lr (e.g. half)");
+      char buf[192];
+      std::snprintf(buf, sizeof buf, "the loss has stayed above %gx its best of this run (%.4g) for %d log intervals (now %.4g)",
+                    collapse_.factor(), collapse_.best(), collapse_.confirm(), row.front());
+      throw std::runtime_error(
+          "training collapsed at iteration " + std::to_string(iteration_) + ": " + buf + ". " +
+          (last_checkpoint_ > 0 ? "The checkpoint of iteration " + std::to_string(last_checkpoint_) +
+                                      " is from before the jump and intact: resume it with a lower --lr (e.g. half)"
+                                : std::string("No checkpoint was written yet: start again with a lower --lr (e.g. half)")));
     }
     progress.stats(iteration_, shown, ips);
     acc = torch::Tensor();
@@ -401,8 +403,9 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     save_checkpoint(iteration_);
   } else {
     progress.message("not checkpointing iteration " + std::to_string(iteration_) +
-                     ": the loss jumped far above its best; the checkpoint of iteration " +
-                     std::to_string(last_checkpoint_) + " is kept");
+                     ": the loss jumped far above its best; " +
+                     (last_checkpoint_ > 0 ? "the checkpoint of iteration " + std::to_string(last_checkpoint_) + " is kept"
+                                           : std::string("no checkpoint was written yet")));
   }
   if (iteration_ > res.start_iteration) save_samples(iteration_);
   progress.finish();
