@@ -54,6 +54,17 @@ int run(const std::string& cmd) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
+// Writes `script` to DIR/script.json and returns the command that runs the studio on it: its own
+// config directory, no autostart, a time limit, screenshots and the report in DIR/out, `models`.
+std::string scripted_studio(const fs::path& dir, const json& script, int max_seconds, const std::vector<fs::path>& models) {
+  std::ofstream(dir / "script.json") << script.dump(2);
+  std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds " +
+                    std::to_string(max_seconds) + " --script " + (dir / "script.json").string() + " --screenshot-dir " +
+                    (dir / "out").string();
+  for (const auto& m : models) cmd += " " + m.string();
+  return cmd + " 2>&1";
+}
+
 }  // namespace
 
 TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
@@ -82,11 +93,8 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
            {{"do", "screenshot"}, {"path", "shot.png"}},
            {{"do", "quit"}},
        }}};
-  std::ofstream(dir / "script.json") << script.dump(2);
   const fs::path out = dir / "out";
-  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 240" +
-                          " --script " + (dir / "script.json").string() + " --screenshot-dir " + out.string() + " " +
-                          (dir / "position.safetensors").string() + " " + (dir / "shape.safetensors").string() + " 2>&1";
+  const std::string cmd = scripted_studio(dir, script, 240, {dir / "position.safetensors", dir / "shape.safetensors"});
   ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
 
   const json report = json::parse(read_text(out / "script_report.json"));
@@ -142,11 +150,8 @@ TEST(StudioGui, SelectedSampleShowsPerTermGradientMaps) {
            {{"do", "screenshot"}, {"path", "gradients.png"}},
            {{"do", "quit"}},
        }}};
-  std::ofstream(dir / "script.json") << script.dump(2);
   const fs::path out = dir / "out";
-  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 180" +
-                          " --script " + (dir / "script.json").string() + " --screenshot-dir " + out.string() + " " +
-                          (dir / "position.safetensors").string() + " " + (dir / "shape.safetensors").string() + " 2>&1";
+  const std::string cmd = scripted_studio(dir, script, 180, {dir / "position.safetensors", dir / "shape.safetensors"});
   ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
   const json report = json::parse(read_text(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
