@@ -115,6 +115,8 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--sigma-max", "sigma_max", t.sigma_max, "dsm: largest noise level");
   opt(s, *a, "--sigma-median", "sigma_median", t.sigma_median, "dsm: median of the log-normal noise level draw");
   opt(s, *a, "--sigma-log-std", "sigma_log_std", t.sigma_log_std, "dsm: std of ln(sigma)");
+  opt(s, *a, "--dsm-weighting", "dsm_weighting", t.dsm_weighting,
+      "dsm: per-sigma loss weight, eps (uniform) or edm ((sigma^2 + sigma_d^2) / sigma_d^2)");
   opt(s, *a, "--sigma-features", "sigma_features", t.sigma_features, "dsm: label slots encoding sigma");
   opt(s, *a, "--label-dropout", "label_dropout", t.label_dropout, "dsm: fraction of unconditional rows");
   opt(s, *a, "--ema", "ema", t.ema, "dsm: EMA decay of the saved weights");

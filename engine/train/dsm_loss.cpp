@@ -6,9 +6,11 @@
 namespace ebm::train {
 
 DsmLoss dsm_loss(const SigmaEnergyFn& energy, const torch::Tensor& x0, const torch::Tensor& sigma,
-                 const torch::Tensor& eps) {
+                 const torch::Tensor& eps, const torch::Tensor& weight) {
   if (sigma.dim() != 1 || sigma.size(0) != x0.size(0)) throw std::invalid_argument("dsm_loss: sigma must be [B]");
   if (eps.sizes() != x0.sizes()) throw std::invalid_argument("dsm_loss: eps must have the shape of x0");
+  if (weight.defined() && (weight.dim() != 1 || weight.size(0) != x0.size(0)))
+    throw std::invalid_argument("dsm_loss: weight must be [B]");
   std::vector<int64_t> bshape(x0.dim(), 1);
   bshape[0] = x0.size(0);
   auto s = sigma.view(bshape);
@@ -22,7 +24,14 @@ DsmLoss dsm_loss(const SigmaEnergyFn& energy, const torch::Tensor& x0, const tor
   std::vector<int64_t> dims;
   for (int64_t d = 1; d < x0.dim(); ++d) dims.push_back(d);
   auto per = r.square().mean(dims);
-  return {per.mean(), per.detach()};
+  auto loss = weight.defined() ? (per * weight.to(per.scalar_type())).mean() : per.mean();
+  return {loss, per.detach()};
+}
+
+torch::Tensor edm_weight(const torch::Tensor& sigma, double sigma_data) {
+  if (!(sigma_data > 0)) throw std::invalid_argument("edm_weight: sigma_data must be > 0");
+  const double sd2 = sigma_data * sigma_data;
+  return (sigma.square() + sd2) / sd2;
 }
 
 torch::Tensor sample_sigmas(int64_t n, double median, double log_std, double lo, double hi, torch::Generator& gen,

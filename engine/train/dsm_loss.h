@@ -19,9 +19,14 @@ struct DsmLoss {
   torch::Tensor loss;        // scalar, differentiable w.r.t. the energy's parameters
   torch::Tensor per_sample;  // [B] detached
 };
-// sigma [B] > 0, eps shaped like x0 (standard normal noise, supplied by the caller).
+// sigma [B] > 0, eps shaped like x0 (standard normal noise, supplied by the caller). weight
+// (optional, [B]): the loss is mean_b weight_b·per_sample_b (per_sample stays unweighted, so logs of
+// runs with different weightings compare).
 DsmLoss dsm_loss(const SigmaEnergyFn& energy, const torch::Tensor& x0, const torch::Tensor& sigma,
-                 const torch::Tensor& eps);
+                 const torch::Tensor& eps, const torch::Tensor& weight = {});
+
+// The "edm" weighting of TrainOptions::dsm_weighting for noise levels sigma [B]: (σ² + σ_d²)/σ_d².
+torch::Tensor edm_weight(const torch::Tensor& sigma, double sigma_data);
 
 // The same loss for the Gaussian prior energy ½‖x − μ‖²/(σ² + σ_d²) alone, in closed form (its
 // gradient is (x − μ)/(σ² + σ_d²)), as a detached scalar: what a denoising energy whose network

@@ -49,12 +49,14 @@ torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tenso
   auto sigma = sample_sigmas(B, opt_.sigma_median, opt_.sigma_log_std, opt_.sigma_min, opt_.sigma_max, device_gen_, fopt);
   auto eps = torch::randn(images.sizes(), device_gen_, fopt);
   auto null_mask = (torch::rand({B}, device_gen_, fopt) < opt_.label_dropout).to(torch::kFloat);
+  const torch::Tensor weight =
+      opt_.dsm_weighting == "edm" ? edm_weight(sigma, model_->settings().sigma_data) : torch::Tensor();
   DsmLoss l;
   {
     AutocastScope amp(opt_.bf16, device_);
     auto x0 = opt_.channels_last ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
     l = dsm_loss([&](const torch::Tensor& x, const torch::Tensor& s) { return model_->energy(x, labels, s, null_mask); },
-                 x0, sigma, eps);
+                 x0, sigma, eps, weight);
     adam_->zero_grad();
     l.loss.backward();
   }
@@ -65,7 +67,8 @@ torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tenso
     auto m = mask.to(torch::kFloat);
     return (l.per_sample * m).sum() / m.sum().clamp_min(1);
   };
-  return torch::stack({l.loss.detach(), bin(sigma < 0.05), bin((sigma >= 0.05) & (sigma <= 0.3)), bin(sigma > 0.3),
+  // "loss" is the unweighted ε-regression loss whatever the weighting, so runs compare.
+  return torch::stack({l.per_sample.mean(), bin(sigma < 0.05), bin((sigma >= 0.05) & (sigma <= 0.3)), bin(sigma > 0.3),
                        model_->log_scale.detach().to(torch::kFloat),
                        gaussian_prior_dsm_loss(images, sigma, eps, model_->data_mean(), model_->settings().sigma_data)});
 }

@@ -12,7 +12,7 @@ namespace ebm::train {
   X(sample_every) X(ckpt_every) X(sample_n) X(progress_bar) X(pool) X(num_objects) X(num_filters) X(spec_norm) \
   X(bf16) X(channels_last) X(cudnn_benchmark) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
-  X(sigma_max) X(sigma_median) X(sigma_log_std) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
+  X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
   X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(init_from)
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {
@@ -63,6 +63,8 @@ void TrainOptions::validate() const {
   req(sample_steps >= 1 && sample_steps <= 100000, "--sample-steps must be in [1, 1e5]");
   req(sigma_min > 0 && sigma_max > sigma_min && sigma_max <= 100, "need 0 < --sigma-min < --sigma-max <= 100");
   req(sigma_median > 0 && sigma_log_std > 0, "--sigma-median and --sigma-log-std must be > 0");
+  req(dsm_weighting == "eps" || dsm_weighting == "edm",
+      "--dsm-weighting must be eps or edm (got '" + dsm_weighting + "')");
   req(sigma_features >= 1 && sigma_features <= 32, "--sigma-features must be in [1, 32]");
   req(label_dropout >= 0 && label_dropout < 1, "--label-dropout must be in [0, 1)");
   req(ema >= 0 && ema < 1, "--ema must be in [0, 1)");

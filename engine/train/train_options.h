@@ -64,6 +64,11 @@ struct TrainOptions {
   double sigma_min = 0.01, sigma_max = 1.0;
   double sigma_median = 0.2;     // log-normal σ distribution, truncated to [sigma_min, sigma_max]
   double sigma_log_std = 1.0;
+  // Per-σ weight of the ε-regression loss: "eps" = 1 (every σ alike); "edm" = (σ² + σ_d²)/σ_d²,
+  // Karras et al. 2022's weighting written for ε: it equals unit weight on the denoised image's error
+  // scaled to unit variance, so large σ — where an object has to appear out of noise — is not
+  // under-weighted the way plain ε-regression weights it (an x0 error there costs 1/σ² less).
+  std::string dsm_weighting = "eps";
   int sigma_features = 3;
   double label_dropout = 0.1;    // trains the unconditional energy too (null flag)
   double ema = 0.999;

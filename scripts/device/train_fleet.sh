@@ -27,6 +27,8 @@ mkdir -p runs
 JOBS=(
   "position|--concept position --batch 128"
   "position_b256|--concept position --batch 256"
+  "position_edm|--concept position --batch 128 --dsm-weighting edm"
+  "color_edm|--concept color --batch 128 --dsm-weighting edm"
   "size|--concept size --batch 128"
   "shape|--concept shape --batch 128"
   "color|--concept color --batch 128"

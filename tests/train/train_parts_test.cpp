@@ -110,6 +110,29 @@ TEST(DsmLoss, IsMinimisedByTheTrueScoreOfAGaussian) {
   EXPECT_NEAR(best, expect, 0.03);
 }
 
+// The edm weighting reweights σ but keeps the minimiser: the true score is still the best energy,
+// the weighted loss is mean(w·per_sample), and per_sample stays unweighted.
+TEST(DsmLoss, EdmWeightingKeepsTheTrueScoreBestAndWeightsLargeSigmaUp) {
+  torch::manual_seed(2);
+  const double mu = 0.3, s = 0.1;
+  const int64_t B = 4096, D = 8;
+  auto x0 = mu + s * torch::randn({B, D});
+  auto eps = torch::randn({B, D});
+  auto sigma = torch::rand({B}) * 0.9 + 0.1;
+  auto w = edm_weight(sigma, s);
+  EXPECT_NEAR(edm_weight(torch::tensor({1.0f}), 0.1).item<double>(), 101.0, 1e-3);
+  auto energy_with = [&](double var_scale) {
+    return SigmaEnergyFn([=](const torch::Tensor& x, const torch::Tensor& sg) {
+      return 0.5 * (x - mu).square().sum(1) / ((s * s + sg * sg) * var_scale);
+    });
+  };
+  const auto best = dsm_loss(energy_with(1.0), x0, sigma, eps, w);
+  EXPECT_NEAR(best.loss.item<double>(), (best.per_sample * w).mean().item<double>(), 1e-5 * best.loss.item<double>());
+  EXPECT_NEAR(best.per_sample.mean().item<double>(), dsm_loss(energy_with(1.0), x0, sigma, eps).loss.item<double>(), 1e-6);
+  for (double k : {0.8, 1.25}) EXPECT_GT(dsm_loss(energy_with(k), x0, sigma, eps, w).loss.item<double>(), best.loss.item<double>());
+  EXPECT_THROW(dsm_loss(energy_with(1.0), x0, sigma, eps, torch::ones({3})), std::invalid_argument);
+}
+
 // The logged prior_loss is dsm_loss of the Gaussian prior energy, computed in closed form.
 TEST(DsmLoss, GaussianPriorLossMatchesTheLossOfThePriorEnergy) {
   torch::manual_seed(1);
