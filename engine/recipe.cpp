@@ -110,6 +110,7 @@ json node_to_json(const Node& n) {
       j["model"] = n.model;
       j["label"] = n.label;
       if (n.solo) j["solo"] = true;
+      if (n.guidance) j["guidance"] = *n.guidance;
       if (n.mask.defined()) j["mask"] = encode_mask(n.mask);
       return j;
     case NodeKind::Or: j["temperature"] = n.temperature; break;
@@ -142,6 +143,7 @@ Node node_from_json_rec(const json& j, const std::string& path, std::vector<std:
     n.model = o.str("model", "", true, 256);
     n.label = o.floats("label", kMaxLabelSize, -kBig, kBig);
     n.solo = o.boolean("solo", false);
+    if (o.has("guidance")) n.guidance = o.num("guidance", 1.0, 0.0, kMaxGuidance);
     if (o.has("mask")) {
       auto m = decode_png_field(o, "mask", kMaxMaskSide);
       n.mask = m.size(0) == 1 ? m[0] : m.slice(0, 0, 3).mean(0);  // a colour mask counts by luminance

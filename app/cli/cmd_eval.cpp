@@ -46,6 +46,7 @@ struct EvalArgs {
   int levels = 40;
   int64_t steps_per_level = 5;
   double not_coefficient = 0.001;
+  std::optional<double> guidance;
 };
 
 // Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
@@ -167,6 +168,7 @@ void run_suite(const EvalArgs& a) {
   so.seed = a.seed.value_or(0);
   so.device = a.device.value_or("cpu");
   so.not_coefficient = a.not_coefficient;
+  so.guidance = a.guidance;
   std::vector<std::string> skipped;
   const auto recipes = eval::suite_recipes(files, so, base, &skipped);
   for (const auto& s : skipped)
@@ -197,6 +199,7 @@ void run_suite(const EvalArgs& a) {
                       {"seed", so.seed},
                       {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
                       {"not_coefficient", a.not_coefficient},
+                      {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
                       {"skipped", skipped},
                       {"classifier_heldout", heldout},
                       {"per_label", per_label_json}};
@@ -227,6 +230,9 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--steps-per-level", a->steps_per_level, "suite: Langevin steps per noise level")->capture_default_str();
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
+  sub->add_option("--guidance", a->guidance,
+                  "suite: classifier-free guidance of every term (default: each denoising model's recommended value)")
+      ->check(CLI::Range(0.0, 100.0));
   sub->callback([a] {
     try {
       if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");

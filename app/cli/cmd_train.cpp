@@ -125,6 +125,8 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--sample-levels", "sample_levels", t.sample_levels, "dsm: noise levels of the sampler");
   opt(s, *a, "--sample-corrector", "sample_corrector", t.sample_corrector, "dsm: Langevin steps per level");
   opt(s, *a, "--sample-r", "sample_r", t.sample_r, "dsm: corrector step = r * sigma^2");
+  opt(s, *a, "--sample-guidance", "sample_guidance", t.sample_guidance,
+      "dsm: classifier-free guidance of the sample grids, saved as the model's recommended guidance");
   sub->callback([a] {
     try {
       run_train(*a);

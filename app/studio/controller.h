@@ -94,6 +94,8 @@ class Controller {
   void set_label_slot(const NodePath& p, int slot, float value);
   void set_one_hot(const NodePath& p, int slot);
   void set_weight(const NodePath& p, double w);
+  // Classifier-free guidance of a denoising model's term (composition.h); throws outside [0, 100].
+  void set_guidance(const NodePath& p, double g);
   void set_enabled(const NodePath& p, bool on);
   void set_solo(const NodePath& p, bool on);
   void set_temperature(const NodePath& p, double t);

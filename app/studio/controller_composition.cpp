@@ -199,6 +199,15 @@ void Controller::set_weight(const NodePath& p, double w) {
   submit_composition();
 }
 
+void Controller::set_guidance(const NodePath& p, double g) {
+  if (!(std::isfinite(g) && g >= 0 && g <= kMaxGuidance))
+    throw std::invalid_argument("guidance must be a number in [0, 100] (1 = none)");
+  Node* n = mutable_node(p);
+  if (n->kind != NodeKind::Term) throw std::invalid_argument("guidance belongs to a term, not an operator");
+  n->guidance = g;
+  submit_composition();
+}
+
 void Controller::set_enabled(const NodePath& p, bool on) {
   mutable_node(p)->enabled = on;
   submit_composition();

@@ -1,6 +1,7 @@
 #include "app/studio/script.h"
 
 #include "app/studio/app_paths.h"
+#include "engine/energy/composition.h"
 
 #include <algorithm>
 #include <map>
@@ -18,6 +19,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"remove", "term | path: remove a term or node"},
       {"set_label", "term, label | term, slot, value: set a term's label or one slot"},
       {"set_weight", "term | path, weight"},
+      {"set_guidance", "term | path, guidance"},
       {"set_enabled", "term | path, enabled"},
       {"set_solo", "term, solo"},
       {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
@@ -103,9 +105,13 @@ void validate(const ScriptAction& a) {
     need(a, "kind", json::value_t::string, "\"and\", \"or\" or \"not\"");
     const auto k = a.args.at("kind").get<std::string>();
     if (k != "and" && k != "or" && k != "not") bad(a, "'kind' must be \"and\", \"or\" or \"not\", got \"" + k + "\"");
-  } else if (op == "remove" || op == "set_weight" || op == "set_enabled") {
+  } else if (op == "remove" || op == "set_weight" || op == "set_guidance" || op == "set_enabled") {
     need_term_or_path(a);
     if (op == "set_weight") need(a, "weight", json::value_t::number_float, "a number");
+    if (op == "set_guidance") {
+      if (!a.args.contains("guidance")) bad(a, "needs 'guidance' (a number in [0, 100])");
+      positive(a, "guidance", 0, kMaxGuidance);
+    }
     if (op == "set_enabled") need(a, "enabled", json::value_t::boolean, "true or false");
   } else if (op == "set_solo") {
     need_term(a);

@@ -25,6 +25,9 @@ void validate_node(const Node& n, const std::string& path, int depth, int* count
       for (size_t i = 0; i < n.label.size(); ++i)
         if (!std::isfinite(n.label[i])) fail(path + ".label[" + std::to_string(i) + "]", "must be finite");
       if (!n.children.empty()) fail(path + ".children", "a term has no children");
+      if (n.guidance && !(std::isfinite(*n.guidance) && *n.guidance >= 0 && *n.guidance <= kMaxGuidance))
+        fail(path + ".guidance", "must be a number in [0, " + std::to_string(static_cast<int>(kMaxGuidance)) +
+                                     "] (1 = no guidance)");
       if (n.mask.defined()) {
         if (n.mask.dim() != 2 || n.mask.size(0) < 1 || n.mask.size(1) < 1)
           fail(path + ".mask", "must be a 2-D H×W map");
@@ -162,6 +165,11 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     t.model = models.at(n.model);
     ModelInfo info = t.model->info();
     t.attention_masks = info.attention_masks;
+    t.guidance = n.guidance.value_or(info.guidance);
+    if (t.guidance != 1.0 && !(info.denoising && info.label_size > 0))
+      throw std::invalid_argument(path + ".guidance: model '" + n.model +
+                                  "' is not a conditional denoising model, so it has no unconditional energy to guide "
+                                  "from; leave guidance at 1");
     const int want = info.label_size;
     if (want > 0 || !n.label.empty()) {
       if (static_cast<int>(n.label.size()) != want)
@@ -227,7 +235,11 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
   // Labels are one vector broadcast over the batch: any B rows of it are the label of B samples.
   torch::Tensor label = t.label;
   if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
-  return t.model->energy(xin, label, attention, sigma).reshape({-1});
+  torch::Tensor e = t.model->energy(xin, label, attention, sigma).reshape({-1});
+  if (t.guidance == 1.0 || !label.defined()) return e;
+  // Classifier-free guidance: move from the unconditional energy towards (and past) the conditional one.
+  torch::Tensor u = t.model->energy(xin, torch::Tensor(), attention, sigma).reshape({-1});
+  return u + t.guidance * (e - u);
 }
 
 torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {

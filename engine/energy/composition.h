@@ -1,5 +1,7 @@
 // Composition tree of energies (spec §5.1, without the original's Or overwrite bug):
 //   Term  E = weight · E_model(x_m | label)      x_m = x·m + stop_grad(x)·(1−m) for a spatial mask m
+//         with guidance g ≠ 1 (denoising models only, classifier-free guidance, Ho & Salimans 2022):
+//         E_model = E(x_m) + g·(E(x_m | label) − E(x_m)), E(x_m) the model's unconditional energy
 //   And   E = weight · Σ_i E_i                   (children carry their own weights)
 //   Or    E = weight · (−logsumexp_i(−T·E_i) / T) T = temperature, default 100
 //   Not   E = weight · (E_a − c·E_b)             c = coefficient, default 0.001; children {a, b}
@@ -37,6 +39,9 @@ struct Node {
   std::vector<float> label;     // broadcast to every sample
   bool solo = false;
   torch::Tensor mask;           // optional [H,W] float in [0,1] on the CPU; resized to the image size
+  // Classifier-free guidance of a denoising model's term; unset = the model's recommended value
+  // (ModelInfo::guidance, 1 = plain conditional energy). Must stay 1 for other models.
+  std::optional<double> guidance;
 
   double temperature = 100.0;   // Or
   double coefficient = 0.001;   // Not
@@ -50,6 +55,7 @@ struct Node {
 constexpr int kMaxCompositionDepth = 32;
 constexpr int kMaxCompositionNodes = 1024;
 constexpr int kMaxLabelSize = 4096;
+constexpr double kMaxGuidance = 100.0;
 
 // Structural checks that need no model: arity, finite weights, temperature > 0, unique non-empty
 // term names, masks 2-D within [0,1], depth/node limits. Throws std::invalid_argument naming the
@@ -77,6 +83,7 @@ class CompiledComposition {
     std::shared_ptr<EnergyModel> model;
     torch::Tensor label;  // [B,L] or undefined
     torch::Tensor mask;   // [1,1,H,W] or undefined
+    double guidance = 1.0;  // effective (Node::guidance or the model's recommended value)
     int attention_masks = 0;
     bool active = false;  // false: disabled/pruned (reports NaN energy)
   };

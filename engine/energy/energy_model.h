@@ -21,6 +21,9 @@ struct ModelInfo {
   int label_size = 0;        // length of the label vector a term must give (0: no label)
   int attention_masks = 0;   // K of a comb_mask model (0: none); the sampler runs the mask chain
   bool denoising = false;    // energy depends on the schedule's noise level sigma
+  // Classifier-free guidance a term of this model uses unless the recipe sets one (denoising models
+  // trained with label dropout accept an undefined label as "unconditional"; others only 1).
+  double guidance = 1.0;
   LabelSchema schema;        // what each label slot means (for validation and widgets)
 };
 

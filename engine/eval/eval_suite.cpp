@@ -96,6 +96,7 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
         if (std::none_of(r.models.begin(), r.models.end(), [&](const ModelRef& m) { return m.name == name; }))
           r.models.push_back({name, file_of(sc.concepts[k])->string(), ""});
         terms.push_back(Node::term(name, name, labels[k][static_cast<size_t>(li)]));
+        terms.back().guidance = opt.guidance;
       }
       if (terms.size() == 1) {
         r.composition = terms[0];

@@ -9,6 +9,7 @@
 #include "engine/recipe.h"
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,7 @@ struct SuiteOptions {
   uint64_t seed = 0;              // the sampler's seed
   std::string device = "cpu";
   double not_coefficient = 0.001; // c of the negation's Not (the composition's default)
+  std::optional<double> guidance; // every term's classifier-free guidance (unset: each model's own)
 };
 
 // Recipes of every standard case whose concepts all have a model in `files` (model refs use the

@@ -33,11 +33,13 @@ void DenoisingSettings::validate() const {
   if (!(sigma_data > 0) || sigma_data > 10) fail("sigma_data must be in (0, 10]");
   for (double m : mean)
     if (!std::isfinite(m)) fail("mean must be finite");
+  if (!(guidance >= 0 && guidance <= 100)) fail("guidance must be in [0, 100]");
 }
 
 void to_json(nlohmann::json& j, const DenoisingSettings& s) {
   j = nlohmann::json{{"sigma_min", s.sigma_min},   {"sigma_max", s.sigma_max}, {"sigma_features", s.sigma_features},
-                     {"concept_size", s.concept_size}, {"sigma_data", s.sigma_data}, {"mean", s.mean}};
+                     {"concept_size", s.concept_size}, {"sigma_data", s.sigma_data}, {"mean", s.mean},
+                     {"guidance", s.guidance}};
 }
 
 void from_json(const nlohmann::json& j, DenoisingSettings& s) {
@@ -47,6 +49,7 @@ void from_json(const nlohmann::json& j, DenoisingSettings& s) {
   s.sigma_features = j.value("sigma_features", s.sigma_features);
   s.concept_size = j.value("concept_size", s.concept_size);
   s.sigma_data = j.value("sigma_data", s.sigma_data);
+  s.guidance = j.value("guidance", s.guidance);
   if (j.contains("mean")) {
     const auto& m = j.at("mean");
     if (!m.is_array() || m.size() != 3) throw std::invalid_argument("denoising settings: mean must hold 3 numbers");
@@ -138,6 +141,13 @@ void DenoisingEnergyImpl::set_data_statistics(const std::array<double, 3>& mean,
   settings_ = s;
   torch::NoGradGuard no_grad;
   mean_.copy_(mean_tensor(mean));
+}
+
+void DenoisingEnergyImpl::set_guidance(double guidance) {
+  DenoisingSettings s = settings_;
+  s.guidance = guidance;
+  s.validate();
+  settings_ = s;
 }
 
 void DenoisingEnergyImpl::init_conditioning() {

@@ -53,6 +53,10 @@ struct DenoisingSettings {
   int concept_size = 2;     // label slots of the concept (2 position, 1 size, 3 shape, 20 colour)
   double sigma_data = 0.2;  // σ_d
   std::array<double, 3> mean = {0.5, 0.5, 0.5};  // μ per channel
+  // Classifier-free guidance the model is sampled with by default (ModelInfo::guidance; a recipe
+  // term may set its own). Measured per model: without guidance an under-trained model's samples from
+  // noise fade to the empty floor (docs/training.md, "Guidance").
+  double guidance = 1.0;
   // The network's label size for these settings.
   int network_label_size() const { return concept_size + 1 + sigma_features; }
   void validate() const;  // throws std::invalid_argument naming the field
@@ -91,6 +95,8 @@ class DenoisingEnergyImpl : public torch::nn::Module {
   // Takes another model's data statistics (μ, σ_d): a run started from a model file keeps the
   // input normalisation that model's network was trained with, whatever its own data pool measured.
   void set_data_statistics(const std::array<double, 3>& mean, double sigma_data);
+  // The recommended sampling guidance saved with the model (DenoisingSettings::guidance).
+  void set_guidance(double guidance);
   // μ as a [1,3,1,1] float buffer on the model's device (moves with it): use it instead of building
   // a tensor from settings().mean, which would copy from the host on every call.
   const torch::Tensor& data_mean() const { return mean_; }

@@ -12,6 +12,7 @@ DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energ
   info_.label_size = energy_->settings().concept_size;
   info_.attention_masks = 0;
   info_.denoising = true;
+  info_.guidance = energy_->settings().guidance;
   info_.schema = net.schema();
   // Users see only the concept slots; the null flag and σ features are internal.
   if (static_cast<int>(info_.schema.slots.size()) > info_.label_size) info_.schema.slots.resize(info_.label_size);

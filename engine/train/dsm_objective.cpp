@@ -25,6 +25,7 @@ DsmObjective::DsmObjective(DenoisingEnergy model, DenoisingEnergy ema, const Tra
     auto x_t = calib_images + sigma * torch::randn(calib_images.sizes(), device_gen_, calib_images.options());
     model_->calibrate_scale(x_t, calib_labels, sigma);
   }
+  ema_->set_guidance(opt_.sample_guidance);  // the saved model's recommended guidance
   params_ = model_->parameters();
   ema_params_ = ema_->parameters();
   {
@@ -93,8 +94,15 @@ torch::Tensor DsmObjective::sample(const torch::Tensor& labels, torch::Generator
   auto x = ema_->data_mean() + std::sqrt(s.sigma_max * s.sigma_max + s.sigma_data * s.sigma_data) *
                       torch::randn({n, 3, 64, 64}, gen, fopt);
   AutocastScope amp(opt_.bf16, device_);
-  return sample_annealed([&](const torch::Tensor& xx, const torch::Tensor& sig) { return ema_->energy(xx, labels, sig); },
-                         x, a, gen);
+  const double g = opt_.sample_guidance;
+  return sample_annealed(
+      [&](const torch::Tensor& xx, const torch::Tensor& sig) {
+        auto e = ema_->energy(xx, labels, sig);
+        if (g == 1.0) return e;
+        auto u = ema_->energy(xx, torch::Tensor(), sig);
+        return u + g * (e - u);  // classifier-free guidance, as a composition term applies it
+      },
+      x, a, gen);
 }
 
 void DsmObjective::save_state(TensorMap& out, const std::string& prefix) const {

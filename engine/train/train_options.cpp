@@ -13,7 +13,7 @@ namespace ebm::train {
   X(bf16) X(channels_last) X(cudnn_benchmark) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
-  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(init_from)
+  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from)
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {
   j = nlohmann::json::object();
@@ -34,7 +34,7 @@ const std::vector<std::string>& TrainOptions::resumable_keys() {
   static const std::vector<std::string> keys{"iters",      "time_limit_min", "log_every",    "sample_every",
                                              "ckpt_every", "progress_bar",   "device",       "lr",
                                              "out_dir",    "sample_steps",   "sample_levels", "sample_corrector",
-                                             "sample_r",   "cudnn_benchmark"};
+                                             "sample_r",   "cudnn_benchmark", "sample_guidance"};
   return keys;
 }
 
@@ -72,6 +72,7 @@ void TrainOptions::validate() const {
   req(grad_clip > 0, "--grad-clip must be > 0");
   req(sample_levels >= 1 && sample_levels <= 10000 && sample_corrector >= 0 && sample_r > 0,
       "--sample-levels must be >= 1, --sample-corrector >= 0, --sample-r > 0");
+  req(sample_guidance >= 0 && sample_guidance <= 100, "--sample-guidance must be in [0, 100] (1 = none)");
   req(lr >= 0 && lr < 1, "--lr must be in [0, 1) (0 = objective default)");
 }
 

@@ -77,6 +77,8 @@ struct TrainOptions {
   int sample_levels = 40;        // DSM sample grids: annealed noise levels
   int sample_corrector = 1;      // Langevin steps per level
   double sample_r = 0.1;         // corrector step = r·σ²
+  double sample_guidance = 1.0;  // classifier-free guidance of the sample grids, saved in the model
+                                 // file as its recommended guidance (DenoisingSettings::guidance)
 
   double effective_lr() const { return lr > 0 ? lr : (objective == "dsm" ? 5e-4 : 3e-4); }
   // Throws std::invalid_argument naming the option and its allowed range.

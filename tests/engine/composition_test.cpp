@@ -120,6 +120,51 @@ TEST_F(Fixture, MaskWeightsTheTermGradient) {
   EXPECT_TRUE(torch::allclose(g2, g0 * m + gq, 1e-5, 1e-6));
 }
 
+// A conditional "denoising" model: E(x | c) = ½‖x − c‖², unconditional (no label) E(x) = ½·0.5‖x‖².
+std::shared_ptr<EnergyModel> guided_toy(double recommended) {
+  ModelInfo info;
+  info.image_size = test::kSize;
+  info.label_size = 3;
+  info.denoising = true;
+  info.guidance = recommended;
+  info.schema = LabelSchema::generic(3);
+  return std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor& label) {
+        if (!label.defined()) return 0.25 * x.square().flatten(1).sum(1);
+        auto c = label.view({label.size(0), 3, 1, 1});
+        return 0.5 * (x - c).square().flatten(1).sum(1);
+      },
+      info);
+}
+
+TEST_F(Fixture, GuidanceMovesFromTheUnconditionalEnergyPastTheConditionalOne) {
+  models["d"] = guided_toy(4.0);
+  auto uncond = [](const torch::Tensor& xi) { return 0.25 * xi.square().flatten(1).sum(1); };
+  auto cond = [&](const torch::Tensor& xi) {
+    auto c = torch::tensor(A).view({1, 3, 1, 1});
+    return 0.5 * (xi - c).square().flatten(1).sum(1);
+  };
+  // The recipe's value wins; unset, the model's recommended guidance (4) applies.
+  Node t = Node::term("a", "d", A, 2.0);
+  t.guidance = 2.5;
+  check(t, [&](const torch::Tensor& xi) { return 2.0 * (uncond(xi) + 2.5 * (cond(xi) - uncond(xi))); });
+  t.guidance.reset();
+  check(t, [&](const torch::Tensor& xi) { return 2.0 * (uncond(xi) + 4.0 * (cond(xi) - uncond(xi))); });
+  t.guidance = 1.0;
+  check(t, [&](const torch::Tensor& xi) { return 2.0 * cond(xi); });
+  // Models without an unconditional energy refuse guidance, naming the term and the fix.
+  Node q = Node::term("q1", "q", A);
+  q.guidance = 3.0;
+  try {
+    CompiledComposition c(q, models, torch::kCPU, 2);
+    FAIL() << "guidance on a non-denoising model was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("leave guidance at 1"), std::string::npos) << e.what();
+  }
+  q.guidance = -1.0;
+  EXPECT_THROW(validate_structure(q), std::invalid_argument);
+}
+
 TEST_F(Fixture, StructuralErrorsNameTheNode) {
   auto expect_error = [&](const Node& n, const std::string& needle) {
     try {

@@ -138,6 +138,7 @@ TEST(Trainer, TinyDsmRunLowersTheLossAndSavesALoadableEnergy) {
   o.lr = 2e-3;
   o.ema = 0.5;
   o.ckpt_every = 100;
+  o.sample_guidance = 3.5;  // grids sampled with guidance; saved as the model's recommended value
   auto r = Trainer(o, false).run();
   auto l = losses(r);
   ASSERT_EQ(l.size(), 40u);
@@ -152,6 +153,7 @@ TEST(Trainer, TinyDsmRunLowersTheLossAndSavesALoadableEnergy) {
   // As the sampler's EnergyModel: concept-sized label, denoising, σ required.
   auto m = load_denoising_model((d.path / "model.safetensors").string());
   EXPECT_TRUE(m->info().denoising);
+  EXPECT_EQ(m->info().guidance, 3.5);
   EXPECT_EQ(m->info().label_size, 2);
   EXPECT_EQ(m->info().schema.size(), 2);
   auto em = m->energy(x, torch::zeros({2, 2}), {}, 0.3);

@@ -185,6 +185,16 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
       float w = static_cast<float>(n.weight);
       ImGui::SetNextItemWidth(-60.f * c.scale);
       if (ImGui::SliderFloat("weight", &w, -2.f, 5.f, "%.3f")) guarded(c.ctl, "set weight", [&] { c.ctl.set_weight(path, w); });
+      if (m != nullptr && m->state == ModelEntry::State::Ready && m->info.denoising && m->info.label_size > 0) {
+        // Classifier-free guidance: shown only where the model has an unconditional energy to guide from.
+        float g = static_cast<float>(n.guidance.value_or(m->info.guidance));
+        ImGui::SetNextItemWidth(-60.f * c.scale);
+        if (ImGui::SliderFloat("guidance", &g, 0.f, 20.f, "%.1f"))
+          guarded(c.ctl, "set guidance", [&] { c.ctl.set_guidance(path, g); });
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("classifier-free guidance: 1 = the plain conditional energy; higher follows the label "
+                            "harder (model default %.1f)", m->info.guidance);
+      }
       if (m == nullptr) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "model '%s' is not loaded", n.model.c_str());
       } else if (m->state == ModelEntry::State::Ready) {
