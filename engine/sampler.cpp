@@ -128,6 +128,10 @@ torch::Tensor Sampler::init_images(NoiseStream stream, NoiseStream colour_stream
       return counter_uniform(key, ids, {c, s, s});
     case InitMode::Gaussian:
       return counter_normal(key, ids, {c, s, s}).mul_(0.5).add_(0.5);
+    case InitMode::Noise: {
+      const double sigma0 = p.schedule.annealed() ? p.schedule.levels.front().sigma : 1.0;
+      return counter_normal(key, ids, {c, s, s}).mul_(sigma0).add_(0.5);
+    }
     case InitMode::GreyColour: {
       auto colour = counter_uniform(noise_key(p.seed, colour_stream, 0, counter), ids, {c, 1, 1});
       return counter_uniform(key, ids, {c, s, s}).mul_(0.5).add_(colour.mul_(0.5));

@@ -21,6 +21,7 @@ std::string to_string(InitMode m) {
     case InitMode::Gaussian: return "gaussian";
     case InitMode::GreyColour: return "grey_colour";
     case InitMode::Image: return "image";
+    case InitMode::Noise: return "noise";
   }
   return "?";
 }
@@ -30,7 +31,8 @@ InitMode init_mode_from_string(const std::string& s) {
   if (s == "gaussian") return InitMode::Gaussian;
   if (s == "grey_colour" || s == "grey_color") return InitMode::GreyColour;
   if (s == "image") return InitMode::Image;
-  throw std::invalid_argument("unknown init mode '" + s + "' (expected uniform, gaussian, grey_colour, image)");
+  if (s == "noise") return InitMode::Noise;
+  throw std::invalid_argument("unknown init mode '" + s + "' (expected uniform, gaussian, grey_colour, image, noise)");
 }
 
 std::string to_string(SampleMode m) { return m == SampleMode::Joint ? "joint" : "sequential"; }
@@ -57,6 +59,31 @@ ProjNorm proj_norm_from_string(const std::string& s) {
   if (s == "l2") return ProjNorm::L2;
   if (s == "l2_sample") return ProjNorm::L2PerSample;
   throw std::invalid_argument("unknown proj_norm type '" + s + "' (expected none, li, l2, l2_sample)");
+}
+
+Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels, std::int64_t steps_per_level, double r) {
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& m : models) {
+    if (!m.denoising) continue;
+    lo = any ? std::max(lo, m.sigma_min) : m.sigma_min;
+    hi = any ? std::min(hi, m.sigma_max) : m.sigma_max;
+    any = true;
+  }
+  if (!any) return {};
+  if (!(hi >= lo && lo > 0))
+    throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
+  // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
+  return geometric_schedule(hi, lo, levels, steps_per_level, r * lo * lo);
+}
+
+bool same_schedule(const Schedule& a, const Schedule& b) {
+  if (a.levels.size() != b.levels.size()) return false;
+  for (size_t i = 0; i < a.levels.size(); ++i) {
+    const auto &x = a.levels[i], &y = b.levels[i];
+    if (x.steps != y.steps || x.sigma != y.sigma || x.step_lr != y.step_lr || x.noise_std != y.noise_std) return false;
+  }
+  return true;
 }
 
 Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps) {

@@ -2,6 +2,7 @@
 // initialisation and identity (seed, batch, sample offset, device).
 #pragma once
 
+#include "engine/energy/energy_model.h"
 #include "engine/langevin.h"
 
 #include <torch/torch.h>
@@ -18,6 +19,8 @@ enum class InitMode {
   Gaussian,    // 0.5 + 0.5·N(0,1), not clipped: train.py's cubes "random" datasource
   GreyColour,  // U(0,1)/2 + per-image U(0,1) colour/2: ebm_sandbox composition_figure
   Image,       // a given image (SamplerParams::init_image) for every sample
+  Noise,       // 0.5 + σ₀·N(0,1), σ₀ the annealed schedule's first noise level (1 without one): the
+               // σ₀-noised state a denoising model's ladder starts from
 };
 std::string to_string(InitMode m);
 InitMode init_mode_from_string(const std::string& s);  // "uniform" | "gaussian" | "grey_colour" | "image"
@@ -52,6 +55,16 @@ struct Schedule {
 // Annealed Langevin levels after Song & Ermon (NCSN): sigma geometric from sigma_max to sigma_min,
 // step size eps·(sigma/sigma_min)², noise std sqrt(2·step) — the coupled form denoising models use.
 Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps);
+
+// The schedule that samples a composition of these models: none of them a denoising model → the
+// constant schedule (empty); otherwise a geometric ladder over the noise range every denoising model
+// was trained on (ModelInfo::sigma_min/max), `levels` × `steps_per_level` steps with corrector step
+// r·σ² (the form `ebm eval` and the studio use). Throws std::invalid_argument when the ranges are disjoint.
+Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels = 40, std::int64_t steps_per_level = 5,
+                            double r = 0.1);
+
+// Same levels (steps, σ, step size, noise) in the same order.
+bool same_schedule(const Schedule& a, const Schedule& b);
 
 // Per-step values a schedule yields at a given step.
 struct StepSettings {

@@ -161,6 +161,7 @@ void run_suite(const EvalArgs& a) {
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
   base.schedule = eval::model_schedule(models, a.levels, a.steps_per_level);
+  if (base.schedule.annealed()) base.init = InitMode::Noise;  // the ladder starts from σ₀-noised states
   base.clamp = !base.schedule.annealed();  // denoising ladders run unclamped; graded images are clamped
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;

@@ -57,6 +57,8 @@ void Controller::set_sampler(const SamplerParams& p) {
     log_.error(std::string("sampler settings not applied: ") + e.what());
     return;
   }
+  // A schedule of the user's or a recipe's replaces the automatic one for denoising models.
+  if (!same_schedule(p.schedule, params_.schedule)) auto_schedule_ = false;
   params_ = p;
   session_->submit(cmd::SetSampler{params_});
 }

@@ -152,6 +152,10 @@ class Controller {
   std::string unique_term_name(const std::string& base) const;
   std::string unique_model_name(const std::string& base) const;
   void submit_composition();  // validates the draft; sends it or records why not
+  // Denoising models sample only on an annealed noise schedule: while the composition uses one and no
+  // schedule was chosen (a recipe's is kept), the sampler gets the models' ladder, and loses it again
+  // with the last denoising term.
+  void sync_schedule(const Node& tree);
   void collect_loads();
   void maybe_autostart();
   void sync_inspected();  // tells the session which sample to compute gradient maps for
@@ -160,6 +164,7 @@ class Controller {
   UiLog& log_;
   SessionOptions options_;
   SamplerParams params_;
+  bool auto_schedule_ = false;  // params_.schedule was set by sync_schedule, not by the user or a recipe
   bool autostart_ = true;
   bool autostart_done_ = false;
   bool restart_on_autostart_ = false;

@@ -99,7 +99,34 @@ void Controller::submit_composition() {
     return;
   }
   doc_error_.clear();
+  sync_schedule(send);  // before the composition, so its first step already runs on the right schedule
   session_->submit(cmd::SetComposition{std::move(send)});
+}
+
+void Controller::sync_schedule(const Node& tree) {
+  if (params_.schedule.annealed() && !auto_schedule_) return;  // the user's or the recipe's own schedule
+  std::vector<ModelInfo> infos;
+  for (const auto& name : referenced_models(tree))
+    if (const ModelEntry* m = model(name); m != nullptr && m->state == ModelEntry::State::Ready) infos.push_back(m->info);
+  Schedule s;
+  try {
+    s = denoising_schedule(infos);
+  } catch (const std::exception& e) {
+    log_.error(e.what());
+    return;
+  }
+  if (same_schedule(s, params_.schedule)) return;
+  params_.schedule = s;
+  params_.clamp = !s.annealed();  // noised states live outside [0, 1]; the views clamp what they show
+  // The ladder starts from σ₀-noised states; without it, the constant schedule's usual start.
+  if (s.annealed() && params_.init != InitMode::Image) params_.init = InitMode::Noise;
+  else if (!s.annealed() && params_.init == InitMode::Noise) params_.init = InitMode::Gaussian;
+  auto_schedule_ = s.annealed();
+  session_->submit(cmd::SetSampler{params_});
+  if (s.annealed())
+    log_.info("denoising models: sampling on their annealed schedule, " + std::to_string(s.levels.size()) +
+              " noise levels x " + std::to_string(s.levels.front().steps) + " steps (sigma " +
+              std::to_string(s.levels.front().sigma) + " -> " + std::to_string(s.levels.back().sigma) + ")");
 }
 
 std::string Controller::add_term(const NodePath& parent, const std::string& model_name,

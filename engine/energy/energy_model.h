@@ -24,6 +24,7 @@ struct ModelInfo {
   // Classifier-free guidance a term of this model uses unless the recipe sets one (denoising models
   // trained with label dropout accept an undefined label as "unconditional"; others only 1).
   double guidance = 1.0;
+  double sigma_min = 0.0, sigma_max = 0.0;  // denoising models: the noise range they were trained on
   LabelSchema schema;        // what each label slot means (for validation and widgets)
 };
 

@@ -2,7 +2,6 @@
 
 #include "engine/energy/model_loader.h"
 #include "engine/sampler.h"
-#include "engine/train/denoising_model.h"
 
 #include <algorithm>
 #include <chrono>
@@ -30,21 +29,9 @@ ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool igno
 }
 
 Schedule model_schedule(const ModelSet& models, int levels, int64_t steps_per_level, double r) {
-  double lo = 0, hi = 0;
-  bool any = false;
-  for (const auto& [name, m] : models) {
-    auto* d = dynamic_cast<train::DenoisingModel*>(m.get());
-    if (!d) continue;
-    const auto& s = d->denoising().settings();
-    lo = any ? std::max(lo, s.sigma_min) : s.sigma_min;
-    hi = any ? std::min(hi, s.sigma_max) : s.sigma_max;
-    any = true;
-  }
-  if (!any) return {};
-  if (!(hi >= lo))
-    throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
-  // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
-  return geometric_schedule(hi, lo, levels, steps_per_level, r * lo * lo);
+  std::vector<ModelInfo> infos;
+  for (const auto& [name, m] : models) infos.push_back(m->info());
+  return denoising_schedule(infos, levels, steps_per_level, r);
 }
 
 torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,

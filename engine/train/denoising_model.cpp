@@ -13,6 +13,8 @@ DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energ
   info_.attention_masks = 0;
   info_.denoising = true;
   info_.guidance = energy_->settings().guidance;
+  info_.sigma_min = energy_->settings().sigma_min;
+  info_.sigma_max = energy_->settings().sigma_max;
   info_.schema = net.schema();
   // Users see only the concept slots; the null flag and σ features are internal.
   if (static_cast<int>(info_.schema.slots.size()) > info_.label_size) info_.schema.slots.resize(info_.label_size);

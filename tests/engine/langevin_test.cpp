@@ -100,6 +100,19 @@ TEST(Langevin, InitModes) {
   s.start();
   EXPECT_NEAR(s.state().x.mean().item<double>(), 0.5, 0.02);
   EXPECT_NEAR(s.state().x.std().item<double>(), 0.5, 0.02);
+  // Noise: 0.5 + σ₀·N with σ₀ the annealed schedule's first level (1 without a schedule).
+  p.init = InitMode::Noise;
+  s.set_params(p);
+  s.start();
+  EXPECT_NEAR(s.state().x.std().item<double>(), 1.0, 0.04);
+  p.schedule = geometric_schedule(2.0, 0.1, 4, 1, 0.01);
+  p.clamp = false;
+  s.set_params(p);
+  s.start();
+  EXPECT_NEAR(s.state().x.mean().item<double>(), 0.5, 0.05);
+  EXPECT_NEAR(s.state().x.std().item<double>(), 2.0, 0.08);
+  p.schedule = {};
+  p.clamp = true;
   p.init = InitMode::Image;
   p.init_image = torch::full({3, 4, 4}, 0.25f);
   s.set_params(p);

@@ -25,6 +25,9 @@ TEST(SessionGpu, ARealCudaOutOfMemoryHalvesTheBatchAndTheRunFinishes) {
   // Cap this process at 2 GiB. Each sample's energy builds a 4096-fold copy of its 8x8x3 image
   // (3 MiB, kept for the backward pass, twice), so a batch of 1024 needs ~6 GiB and 256 ~1.5 GiB.
   const double cap = 2.0 * (1 << 30);
+  // The caching allocator sets up a device on its first allocation there; before that (LibTorch 2.11)
+  // setMemoryFraction throws "Allocator not initialized for device". One small tensor does it.
+  torch::empty({1}, torch::Device(torch::kCUDA, 0));
   c10::cuda::CUDACachingAllocator::emptyCache();
   c10::cuda::CUDACachingAllocator::setMemoryFraction(cap / static_cast<double>(total_bytes), 0);
   struct Uncap {

@@ -185,6 +185,46 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
   EXPECT_TRUE(c.history().rows().empty() || c.history().rows().back().step <= 1);
 }
 
+// A denoising model samples only on a noise schedule: adding its term gives the sampler the
+// model's annealed ladder, removing the last such term takes it away; a user's own schedule stays.
+TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
+  ModelInfo info;
+  info.channels = 3;
+  info.image_size = kSide;
+  info.label_size = 2;
+  info.denoising = true;
+  info.sigma_min = 0.02;
+  info.sigma_max = 0.8;
+  info.schema = LabelSchema::cubes_position();
+  auto noisy = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) { return 0.5 * (x - 0.5).square().flatten(1).sum(1); }, info);
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("noisy", noisy, ModelConfig{});
+  c.add_model("plain", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  c.add_term({}, "plain", std::vector<float>{0.f, 0.f}, 1.0);
+  EXPECT_FALSE(c.sampler().schedule.annealed());
+  c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
+  ASSERT_TRUE(c.sampler().schedule.annealed());
+  EXPECT_EQ(c.sampler().schedule.levels.size(), 40u);
+  EXPECT_DOUBLE_EQ(c.sampler().schedule.levels.front().sigma, 0.8);
+  EXPECT_NEAR(c.sampler().schedule.levels.back().sigma, 0.02, 1e-12);
+  EXPECT_FALSE(c.sampler().clamp);
+  EXPECT_EQ(c.sampler().init, InitMode::Noise);
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 3; }));
+  c.remove_node(c.term_path(1));
+  EXPECT_FALSE(c.sampler().schedule.annealed());
+  EXPECT_TRUE(c.sampler().clamp);
+  EXPECT_EQ(c.sampler().init, InitMode::Gaussian);
+  // A schedule the user set is kept whatever the terms are.
+  auto p = c.sampler();
+  p.schedule = geometric_schedule(0.5, 0.05, 3, 2, 0.01);
+  c.set_sampler(p);
+  c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
+  EXPECT_EQ(c.sampler().schedule.levels.size(), 3u);
+}
+
 // Out of device memory at the panel's batch: the engine halves it and restarts; the controller
 // adopts the smaller batch (so the next sampler edit does not ask for the old one) and warns.
 TEST(Controller, AdoptsTheBatchTheEngineReducedAfterOutOfMemory) {

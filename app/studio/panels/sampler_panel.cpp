@@ -93,12 +93,22 @@ void draw_sampler_panel(PanelContext& c) {
   SamplerParams p = c.ctl.sampler();
   bool changed = false;
   ImGui::PushItemWidth(-110.f * c.scale);
-  int steps = static_cast<int>(p.steps);
-  if (ImGui::DragInt("steps", &steps, 1.f, 1, 100000)) p.steps = steps, changed = true;
-  float lr = static_cast<float>(p.step_lr);
-  if (ImGui::DragFloat("step size", &lr, 1.f, 0.f, 10000.f, "%.2f", ImGuiSliderFlags_Logarithmic)) p.step_lr = lr, changed = true;
-  float noise = static_cast<float>(p.noise_std);
-  if (ImGui::DragFloat("noise std", &noise, 0.0001f, 0.f, 1.f, "%.4f", ImGuiSliderFlags_Logarithmic)) p.noise_std = noise, changed = true;
+  if (p.schedule.annealed()) {
+    // Denoising models: the step, noise and length come from the noise ladder (per level), not the sliders.
+    const auto& L = p.schedule.levels;
+    ImGui::Text("annealed: %zu noise levels x %lld steps", L.size(), static_cast<long long>(L.front().steps));
+    ImGui::TextDisabled("sigma %.3g -> %.3g, step r*sigma^2 (%lld steps in all)", L.front().sigma, L.back().sigma,
+                        static_cast<long long>(p.total_steps()));
+    help_marker("Denoising models are sampled on the noise ladder they were trained on (annealed Langevin). "
+                "Set automatically while the composition uses one; a recipe may bring its own.");
+  } else {
+    int steps = static_cast<int>(p.steps);
+    if (ImGui::DragInt("steps", &steps, 1.f, 1, 100000)) p.steps = steps, changed = true;
+    float lr = static_cast<float>(p.step_lr);
+    if (ImGui::DragFloat("step size", &lr, 1.f, 0.f, 10000.f, "%.2f", ImGuiSliderFlags_Logarithmic)) p.step_lr = lr, changed = true;
+    float noise = static_cast<float>(p.noise_std);
+    if (ImGui::DragFloat("noise std", &noise, 0.0001f, 0.f, 1.f, "%.4f", ImGuiSliderFlags_Logarithmic)) p.noise_std = noise, changed = true;
+  }
   const char* modes[] = {"joint", "sequential"};
   int mode = p.mode == SampleMode::Joint ? 0 : 1;
   if (ImGui::Combo("mode", &mode, modes, 2)) p.mode = mode == 0 ? SampleMode::Joint : SampleMode::Sequential, changed = true;
@@ -110,9 +120,13 @@ void draw_sampler_panel(PanelContext& c) {
   if (ImGui::DragInt("batch", &batch, 0.2f, 1, 1024)) p.batch = batch, changed = true;
   int seed = static_cast<int>(p.seed);
   if (ImGui::InputInt("seed", &seed)) p.seed = static_cast<std::uint64_t>(std::max(seed, 0)), changed = true;
-  const char* inits[] = {"uniform", "gaussian", "grey_colour"};
-  int init = p.init == InitMode::Uniform ? 0 : p.init == InitMode::Gaussian ? 1 : p.init == InitMode::GreyColour ? 2 : -1;
-  if (init >= 0 && ImGui::Combo("init", &init, inits, 3)) p.init = init_mode_from_string(inits[init]), changed = true;
+  const char* inits[] = {"uniform", "gaussian", "grey_colour", "noise"};
+  int init = p.init == InitMode::Uniform      ? 0
+             : p.init == InitMode::Gaussian   ? 1
+             : p.init == InitMode::GreyColour ? 2
+             : p.init == InitMode::Noise      ? 3
+                                              : -1;
+  if (init >= 0 && ImGui::Combo("init", &init, inits, 4)) p.init = init_mode_from_string(inits[init]), changed = true;
   if (init < 0) ImGui::TextDisabled("init: from an image");
   ImGui::PopItemWidth();
   if (changed) c.ctl.set_sampler(p);
