@@ -86,51 +86,50 @@ TEST(Replay, MixesNinetyFivePercentReplayedStarts) {
   EXPECT_EQ(mix_replay(fresh, replayed, 0.0, gen).first.sum().item<double>(), 20000.0);
 }
 
+// Data x0 ~ N(μ, s²I) in D = 8 dimensions, noised by σ ~ U(0.1, 1): N(μ, (s² + σ²)I), whose energy is
+// ½‖x−μ‖²/(s²+σ²). energy(m, k) is that energy with mean m and variance scaled by k (the truth: m = μ, k = 1).
+struct GaussianToy {
+  double mu, s;
+  torch::Tensor x0, eps, sigma;
+  GaussianToy(uint64_t seed, double mu_, double s_) : mu(mu_), s(s_) {
+    torch::manual_seed(seed);
+    x0 = mu + s * torch::randn({4096, 8});
+    eps = torch::randn({4096, 8});
+    sigma = torch::rand({4096}) * 0.9 + 0.1;
+  }
+  SigmaEnergyFn energy(double mean, double var_scale) const {
+    const double sd = s;
+    return [=](const torch::Tensor& x, const torch::Tensor& sg) {
+      return 0.5 * (x - mean).square().sum(1) / ((sd * sd + sg * sg) * var_scale);
+    };
+  }
+  double loss(const SigmaEnergyFn& e, const torch::Tensor& w = {}) const {
+    return dsm_loss(e, x0, sigma, eps, w).loss.item<double>();
+  }
+};
+
 TEST(DsmLoss, IsMinimisedByTheTrueScoreOfAGaussian) {
-  // Data x0 ~ N(μ, s²I); noised by σ it is N(μ, (s² + σ²)I), whose energy is ½‖x−μ‖²/(s²+σ²).
-  torch::manual_seed(0);
-  const double mu = 0.3, s = 0.2;
-  const int64_t B = 4096, D = 8;
-  auto x0 = mu + s * torch::randn({B, D});
-  auto eps = torch::randn({B, D});
-  auto sigma = torch::rand({B}) * 0.9 + 0.1;
-  auto energy_with = [&](double mean, double var_scale) {
-    return SigmaEnergyFn([=](const torch::Tensor& x, const torch::Tensor& sg) {
-      auto var = (s * s + sg * sg) * var_scale;
-      return 0.5 * (x - mean).square().sum(1) / var;
-    });
-  };
-  const double best = dsm_loss(energy_with(mu, 1.0), x0, sigma, eps).loss.item<double>();
-  for (double m : {mu - 0.05, mu + 0.05})
-    EXPECT_GT(dsm_loss(energy_with(m, 1.0), x0, sigma, eps).loss.item<double>(), best) << "mean " << m;
-  for (double k : {0.8, 1.25})
-    EXPECT_GT(dsm_loss(energy_with(mu, k), x0, sigma, eps).loss.item<double>(), best) << "variance x" << k;
+  const GaussianToy g(0, 0.3, 0.2);
+  const double best = g.loss(g.energy(g.mu, 1.0));
+  for (double m : {g.mu - 0.05, g.mu + 0.05}) EXPECT_GT(g.loss(g.energy(m, 1.0)), best) << "mean " << m;
+  for (double k : {0.8, 1.25}) EXPECT_GT(g.loss(g.energy(g.mu, k)), best) << "variance x" << k;
   // At the optimum the loss is the irreducible part E[s²/(s²+σ²)], not zero.
-  const double expect = (s * s / (s * s + sigma.square())).mean().item<double>();
+  const double expect = (g.s * g.s / (g.s * g.s + g.sigma.square())).mean().item<double>();
   EXPECT_NEAR(best, expect, 0.03);
 }
 
 // The edm weighting reweights σ but keeps the minimiser: the true score is still the best energy,
 // the weighted loss is mean(w·per_sample), and per_sample stays unweighted.
 TEST(DsmLoss, EdmWeightingKeepsTheTrueScoreBestAndWeightsLargeSigmaUp) {
-  torch::manual_seed(2);
-  const double mu = 0.3, s = 0.1;
-  const int64_t B = 4096, D = 8;
-  auto x0 = mu + s * torch::randn({B, D});
-  auto eps = torch::randn({B, D});
-  auto sigma = torch::rand({B}) * 0.9 + 0.1;
-  auto w = edm_weight(sigma, s);
+  const GaussianToy g(2, 0.3, 0.1);
+  const auto w = edm_weight(g.sigma, g.s);
   EXPECT_NEAR(edm_weight(torch::tensor({1.0f}), 0.1).item<double>(), 101.0, 1e-3);
-  auto energy_with = [&](double var_scale) {
-    return SigmaEnergyFn([=](const torch::Tensor& x, const torch::Tensor& sg) {
-      return 0.5 * (x - mu).square().sum(1) / ((s * s + sg * sg) * var_scale);
-    });
-  };
-  const auto best = dsm_loss(energy_with(1.0), x0, sigma, eps, w);
-  EXPECT_NEAR(best.loss.item<double>(), (best.per_sample * w).mean().item<double>(), 1e-5 * best.loss.item<double>());
-  EXPECT_NEAR(best.per_sample.mean().item<double>(), dsm_loss(energy_with(1.0), x0, sigma, eps).loss.item<double>(), 1e-6);
-  for (double k : {0.8, 1.25}) EXPECT_GT(dsm_loss(energy_with(k), x0, sigma, eps, w).loss.item<double>(), best.loss.item<double>());
-  EXPECT_THROW(dsm_loss(energy_with(1.0), x0, sigma, eps, torch::ones({3})), std::invalid_argument);
+  const auto best = dsm_loss(g.energy(g.mu, 1.0), g.x0, g.sigma, g.eps, w);
+  const double b = best.loss.item<double>();
+  EXPECT_NEAR(b, (best.per_sample * w).mean().item<double>(), 1e-5 * b);
+  EXPECT_NEAR(best.per_sample.mean().item<double>(), g.loss(g.energy(g.mu, 1.0)), 1e-6);
+  for (double k : {0.8, 1.25}) EXPECT_GT(g.loss(g.energy(g.mu, k), w), b);
+  EXPECT_THROW(dsm_loss(g.energy(g.mu, 1.0), g.x0, g.sigma, g.eps, torch::ones({3})), std::invalid_argument);
 }
 
 // The logged prior_loss is dsm_loss of the Gaussian prior energy, computed in closed form.
