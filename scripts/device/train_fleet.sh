@@ -15,7 +15,8 @@
 # A run directory that already holds a checkpoint is resumed (--resume), so a later sitting that
 # carries runs/ back continues the same trajectories. Checkpoints (~35 MB each) rarely travel, so
 # with EBM_FLEET_INIT_DIR=DIR a new run of concept C starts from DIR/C.safetensors (an earlier
-# sitting's model file, `ebm train --init-from`) when that file exists.
+# sitting's model file, `ebm train --init-from`) when that file exists. EBM_FLEET_DEVICE=cuda:1
+# puts a launch's jobs on the second GPU of a two-GPU machine.
 set -uo pipefail
 EBM=./build/app/ebm
 DEVICE=${EBM_FLEET_DEVICE:-cuda}     # cpu: a local smoke run of this script
@@ -28,7 +29,10 @@ JOBS=(
   "position|--concept position --batch 128"
   "position_b256|--concept position --batch 256"
   "position_edm|--concept position --batch 128 --dsm-weighting edm"
-  "color_edm|--concept color --batch 128 --dsm-weighting edm"
+  "color_edm|--concept color --batch 128 --dsm-weighting edm --sample-guidance 12"
+  "size_edm|--concept size --batch 128 --dsm-weighting edm --sample-guidance 12"
+  "shape_edm|--concept shape --batch 128 --dsm-weighting edm --sample-guidance 12"
+  "position_more|--concept position --batch 128 --dsm-weighting edm --sample-guidance 12 --lr 2e-4"
   "size|--concept size --batch 128"
   "shape|--concept shape --batch 128"
   "color|--concept color --batch 128"
@@ -97,7 +101,9 @@ case $CMD in
       done
       [ -n "$best" ] && { echo "$c: shipping runs/$best"; cp "runs/$best/model.safetensors" "runs/ship/$c.safetensors"; }
     done
-    [ -f runs/classifier.safetensors ] && cp runs/classifier.safetensors runs/ship/classifier.safetensors
+    # A classifier trained this sitting grades; otherwise the shipped one does.
+    if [ -f runs/classifier.safetensors ]; then cp runs/classifier.safetensors runs/ship/classifier.safetensors
+    else cp assets/models/classifier.safetensors runs/ship/classifier.safetensors; fi
     $EBM eval --suite --models runs/ship --n "$EVAL_N" --device "$DEVICE" --json-out "$OUT/eval_suite.json" \
       > "$OUT/eval_suite.txt" 2> "$OUT/eval_suite.err"
     cat "$OUT/eval_suite.txt"
