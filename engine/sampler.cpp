@@ -130,7 +130,7 @@ torch::Tensor Sampler::init_images(NoiseStream stream, NoiseStream colour_stream
       return counter_normal(key, ids, {c, s, s}).mul_(0.5).add_(0.5);
     case InitMode::Noise: {
       const double sigma0 = p.schedule.annealed() ? p.schedule.levels.front().sigma : 1.0;
-      return counter_normal(key, ids, {c, s, s}).mul_(sigma0).add_(0.5);
+      return counter_normal(key, ids, {c, s, s}).mul_(sigma0).add_(noise_start_mean(c).to(ids.device()));
     }
     case InitMode::GreyColour: {
       auto colour = counter_uniform(noise_key(p.seed, colour_stream, 0, counter), ids, {c, 1, 1});
@@ -152,6 +152,21 @@ torch::Tensor Sampler::init_images(NoiseStream stream, NoiseStream colour_stream
     }
   }
   throw std::logic_error("unknown init mode");
+}
+
+torch::Tensor Sampler::noise_start_mean(std::int64_t channels) const {
+  // Mean over the active denoising terms' training-image means: a composition's concepts share one
+  // dataset, and a ladder started elsewhere (0.5 is brighter than the cubes floor) draws larger,
+  // paler objects (MODEL_CARD.md).
+  torch::Tensor sum = torch::zeros({channels, 1, 1});
+  int n = 0;
+  for (const auto& m : compiled_->active_models()) {
+    const ModelInfo info = m->info();
+    if (!info.denoising || static_cast<std::int64_t>(info.data_mean.size()) != channels) continue;
+    sum += torch::tensor(info.data_mean).view({channels, 1, 1});
+    ++n;
+  }
+  return n == 0 ? torch::full({channels, 1, 1}, 0.5) : sum / n;
 }
 
 torch::Tensor Sampler::init_attention(const std::string& term, int k, const torch::Tensor& ids) const {

@@ -84,6 +84,7 @@ class Sampler {
   void sync_spectral_caches(bool chain_running);
   torch::Tensor init_images(NoiseStream stream, NoiseStream colour_stream, std::int64_t counter,
                             const torch::Tensor& ids) const;
+  torch::Tensor noise_start_mean(std::int64_t channels) const;  // [C,1,1] on the CPU, for InitMode::Noise
   torch::Tensor init_attention(const std::string& term, int k, const torch::Tensor& ids) const;
   void reset_bad(const torch::Tensor& bad, torch::Tensor* x, std::map<std::string, torch::Tensor>* att);
   torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, std::map<std::string, torch::Tensor>* att,

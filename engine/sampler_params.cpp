@@ -77,6 +77,17 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels, st
   return geometric_schedule(hi, lo, levels, steps_per_level, r * lo * lo);
 }
 
+bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels,
+                              std::int64_t steps_per_level, double r) {
+  if (p.schedule.annealed()) return false;
+  Schedule s = denoising_schedule(models, levels, steps_per_level, r);
+  if (!s.annealed()) return false;
+  p.schedule = std::move(s);
+  p.clamp = false;
+  if (p.init != InitMode::Image) p.init = InitMode::Noise;
+  return true;
+}
+
 bool same_schedule(const Schedule& a, const Schedule& b) {
   if (a.levels.size() != b.levels.size()) return false;
   for (size_t i = 0; i < a.levels.size(); ++i) {

@@ -19,11 +19,12 @@ enum class InitMode {
   Gaussian,    // 0.5 + 0.5·N(0,1), not clipped: train.py's cubes "random" datasource
   GreyColour,  // U(0,1)/2 + per-image U(0,1) colour/2: ebm_sandbox composition_figure
   Image,       // a given image (SamplerParams::init_image) for every sample
-  Noise,       // 0.5 + σ₀·N(0,1), σ₀ the annealed schedule's first noise level (1 without one): the
-               // σ₀-noised state a denoising model's ladder starts from
+  Noise,       // μ + σ₀·N(0,1), σ₀ the annealed schedule's first noise level (1 without one), μ the
+               // mean training image of the composition's denoising models (per channel; 0.5 when
+               // none says): the σ₀-noised state a denoising model's ladder was trained to start from
 };
 std::string to_string(InitMode m);
-InitMode init_mode_from_string(const std::string& s);  // "uniform" | "gaussian" | "grey_colour" | "image"
+InitMode init_mode_from_string(const std::string& s);  // "uniform" | "gaussian" | "grey_colour" | "image" | "noise"
 
 // Joint: one step on the whole composed energy per iteration. Sequential: the original
 // continual/multi tasks — per iteration a separate noise + step + clamp for each child of the root
@@ -62,6 +63,16 @@ Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std:
 // r·σ² (the form `ebm eval` and the studio use). Throws std::invalid_argument when the ranges are disjoint.
 Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels = 40, std::int64_t steps_per_level = 5,
                             double r = 0.1);
+
+struct SamplerParams;
+
+// Puts a chain of a composition of these models on the schedule denoising models need, unless `p`
+// already has an annealed schedule of its own: denoising_schedule(), no clamp along the ladder
+// (noised states live outside [0, 1]; what is shown, saved or graded is clamped) and the `noise`
+// start (a chain started from an image keeps it). Returns whether it changed `p`. The one place
+// `ebm sample`, `ebm eval` and the studio decide this.
+bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels = 40,
+                              std::int64_t steps_per_level = 5, double r = 0.1);
 
 // Same levels (steps, σ, step size, noise) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);

@@ -160,9 +160,7 @@ void run_suite(const EvalArgs& a) {
   SamplerParams base;
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
-  base.schedule = eval::model_schedule(models, a.levels, a.steps_per_level);
-  if (base.schedule.annealed()) base.init = InitMode::Noise;  // the ladder starts from σ₀-noised states
-  base.clamp = !base.schedule.annealed();  // denoising ladders run unclamped; graded images are clamped
+  eval::apply_model_schedule(base, models, a.levels, a.steps_per_level);
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
   so.label_seed = a.label_seed;

@@ -99,20 +99,15 @@ void run_sample(const SampleArgs& a) {
     models[ref.name] = loaded.model;
   }
 
-  if (!p.schedule.annealed()) {
+  {
     // Denoising models sample only on a noise ladder: a recipe without a schedule gets theirs (the
     // one `ebm eval` and the studio use) and keeps it in the PNG's recipe.
     std::vector<ModelInfo> infos;
     for (const auto& name : referenced_models(r.composition))
       if (auto it = models.find(name); it != models.end()) infos.push_back(it->second->info());
-    p.schedule = denoising_schedule(infos);
-    if (p.schedule.annealed()) {
-      p.clamp = false;
-      if (p.init != InitMode::Image) p.init = InitMode::Noise;  // the ladder starts from σ₀-noised states
-      if (!a.quiet)
-        std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << p.schedule.levels.size()
-                  << " noise levels x " << p.schedule.levels.front().steps << " steps)\n";
-    }
+    if (apply_denoising_schedule(p, infos) && !a.quiet)
+      std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << p.schedule.levels.size()
+                << " noise levels x " << p.schedule.levels.front().steps << " steps)\n";
   }
 
   Sampler s;

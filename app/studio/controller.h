@@ -187,6 +187,8 @@ class Controller {
   std::unique_ptr<Session> session_;  // last member: destroyed first, so the worker stops first
 };
 
-std::string describe(const ModelConfig& c);  // "CubesNet 64x64, label 2, spec-norm, swish"
+// One line for the Models panel and the log: "cubesnet 64x64, label 2, spec-norm, swish". The label
+// is what a term gives (ModelInfo): a denoising model's network also reads a null flag and σ features.
+std::string describe(const ModelConfig& c, const ModelInfo& info);
 
 }  // namespace ebm::studio

@@ -108,20 +108,24 @@ void Controller::sync_schedule(const Node& tree) {
   std::vector<ModelInfo> infos;
   for (const auto& name : referenced_models(tree))
     if (const ModelEntry* m = model(name); m != nullptr && m->state == ModelEntry::State::Ready) infos.push_back(m->info);
-  Schedule s;
+  SamplerParams next = params_;
+  next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
+  bool annealed = false;
   try {
-    s = denoising_schedule(infos);
+    annealed = apply_denoising_schedule(next, infos);
   } catch (const std::exception& e) {
     log_.error(e.what());
     return;
   }
-  if (same_schedule(s, params_.schedule)) return;
-  params_.schedule = s;
-  params_.clamp = !s.annealed();  // noised states live outside [0, 1]; the views clamp what they show
-  // The ladder starts from σ₀-noised states; without it, the constant schedule's usual start.
-  if (s.annealed() && params_.init != InitMode::Image) params_.init = InitMode::Noise;
-  else if (!s.annealed() && params_.init == InitMode::Noise) params_.init = InitMode::Gaussian;
-  auto_schedule_ = s.annealed();
+  if (same_schedule(next.schedule, params_.schedule)) return;
+  if (!annealed) {
+    // The last denoising term left: back to the constant schedule's clamp and usual start.
+    next.clamp = true;
+    if (next.init == InitMode::Noise) next.init = InitMode::Gaussian;
+  }
+  params_ = std::move(next);
+  const Schedule& s = params_.schedule;
+  auto_schedule_ = annealed;
   session_->submit(cmd::SetSampler{params_});
   if (s.annealed())
     log_.info("denoising models: sampling on their annealed schedule, " + std::to_string(s.levels.size()) +

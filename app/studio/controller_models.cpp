@@ -10,15 +10,18 @@
 
 namespace ebm::studio {
 
-std::string describe(const ModelConfig& c) {
+std::string describe(const ModelConfig& c, const ModelInfo& info) {
   std::ostringstream os;
-  os << to_string(c.arch) << " " << c.image_size << "x" << c.image_size << ", label " << c.label_size;
+  os << to_string(c.arch) << " " << c.image_size << "x" << c.image_size << ", label " << info.label_size;
   if (c.spec_norm) os << ", spec-norm";
   os << (c.swish_act ? ", swish" : ", leaky-relu");
   if (c.use_attention) os << ", attention";
   if (c.comb_mask) os << ", comb-mask K=" << c.cond_func;
   if (c.antialias) os << ", antialias";
-  if (c.energy_kind == EnergyKind::Denoising) os << ", denoising";
+  if (info.denoising) {
+    os << ", denoising (sigma " << info.sigma_min << "-" << info.sigma_max << ")";
+    if (info.guidance != 1.0) os << ", guidance " << info.guidance;
+  }
   return os.str();
 }
 
@@ -83,7 +86,7 @@ void Controller::collect_loads() {
     auto m = std::find_if(models_.begin(), models_.end(), [&](const ModelEntry& x) { return x.name == it->name; });
     if (e.state == ModelEntry::State::Ready) {
       session_->submit(cmd::AddModel{e.name, *it->model, e.path});
-      log_.info("loaded model '" + e.name + "' from " + e.path + " (" + describe(e.config) + ")");
+      log_.info("loaded model '" + e.name + "' from " + e.path + " (" + describe(e.config, e.info) + ")");
     } else {
       log_.error("cannot load model " + e.path + ": " + e.error);
     }

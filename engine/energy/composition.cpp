@@ -1,5 +1,7 @@
 #include "engine/energy/composition.h"
 
+#include "engine/energy/guidance.h"
+
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -237,9 +239,8 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
   if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
   torch::Tensor e = t.model->energy(xin, label, attention, sigma).reshape({-1});
   if (t.guidance == 1.0 || !label.defined()) return e;
-  // Classifier-free guidance: move from the unconditional energy towards (and past) the conditional one.
   torch::Tensor u = t.model->energy(xin, torch::Tensor(), attention, sigma).reshape({-1});
-  return u + t.guidance * (e - u);
+  return guided_energy(e, u, t.guidance);
 }
 
 torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ebm {
 
@@ -25,6 +26,9 @@ struct ModelInfo {
   // trained with label dropout accept an undefined label as "unconditional"; others only 1).
   double guidance = 1.0;
   double sigma_min = 0.0, sigma_max = 0.0;  // denoising models: the noise range they were trained on
+  // Denoising models: the per-channel mean of their training images (empty: unknown). Chains on
+  // their noise ladder start around it, as training's noised states do at σ_max.
+  std::vector<float> data_mean;
   LabelSchema schema;        // what each label slot means (for validation and widgets)
 };
 

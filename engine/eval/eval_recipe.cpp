@@ -10,13 +10,9 @@ EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const Mode
   EvalOutcome out;
   const auto targets = grade_targets(r.composition, models);
   out.params = r.sampler;
-  if (!out.params.schedule.annealed()) {
-    out.params.schedule = model_schedule(models);
-    out.schedule_from_model = out.params.schedule.annealed();
-    // As the trainer's annealed sampler: no clamp along the ladder (a clamp at σ ≈ 1 would cut the
-    // noise the levels rely on); the final images are clamped when they are graded.
-    if (out.schedule_from_model) out.params.clamp = false;
-  }
+  // As the trainer's annealed sampler: no clamp along the ladder (a clamp at σ ≈ 1 would cut the
+  // noise the levels rely on); the final images are clamped when they are graded.
+  out.schedule_from_model = apply_model_schedule(out.params, models);
   out.params.validate();
   if (parse_device(out.params.device).is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("device " + out.params.device + ": CUDA is not available in this build or on this machine");

@@ -21,11 +21,12 @@ namespace ebm::eval {
 ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
                             std::vector<std::string>* notes);
 
-// The annealed schedule a set of denoising models asks for when a recipe gives none: geometric σ
-// from the largest σ_min to the smallest σ_max the models were trained on, `levels` levels of
-// `steps_per_level` Langevin steps with step r·σ² (the trainer's sample grids use r = 0.1). Empty
-// schedule when no model is a denoising model.
-Schedule model_schedule(const ModelSet& models, int levels = 40, int64_t steps_per_level = 5, double r = 0.1);
+// apply_denoising_schedule() (sampler_params.h) for these models: when `p` has a constant schedule
+// and a model is a denoising one, their ladder (geometric σ over the range every such model was
+// trained on, `levels` × `steps_per_level` steps of r·σ²; the trainer's grids use r = 0.1), no clamp
+// along it and the `noise` start. Returns whether it applied one.
+bool apply_model_schedule(SamplerParams& p, const ModelSet& models, int levels = 40, int64_t steps_per_level = 5,
+                          double r = 0.1);
 
 struct SamplingProgress {
   int64_t chunk = 0, chunks = 0;  // 1-based chunk being sampled

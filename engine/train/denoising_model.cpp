@@ -15,6 +15,8 @@ DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energ
   info_.guidance = energy_->settings().guidance;
   info_.sigma_min = energy_->settings().sigma_min;
   info_.sigma_max = energy_->settings().sigma_max;
+  const auto mean = energy_->data_mean().to(torch::kCPU, torch::kFloat).contiguous().reshape({-1});
+  info_.data_mean.assign(mean.data_ptr<float>(), mean.data_ptr<float>() + mean.numel());
   info_.schema = net.schema();
   // Users see only the concept slots; the null flag and σ features are internal.
   if (static_cast<int>(info_.schema.slots.size()) > info_.label_size) info_.schema.slots.resize(info_.label_size);

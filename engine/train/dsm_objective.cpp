@@ -1,5 +1,6 @@
 #include "engine/train/dsm_objective.h"
 
+#include "engine/energy/guidance.h"
 #include "engine/train/precision.h"
 
 #include <cmath>
@@ -99,8 +100,7 @@ torch::Tensor DsmObjective::sample(const torch::Tensor& labels, torch::Generator
       [&](const torch::Tensor& xx, const torch::Tensor& sig) {
         auto e = ema_->energy(xx, labels, sig);
         if (g == 1.0) return e;
-        auto u = ema_->energy(xx, torch::Tensor(), sig);
-        return u + g * (e - u);  // classifier-free guidance, as a composition term applies it
+        return guided_energy(e, ema_->energy(xx, torch::Tensor(), sig), g);
       },
       x, a, gen);
 }

@@ -100,7 +100,8 @@ TEST(Langevin, InitModes) {
   s.start();
   EXPECT_NEAR(s.state().x.mean().item<double>(), 0.5, 0.02);
   EXPECT_NEAR(s.state().x.std().item<double>(), 0.5, 0.02);
-  // Noise: 0.5 + σ₀·N with σ₀ the annealed schedule's first level (1 without a schedule).
+  // Noise: μ + σ₀·N with σ₀ the annealed schedule's first level (1 without a schedule); μ = 0.5 for
+  // models that are not denoising models (the next test has the data-mean case).
   p.init = InitMode::Noise;
   s.set_params(p);
   s.start();
@@ -162,6 +163,54 @@ TEST(Langevin, DenoisingModelSeesTheScheduleSigma) {
   s.start();
   for (int i = 0; i < 3; ++i) s.step();
   EXPECT_EQ(seen, (std::vector<double>{0.9, 0.1, 0.1}));
+}
+
+// A composition of denoising models gets their ladder, no clamp and the `noise` start, which is
+// centred on their training images' mean (per channel, averaged over the terms' models) — not 0.5.
+TEST(Langevin, DenoisingScheduleStartsAtTheModelsDataMean) {
+  auto model = [](std::vector<float> mean) {
+    ModelInfo info;
+    info.image_size = test::kSize;
+    info.label_size = 0;
+    info.denoising = true;
+    info.sigma_min = 0.05;
+    info.sigma_max = 0.5;
+    info.data_mean = std::move(mean);
+    return std::make_shared<FunctionModel>(
+        [](const torch::Tensor& x, const torch::Tensor&) { return 1e-9 * x.flatten(1).sum(1); }, info);
+  };
+  ModelSet models{{"a", model({0.2f, 0.3f, 0.4f})}, {"b", model({0.4f, 0.3f, 0.2f})}};
+  SamplerParams p;
+  p.batch = 256;
+  std::vector<ModelInfo> infos{models["a"]->info(), models["b"]->info()};
+  ASSERT_TRUE(apply_denoising_schedule(p, infos));
+  EXPECT_EQ(p.schedule.levels.size(), 40u);
+  EXPECT_DOUBLE_EQ(p.schedule.levels.front().sigma, 0.5);
+  EXPECT_FALSE(p.clamp);
+  EXPECT_EQ(p.init, InitMode::Noise);
+  // A schedule already there is the recipe's own: left alone.
+  EXPECT_FALSE(apply_denoising_schedule(p, infos));
+  SamplerParams plain;
+  ModelInfo not_denoising;
+  EXPECT_FALSE(apply_denoising_schedule(plain, {not_denoising}));
+  EXPECT_TRUE(plain.clamp);
+  EXPECT_FALSE(plain.schedule.annealed());
+
+  Sampler s;
+  s.set_models(models);
+  s.set_composition(Node::op(NodeKind::And, {Node::term("ta", "a"), Node::term("tb", "b")}));
+  s.set_params(p);
+  s.start();
+  const auto ch_mean = s.state().x.mean({0, 2, 3});
+  EXPECT_NEAR(ch_mean[0].item<double>(), 0.3, 0.01);
+  EXPECT_NEAR(ch_mean[1].item<double>(), 0.3, 0.01);
+  EXPECT_NEAR(ch_mean[2].item<double>(), 0.3, 0.01);
+  EXPECT_NEAR(s.state().x.std().item<double>(), 0.5, 0.01);
+  // One term alone: its own mean.
+  s.set_composition(Node::term("ta", "a"));
+  s.start();
+  EXPECT_NEAR(s.state().x.mean({0, 2, 3})[0].item<double>(), 0.2, 0.01);
+  EXPECT_NEAR(s.state().x.mean({0, 2, 3})[2].item<double>(), 0.4, 0.01);
 }
 
 }  // namespace

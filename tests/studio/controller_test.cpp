@@ -223,6 +223,12 @@ TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
   c.set_sampler(p);
   c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
   EXPECT_EQ(c.sampler().schedule.levels.size(), 3u);
+  // The Models panel's line names the label a term gives (2 slots), not the network's input.
+  ModelConfig net;
+  net.label_size = 6;
+  EXPECT_EQ(describe(net, info).find("label 6"), std::string::npos);
+  EXPECT_NE(describe(net, info).find("label 2"), std::string::npos) << describe(net, info);
+  EXPECT_NE(describe(net, info).find("denoising (sigma 0.02-0.8)"), std::string::npos) << describe(net, info);
 }
 
 // Out of device memory at the panel's batch: the engine halves it and restarts; the controller

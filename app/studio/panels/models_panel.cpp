@@ -58,7 +58,7 @@ void draw_models_panel(PanelContext& c) {
         ImGui::TextWrapped("%s", m.error.c_str());
         ImGui::PopStyleColor();
       } else if (m.state == ModelEntry::State::Ready) {
-        ImGui::TextWrapped("%s", describe(m.config).c_str());
+        ImGui::TextWrapped("%s", describe(m.config, m.info).c_str());
         ImGui::Text("image %dx%dx%d%s", m.info.image_size, m.info.image_size, m.info.channels,
                     m.info.attention_masks > 0 ? ", learned attention masks" : "");
         if (ImGui::TreeNode("label schema")) {
