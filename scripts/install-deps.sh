@@ -6,6 +6,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git
   libtorch-dev                                   # LibTorch 1.13 (CPU) on bookworm
+  libgloo-dev                                    # Gloo headers: c10d data-parallel groups on the CPU (--gpus)
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libleveldb-dev libsnappy-dev                   # TensorFlow checkpoint index (LevelDB table format)
   libstb-dev libpng-dev zlib1g-dev               # PNG read/write (+ recipe text chunks)

@@ -11,7 +11,14 @@
 
 namespace ebm::cli {
 
+namespace {
+std::vector<std::string> g_command_line;
+}
+
+const std::vector<std::string>& command_line() { return g_command_line; }
+
 int run(int argc, char** argv) {
+  g_command_line.assign(argv, argv + argc);
   CLI::App app{"ebm: compositional generation with energy-based models (headless tool of ebm-studio)"};
   app.set_version_flag("--version", std::string("ebm ") + ebm::version());
   app.require_subcommand(1);

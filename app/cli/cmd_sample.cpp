@@ -1,6 +1,7 @@
 // `ebm sample`: runs a recipe (JSON, or a PNG exported by ebm) to completion and writes a PNG grid
 // carrying the recipe it ran (with the command line's overrides applied), so the grid reproduces.
 #include "app/cli/commands.h"
+#include "app/cli/dist_flags.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe.h"
@@ -29,6 +30,7 @@ struct SampleArgs {
   int columns = 0;
   bool ignore_hash = false;
   bool quiet = false;
+  DistFlags dist;
 };
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line per 10 % otherwise (logs, CI).
@@ -83,6 +85,9 @@ void run_sample(const SampleArgs& a) {
   p.validate();
   if (parse_device(p.device).is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("device " + p.device + ": CUDA is not available in this build or on this machine");
+  // A worker of `--gpus N` joins its group first; rank 0 speaks for it.
+  const auto group = join_group_if_worker(torch::Device(worker_device(p.device)));
+  const bool quiet = a.quiet || (group && group->rank() != 0);
 
   ModelSet models;
   for (auto& ref : r.models) {
@@ -92,10 +97,10 @@ void run_sample(const SampleArgs& a) {
       const std::string msg = "model '" + ref.name + "' (" + path + ") has SHA-256 " + loaded.sha256 +
                               " but the recipe was made with " + ref.sha256;
       if (!a.ignore_hash) throw std::runtime_error(msg + "; pass --ignore-hash to sample with this file anyway");
-      std::cerr << "ebm sample: warning: " << msg << "\n";
+      if (!quiet) std::cerr << "ebm sample: warning: " << msg << "\n";
     }
     ref.sha256 = loaded.sha256;
-    if (!a.quiet) std::cerr << "model " << ref.name << ": " << loaded.summary << "\n";
+    if (!quiet) std::cerr << "model " << ref.name << ": " << loaded.summary << "\n";
     models[ref.name] = loaded.model;
   }
 
@@ -105,9 +110,30 @@ void run_sample(const SampleArgs& a) {
     std::vector<ModelInfo> infos;
     for (const auto& name : referenced_models(r.composition))
       if (auto it = models.find(name); it != models.end()) infos.push_back(it->second->info());
-    if (apply_denoising_schedule(p, infos) && !a.quiet)
+    if (apply_denoising_schedule(p, infos) && !quiet)
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << p.schedule.levels.size()
                 << " noise levels x " << p.schedule.levels.front().steps << " steps)\n";
+  }
+
+  // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its
+  // id and the seed, so the grid is the one process's, image for image) and rank 0 writes the grid.
+  const Recipe as_given = r;  // the PNG carries the whole batch's recipe
+  const auto all_ids = p.ids();
+  const int64_t share = group ? (p.batch + group->world_size() - 1) / group->world_size() : p.batch;
+  int64_t mine = p.batch;
+  if (group) {
+    if (p.batch < group->world_size())
+      throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + " needs a batch of at least " +
+                                  std::to_string(group->world_size()) + " (the recipe has " + std::to_string(p.batch) + ")");
+    const int64_t first = std::min<int64_t>(p.batch, group->rank() * share);
+    mine = std::min<int64_t>(p.batch, first + share) - first;
+    if (mine < 1)
+      throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + ": a batch of " +
+                                  std::to_string(p.batch) + " leaves worker " + std::to_string(group->rank()) +
+                                  " without samples; use a batch that is a multiple of --gpus");
+    p.sample_ids.assign(all_ids.begin() + first, all_ids.begin() + first + mine);
+    p.batch = mine;
+    p.device = worker_device(p.device);
   }
 
   Sampler s;
@@ -122,7 +148,7 @@ void run_sample(const SampleArgs& a) {
   StepStats st;
   for (int64_t i = 0; i < total; ++i) {
     st = s.step();
-    if (!a.quiet) {
+    if (!quiet) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / (i + 1);
       progress.update(i + 1, ms, st.energy.mean().item<double>());
     }
@@ -130,11 +156,27 @@ void run_sample(const SampleArgs& a) {
   const auto resets = s.state().resets.sum().item<int64_t>();
   if (resets > 0) std::cerr << "ebm sample: warning: " << resets << " chain(s) hit NaN/Inf and were re-initialised\n";
 
+  torch::Tensor images = s.state().x;
+  if (group) {
+    // Equal shares for the gather: the last worker's may be short, so pad and drop the padding.
+    auto padded = torch::zeros({share, images.size(1), images.size(2), images.size(3)}, images.options());
+    padded.narrow(0, 0, mine).copy_(images);
+    auto all = group->gather_rows(padded).to(torch::kCPU);
+    std::vector<torch::Tensor> parts;
+    for (int r = 0; r < group->world_size(); ++r) {
+      const int64_t first = std::min<int64_t>(as_given.sampler.batch, r * share);
+      const int64_t n = std::min<int64_t>(as_given.sampler.batch, first + share) - first;
+      parts.push_back(all.narrow(0, r * share, n));
+    }
+    images = torch::cat(parts, 0);
+    if (group->rank() != 0) return;
+  }
   GridOptions g;
   g.columns = a.columns;
-  write_grid_png(a.out, s.state().x, g, &r);
-  std::cout << "wrote " << a.out << " (" << p.batch << " samples, " << total << " steps, seed " << p.seed << ")\n";
-  if (st.energy.defined()) {
+  write_grid_png(a.out, images, g, &as_given);
+  std::cout << "wrote " << a.out << " (" << images.size(0) << " samples, " << total << " steps, seed " << p.seed
+            << (group ? ", " + std::to_string(group->world_size()) + " processes" : std::string()) << ")\n";
+  if (st.energy.defined() && !group) {
     const auto names = s.term_names();
     for (size_t i = 0; i < names.size(); ++i)
       if (i < st.per_term.size() && st.per_term[i].defined())
@@ -155,8 +197,13 @@ void register_sample(CLI::App& app) {
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
+  add_dist_flags(sub, a->dist);
   sub->callback([a] {
     try {
+      if (auto code = launch_workers_if_asked(a->dist, "ebm sample")) {
+        set_exit_code(*code);
+        return;
+      }
       run_sample(*a);
       set_exit_code(0);
     } catch (const std::invalid_argument& e) {

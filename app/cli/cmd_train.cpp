@@ -2,6 +2,7 @@
 // procedurally rendered data; see docs/training.md. Ctrl-C / SIGTERM stop cleanly after the current
 // iteration with a checkpoint; --resume continues the same trajectory.
 #include "app/cli/commands.h"
+#include "app/cli/dist_flags.h"
 #include "engine/train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -28,6 +29,7 @@ extern "C" void on_stop_signal(int sig) {
 struct TrainArgs {
   train::TrainOptions opt;
   bool resume = false;
+  DistFlags dist;
   // Options given on the command line, as (json key, getter) — only these override a checkpoint's.
   std::vector<std::pair<CLI::Option*, std::function<void(nlohmann::json&)>>> given;
 };
@@ -58,15 +60,23 @@ void run_train(TrainArgs& a) {
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
-  std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
+  // A worker of `--gpus N`: join the group first (every rank waits here for the others).
+  const auto group = join_group_if_worker(torch::Device(worker_device(o.device)));
+  const bool quiet = group && group->rank() != 0;  // rank 0 speaks for the group
+  if (quiet) o.progress_bar = false;
+  if (group && !quiet)
+    std::cerr << "ebm train: " << group->world_size() << " data-parallel processes (" << group->backend()
+              << "), batch " << o.batch << " each, " << o.batch * group->world_size() << " in all\n";
+  if (!quiet) std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
             << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
             << (a.resume ? " (resuming)" : "") << "\n";
-  train::Trainer trainer(o, a.resume, started);
-  std::cerr << "ebm train: device " << trainer.device().str() << ", data pool " << o.pool << " scenes ready after "
+  train::Trainer trainer(o, a.resume, started, group.get());
+  if (!quiet) std::cerr << "ebm train: device " << trainer.device().str() << ", data pool " << o.pool << " scenes ready after "
             << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
   auto r = trainer.run(&g_stop);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
+  if (quiet) return;
   std::cout << "ebm train: stopped at iteration " << r.iterations << "/" << o.iters << " (" << r.stop_reason << "), "
             << (r.iterations - r.start_iteration) << " iterations this run at " << r.it_per_s << " it/s, "
             << r.train_seconds / 60.0 << " min of training in total\n"
@@ -127,8 +137,13 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--sample-r", "sample_r", t.sample_r, "dsm: corrector step = r * sigma^2");
   opt(s, *a, "--sample-guidance", "sample_guidance", t.sample_guidance,
       "dsm: classifier-free guidance of the sample grids, saved as the model's recommended guidance");
+  add_dist_flags(sub, a->dist);
   sub->callback([a] {
     try {
+      if (auto code = launch_workers_if_asked(a->dist, "ebm train")) {
+        set_exit_code(*code);
+        return;
+      }
       run_train(*a);
       set_exit_code(0);
     } catch (const std::invalid_argument& e) {

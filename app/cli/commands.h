@@ -21,6 +21,10 @@ std::vector<Registrar> registered_commands();
 void set_exit_code(int code);
 int exit_code();
 
+// The command line `ebm` was started with (argv), for commands that start copies of themselves
+// (`--gpus N`, dist_flags.h).
+const std::vector<std::string>& command_line();
+
 }  // namespace ebm::cli
 
 #define EBM_CLI_CONCAT2(a, b) a##b

@@ -90,6 +90,7 @@ torch::Tensor CdObjective::step(const torch::Tensor& images, const torch::Tensor
     adam_->zero_grad();
     loss.backward();
   }
+  average_gradients(net_->parameters());
   adam_->step();
   if (opt_.replay_size > 0) replay_.add(x_neg);
   return torch::stack({loss.detach(), e_pos, e_neg, replay_frac.to(loss.device())});

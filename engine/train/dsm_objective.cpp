@@ -46,11 +46,13 @@ DsmObjective::DsmObjective(DenoisingEnergy model, DenoisingEnergy ema, const Tra
 }
 
 torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tensor& labels, int64_t iteration) {
-  const int64_t B = images.size(0);
+  // Noise for the whole group's rows, this rank's share kept (objective.h: set_data_parallel).
+  const int64_t B = images.size(0), all = B * world_size();
   auto fopt = images.options().dtype(torch::kFloat);
-  auto sigma = sample_sigmas(B, opt_.sigma_median, opt_.sigma_log_std, opt_.sigma_min, opt_.sigma_max, device_gen_, fopt);
-  auto eps = torch::randn(images.sizes(), device_gen_, fopt);
-  auto null_mask = (torch::rand({B}, device_gen_, fopt) < opt_.label_dropout).to(torch::kFloat);
+  auto sigma = my_rows(sample_sigmas(all, opt_.sigma_median, opt_.sigma_log_std, opt_.sigma_min, opt_.sigma_max,
+                                     device_gen_, fopt));
+  auto eps = my_rows(torch::randn({all, images.size(1), images.size(2), images.size(3)}, device_gen_, fopt));
+  auto null_mask = my_rows((torch::rand({all}, device_gen_, fopt) < opt_.label_dropout).to(torch::kFloat));
   const torch::Tensor weight =
       opt_.dsm_weighting == "edm" ? edm_weight(sigma, model_->settings().sigma_data) : torch::Tensor();
   DsmLoss l;
@@ -62,6 +64,7 @@ torch::Tensor DsmObjective::step(const torch::Tensor& images, const torch::Tenso
     adam_->zero_grad();
     l.loss.backward();
   }
+  average_gradients(params_);
   const double warm = opt_.warmup > 0 ? std::min(1.0, static_cast<double>(iteration + 1) / opt_.warmup) : 1.0;
   adam_->step(warm);
   update_ema();

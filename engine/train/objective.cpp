@@ -43,4 +43,22 @@ void copy_module(const torch::nn::Module& from, torch::nn::Module& to) {
   get_module(t, "", to);
 }
 
+torch::Tensor Objective::my_rows(const torch::Tensor& all_rows) const {
+  if (world_size() == 1) return all_rows;
+  const int64_t b = all_rows.size(0) / world_size();
+  return all_rows.narrow(0, rank() * b, b);
+}
+
+void Objective::average_gradients(const std::vector<torch::Tensor>& params) const {
+  if (world_size() == 1) return;
+  std::vector<torch::Tensor> grads;
+  grads.reserve(params.size());
+  for (const auto& p : params) {
+    auto& g = const_cast<torch::Tensor&>(p).mutable_grad();
+    if (!g.defined()) g = torch::zeros_like(p);
+    grads.push_back(g);
+  }
+  group_->average(grads);
+}
+
 }  // namespace ebm::train

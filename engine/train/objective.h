@@ -4,6 +4,7 @@
 // checkpoints and timing; an objective owns the model, its optimizer and any sampler state.
 #pragma once
 
+#include "engine/dist/collective.h"
 #include "models/checkpoint/safetensors.h"
 
 #include <nlohmann/json.hpp>
@@ -36,6 +37,23 @@ class Objective {
   virtual void init_from_model(const std::string& path) = 0;
   // The model the run ships (EMA weights for DSM), as a self-describing model file.
   virtual void save_model(const std::string& path, const nlohmann::json& training_info) const = 0;
+
+  // Data-parallel training (several processes, dist/collective.h): every step averages the
+  // gradients over the group between backward and the optimizer step, so the ranks' weights stay
+  // identical. DSM draws its per-row noise for the whole group's batch and keeps this rank's rows:
+  // N ranks of batch B then train exactly as one process of batch N·B. Null: one process.
+  void set_data_parallel(dist::Collective* group) { group_ = group; }
+
+ protected:
+  int rank() const { return group_ ? group_->rank() : 0; }
+  int world_size() const { return group_ ? group_->world_size() : 1; }
+  // This rank's share of a draw over the whole group's rows ([world·B, ...] → [B, ...]).
+  torch::Tensor my_rows(const torch::Tensor& all_rows) const;
+  // Mean of the parameters' gradients over the group (a no-op for one process); parameters without
+  // a gradient count as zero, as they would in one process of the combined batch.
+  void average_gradients(const std::vector<torch::Tensor>& params) const;
+
+  dist::Collective* group_ = nullptr;
 };
 
 // Helpers shared by the objectives: a module's parameters and buffers in and out of a TensorMap.

@@ -1,6 +1,7 @@
 #include "engine/train/trainer.h"
 
 #include "engine/data/image_grid.h"
+#include "engine/dist/launcher.h"
 #include "engine/image_io.h"
 #include "engine/train/cd_objective.h"
 #include "engine/train/device.h"
@@ -107,8 +108,12 @@ nlohmann::json read_checkpoint_options(const std::string& out_dir) {
   return nlohmann::json::parse(it->second);
 }
 
-Trainer::Trainer(TrainOptions opt, bool resume, Clock::time_point started)
-    : opt_(std::move(opt)), resume_(resume), started_(started) {
+Trainer::Trainer(TrainOptions opt, bool resume, Clock::time_point started, dist::Collective* group)
+    : opt_(std::move(opt)), resume_(resume), group_(group), started_(started) {
+  if (group_) {
+    rank_ = group_->rank();
+    world_ = group_->world_size();
+  }
   build();
 }
 
@@ -119,6 +124,9 @@ Trainer::~Trainer() {
 void Trainer::build() {
   opt_.validate();
   device_ = resolve_device(opt_.device);
+  // In a group each process takes its own GPU: "cuda" means cuda:<local rank> (launcher.h).
+  if (group_ && device_.is_cuda() && opt_.device.find(':') == std::string::npos)
+    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist::local_rank()));
   if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(opt_.cudnn_benchmark);
   const auto concept = data::cubes_concept_from_string(opt_.concept_name);
   const fs::path dir(opt_.out_dir);
@@ -130,8 +138,14 @@ void Trainer::build() {
     throw std::invalid_argument("--resume: " + opt_.out_dir + " has no " + kCheckpointFile + " to resume from");
 
   torch::manual_seed(opt_.seed);  // model init
+  // Every rank draws the group's batch indices (and DSM's noise) from the same streams and keeps
+  // its rows. CD's chains, fresh starts and replay draws are each rank's own: in a group its device
+  // stream and replay stream are seeded by rank (and not saved: ranks restart them on resume).
+  const bool own_cd_streams = world_ > 1 && opt_.objective == "cd";
   data_gen_ = at::detail::createCPUGenerator(stream_seed(opt_.seed, 2));
-  device_gen_ = make_device_generator(device_, stream_seed(opt_.seed, 3));
+  device_gen_ = make_device_generator(device_, stream_seed(opt_.seed + (own_cd_streams ? 1000003ull * rank_ : 0), 3));
+  torch::Generator cd_cpu_gen =
+      own_cd_streams ? at::detail::createCPUGenerator(stream_seed(opt_.seed + 1000003ull * rank_, 6)) : data_gen_;
   pool_ = std::make_unique<CubesPool>(concept, opt_.pool, opt_.num_objects, stream_seed(opt_.seed, 1), device_);
   {
     auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
@@ -148,7 +162,7 @@ void Trainer::build() {
     mc.spec_norm = opt_.spec_norm;
     mc.energy_kind = EnergyKind::Contrastive;
     auto net = make_network(mc, data::cubes_schema(concept));
-    objective_ = std::make_unique<CdObjective>(net, opt_, device_, device_gen_, data_gen_);
+    objective_ = std::make_unique<CdObjective>(net, opt_, device_, device_gen_, cd_cpu_gen);
   } else {
     DenoisingSettings s;
     s.sigma_min = opt_.sigma_min;
@@ -164,21 +178,31 @@ void Trainer::build() {
     auto net = make_network(mc, schema);
     auto ema = make_network(mc, schema);
     auto calib_gen = at::detail::createCPUGenerator(stream_seed(opt_.seed, 5));
-    auto calib = pool_->sample(std::min<int64_t>(opt_.batch, 64), calib_gen);
+    // The group's batch, so that N ranks calibrate exactly as one process of batch N·B would.
+    auto calib = pool_->sample(std::min<int64_t>(opt_.batch * world_, 64), calib_gen);
     objective_ = std::make_unique<DsmObjective>(DenoisingEnergy(net, s), DenoisingEnergy(ema, s), opt_, device_,
                                                 device_gen_, calib.images, calib.labels);
   }
 
-  fs::create_directories(dir / "samples");
-  // A run killed mid-write (kill -9) leaves its hidden temporary behind; the real files are intact.
-  remove_stale_temporaries(dir.string());
+  objective_->set_data_parallel(group_);
+  if (writer()) {
+    fs::create_directories(dir / "samples");
+    // A run killed mid-write (kill -9) leaves its hidden temporary behind; the real files are intact.
+    remove_stale_temporaries(dir.string());
+  }
   if (resume_) {
     load_checkpoint();
-    truncate_log(iteration_);
+    if (writer()) truncate_log(iteration_);
+    // CD ranks other than 0 continue with a device stream of their own (the checkpoint holds rank 0's).
+    if (own_cd_streams && rank_ > 0) {
+      std::lock_guard<std::mutex> lock(device_gen_.mutex());
+      device_gen_.set_current_seed(stream_seed(opt_.seed + 1000003ull * rank_, 8 + static_cast<uint64_t>(iteration_)));
+    }
   } else {
     if (!opt_.init_from.empty()) objective_->init_from_model(opt_.init_from);
-    write_file_atomic((dir / kLogFile).string(), std::string());
+    if (writer()) write_file_atomic((dir / kLogFile).string(), std::string());
   }
+  if (!writer()) return;  // rank 0 owns options.json, the log, samples and checkpoints
   write_file_atomic((dir / kOptionsFile).string(), nlohmann::json(opt_).dump(2) + "\n");
   if (!fs::exists(dir / "samples" / "reference.png")) {
     auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
@@ -259,6 +283,8 @@ nlohmann::json Trainer::training_info(int64_t iteration) const {
   const double secs = train_seconds_before_ + seconds_since(started_);
   return {{"objective", opt_.objective},
           {"concept", opt_.concept_name},
+          {"processes", world_},
+          {"global_batch", opt_.batch * world_},
           {"iterations", iteration},
           {"train_seconds", secs},
           {"device", device_.str()},
@@ -314,10 +340,28 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
   double window_pause = 0, total_pause = 0, ips = 0, iter_est = 0, save_cost = 5.0, sample_cost = 5.0;
   double steady_start_s = 0;
   std::string reason = "iterations";
+  // In a group a rank cannot stop on its own (the others would wait for it): what it wants is
+  // agreed with the others at the next log point.
+  std::string want_stop;
 
-  auto flush_log = [&]() {
-    if (acc_n == 0) return;
-    auto mean = (acc / static_cast<double>(acc_n)).to(torch::kCPU, torch::kDouble);  // the one host sync
+  // Returns true when the group agreed to stop (never for one process).
+  auto flush_log = [&]() -> bool {
+    if (acc_n == 0) return false;
+    torch::Tensor local_mean = acc / static_cast<double>(acc_n);
+    bool agreed_stop = false;
+    if (group_) {
+      auto flags = torch::tensor({want_stop == "interrupted" ? 1.f : 0.f, want_stop == "time limit" ? 1.f : 0.f},
+                                 local_mean.options());
+      std::vector<torch::Tensor> both{torch::cat({local_mean.to(torch::kFloat), flags})};
+      group_->average(both);
+      const auto f = both[0].narrow(0, local_mean.size(0), 2).to(torch::kCPU);
+      if (f[0].item<float>() > 0 || f[1].item<float>() > 0) {
+        agreed_stop = true;
+        reason = f[0].item<float>() > 0 ? "interrupted" : "time limit";
+      }
+      local_mean = both[0].narrow(0, 0, local_mean.size(0));  // the group's mean
+    }
+    auto mean = local_mean.to(torch::kCPU, torch::kDouble);  // the one host sync
     const double wall = seconds_since(window_start) - window_pause;
     if (wall > 0) ips = (iteration_ - window_start_iter) / wall;
     nlohmann::json j{{"iter", iteration_}};
@@ -335,7 +379,8 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     j["it_per_s"] = ips;
     j["elapsed_s"] = seconds_since(started_);
     j["train_s"] = train_seconds_before_ + seconds_since(started_);
-    write_log_line(j);
+    if (world_ > 1) j["world_size"] = world_;
+    if (writer()) write_log_line(j);
     res.logged.push_back(row);
     if (opt_.objective == "dsm" && collapse_.observe(row.front()) == CollapseGuard::State::Collapsed) {
       char buf[192];
@@ -353,20 +398,27 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     window_start = Clock::now();
     window_start_iter = iteration_;
     window_pause = 0;
+    return agreed_stop;
   };
 
+  // A group acts on a stop at its next log point: the time limit looks that far ahead.
+  const double lookahead = group_ ? opt_.log_every + 1.5 : 1.5;
   while (iteration_ < opt_.iters) {
-    if (stop && stop->load()) {
-      reason = "interrupted";
-      break;
-    }
-    if (limit_s > 0 &&
-        seconds_since(started_) + 1.5 * iter_est + save_cost + sample_cost + kTimeSafetyS > limit_s) {
-      reason = "time limit";
+    if (stop && stop->load() && want_stop.empty()) want_stop = "interrupted";
+    if (limit_s > 0 && want_stop.empty() &&
+        seconds_since(started_) + lookahead * iter_est + save_cost + sample_cost + kTimeSafetyS > limit_s)
+      want_stop = "time limit";
+    if (!group_ && !want_stop.empty()) {
+      reason = want_stop;
       break;
     }
     const auto t0 = Clock::now();
-    auto batch = pool_->sample(opt_.batch, data_gen_);
+    // The group's batch drawn alike on every rank; this rank trains on its rows.
+    auto batch = pool_->sample(opt_.batch * world_, data_gen_);
+    if (world_ > 1) {
+      batch.images = batch.images.narrow(0, rank_ * opt_.batch, opt_.batch);
+      batch.labels = batch.labels.narrow(0, rank_ * opt_.batch, opt_.batch);
+    }
     auto st = objective_->step(batch.images, batch.labels, iteration_);
     acc = acc.defined() ? acc + st : st;
     ++acc_n;
@@ -379,17 +431,19 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     } else {
       iter_est = 0.9 * iter_est + 0.1 * dt;
     }
-    if (iteration_ % opt_.log_every == 0 || iteration_ == opt_.iters) flush_log();
+    const bool agreed_stop = (iteration_ % opt_.log_every == 0 || iteration_ == opt_.iters) && flush_log();
     progress.tick(iteration_, ips > 0 ? ips : (iter_est > 0 ? 1.0 / iter_est : 0));
+    if (agreed_stop) break;
     // While the loss looks collapsed no checkpoint is written: it would replace the last good one.
-    if (iteration_ % opt_.ckpt_every == 0 && iteration_ < opt_.iters && collapse_.state() == CollapseGuard::State::Ok) {
+    if (writer() && iteration_ % opt_.ckpt_every == 0 && iteration_ < opt_.iters &&
+        collapse_.state() == CollapseGuard::State::Ok) {
       const auto t = Clock::now();
       save_checkpoint(iteration_);
       save_cost = std::max(1.0, seconds_since(t));
       window_pause += seconds_since(t);
       total_pause += seconds_since(t);
     }
-    if (opt_.sample_every > 0 && iteration_ % opt_.sample_every == 0 && iteration_ < opt_.iters) {
+    if (writer() && opt_.sample_every > 0 && iteration_ % opt_.sample_every == 0 && iteration_ < opt_.iters) {
       const auto t = Clock::now();
       save_samples(iteration_);
       sample_cost = std::max(1.0, seconds_since(t));
@@ -399,7 +453,9 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
   }
   flush_log();
   const double loop_s = seconds_since(run_start);
-  if (collapse_.state() == CollapseGuard::State::Ok) {
+  if (!writer()) {
+    // Nothing to write; the result still says where the group stopped.
+  } else if (collapse_.state() == CollapseGuard::State::Ok) {
     save_checkpoint(iteration_);
   } else {
     progress.message("not checkpointing iteration " + std::to_string(iteration_) +
@@ -407,7 +463,7 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
                      (last_checkpoint_ > 0 ? "the checkpoint of iteration " + std::to_string(last_checkpoint_) + " is kept"
                                            : std::string("no checkpoint was written yet")));
   }
-  if (iteration_ > res.start_iteration) save_samples(iteration_);
+  if (writer() && iteration_ > res.start_iteration) save_samples(iteration_);
   progress.finish();
 
   res.iterations = iteration_;

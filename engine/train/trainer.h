@@ -56,8 +56,13 @@ struct TrainResult {
 class Trainer {
  public:
   // `started`: when the process started (the time limit counts from there, including setup).
+  // `group`: this process's data-parallel group (null: train alone). In a group every rank runs the
+  // same loop on its rows of each batch (opt.batch per rank), gradients are averaged every step, stop
+  // decisions (time limit, Ctrl-C, collapse) are agreed at log points, and only rank 0 writes the
+  // output directory. The checkpoint does not depend on the group's size: resume with any.
   Trainer(TrainOptions opt, bool resume,
-          std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now());
+          std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now(),
+          dist::Collective* group = nullptr);
   ~Trainer();
 
   // Runs until opt.iters, the time limit, or *stop becoming true; always ends with a checkpoint
@@ -70,6 +75,7 @@ class Trainer {
 
  private:
   void build();
+  bool writer() const { return rank_ == 0; }  // the rank that owns the output directory
   void save_checkpoint(int64_t iteration);
   void load_checkpoint();
   void save_samples(int64_t iteration);
@@ -79,6 +85,8 @@ class Trainer {
 
   TrainOptions opt_;
   bool resume_;
+  dist::Collective* group_ = nullptr;
+  int rank_ = 0, world_ = 1;
   std::chrono::steady_clock::time_point started_;
   torch::Device device_{torch::kCPU};
   std::unique_ptr<CubesPool> pool_;

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Data-parallel scaling on a several-GPU machine (issue: several GPUs): training it/s of a DSM run at
+# batch 128 per GPU, and `ebm sample` image-steps/s of one composition, at 1, 2 and 4 GPUs (as many
+# as the machine has), in one run so the numbers compare. Run from the repo root after building:
+#   bash scripts/device/scaling.sh OUTDIR
+set -uo pipefail
+OUT=${1:?usage: scaling.sh OUTDIR}; mkdir -p "$OUT"
+EBM=./build/app/ebm
+GPUS=$(nvidia-smi -L | wc -l)
+echo "gpus on this machine: $GPUS" | tee "$OUT/scaling.txt"
+# A two-term composition of the shipped models at batch 256 (64 per GPU at 4), 200 steps.
+python3 - "$OUT/recipe.json" <<'PY'
+import json, sys, os
+m = lambda c: {"name": c, "path": os.path.abspath(f"assets/models/{c}.safetensors")}
+r = {"format": "ebm-recipe", "version": 1, "models": [m("position"), m("color")],
+     "composition": {"op": "and", "children": [
+         {"op": "term", "name": "p", "model": "position", "label": [0.5, -0.5]},
+         {"op": "term", "name": "c", "model": "color", "label": [1.0] + [0.0] * 19}]},
+     "seed": 0, "batch": 256, "device": "cuda"}
+json.dump(r, open(sys.argv[1], "w"))
+PY
+for g in 1 2 4; do
+  [ "$g" -le "$GPUS" ] || continue
+  rm -rf "/tmp/scaling_train_$g"
+  $EBM train --concept position --objective dsm --batch 128 --out "/tmp/scaling_train_$g" --iters 400 --log-every 50 \
+    --sample-every 0 --ckpt-every 1000000 --pool 5000 --no-progress --device cuda --gpus "$g" > "$OUT/train_$g.log" 2>&1
+  echo "train gpus=$g: $(grep -o '[0-9.]* it/s' "$OUT/train_$g.log" | tail -1) (batch 128 per GPU)" | tee -a "$OUT/scaling.txt"
+  S=$(date +%s.%N)
+  $EBM sample --recipe "$OUT/recipe.json" --out "$OUT/grid_$g.png" --device cuda --gpus "$g" > "$OUT/sample_$g.log" 2>&1
+  E=$(date +%s.%N)
+  echo "sample gpus=$g: $(grep -o '[0-9.]* ms/step' "$OUT/sample_$g.log" | tail -1), wall $(echo "$E - $S" | bc) s for 256 x 200 steps" \
+    | tee -a "$OUT/scaling.txt"
+done
+cmp "$OUT/grid_1.png" "$OUT/grid_2.png" && echo "grid of 2 GPUs == grid of 1" | tee -a "$OUT/scaling.txt"
