@@ -13,6 +13,7 @@
 #include "models/registry.h"
 
 #include "tests/support/cli_run.h"
+#include "tests/support/small_models.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -108,22 +109,22 @@ TEST(DataParallel, ContrastiveDivergenceRunsInAGroup) {
   for (double v : l) EXPECT_TRUE(std::isfinite(v));
 }
 
-void save_small_cubesnet(const std::string& path, int label_size, uint64_t seed) {
-  torch::manual_seed(seed);
-  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
-  c.num_filters = 4;
-  c.label_size = label_size;
-  save_model(path, *make_network(c));
+using ebm::test::save_small_cubesnet;
+
+// One position term of a tiny CubesNet saved in d/models.
+Recipe one_term_recipe(const Dir& d, int64_t steps) {
+  save_small_cubesnet(d.f("models/pos.safetensors"), 2, 1);
+  Recipe r;
+  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
+  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
+  r.sampler.steps = steps;
+  return r;
 }
 
 TEST(DataParallel, TheGridOfTwoProcessesIsTheGridOfOne) {
   REQUIRE_GLOO();
   Dir d;
-  save_small_cubesnet(d.f("models/pos.safetensors"), 2, 1);
-  Recipe r;
-  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
-  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
-  r.sampler.steps = 3;
+  Recipe r = one_term_recipe(d, 3);
   r.sampler.seed = 5;
   for (int batch : {4, 3}) {  // 3: shares of 2 and 1
     r.sampler.batch = batch;
@@ -147,11 +148,7 @@ TEST(DataParallel, TheGridOfTwoProcessesIsTheGridOfOne) {
 TEST(DataParallel, BadGroupsGiveClearErrors) {
   REQUIRE_GLOO();
   Dir d;
-  save_small_cubesnet(d.f("models/pos.safetensors"), 2, 1);
-  Recipe r;
-  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
-  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
-  r.sampler.steps = 1;
+  Recipe r = one_term_recipe(d, 1);
   r.sampler.batch = 2;
   save_recipe(d.f("r.json"), r);
   CliRun zero = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--gpus", "0"});

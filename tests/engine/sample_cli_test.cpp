@@ -9,6 +9,7 @@
 #include "models/registry.h"
 
 #include "tests/support/cli_run.h"
+#include "tests/support/small_models.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -35,13 +36,7 @@ CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
   return ebm::test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
-void save_small_cubesnet(const std::string& path, int label_size, uint64_t seed) {
-  torch::manual_seed(seed);
-  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
-  c.num_filters = 4;
-  c.label_size = label_size;
-  save_model(path, *make_network(c));
-}
+using ebm::test::save_small_cubesnet;
 
 Recipe two_concept_recipe(const Dir& d) {
   save_small_cubesnet(d.f("models/pos.safetensors"), 2, 1);

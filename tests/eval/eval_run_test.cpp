@@ -10,6 +10,7 @@
 #include "models/registry.h"
 
 #include "tests/support/cli_run.h"
+#include "tests/support/small_models.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -33,13 +34,7 @@ struct Dir {
   std::string f(const std::string& name) const { return (path / name).string(); }
 };
 
-void save_small_cubesnet(const std::string& path, int label_size, uint64_t seed) {
-  torch::manual_seed(seed);
-  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
-  c.num_filters = 4;
-  c.label_size = label_size;
-  save_model(path, *make_network(c));
-}
+using ebm::test::save_small_cubesnet;
 
 void save_small_classifier(const std::string& path) {
   torch::manual_seed(3);
