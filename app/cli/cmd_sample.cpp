@@ -119,14 +119,20 @@ void run_sample(const SampleArgs& a) {
   // id and the seed, so the grid is the one process's, image for image) and rank 0 writes the grid.
   const Recipe as_given = r;  // the PNG carries the whole batch's recipe
   const auto all_ids = p.ids();
-  const int64_t share = group ? (p.batch + group->world_size() - 1) / group->world_size() : p.batch;
-  int64_t mine = p.batch;
+  const int64_t batch = p.batch;
+  const int64_t share = group ? (batch + group->world_size() - 1) / group->world_size() : batch;
+  // Rank r's samples: ids [first, first + count) of the batch, in shares of ⌈batch / N⌉.
+  auto share_of = [&](int r) {
+    const int64_t first = std::min<int64_t>(batch, r * share);
+    return std::make_pair(first, std::min<int64_t>(batch, first + share) - first);
+  };
+  int64_t mine = batch;
   if (group) {
-    if (p.batch < group->world_size())
+    if (batch < group->world_size())
       throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + " needs a batch of at least " +
-                                  std::to_string(group->world_size()) + " (the recipe has " + std::to_string(p.batch) + ")");
-    const int64_t first = std::min<int64_t>(p.batch, group->rank() * share);
-    mine = std::min<int64_t>(p.batch, first + share) - first;
+                                  std::to_string(group->world_size()) + " (the recipe has " + std::to_string(batch) + ")");
+    const auto [first, count] = share_of(group->rank());
+    mine = count;
     if (mine < 1)
       throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + ": a batch of " +
                                   std::to_string(p.batch) + " leaves worker " + std::to_string(group->rank()) +
@@ -163,11 +169,7 @@ void run_sample(const SampleArgs& a) {
     padded.narrow(0, 0, mine).copy_(images);
     auto all = group->gather_rows(padded).to(torch::kCPU);
     std::vector<torch::Tensor> parts;
-    for (int r = 0; r < group->world_size(); ++r) {
-      const int64_t first = std::min<int64_t>(as_given.sampler.batch, r * share);
-      const int64_t n = std::min<int64_t>(as_given.sampler.batch, first + share) - first;
-      parts.push_back(all.narrow(0, r * share, n));
-    }
+    for (int r = 0; r < group->world_size(); ++r) parts.push_back(all.narrow(0, r * share, share_of(r).second));
     images = torch::cat(parts, 0);
     if (group->rank() != 0) return;
   }

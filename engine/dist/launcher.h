@@ -32,8 +32,8 @@ int free_port();
 
 // Runs `argv` (argv[0] is ignored: this executable, /proc/self/exe, is started) as this node's
 // workers and waits for them. SIGINT/SIGTERM to the launcher reach every worker (they stop at the
-// same iteration and checkpoint). When a worker fails, the others are terminated (after a grace of
-// `grace_s` seconds) and the first failure's exit code is returned with `*failure` naming the rank.
+// same iteration and checkpoint). When a worker fails, the others get SIGTERM at once and SIGKILL
+// after `grace_s` seconds; the first failure's exit code is returned with `*failure` naming the rank.
 int run_workers(const LaunchPlan& plan, const std::vector<std::string>& argv, std::string* failure,
                 double grace_s = 10.0);
 
