@@ -52,7 +52,10 @@ json sampler_to_json(const SamplerParams& p) {
             {"attention_lr", p.attention_lr},
             {"mask_noise", p.mask_noise},
             {"schedule", schedule_to_json(p.schedule)},
-            {"init", to_string(p.init)}};
+            {"init", to_string(p.init)},
+            {"micro_batch", p.micro_batch},
+            {"precision", to_string(p.precision)},
+            {"cuda_graph", p.cuda_graph}};
   if (p.init == InitMode::Image && p.init_image.defined())
     j["init_image"] = png_data_uri(png_encode(png_from_tensor(p.init_image)));
   return j;
@@ -73,6 +76,7 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
     p->proj = proj_norm_from_string(o.str("proj", to_string(p->proj)));
     p->mode = sample_mode_from_string(o.str("mode", to_string(p->mode)));
     p->init = init_mode_from_string(o.str("init", to_string(p->init)));
+    p->precision = precision_from_string(o.str("precision", to_string(p->precision)));
   } catch (const std::invalid_argument& e) {
     throw RecipeError(o.path("") + " " + e.what());
   }
@@ -80,6 +84,8 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
   p->trailing_noise = o.boolean("trailing_noise", p->trailing_noise);
   p->attention_lr = o.num("attention_lr", p->attention_lr, -kBig, kBig);
   p->mask_noise = o.num("mask_noise", p->mask_noise, 0, kBig);
+  p->micro_batch = o.integer("micro_batch", p->micro_batch, 0, kMaxBatch);
+  p->cuda_graph = o.boolean("cuda_graph", p->cuda_graph);
   const auto& levels = o.array("schedule", kMaxScheduleLevels);
   p->schedule.levels.clear();
   for (std::size_t i = 0; i < levels.size(); ++i) {

@@ -1,5 +1,6 @@
 #include "engine/sampler.h"
 
+#include "engine/gpu/precision_scope.h"
 #include "engine/rng/counter_rng.h"
 
 #include <algorithm>
@@ -35,7 +36,21 @@ std::int64_t ChainState::bytes() const {
   return n;
 }
 
+// The tensors a captured Joint step reads (inputs, written in place before each replay) and writes
+// (outputs, cloned into the chain state after it): their addresses are baked into the graph.
+struct Sampler::Captured {
+  gpu::StepGraph graph;
+  std::string key;
+  torch::Tensor x, ids, resets;
+  StepScalars sc;
+  torch::Tensor x_out, resets_out;
+  StepStats stats;
+};
+
+Sampler::Sampler() = default;
+
 Sampler::~Sampler() {
+  captured_.reset();  // before the models' caches the graph reads
   for (auto& m : cached_) m->end_chain();
 }
 
@@ -50,9 +65,24 @@ void Sampler::set_models(ModelSet models) {
 
 void Sampler::set_composition(Node root) {
   validate_structure(root);
+  // An edit of values alone (a weight, label, guidance, mask) is written into the compiled tensors
+  // in place, so a running chain keeps its captured graph. Anything else recompiles at the next step
+  // (where errors are reported, as before).
+  bool in_place = false;
+  if (compiled_ && !dirty_) {
+    try {
+      CompiledComposition fresh(root, models_, device(), compiled_->batch());
+      if (fresh.same_structure(*compiled_)) {
+        compiled_->assign_values(fresh);
+        in_place = true;
+      }
+    } catch (const std::exception&) {
+      in_place = false;
+    }
+  }
   root_ = std::move(root);
   has_root_ = true;
-  dirty_ = true;
+  if (!in_place) dirty_ = true;
 }
 
 void Sampler::set_params(SamplerParams p) {
@@ -81,9 +111,11 @@ void Sampler::ensure_compiled() {
   if (!dirty_ && compiled_) return;
   if (!has_root_) throw std::invalid_argument("no composition set; add at least one model term");
   const std::int64_t batch = has_chain() ? state_.x.size(0) : params_.batch;
+  captured_.reset();
   compiled_.reset();
   compiled_.emplace(root_, models_, device(), batch);
   dirty_ = false;
+  start_mean_ = noise_start_mean(compiled_->channels()).to(device());
   if (has_chain()) {
     if (compiled_->channels() != state_.x.size(1) || compiled_->image_size() != state_.x.size(2)) {
       compiled_.reset();
@@ -113,16 +145,21 @@ void Sampler::sync_spectral_caches(bool chain_running) {
   if (chain_running && compiled_) want = compiled_->active_models();
   for (auto& m : cached_)
     if (std::find(want.begin(), want.end(), m) == want.end()) m->end_chain();
+  bool changed = want.size() != cached_.size();
   for (auto& m : want)
-    if (std::find(cached_.begin(), cached_.end(), m) == cached_.end()) m->begin_chain();
+    if (std::find(cached_.begin(), cached_.end(), m) == cached_.end()) {
+      m->begin_chain();
+      changed = true;
+    }
+  // A captured graph reads the cached weights of the models it was recorded with.
+  if (changed) captured_.reset();
   cached_ = std::move(want);
 }
 
-torch::Tensor Sampler::init_images(NoiseStream stream, NoiseStream colour_stream, std::int64_t counter,
+torch::Tensor Sampler::init_images(const torch::Tensor& key, const torch::Tensor& colour_key,
                                    const torch::Tensor& ids) const {
   const auto& p = chain_params_;
   const std::int64_t c = compiled_->channels(), s = compiled_->image_size();
-  const auto key = noise_key(p.seed, stream, 0, counter);
   switch (p.init) {
     case InitMode::Uniform:
       return counter_uniform(key, ids, {c, s, s});
@@ -130,13 +167,14 @@ torch::Tensor Sampler::init_images(NoiseStream stream, NoiseStream colour_stream
       return counter_normal(key, ids, {c, s, s}).mul_(0.5).add_(0.5);
     case InitMode::Noise: {
       const double sigma0 = p.schedule.annealed() ? p.schedule.levels.front().sigma : 1.0;
-      return counter_normal(key, ids, {c, s, s}).mul_(sigma0).add_(noise_start_mean(c).to(ids.device()));
+      return counter_normal(key, ids, {c, s, s}).mul_(sigma0).add_(start_mean_);
     }
     case InitMode::GreyColour: {
-      auto colour = counter_uniform(noise_key(p.seed, colour_stream, 0, counter), ids, {c, 1, 1});
+      auto colour = counter_uniform(colour_key, ids, {c, 1, 1});
       return counter_uniform(key, ids, {c, s, s}).mul_(0.5).add_(colour.mul_(0.5));
     }
     case InitMode::Image: {
+      if (init_image_.defined()) return init_image_.unsqueeze(0).expand({ids.size(0), c, s, s}).contiguous();
       auto img = p.init_image.to(torch::kFloat).unsqueeze(0);
       if (img.size(1) == 4 && c == 3) img = img.slice(1, 0, 3);  // drop alpha
       if (img.size(1) == 1 && c == 3) img = img.expand({1, 3, img.size(2), img.size(3)});
@@ -183,8 +221,11 @@ void Sampler::start() {
   try {
     chain_params_ = params_;
     const torch::Device dev = parse_device(params_.device);
+    gpu::check_precision(params_.precision, dev);
     for (auto& kv : models_) kv.second->to_device(dev);
     state_ = ChainState{};
+    captured_.reset();
+    init_image_ = torch::Tensor();
     dirty_ = true;
     // Compile for the new batch before there is a chain (ensure_compiled uses params_.batch then).
     ensure_compiled();
@@ -193,7 +234,9 @@ void Sampler::start() {
     auto ids = torch::tensor(params_.ids(), torch::kLong).to(dev);
     ChainState s;
     s.sample_ids = ids;
-    s.x = init_images(NoiseStream::Init, NoiseStream::InitColour, 0, ids);
+    s.x = init_images(key_tensor(noise_key(params_.seed, NoiseStream::Init, 0, 0), dev),
+                      key_tensor(noise_key(params_.seed, NoiseStream::InitColour, 0, 0), dev), ids);
+    if (params_.init == InitMode::Image) init_image_ = s.x[0].clone();  // resets need no host copy
     s.resets = torch::zeros({ids.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(dev));
     for (const auto& t : compiled_->terms())
       if (t.attention_masks > 0) s.attention[t.name] = init_attention(t.name, t.attention_masks, ids);
@@ -208,36 +251,70 @@ void Sampler::start() {
   }
 }
 
-void Sampler::stop() { sync_spectral_caches(false); }
+void Sampler::stop() {
+  captured_.reset();
+  sync_spectral_caches(false);
+}
 
 void Sampler::restore(const ChainState& s) {
   if (!s.x.defined()) throw std::invalid_argument("cannot restore an empty chain state");
   if (has_chain() && (s.x.sizes() != state_.x.sizes() || s.x.device() != state_.x.device()))
     throw std::invalid_argument("kept state has another batch, image shape or device than the chain; restart instead");
   state_ = s;
-  dirty_ = true;
+  // A kept state may lack masks of terms added since: the next step compiles and adds them. The
+  // compiled tensors and a captured graph do not depend on the state (it is copied in each step).
+  bool masks_missing = false;
+  if (compiled_)
+    for (const auto& t : compiled_->terms()) masks_missing = masks_missing || (t.attention_masks > 0 && !s.attention.count(t.name));
+  if (masks_missing) dirty_ = true;
 }
 
-torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x,
-                                std::map<std::string, torch::Tensor>* att, StepStats* stats) {
-  const StepSettings set = params_.at(state_.step);
+Sampler::StepScalars Sampler::make_scalars(const StepSettings& set) const {
+  const torch::Device dev = state_.x.device();
+  auto f = torch::TensorOptions().dtype(torch::kFloat).device(dev);
+  StepScalars sc;
+  sc.step_lr = torch::empty({}, f);
+  sc.noise_std = torch::empty({}, f);
+  sc.sigma = torch::empty({}, f);
+  sc.noise_key = key_tensor(0, dev);
+  sc.reset_key = key_tensor(0, dev);
+  sc.reset_colour_key = key_tensor(0, dev);
+  write_scalars(set, &sc);
+  return sc;
+}
+
+void Sampler::write_scalars(const StepSettings& set, StepScalars* sc) const {
+  // fill_ with a host value launches a fill on the device: no copy from host memory to wait for.
   const LangevinParams lp = params_.langevin(set);
-  const auto& ids = state_.sample_ids;
+  const auto seed = chain_params_.seed;
+  sc->step_lr.fill_(lp.step_lr);
+  sc->noise_std.fill_(lp.noise_std);
+  sc->sigma.fill_(set.sigma);
+  sc->noise_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::Langevin, 0, state_.step)));
+  sc->reset_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::Reset, 0, state_.step)));
+  sc->reset_colour_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::ResetColour, 0, state_.step)));
+}
+
+torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
+                                std::map<std::string, torch::Tensor>* att, const StepScalars& sc, bool add_noise,
+                                StepStats* stats) {
+  const LangevinParams lp = params_.langevin(params_.at(state_.step));  // structural fields only
   const auto& seed = chain_params_.seed;
   const std::int64_t c = x.size(1), h = x.size(2), w = x.size(3);
 
   // x <- x + N(0, noise²), before the gradient (spec §4.2).
   torch::Tensor xn = x.detach();
-  if (lp.noise_std > 0)
-    xn = xn + counter_normal(noise_key(seed, NoiseStream::Langevin, static_cast<std::uint32_t>(stage), state_.step),
-                             ids, {c, h, w})
-                      .mul_(lp.noise_std);
-  xn.requires_grad_(true);
+  if (add_noise) {
+    const torch::Tensor key =
+        stage == 0 ? sc.noise_key
+                   : key_tensor(noise_key(seed, NoiseStream::Langevin, static_cast<std::uint32_t>(stage), state_.step),
+                                x.device());
+    xn = xn + counter_normal(key, ids, {c, h, w}).mul_(sc.noise_std);
+  }
 
   const auto& terms = compiled_->terms();
   std::vector<torch::Tensor> att_in(terms.size());
   std::vector<size_t> mask_terms;
-  std::vector<torch::Tensor> inputs{xn};
   for (size_t i = 0; i < terms.size(); ++i) {
     if (!terms[i].active || terms[i].attention_masks == 0) continue;
     torch::Tensor m = att->at(terms[i].name).detach();
@@ -246,48 +323,77 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x,
                                        state_.step),
                              ids, {terms[i].attention_masks, h, w})
                   .mul_(params_.mask_noise);
-    m.requires_grad_(true);
     att_in[i] = m;
-    inputs.push_back(m);
     mask_terms.push_back(i);
   }
 
-  torch::Tensor e;
-  std::vector<torch::Tensor> grads;
-  {
-    // Sampling needs input gradients even when the caller runs under NoGradGuard.
-    torch::AutoGradMode enable(true);
-    e = sequential ? compiled_->stage_energy(stage, xn, att_in, set.sigma, &stats->per_term)
-                   : compiled_->energy(xn, att_in, set.sigma, &stats->per_term);
-    e = e.reshape({-1});
-    if (e.requires_grad())
-      grads = torch::autograd::grad({e.sum()}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
-                                    /*allow_unused=*/true);
+  // Energy and input gradients, in chunks of micro_batch samples (the whole batch by default).
+  const std::int64_t batch = xn.size(0);
+  const std::int64_t chunk = params_.micro_batch > 0 ? std::min(params_.micro_batch, batch) : batch;
+  std::vector<torch::Tensor> e_parts, g_parts;
+  std::vector<std::vector<torch::Tensor>> term_parts(terms.size()), mask_grad_parts(mask_terms.size());
+  for (std::int64_t lo = 0; lo < batch; lo += chunk) {
+    const std::int64_t n = std::min(chunk, batch - lo);
+    torch::Tensor xi = (chunk == batch ? xn : xn.narrow(0, lo, n)).detach();
+    // Tensor-core arithmetic runs on NHWC: cuDNN then picks its channels-last kernels.
+    if (xi.is_cuda() && params_.precision != Precision::Fp32) xi = xi.contiguous(torch::MemoryFormat::ChannelsLast);
+    xi.requires_grad_(true);
+    std::vector<torch::Tensor> ai(terms.size());
+    std::vector<torch::Tensor> inputs{xi};
+    for (size_t i : mask_terms) {
+      ai[i] = (chunk == batch ? att_in[i] : att_in[i].narrow(0, lo, n)).detach().requires_grad_(true);
+      inputs.push_back(ai[i]);
+    }
+    std::vector<torch::Tensor> per_term;
+    torch::Tensor e;
+    std::vector<torch::Tensor> grads;
+    {
+      // Sampling needs input gradients even when the caller runs under NoGradGuard.
+      torch::AutoGradMode enable(true);
+      e = sequential ? compiled_->stage_energy(stage, xi, ai, sc.sigma, &per_term)
+                     : compiled_->energy(xi, ai, sc.sigma, &per_term);
+      e = e.reshape({-1}).to(torch::kFloat);
+      if (e.requires_grad())
+        grads = torch::autograd::grad({e.sum()}, inputs, {}, /*retain_graph=*/false, /*create_graph=*/false,
+                                      /*allow_unused=*/true);
+    }
+    e_parts.push_back(e.detach());
+    g_parts.push_back(grads.empty() || !grads[0].defined() ? torch::zeros_like(xi) : grads[0]);
+    for (size_t i = 0; i < terms.size(); ++i)
+      if (i < per_term.size() && per_term[i].defined()) term_parts[i].push_back(per_term[i].to(torch::kFloat));
+    for (size_t j = 0; j < mask_terms.size(); ++j)
+      mask_grad_parts[j].push_back(grads.size() > j + 1 ? grads[j + 1] : torch::Tensor());
   }
-  torch::Tensor g = grads.empty() || !grads[0].defined() ? torch::zeros_like(xn) : grads[0];
+  auto join = [](std::vector<torch::Tensor>& v) { return v.size() == 1 ? v[0] : torch::cat(v, 0); };
+  torch::Tensor e = join(e_parts);
+  torch::Tensor g = join(g_parts).to(torch::kFloat).contiguous();
+  stats->per_term.assign(terms.size(), torch::Tensor());
+  for (size_t i = 0; i < terms.size(); ++i)
+    if (term_parts[i].size() == e_parts.size()) stats->per_term[i] = join(term_parts[i]);
+
   g = project_gradient(g, lp);
-  torch::Tensor out = xn.detach() - lp.step_lr * g;
+  torch::Tensor out = xn.detach() - g * sc.step_lr;
   if (lp.clamp) out = out.clamp(lp.clamp_lo, lp.clamp_hi);
 
   // comb_mask chain (spec §4.2): step -attention_lr·dE/dmask, then 3×3 average pool without padding.
   for (size_t j = 0; j < mask_terms.size(); ++j) {
-    const torch::Tensor& gm = grads.size() > j + 1 ? grads[j + 1] : torch::Tensor();
-    if (!gm.defined()) continue;  // term not in this stage
+    auto& parts = mask_grad_parts[j];
+    if (parts.empty() || !parts[0].defined()) continue;  // term not in this stage
+    const torch::Tensor gm = join(parts);
     auto m = att_in[mask_terms[j]].detach() - params_.attention_lr * gm;
     (*att)[terms[mask_terms[j]].name] =
         torch::avg_pool2d(m, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/false);
   }
 
-  auto ed = e.detach();
   auto gn = g.detach().flatten(1).norm(2, 1);
-  stats->energy = stats->energy.defined() ? stats->energy + ed : ed;
+  stats->energy = stats->energy.defined() ? stats->energy + e : e;
   stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
   return out.detach();
 }
 
-void Sampler::reset_bad(const torch::Tensor& bad, torch::Tensor* x, std::map<std::string, torch::Tensor>* att) {
-  const auto& ids = state_.sample_ids;
-  auto fresh = init_images(NoiseStream::Reset, NoiseStream::ResetColour, state_.step, ids);
+void Sampler::reset_rows(const torch::Tensor& bad, const torch::Tensor& ids, const StepScalars& sc, torch::Tensor* x,
+                         std::map<std::string, torch::Tensor>* att) const {
+  auto fresh = init_images(sc.reset_key, sc.reset_colour_key, ids);
   *x = torch::where(per_sample_view(bad, x->dim()), fresh, *x);
   for (const auto& t : compiled_->terms()) {
     if (t.attention_masks == 0 || !att->count(t.name)) continue;
@@ -296,30 +402,106 @@ void Sampler::reset_bad(const torch::Tensor& bad, torch::Tensor* x, std::map<std
   }
 }
 
+bool Sampler::graph_eligible() const {
+  if (!params_.cuda_graph || !gpu::StepGraph::available() || !state_.x.is_cuda()) return false;
+  if (params_.mode != SampleMode::Joint) return false;
+  for (const auto& t : compiled_->terms())
+    if (t.active && t.attention_masks > 0) return false;  // the mask chain stays eager
+  return true;
+}
+
+std::string Sampler::graph_key() const {
+  const LangevinParams lp = params_.langevin(params_.at(state_.step));
+  return std::to_string(lp.clamp) + "/" + std::to_string(lp.clamp_lo) + "/" + std::to_string(lp.clamp_hi) + "/" +
+         to_string(lp.proj) + "/" + std::to_string(lp.proj_norm) + "/" + std::to_string(params_.micro_batch) + "/" +
+         to_string(params_.precision);
+}
+
+StepStats Sampler::graph_step(const StepSettings& set) {
+  const std::string key = graph_key();
+  if (!captured_ || captured_->key != key) {
+    captured_.reset();
+    auto c = std::make_unique<Captured>();
+    c->key = key;
+    c->x = state_.x.clone();
+    c->ids = state_.sample_ids.clone();
+    c->resets = state_.resets.clone();
+    c->sc = make_scalars(set);
+    Captured* cp = c.get();
+    auto body = [this, cp] {
+      std::map<std::string, torch::Tensor> no_masks;
+      StepStats st;
+      torch::Tensor x = one_step(0, false, cp->x, cp->ids, &no_masks, cp->sc, /*add_noise=*/true, &st);
+      torch::Tensor bad = torch::isfinite(x).flatten(1).all(1).logical_and(torch::isfinite(st.energy)).logical_not();
+      reset_rows(bad, cp->ids, cp->sc, &x, &no_masks);
+      cp->x_out = x;
+      cp->resets_out = cp->resets + bad.to(torch::kLong);
+      st.reset = bad;
+      cp->stats = std::move(st);
+    };
+    c->graph.capture(body, state_.x.device().index());
+    captured_ = std::move(c);
+    ++graph_captures_;
+  }
+  Captured& c = *captured_;
+  c.x.copy_(state_.x);
+  c.resets.copy_(state_.resets);
+  write_scalars(set, &c.sc);
+  c.graph.replay();
+  // Outputs are cloned: a kept ChainState or snapshot must not change at the next replay.
+  StepStats st;
+  st.energy = c.stats.energy.clone();
+  st.grad_norm = c.stats.grad_norm.clone();
+  st.reset = c.stats.reset.clone();
+  for (const auto& t : c.stats.per_term) st.per_term.push_back(t.defined() ? t.clone() : t);
+  state_.x = c.x_out.clone();
+  state_.resets = c.resets_out.clone();
+  state_.step += 1;
+  last_path_ = "cuda graph";
+  return st;
+}
+
 StepStats Sampler::step() {
   if (!has_chain()) throw std::logic_error("Sampler::step: no chain; call start() first");
   ensure_compiled();
   sync_spectral_caches(true);
   torch::NoGradGuard no_grad;  // only the energy evaluation records a graph
+  const StepSettings set = params_.at(state_.step);
+  if (compiled_->needs_sigma() && !(set.sigma > 0))
+    throw std::invalid_argument("a denoising model needs the schedule's noise level sigma > 0 (got " +
+                                std::to_string(set.sigma) + "): sample it with an annealed schedule");
+  gpu::check_precision(params_.precision, state_.x.device());
+  gpu::PrecisionScope precision(params_.precision, state_.x.device());
+  if (graph_eligible()) {
+    try {
+      return graph_step(set);
+    } catch (const std::runtime_error& e) {
+      // A model the graph cannot hold (a host sync inside its energy): sample eagerly from now on.
+      captured_.reset();
+      params_.cuda_graph = false;
+      last_path_ = std::string("eager (graph capture failed: ") + e.what() + ")";
+    }
+  }
   StepStats st;
+  const StepScalars sc = make_scalars(set);
+  const torch::Tensor& ids = state_.sample_ids;
   torch::Tensor x = state_.x;
   auto att = state_.attention;
   if (params_.mode == SampleMode::Joint) {
-    x = one_step(0, false, x, &att, &st);
+    x = one_step(0, false, x, ids, &att, sc, set.noise_std > 0, &st);
   } else {
     const int stages = compiled_->num_stages();
     std::vector<torch::Tensor> merged(compiled_->terms().size());
     for (int s = 0; s < stages; ++s) {
-      x = one_step(s, true, x, &att, &st);
+      x = one_step(s, true, x, ids, &att, sc, set.noise_std > 0, &st);
       for (size_t i = 0; i < merged.size(); ++i)
         if (st.per_term[i].defined()) merged[i] = st.per_term[i];
     }
     st.per_term = std::move(merged);
-    const double noise = params_.at(state_.step).noise_std;
-    if (params_.trailing_noise && noise > 0) {
-      x = x + counter_normal(noise_key(chain_params_.seed, NoiseStream::Langevin, kTrailingStage, state_.step),
-                             state_.sample_ids, {x.size(1), x.size(2), x.size(3)})
-                  .mul_(noise);
+    if (params_.trailing_noise && set.noise_std > 0) {
+      x = x + counter_normal(noise_key(chain_params_.seed, NoiseStream::Langevin, kTrailingStage, state_.step), ids,
+                             {x.size(1), x.size(2), x.size(3)})
+                  .mul_(set.noise_std);
     }
   }
 
@@ -330,7 +512,7 @@ StepStats Sampler::step() {
   // On the CPU the check is free; on CUDA it would stall the stream, so the where() runs always.
   const bool any_bad = !x.is_cpu() || bad.any().item<bool>();
   if (any_bad) {
-    reset_bad(bad, &x, &att);
+    reset_rows(bad, ids, sc, &x, &att);
     resets = resets + bad.to(torch::kLong);
     st.reset = bad;
   }
@@ -338,6 +520,7 @@ StepStats Sampler::step() {
   state_.attention = std::move(att);
   state_.resets = resets;
   state_.step += 1;
+  if (last_path_.rfind("eager (graph", 0) != 0) last_path_ = "eager";
   return st;
 }
 

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "engine/energy/composition.h"
+#include "engine/gpu/step_graph.h"
 #include "engine/rng/counter_rng.h"
 #include "engine/sampler_params.h"
 
@@ -41,7 +42,7 @@ struct StepStats {
 
 class Sampler {
  public:
-  Sampler() = default;
+  Sampler();
   ~Sampler();
   Sampler(const Sampler&) = delete;  // owns the models' spectral caches of a running chain
   Sampler& operator=(const Sampler&) = delete;
@@ -79,16 +80,36 @@ class Sampler {
   std::vector<std::string> term_names();
   torch::Device device() const;
 
+  // How the last step ran: "eager", or "cuda graph" when it was replayed from a captured graph.
+  const std::string& last_step_path() const { return last_path_; }
+  // Captures so far (a structural edit re-captures; value edits and rewinds do not).
+  int graph_captures() const { return graph_captures_; }
+
  private:
+  // Per-step values a step reads, as 0-dim tensors on the chain's device: made fresh for an eager
+  // step, written in place before a graph replay.
+  struct StepScalars {
+    torch::Tensor step_lr, noise_std, sigma;             // float32
+    torch::Tensor noise_key, reset_key, reset_colour_key;  // int64 counter-noise keys
+  };
+  struct Captured;  // a recorded Joint step and the tensors it reads and writes
+
   void ensure_compiled();
   void sync_spectral_caches(bool chain_running);
-  torch::Tensor init_images(NoiseStream stream, NoiseStream colour_stream, std::int64_t counter,
-                            const torch::Tensor& ids) const;
+  StepScalars make_scalars(const StepSettings& set) const;
+  void write_scalars(const StepSettings& set, StepScalars* sc) const;
+  torch::Tensor init_images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const;
   torch::Tensor noise_start_mean(std::int64_t channels) const;  // [C,1,1] on the CPU, for InitMode::Noise
   torch::Tensor init_attention(const std::string& term, int k, const torch::Tensor& ids) const;
-  void reset_bad(const torch::Tensor& bad, torch::Tensor* x, std::map<std::string, torch::Tensor>* att);
-  torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, std::map<std::string, torch::Tensor>* att,
+  torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
+                         std::map<std::string, torch::Tensor>* att, const StepScalars& sc, bool add_noise,
                          StepStats* stats);
+  // Re-initialises the samples flagged in `bad` [B] (bool) from the Reset streams: no host sync.
+  void reset_rows(const torch::Tensor& bad, const torch::Tensor& ids, const StepScalars& sc, torch::Tensor* x,
+                  std::map<std::string, torch::Tensor>* att) const;
+  bool graph_eligible() const;
+  std::string graph_key() const;  // the structural settings a capture depends on
+  StepStats graph_step(const StepSettings& set);
 
   ModelSet models_;
   Node root_;
@@ -99,6 +120,11 @@ class Sampler {
   bool dirty_ = true;
   std::vector<std::shared_ptr<EnergyModel>> cached_;  // models whose begin_chain() is in effect
   ChainState state_;
+  torch::Tensor start_mean_;  // noise_start_mean() on the chain's device (cached per compile)
+  torch::Tensor init_image_;  // the Image init as [C,S,S] on the chain's device (cached per start)
+  std::unique_ptr<Captured> captured_;
+  std::string last_path_ = "eager";
+  int graph_captures_ = 0;
 };
 
 }  // namespace ebm

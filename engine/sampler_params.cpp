@@ -35,6 +35,22 @@ InitMode init_mode_from_string(const std::string& s) {
   throw std::invalid_argument("unknown init mode '" + s + "' (expected uniform, gaussian, grey_colour, image, noise)");
 }
 
+std::string to_string(Precision p) {
+  switch (p) {
+    case Precision::Fp32: return "fp32";
+    case Precision::Tf32: return "tf32";
+    case Precision::Bf16: return "bf16";
+  }
+  return "?";
+}
+
+Precision precision_from_string(const std::string& s) {
+  if (s == "fp32") return Precision::Fp32;
+  if (s == "tf32") return Precision::Tf32;
+  if (s == "bf16") return Precision::Bf16;
+  throw std::invalid_argument("unknown precision '" + s + "' (expected fp32, tf32 or bf16)");
+}
+
 std::string to_string(SampleMode m) { return m == SampleMode::Joint ? "joint" : "sequential"; }
 
 SampleMode sample_mode_from_string(const std::string& s) {
@@ -167,6 +183,8 @@ void SamplerParams::validate() const {
     finite_pos(l.noise_std, f + ".noise_std", true);
   }
   if (total_steps() > kMaxSteps) bad("schedule", "adds up to more than " + std::to_string(kMaxSteps) + " steps");
+  if (micro_batch < 0 || micro_batch > kMaxBatch)
+    bad("micro_batch", "must be in [0, " + std::to_string(kMaxBatch) + "] (0: the whole batch at once)");
   if (batch < 1 || batch > kMaxBatch) bad("batch", "must be in [1, " + std::to_string(kMaxBatch) + "], got " + std::to_string(batch));
   if (sample_offset < 0 || sample_offset > (std::int64_t{1} << 40)) bad("sample_offset", "must be in [0, 2^40]");
   if (!sample_ids.empty()) {

@@ -77,6 +77,16 @@ bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& mo
 // Same levels (steps, σ, step size, noise) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);
 
+// Arithmetic of the energy's forward and backward on CUDA (the CPU always computes in fp32).
+//   Fp32  strict float32: TF32 off for cuDNN convolutions and cuBLAS matmuls
+//   Tf32  TF32 tensor cores for both (10-bit mantissa products, fp32 accumulation), channels-last
+//         input; the default (PyTorch's own default already runs convolutions in TF32)
+//   Bf16  bf16 autocast of the networks, channels-last input (state, noise and update stay fp32)
+// docs/gpu.md gives the measured effect of each on energies and samples.
+enum class Precision { Fp32, Tf32, Bf16 };
+std::string to_string(Precision p);
+Precision precision_from_string(const std::string& s);  // "fp32" | "tf32" | "bf16"
+
 // Per-step values a schedule yields at a given step.
 struct StepSettings {
   double step_lr = 100.0, noise_std = 0.001, sigma = 0.0;
@@ -97,6 +107,18 @@ struct SamplerParams {
   double attention_lr = 1e5;     // comb_mask mask chain step (train.py default)
   double mask_noise = 0.01;      // comb_mask mask chain noise std
   Schedule schedule;
+
+  // Execution on the device. Edits apply from the next step.
+  // Energies and gradients are evaluated in chunks of this many samples (0: the whole batch). On
+  // CUDA, cuDNN and cuBLAS pick kernels by batch shape, so results agree to float rounding across
+  // batch sizes and bitwise only at the same chunk: `ebm sample --gpus N` sets ⌈batch/N⌉, and a
+  // one-GPU run with that micro_batch reproduces its grid exactly. Also bounds activation memory.
+  std::int64_t micro_batch = 0;
+  Precision precision = Precision::Tf32;
+  // CUDA: replay the Joint step (noise, energy, input gradient, update, clamp, NaN reset) from a
+  // captured CUDA graph; re-captured only when the composition's structure or a structural setting
+  // changes (docs/gpu.md). Ignored on the CPU, for Sequential mode and comb_mask models.
+  bool cuda_graph = true;
 
   // Chain identity. Edits apply at the next start/restart.
   std::uint64_t seed = 0;

@@ -1,6 +1,11 @@
 // `ebm bench`: sampling throughput of the engine (image-steps per second) by model, batch size,
-// number of composed terms and device. Models get fresh random weights (throughput does not depend
-// on the weights); each term is its own network, as in a real composition of concepts.
+// number of composed terms, device and execution mode. Models get fresh random weights (throughput
+// does not depend on the weights); each term is its own network, as in a real composition of concepts.
+//
+// Modes (CUDA): eager (fp32, one launch per op), graph (the step replayed from a captured CUDA
+// graph, fp32), graph+tf32, graph+bf16. Every mode runs the same chains (same seeds, same steps), so
+// each row also reports how far its final samples and energies are from the eager fp32 run's: the
+// measured cost of TF32/bf16 arithmetic (and a check that the graph computes the eager step).
 #include "app/cli/commands.h"
 #include "engine/energy/network_model.h"
 #include "engine/sampler.h"
@@ -11,6 +16,7 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <optional>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -27,7 +33,25 @@ struct BenchArgs {
   int64_t steps = 5;
   int64_t warmup = 2;
   std::string device = "cpu";
+  std::string modes;  // default: eager on the CPU, every mode on CUDA
 };
+
+struct Mode {
+  std::string name;
+  bool graph = false;
+  Precision precision = Precision::Fp32;
+};
+
+Mode mode_from_string(const std::string& s) {
+  if (s == "eager") return {s, false, Precision::Fp32};
+  if (s == "eager+tf32") return {s, false, Precision::Tf32};
+  if (s == "eager+bf16") return {s, false, Precision::Bf16};
+  if (s == "graph") return {s, true, Precision::Fp32};
+  if (s == "graph+tf32") return {s, true, Precision::Tf32};
+  if (s == "graph+bf16") return {s, true, Precision::Bf16};
+  throw std::invalid_argument("--modes: unknown mode '" + s +
+                              "' (eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16)");
+}
 
 std::vector<std::string> split(const std::string& s) {
   std::vector<std::string> out;
@@ -62,12 +86,14 @@ void sync(const torch::Device& d) {
 }
 
 struct Result {
-  std::string model;
+  std::string model, mode, path;
   int64_t batch, terms, steps;
   double ms_per_step, img_steps_per_s;
+  torch::Tensor x, energy;  // final samples and last step's energies (CPU), for the comparison
 };
 
-Result bench_one(Arch arch, int64_t batch, int64_t terms, const BenchArgs& a, const torch::Device& dev) {
+Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, const BenchArgs& a,
+                 const torch::Device& dev) {
   ModelSet models;
   std::vector<Node> children;
   for (int64_t t = 0; t < terms; ++t) {
@@ -85,16 +111,35 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const BenchArgs& a, co
   p.steps = a.warmup + a.steps;
   p.device = a.device;
   p.init = InitMode::Uniform;
+  p.cuda_graph = mode.graph;
+  p.precision = mode.precision;
   s.set_params(p);
   s.start();
-  for (int64_t i = 0; i < a.warmup; ++i) s.step();
+  StepStats st;
+  for (int64_t i = 0; i < a.warmup; ++i) st = s.step();  // the first step of a graph mode captures
   sync(dev);
   const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < a.steps; ++i) s.step();
+  for (int64_t i = 0; i < a.steps; ++i) st = s.step();
   sync(dev);
-  (void)s.state().x.sum().item<float>();
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return {to_string(arch), batch, terms, a.steps, 1000.0 * sec / a.steps, batch * a.steps / sec};
+  Result r{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
+           batch * a.steps / sec};
+  r.x = s.state().x.to(torch::kCPU);
+  r.energy = st.energy.to(torch::kCPU, torch::kDouble);
+  return r;
+}
+
+// How far a mode's run ended from the eager fp32 run of the same chains.
+struct Deviation {
+  double max_abs_dx = 0, rms_dx = 0, energy_rel = 0;
+};
+Deviation deviation(const Result& r, const Result& ref) {
+  Deviation d;
+  const auto dx = (r.x.to(torch::kDouble) - ref.x.to(torch::kDouble));
+  d.max_abs_dx = dx.abs().max().item<double>();
+  d.rms_dx = dx.square().mean().sqrt().item<double>();
+  d.energy_rel = ((r.energy - ref.energy).abs() / ref.energy.abs().clamp_min(1e-12)).max().item<double>();
+  return d;
 }
 
 void run_bench(const BenchArgs& a) {
@@ -112,24 +157,44 @@ void run_bench(const BenchArgs& a) {
   }
   const auto batches = split_ints(a.batches, "--batch", 1, kMaxBatch);
   const auto terms = split_ints(a.terms, "--terms", 1, 64);
+  std::vector<Mode> modes;
+  for (const auto& m : split(a.modes.empty() ? (dev.is_cuda() ? "eager,graph,graph+tf32,graph+bf16" : "eager") : a.modes)) {
+    modes.push_back(mode_from_string(m));
+    if (!dev.is_cuda() && (modes.back().graph || modes.back().precision != Precision::Fp32))
+      throw std::invalid_argument("--modes " + m + " needs --device cuda (the CPU runs eager fp32 only)");
+  }
   torch::NoGradGuard no_grad;
   nlohmann::json out = nlohmann::json::array();
   if (!a.json)
-    std::printf("%-10s %-6s %6s %6s %6s %10s %12s\n", "model", "device", "batch", "terms", "steps", "ms/step",
-                "img-steps/s");
+    std::printf("%-10s %-6s %6s %6s %-11s %10s %12s %8s %11s %11s\n", "model", "device", "batch", "terms", "mode",
+                "ms/step", "img-steps/s", "x eager", "max|dx|", "max dE/E");
   for (Arch arch : archs)
     for (int64_t b : batches)
       for (int64_t t : terms) {
-        Result r = bench_one(arch, b, t, a, dev);
-        if (a.json) {
-          out.push_back({{"model", r.model}, {"device", a.device}, {"batch", r.batch}, {"terms", r.terms},
-                         {"steps", r.steps}, {"ms_per_step", r.ms_per_step}, {"img_steps_per_s", r.img_steps_per_s},
-                         {"threads", at::get_num_threads()}});
-        } else {
-          std::printf("%-10s %-6s %6lld %6lld %6lld %10.2f %12.1f\n", r.model.c_str(), a.device.c_str(),
-                      static_cast<long long>(r.batch), static_cast<long long>(r.terms), static_cast<long long>(r.steps),
-                      r.ms_per_step, r.img_steps_per_s);
-          std::fflush(stdout);
+        std::optional<Result> ref;  // the eager fp32 run of these chains
+        for (const Mode& mode : modes) {
+          Result r = bench_one(arch, b, t, mode, a, dev);
+          if (mode.name == "eager") ref = r;
+          const double speedup = ref ? r.img_steps_per_s / ref->img_steps_per_s : 0.0;
+          const Deviation d = ref ? deviation(r, *ref) : Deviation{};
+          if (a.json) {
+            nlohmann::json row = {{"model", r.model}, {"device", a.device}, {"batch", r.batch}, {"terms", r.terms},
+                                  {"mode", r.mode}, {"path", r.path}, {"steps", r.steps},
+                                  {"ms_per_step", r.ms_per_step}, {"img_steps_per_s", r.img_steps_per_s},
+                                  {"threads", at::get_num_threads()}};
+            if (ref) {
+              row["speedup_vs_eager"] = speedup;
+              row["max_abs_dx_vs_eager"] = d.max_abs_dx;
+              row["rms_dx_vs_eager"] = d.rms_dx;
+              row["max_energy_rel_diff_vs_eager"] = d.energy_rel;
+            }
+            out.push_back(row);
+          } else {
+            std::printf("%-10s %-6s %6lld %6lld %-11s %10.3f %12.1f %8.2f %11.3g %11.3g\n", r.model.c_str(),
+                        a.device.c_str(), static_cast<long long>(r.batch), static_cast<long long>(r.terms),
+                        r.mode.c_str(), r.ms_per_step, r.img_steps_per_s, speedup, d.max_abs_dx, d.energy_rel);
+            std::fflush(stdout);
+          }
         }
       }
   if (a.json) std::cout << out.dump(2) << "\n";
@@ -145,6 +210,9 @@ void register_bench(CLI::App& app) {
   sub->add_option("--steps", args->steps, "timed Langevin steps per configuration")->capture_default_str();
   sub->add_option("--warmup", args->warmup, "untimed steps first")->capture_default_str();
   sub->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
+  sub->add_option("--modes", args->modes,
+                  "comma list of eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16 "
+                  "(default: eager on the CPU, eager,graph,graph+tf32,graph+bf16 on CUDA)");
   sub->callback([args] {
     try {
       run_bench(*args);

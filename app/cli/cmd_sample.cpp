@@ -27,6 +27,9 @@ struct SampleArgs {
   std::optional<int64_t> steps, batch, offset;
   std::optional<uint64_t> seed;
   std::optional<std::string> device;
+  std::optional<int64_t> micro_batch;
+  std::optional<std::string> precision;
+  bool no_cuda_graph = false;
   int columns = 0;
   bool ignore_hash = false;
   bool quiet = false;
@@ -37,6 +40,13 @@ struct SampleArgs {
 class Progress {
  public:
   explicit Progress(int64_t total) : total_(total), tty_(isatty(STDERR_FILENO) == 1) {}
+  // Whether update() would print at this step: the caller reads the energy (a device sync) only then,
+  // so a GPU chain runs without a host round trip per step.
+  bool due(int64_t step) const {
+    if (step == total_) return true;
+    if (tty_) return step % 10 == 0;
+    return (total_ > 0 ? 10 * step / total_ : 10) != last_decile_;
+  }
   void update(int64_t step, double ms_per_step, double energy) {
     if (tty_) {
       constexpr int kWidth = 30;
@@ -82,6 +92,9 @@ void run_sample(const SampleArgs& a) {
   }
   if (a.offset) p.sample_offset = *a.offset;
   if (a.device) p.device = *a.device;
+  if (a.micro_batch) p.micro_batch = *a.micro_batch;
+  if (a.precision) p.precision = precision_from_string(*a.precision);
+  if (a.no_cuda_graph) p.cuda_graph = false;
   p.validate();
   if (parse_device(p.device).is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("device " + p.device + ": CUDA is not available in this build or on this machine");
@@ -117,10 +130,14 @@ void run_sample(const SampleArgs& a) {
 
   // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its
   // id and the seed, so the grid is the one process's, image for image) and rank 0 writes the grid.
-  const Recipe as_given = r;  // the PNG carries the whole batch's recipe
-  const auto all_ids = p.ids();
   const int64_t batch = p.batch;
   const int64_t share = group ? (batch + group->world_size() - 1) / group->world_size() : batch;
+  // On CUDA a sample's arithmetic depends on the batch shape its kernels saw (cuDNN picks them by
+  // shape): evaluating in chunks of one share makes the group's images those of one GPU run with
+  // the same micro_batch, which the PNG's recipe records.
+  if (group && p.micro_batch == 0) p.micro_batch = share;
+  const Recipe as_given = r;  // the PNG carries the whole batch's recipe
+  const auto all_ids = p.ids();
   // Rank r's samples: ids [first, first + count) of the batch, in shares of ⌈batch / N⌉.
   auto share_of = [&](int r) {
     const int64_t first = std::min<int64_t>(batch, r * share);
@@ -154,11 +171,12 @@ void run_sample(const SampleArgs& a) {
   StepStats st;
   for (int64_t i = 0; i < total; ++i) {
     st = s.step();
-    if (!quiet) {
+    if (!quiet && progress.due(i + 1)) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / (i + 1);
       progress.update(i + 1, ms, st.energy.mean().item<double>());
     }
   }
+  if (!quiet) std::cerr << "ebm sample: steps ran as " << s.last_step_path() << "\n";
   const auto resets = s.state().resets.sum().item<int64_t>();
   if (resets > 0) std::cerr << "ebm sample: warning: " << resets << " chain(s) hit NaN/Inf and were re-initialised\n";
 
@@ -196,6 +214,10 @@ void register_sample(CLI::App& app) {
   sub->add_option("--batch", a->batch, "override the recipe's batch size");
   sub->add_option("--offset", a->offset, "global index of the first sample (sample i of a seed is fixed)");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:N (override)");
+  sub->add_option("--micro-batch", a->micro_batch,
+                  "evaluate energies in chunks of this many samples (0 = whole batch; --gpus N sets ceil(batch/N))");
+  sub->add_option("--precision", a->precision, "CUDA arithmetic: fp32 (default), tf32 or bf16 (docs/gpu.md)");
+  sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");

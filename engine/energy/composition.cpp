@@ -151,6 +151,13 @@ CompiledComposition::CompiledComposition(const Node& root, const ModelSet& model
   }
   if (first.empty()) throw std::invalid_argument("composition has no terms; add at least one model term");
   root_ = build(root, models, device, any_solo(root), "composition");
+  if (host_values_.empty()) host_values_.push_back(1.0f);  // values_ is never empty (a pruned tree)
+  values_ = torch::tensor(host_values_, torch::kFloat).to(device);
+}
+
+int CompiledComposition::add_value(double v) {
+  host_values_.push_back(static_cast<float>(v));
+  return static_cast<int>(host_values_.size()) - 1;
 }
 
 std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node& n, const ModelSet& models,
@@ -167,6 +174,7 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     t.model = models.at(n.model);
     ModelInfo info = t.model->info();
     t.attention_masks = info.attention_masks;
+    t.denoising = info.denoising;
     t.guidance = n.guidance.value_or(info.guidance);
     if (t.guidance != 1.0 && !(info.denoising && info.label_size > 0))
       throw std::invalid_argument(path + ".guidance: model '" + n.model +
@@ -200,9 +208,11 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
       t.mask = m.clamp(0.0, 1.0).to(device);
     }
     t.active = n.enabled && (!solo_mode || n.solo);
+    if (t.active && t.guidance != 1.0 && t.label.defined()) t.guidance_at = add_value(t.guidance);
     c.term = static_cast<int>(terms_.size());
     terms_.push_back(std::move(t));
     if (!terms_.back().active) return std::nullopt;
+    c.weight_at = add_value(c.weight);
     return c;
   }
   if (!n.enabled) {
@@ -225,11 +235,19 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     if (child) c.children.push_back(std::move(*child));
   }
   if (c.children.empty()) return std::nullopt;
+  c.weight_at = add_value(c.weight);
+  if (c.kind == NodeKind::Or) c.temperature_at = add_value(c.temperature);
+  if (c.kind == NodeKind::Not) c.coefficient_at = add_value(c.coefficient);
   return c;
 }
 
 torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
                                                double sigma) const {
+  return term_energy(term, x, attention, torch::full({}, sigma, x.options()));
+}
+
+torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
+                                               const torch::Tensor& sigma) const {
   const CTerm& t = terms_.at(static_cast<size_t>(term));
   torch::Tensor xin = x;
   // Same value as x; the gradient w.r.t. x is multiplied by the mask.
@@ -237,10 +255,10 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
   // Labels are one vector broadcast over the batch: any B rows of it are the label of B samples.
   torch::Tensor label = t.label;
   if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
-  torch::Tensor e = t.model->energy(xin, label, attention, sigma).reshape({-1});
-  if (t.guidance == 1.0 || !label.defined()) return e;
-  torch::Tensor u = t.model->energy(xin, torch::Tensor(), attention, sigma).reshape({-1});
-  return guided_energy(e, u, t.guidance);
+  torch::Tensor e = t.model->energy_at(xin, label, attention, sigma).reshape({-1});
+  if (t.guidance_at < 0 || !label.defined()) return e;
+  torch::Tensor u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
+  return guided_energy(e, u, value(t.guidance_at));
 }
 
 torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {
@@ -263,7 +281,8 @@ torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const 
       }
       std::vector<torch::Tensor> es;
       for (const auto& c : n.children) es.push_back(eval(c, leaf));
-      e = -torch::logsumexp(-n.temperature * torch::stack(es, 1), 1) / n.temperature;
+      const torch::Tensor t = value(n.temperature_at);
+      e = -torch::logsumexp(-t * torch::stack(es, 1), 1) / t;
       break;
     }
     case NodeKind::Not: {
@@ -271,19 +290,21 @@ torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const 
       torch::Tensor pos, neg;
       if (n.has_pos) pos = eval(n.children[i++], leaf);
       if (n.has_neg) neg = eval(n.children[i++], leaf);
-      if (pos.defined() && neg.defined()) e = pos - n.coefficient * neg;
+      if (pos.defined() && neg.defined()) e = pos - value(n.coefficient_at) * neg;
       else if (pos.defined()) e = pos;
-      else e = -n.coefficient * neg;
+      else e = -value(n.coefficient_at) * neg;
       break;
     }
   }
-  return n.weight == 1.0 ? e : n.weight * e;
+  // Always multiplied (×1 is exact): a weight dragged away from 1 later must not change the graph.
+  return e * value(n.weight_at);
 }
 
 CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x,
-                                                          const std::vector<torch::Tensor>& attention, double sigma,
+                                                          const std::vector<torch::Tensor>& attention,
+                                                          const torch::Tensor& sigma,
                                                           std::vector<torch::Tensor>* per_term) const {
-  return [this, &x, &attention, sigma, per_term](int term) {
+  return [this, &x, &attention, &sigma, per_term](int term) {
     torch::Tensor att = term < static_cast<int>(attention.size()) ? attention[term] : torch::Tensor();
     torch::Tensor e = term_energy(term, x, att, sigma);
     if (per_term) (*per_term)[term] = e.detach();
@@ -293,6 +314,11 @@ CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x
 
 torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
                                           double sigma, std::vector<torch::Tensor>* per_term) const {
+  return energy(x, attention, torch::full({}, sigma, x.options()), per_term);
+}
+
+torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
+                                          const torch::Tensor& sigma, std::vector<torch::Tensor>* per_term) const {
   if (per_term) per_term->assign(terms_.size(), torch::Tensor());
   // Nothing enabled: a flat energy, so sampling reduces to noise + clamp.
   if (!root_) return (x * 0.0).flatten(1).sum(1);
@@ -314,12 +340,56 @@ int CompiledComposition::num_stages() const {
 }
 
 torch::Tensor CompiledComposition::stage_energy(int stage, const torch::Tensor& x,
-                                                const std::vector<torch::Tensor>& attention, double sigma,
+                                                const std::vector<torch::Tensor>& attention,
+                                                const torch::Tensor& sigma,
                                                 std::vector<torch::Tensor>* per_term) const {
   if (!root_ || root_->kind != NodeKind::And) return energy(x, attention, sigma, per_term);
   if (per_term && per_term->size() != terms_.size()) per_term->assign(terms_.size(), torch::Tensor());
   auto e = eval(root_->children.at(stage), model_leaf(x, attention, sigma, per_term));
-  return root_->weight == 1.0 ? e : root_->weight * e;
+  return e * value(root_->weight_at);
+}
+
+namespace {
+void node_key(const CompiledComposition::CNode& n, std::string* out) {
+  *out += "(" + to_string(n.kind) + ":" + std::to_string(n.term) + (n.has_pos ? "p" : "") + (n.has_neg ? "n" : "");
+  for (const auto& c : n.children) node_key(c, out);
+  *out += ")";
+}
+}  // namespace
+
+std::string CompiledComposition::structure_key() const {
+  std::string k = std::to_string(batch_) + "/" + std::to_string(host_values_.size()) + "/";
+  if (root_) node_key(*root_, &k);
+  for (const auto& t : terms_) {
+    k += "[" + t.name + "|" + std::to_string(reinterpret_cast<std::uintptr_t>(t.model.get())) + "|" +
+         (t.label.defined() ? std::to_string(t.label.size(1)) : "-") + "|" + (t.mask.defined() ? "m" : "-") + "|" +
+         std::to_string(t.guidance_at) + "|" + std::to_string(t.attention_masks) + (t.active ? "a" : "") + "]";
+  }
+  return k;
+}
+
+bool CompiledComposition::same_structure(const CompiledComposition& o) const {
+  return channels_ == o.channels_ && image_size_ == o.image_size_ && values_.device() == o.values_.device() &&
+         structure_key() == o.structure_key();
+}
+
+void CompiledComposition::assign_values(const CompiledComposition& o) {
+  if (!same_structure(o)) throw std::invalid_argument("assign_values: the compositions differ in structure");
+  torch::NoGradGuard no_grad;
+  values_.copy_(o.values_);
+  host_values_ = o.host_values_;
+  root_ = o.root_;  // same shape; carries the compiled doubles for display
+  for (size_t i = 0; i < terms_.size(); ++i) {
+    if (terms_[i].label.defined()) terms_[i].label.copy_(o.terms_[i].label);
+    if (terms_[i].mask.defined()) terms_[i].mask.copy_(o.terms_[i].mask);
+    terms_[i].guidance = o.terms_[i].guidance;
+  }
+}
+
+bool CompiledComposition::needs_sigma() const {
+  for (const auto& t : terms_)
+    if (t.active && t.denoising) return true;
+  return false;
 }
 
 std::vector<std::shared_ptr<EnergyModel>> CompiledComposition::active_models() const {

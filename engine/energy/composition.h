@@ -68,12 +68,18 @@ std::vector<const Node*> collect_terms(const Node& root);
 std::vector<std::string> referenced_models(const Node& root);
 
 // The tree prepared for one chain: labels and masks as device tensors of the right shape, model
-// pointers resolved, disabled nodes pruned. Built once per edit, evaluated every step.
+// pointers resolved, disabled nodes pruned. Built once per structural edit, evaluated every step.
+//
+// The values users drag — weights, temperatures, coefficients, guidance (one float tensor on the
+// device), labels and mask contents — are read from device tensors when the tree is evaluated, and
+// assign_values() overwrites them in place. So an edit of values alone keeps every tensor where it
+// was: a captured CUDA graph of the step replays with the new values, without a re-capture.
 class CompiledComposition {
  public:
   struct CNode {
     NodeKind kind = NodeKind::Term;
-    double weight = 1.0, temperature = 100.0, coefficient = 0.001;
+    double weight = 1.0, temperature = 100.0, coefficient = 0.001;  // as compiled (see values())
+    int weight_at = -1, temperature_at = -1, coefficient_at = -1;   // indices into values()
     bool has_pos = true, has_neg = true;  // Not: which children survived pruning
     int term = -1;                        // Term: index into terms()
     std::vector<CNode> children;
@@ -84,7 +90,9 @@ class CompiledComposition {
     torch::Tensor label;  // [B,L] or undefined
     torch::Tensor mask;   // [1,1,H,W] or undefined
     double guidance = 1.0;  // effective (Node::guidance or the model's recommended value)
+    int guidance_at = -1;   // index into values() (guided terms only: guidance != 1)
     int attention_masks = 0;
+    bool denoising = false;  // its model's energy depends on σ (needs σ > 0)
     bool active = false;  // false: disabled/pruned (reports NaN energy)
   };
 
@@ -96,21 +104,37 @@ class CompiledComposition {
   // index (undefined for the others). per_term[i] receives term i's raw (unweighted) energy [B].
   torch::Tensor energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, double sigma,
                        std::vector<torch::Tensor>* per_term) const;
+  // σ as a 0-dim float tensor on x's device (the form a captured step reads it in).
+  torch::Tensor energy(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, const torch::Tensor& sigma,
+                       std::vector<torch::Tensor>* per_term) const;
   // Energy of one stage of sequential sampling: the root's i-th active child (the root itself when it
   // is not an And).
   torch::Tensor stage_energy(int stage, const torch::Tensor& x, const std::vector<torch::Tensor>& attention,
-                             double sigma, std::vector<torch::Tensor>* per_term) const;
+                             const torch::Tensor& sigma, std::vector<torch::Tensor>* per_term) const;
   int num_stages() const;
 
   // Term i's raw (unweighted) energy [B'] exactly as energy() evaluates it — its model with its label,
   // its spatial mask scaling the gradient — for x [B',C,H,W] with B' <= batch() (e.g. one
   // sample). `attention`: the term's mask logits [B',K,H,W] (undefined unless it is a comb_mask term).
   torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention, double sigma) const;
+  torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
+                            const torch::Tensor& sigma) const;
   // The tree's energy [B'] given every active term's raw energy [B'] (indexed by term; inactive
   // entries are ignored): energy() with the models replaced by these values. Differentiating it
   // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (gradient_maps.h). Undefined when
   // no term is active. Throws std::invalid_argument when an active term has no energy.
   torch::Tensor combine(const std::vector<torch::Tensor>& term_energy) const;
+
+  // True when `o` has this tree's structure — kinds, arity, pruning, term names, models, label
+  // sizes, which terms have masks and guidance — so that only values differ.
+  bool same_structure(const CompiledComposition& o) const;
+  // Copies `o`'s values (weights, temperatures, coefficients, guidance, labels, masks) into this
+  // composition's tensors in place. Throws std::invalid_argument unless same_structure(o).
+  void assign_values(const CompiledComposition& o);
+  // Every node's weight/temperature/coefficient and every guided term's guidance, float32 on the device.
+  const torch::Tensor& values() const { return values_; }
+  // Whether any active term's model needs σ > 0.
+  bool needs_sigma() const;
 
   const std::vector<CTerm>& terms() const { return terms_; }
   bool empty() const { return !root_.has_value(); }
@@ -126,11 +150,17 @@ class CompiledComposition {
   // The tree's operators over leaf values: `leaf(i)` is term i's energy (a model, or given values).
   using Leaf = std::function<torch::Tensor(int term)>;
   torch::Tensor eval(const CNode& n, const Leaf& leaf) const;
-  Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, double sigma,
+  Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, const torch::Tensor& sigma,
                   std::vector<torch::Tensor>* per_term) const;
+
+  int add_value(double v);  // appends to the values being built; returns its index
+  torch::Tensor value(int at) const { return values_.select(0, at); }
+  std::string structure_key() const;
 
   std::optional<CNode> root_;
   std::vector<CTerm> terms_;
+  std::vector<float> host_values_;  // values() as built, before they move to the device
+  torch::Tensor values_;
   std::int64_t batch_ = 0;
   int channels_ = 0, image_size_ = 0;
 };

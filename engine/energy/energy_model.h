@@ -42,6 +42,13 @@ class EnergyModel {
   // the mask.
   virtual torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label,
                                const torch::Tensor& attention_mask, double sigma) = 0;
+  // The same energy with the noise level as a 0-dim float tensor on x's device: what the sampler
+  // calls, so a captured CUDA graph replays with a new σ written into that tensor. The default reads
+  // σ on the host (a device sync, and not allowed inside a capture): models override it.
+  virtual torch::Tensor energy_at(const torch::Tensor& x, const torch::Tensor& label,
+                                  const torch::Tensor& attention_mask, const torch::Tensor& sigma) {
+    return energy(x, label, attention_mask, sigma.item<double>());
+  }
   virtual ModelInfo info() const = 0;
 
   // Called when a chain starts (and again after a model change) and when it stops: networks cache
@@ -62,6 +69,10 @@ class FunctionModel : public EnergyModel {
 
   torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
                        double) override {
+    return fn_(x, label);
+  }
+  torch::Tensor energy_at(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
+                          const torch::Tensor&) override {
     return fn_(x, label);
   }
   ModelInfo info() const override { return info_; }

@@ -13,4 +13,10 @@ inline torch::Tensor guided_energy(const torch::Tensor& conditional, const torch
   return unconditional + g * (conditional - unconditional);
 }
 
+// g as a 0-dim tensor on the energies' device (a composition's live guidance value).
+inline torch::Tensor guided_energy(const torch::Tensor& conditional, const torch::Tensor& unconditional,
+                                   const torch::Tensor& g) {
+  return unconditional + g * (conditional - unconditional);
+}
+
 }  // namespace ebm

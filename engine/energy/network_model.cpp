@@ -20,6 +20,11 @@ torch::Tensor NetworkModel::energy(const torch::Tensor& x, const torch::Tensor& 
   return net_->energy(x, label, attention_mask);
 }
 
+torch::Tensor NetworkModel::energy_at(const torch::Tensor& x, const torch::Tensor& label,
+                                      const torch::Tensor& attention_mask, const torch::Tensor& /*sigma*/) {
+  return net_->energy(x, label, attention_mask);
+}
+
 ModelInfo NetworkModel::info() const {
   const ModelConfig& c = net_->config();
   ModelInfo i;

@@ -18,6 +18,8 @@ class NetworkModel : public EnergyModel {
 
   torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor& attention_mask,
                        double sigma) override;
+  torch::Tensor energy_at(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor& attention_mask,
+                          const torch::Tensor& sigma) override;  // σ is ignored: not a denoising model
   ModelInfo info() const override;
   // Caches W/σ of every spectrally normalised layer without advancing u: the chain stays a pure
   // function of its recipe (the original advanced u once per session.run).

@@ -34,11 +34,13 @@ torch::Tensor hash32_tensor(torch::Tensor x) {
   return x.bitwise_xor(x.bitwise_right_shift(16));
 }
 
-// [B, N] int64 hashes in [0, 2^32) of (key, sample id, element index).
-torch::Tensor element_hashes(std::uint32_t key, const torch::Tensor& sample_ids, std::int64_t n) {
+// [B, N] int64 hashes in [0, 2^32) of (key, sample id, element index). `key` is a 0-dim int64
+// tensor or a host value (xor with either gives the same bits).
+template <typename Key>
+torch::Tensor element_hashes(const Key& key, const torch::Tensor& sample_ids, std::int64_t n) {
   TORCH_CHECK(sample_ids.dim() == 1, "counter noise: sample_ids must be 1-D, got ", sample_ids.sizes());
   auto ids = sample_ids.to(torch::kLong);
-  torch::Tensor ks = hash32_tensor(ids.bitwise_and(kMask32).bitwise_xor(static_cast<std::int64_t>(key)));
+  torch::Tensor ks = hash32_tensor(ids.bitwise_and(kMask32).bitwise_xor(key));
   ks = hash32_tensor(ks.bitwise_xor(ids.bitwise_right_shift(32).bitwise_and(kMask32)));
   auto opts = torch::TensorOptions().dtype(torch::kLong).device(ids.device());
   torch::Tensor he = hash32_tensor(torch::arange(n, opts).bitwise_xor(static_cast<std::int64_t>(kElementSalt)));
@@ -81,13 +83,17 @@ std::uint32_t noise_key(std::uint64_t seed, NoiseStream stream, std::uint32_t su
   return hash32(k ^ static_cast<std::uint32_t>(c >> 32));
 }
 
-torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+namespace {
+
+template <typename Key>
+torch::Tensor uniform_from(const Key& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
   std::int64_t n = 0;
   auto shape = full_shape(sample_ids.size(0), per_sample_shape, &n);
   return to_unit_float(element_hashes(key, sample_ids, n), 0.0).reshape(shape);
 }
 
-torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+template <typename Key>
+torch::Tensor normal_from(const Key& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
   std::int64_t n = 0;
   auto shape = full_shape(sample_ids.size(0), per_sample_shape, &n);
   torch::Tensor h1 = element_hashes(key, sample_ids, n);
@@ -97,6 +103,30 @@ torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids,
   torch::Tensor u2 = to_unit_float(h2, 0.0);
   torch::Tensor r = u1.log_().mul_(-2.0).sqrt_();
   return r.mul_(u2.mul_(2.0 * M_PI).cos_()).reshape(shape);
+}
+
+}  // namespace
+
+torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  return uniform_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
+}
+
+torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  return normal_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
+}
+
+torch::Tensor counter_uniform(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
+  return uniform_from(key, sample_ids, per_sample_shape);
+}
+
+torch::Tensor counter_normal(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+  TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
+  return normal_from(key, sample_ids, per_sample_shape);
+}
+
+torch::Tensor key_tensor(std::uint32_t key, const torch::Device& device) {
+  return torch::full({}, static_cast<std::int64_t>(key), torch::TensorOptions().dtype(torch::kLong).device(device));
 }
 
 }  // namespace ebm

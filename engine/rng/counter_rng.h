@@ -43,4 +43,12 @@ torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids
 // Standard normal float32 numbers (Box–Muller on two hashed uniforms), [B, shape...].
 torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape);
 
+// The same numbers with the key given as a 0-dim int64 tensor on sample_ids' device (key_tensor()):
+// a captured CUDA graph reads its key from such a tensor, so each replay draws the next step's
+// noise without a re-capture or a host sync.
+torch::Tensor counter_uniform(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape);
+torch::Tensor counter_normal(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape);
+// `key` as that 0-dim tensor on `device` (a fill on the device: no host-to-device copy to wait for).
+torch::Tensor key_tensor(std::uint32_t key, const torch::Device& device);
+
 }  // namespace ebm

@@ -99,6 +99,7 @@ struct Snapshot {
   std::vector<std::pair<std::string, torch::Tensor>> masks;  // comb_mask terms: softmax over K, [B,K,H,W]
 
   double ms_per_step = 0.0;
+  std::string step_path;       // how the sampler ran its last step: "eager" or "cuda graph" (Sampler)
   MemoryUse memory;
   std::vector<std::int64_t> kept_steps;  // steps Rewind can go back to
   std::vector<Event> events;             // the most recent events, oldest first

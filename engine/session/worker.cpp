@@ -566,6 +566,7 @@ void Worker::publish() {
   if (steps_since_publish_ > 0)
     ms_per_step_ = std::chrono::duration<double, std::milli>(now - window_start_).count() / steps_since_publish_;
   s->ms_per_step = ms_per_step_;
+  s->step_path = sampler_.last_step_path();
   s->memory.history_bytes = history_.bytes();
   s->memory.host_rss_bytes = host_rss_bytes();
   s->kept_steps = history_.steps();

@@ -30,6 +30,11 @@ torch::Tensor DenoisingModel::energy(const torch::Tensor& x, const torch::Tensor
   return energy_->energy(x, label, torch::full({}, sigma, x.options()));
 }
 
+torch::Tensor DenoisingModel::energy_at(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
+                                        const torch::Tensor& sigma) {
+  return energy_->energy(x, label, sigma);
+}
+
 void DenoisingModel::to_device(const torch::Device& device) { energy_->to(device); }
 
 std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path) {

@@ -21,6 +21,9 @@ class DenoisingModel : public EnergyModel {
   // denoising model needs an annealed schedule); throws std::invalid_argument otherwise.
   torch::Tensor energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor& attention_mask,
                        double sigma) override;
+  // σ > 0 is the caller's to check here (the sampler does, on the host, before each step).
+  torch::Tensor energy_at(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor& attention_mask,
+                          const torch::Tensor& sigma) override;
   ModelInfo info() const override { return info_; }
   void to_device(const torch::Device& device) override;
 

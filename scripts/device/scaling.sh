@@ -21,14 +21,24 @@ json.dump(r, open(sys.argv[1], "w"))
 PY
 for g in 1 2 4; do
   [ "$g" -le "$GPUS" ] || continue
+  if [ "${SCALING_SKIP_TRAIN:-0}" != 1 ]; then  # (=1: the sampling half alone)
   rm -rf "/tmp/scaling_train_$g"
   $EBM train --concept position --objective dsm --batch 128 --out "/tmp/scaling_train_$g" --iters 400 --log-every 50 \
     --sample-every 0 --ckpt-every 1000000 --pool 5000 --no-progress --device cuda --gpus "$g" > "$OUT/train_$g.log" 2>&1
-  echo "train gpus=$g: $(grep -o '[0-9.]* it/s' "$OUT/train_$g.log" | tail -1) (batch 128 per GPU)" | tee -a "$OUT/scaling.txt"
+  echo "train gpus=$g: $(grep -o '[0-9.]* it/s' "$OUT/train_$g.log" | tail -1) (batch 128 per GPU, $((128 * g)) images per iteration)" | tee -a "$OUT/scaling.txt"
+  fi
   S=$(date +%s.%N)
   $EBM sample --recipe "$OUT/recipe.json" --out "$OUT/grid_$g.png" --device cuda --gpus "$g" > "$OUT/sample_$g.log" 2>&1
   E=$(date +%s.%N)
-  echo "sample gpus=$g: $(grep -o '[0-9.]* ms/step' "$OUT/sample_$g.log" | tail -1), wall $(echo "$E - $S" | bc) s for 256 x 200 steps" \
+  MS=$(grep -o '[0-9.]* ms/step' "$OUT/sample_$g.log" | tail -1 | cut -d' ' -f1)
+  echo "sample gpus=$g: $MS ms/step = $(awk "BEGIN{printf \"%.0f\", 256000/$MS}") img-steps/s, wall $(awk "BEGIN{printf \"%.1f\", $E - $S}") s for 256 x 200 steps" \
     | tee -a "$OUT/scaling.txt"
+  # Same images as one GPU: a one-GPU run evaluating in chunks of the group's share (the
+  # micro_batch the group's PNG records) must give the identical grid.
+  if [ "$g" -gt 1 ]; then
+    $EBM sample --recipe "$OUT/recipe.json" --out "$OUT/grid_1_mb$g.png" --device cuda --micro-batch $((256 / g)) --quiet \
+      > /dev/null 2>&1
+    if cmp -s "$OUT/grid_1_mb$g.png" "$OUT/grid_$g.png"; then r="identical"; else r="DIFFERENT"; fi
+    echo "grid of $g GPUs vs one GPU at --micro-batch $((256 / g)): $r" | tee -a "$OUT/scaling.txt"
+  fi
 done
-cmp "$OUT/grid_1.png" "$OUT/grid_2.png" && echo "grid of 2 GPUs == grid of 1" | tee -a "$OUT/scaling.txt"

@@ -26,7 +26,7 @@ void draw_perf_overlay(PanelContext& c) {
   if (s) {
     const long long batch = s->images.defined() ? static_cast<long long>(s->images.size(0)) : 0;
     const double ips = s->ms_per_step > 0 ? 1000.0 * static_cast<double>(batch) / s->ms_per_step : 0.0;
-    ImGui::Text("%6.2f ms/step  %7.0f img-steps/s", s->ms_per_step, ips);
+    ImGui::Text("%6.2f ms/step  %7.0f img-steps/s  %s", s->ms_per_step, ips, s->step_path.c_str());
   }
   ImGui::Text("preview %5.2f ms  %s", c.gfx.last_upload_ms(), c.gfx.upload_path().c_str());
   const size_t rss = host_resident_bytes();
