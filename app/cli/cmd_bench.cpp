@@ -8,6 +8,9 @@
 // measured cost of TF32/bf16 arithmetic (and a check that the graph computes the eager step).
 #include "app/cli/commands.h"
 #include "engine/energy/network_model.h"
+#include "engine/gpu/atlas.h"
+#include "engine/gpu/cuda_gl_buffer.h"
+#include "engine/gpu/headless_gl.h"
 #include "engine/sampler.h"
 #include "models/registry.h"
 
@@ -16,6 +19,8 @@
 #include <torch/torch.h>
 
 #include <chrono>
+#include <cmath>
+#include <memory>
 #include <optional>
 #include <cstdio>
 #include <iostream>
@@ -34,7 +39,26 @@ struct BenchArgs {
   int64_t warmup = 2;
   std::string device = "cpu";
   std::string modes;  // default: eager on the CPU, every mode on CUDA
+  std::string preview;  // snapshot intervals for the preview-overhead rows (empty: none)
 };
+
+// A preview of the running chain as the studio makes one: the batch tiled into the RGBA8 atlas
+// either on the host (copy to host memory, convert on the CPU: the studio's host upload without the
+// final memcpy into GL) or on the GPU into a GL buffer registered with CUDA (the interop path).
+struct Preview {
+  std::string path = "none";  // none | host | interop
+  int64_t every = 0;
+  gpu::HeadlessGl* gl = nullptr;  // interop: the context its buffer lives in
+};
+
+gpu::AtlasLayout atlas_for(int64_t batch, int64_t size) {
+  gpu::AtlasLayout l;
+  l.count = static_cast<int>(batch);
+  l.cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(batch))));
+  l.rows = static_cast<int>((batch + l.cols - 1) / l.cols);
+  l.cell_w = l.cell_h = static_cast<int>(size);
+  return l;
+}
 
 struct Mode {
   std::string name;
@@ -93,7 +117,7 @@ struct Result {
 };
 
 Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, const BenchArgs& a,
-                 const torch::Device& dev) {
+                 const torch::Device& dev, const Preview& preview = {}) {
   ModelSet models;
   std::vector<Node> children;
   for (int64_t t = 0; t < terms; ++t) {
@@ -115,12 +139,38 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   p.precision = mode.precision;
   s.set_params(p);
   s.start();
+  // Preview targets, set up before the clock starts.
+  const auto layout = atlas_for(batch, s.state().x.size(2));
+  const size_t atlas_bytes = static_cast<size_t>(layout.width()) * layout.height() * 4;
+  torch::Tensor host_atlas;
+  unsigned int gl_buffer = 0;
+  std::optional<gpu::CudaGlBuffer> registered;
+  if (preview.path == "host") host_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
+  if (preview.path == "interop") {
+    gl_buffer = preview.gl->create_buffer(atlas_bytes);
+    registered.emplace(gl_buffer, atlas_bytes, dev.index());
+  }
+  auto show = [&](int64_t i) {
+    if (preview.every <= 0 || (i + 1) % preview.every != 0) return;
+    if (preview.path == "host") gpu::fill_rgba_atlas(s.state().x, layout, host_atlas);
+    if (preview.path == "interop")
+      registered->fill([&](torch::Tensor& bytes) {
+        torch::Tensor view = bytes.view({layout.height(), layout.width(), 4});
+        gpu::fill_rgba_atlas(s.state().x, layout, view);
+      });
+  };
   StepStats st;
   for (int64_t i = 0; i < a.warmup; ++i) st = s.step();  // the first step of a graph mode captures
   sync(dev);
   const auto t0 = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < a.steps; ++i) st = s.step();
+  for (int64_t i = 0; i < a.steps; ++i) {
+    st = s.step();
+    show(i);
+  }
   sync(dev);
+  if (preview.gl) preview.gl->finish();
+  registered.reset();
+  if (gl_buffer) preview.gl->delete_buffer(gl_buffer);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   Result r{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
            batch * a.steps / sec};
@@ -140,6 +190,48 @@ Deviation deviation(const Result& r, const Result& ref) {
   d.rms_dx = dx.square().mean().sqrt().item<double>();
   d.energy_rel = ((r.energy - ref.energy).abs() / ref.energy.abs().clamp_min(1e-12)).max().item<double>();
   return d;
+}
+
+// Preview overhead: the chain at the default arithmetic (graph + tf32) with no preview, the host
+// preview and the interop preview every k steps; overhead = 1 − (img-steps/s with) / (without).
+void run_preview_rows(const BenchArgs& a, const std::vector<Arch>& archs, const std::vector<int64_t>& batches,
+                      const std::vector<int64_t>& terms, const torch::Device& dev, nlohmann::json* out) {
+  if (!dev.is_cuda()) throw std::invalid_argument("--preview measures GPU previews: use --device cuda");
+  const auto every = split_ints(a.preview, "--preview", 1, 100000);
+  std::string why;
+  std::unique_ptr<gpu::HeadlessGl> gl;
+  if (gpu::CudaGlBuffer::available()) gl = gpu::HeadlessGl::create(&why);
+  else why = "this build has no CUDA-GL interop";
+  const Mode mode = mode_from_string("graph+tf32");
+  if (!a.json)
+    std::printf("\npreview overhead (%s; interop %s)\n%-10s %6s %6s %-8s %6s %12s %9s\n", mode.name.c_str(),
+                gl ? gl->renderer().c_str() : ("unavailable: " + why).c_str(), "model", "batch", "terms", "preview",
+                "every", "img-steps/s", "overhead");
+  for (Arch arch : archs)
+    for (int64_t b : batches)
+      for (int64_t t : terms) {
+        const Result base = bench_one(arch, b, t, mode, a, dev);
+        for (const std::string path : {"host", "interop"}) {
+          if (path == "interop" && !gl) continue;
+          for (int64_t k : every) {
+            const Result r = bench_one(arch, b, t, mode, a, dev, Preview{path, k, gl.get()});
+            const double overhead = 1.0 - r.img_steps_per_s / base.img_steps_per_s;
+            if (a.json) {
+              out->push_back({{"model", r.model}, {"device", a.device}, {"batch", b}, {"terms", t}, {"mode", mode.name},
+                              {"preview", path}, {"preview_every", k}, {"img_steps_per_s", r.img_steps_per_s},
+                              {"img_steps_per_s_no_preview", base.img_steps_per_s}, {"preview_overhead", overhead}});
+            } else {
+              std::printf("%-10s %6lld %6lld %-8s %6lld %12.1f %8.1f%%\n", r.model.c_str(), static_cast<long long>(b),
+                          static_cast<long long>(t), path.c_str(), static_cast<long long>(k), r.img_steps_per_s,
+                          100.0 * overhead);
+              std::fflush(stdout);
+            }
+          }
+        }
+        if (!a.json)
+          std::printf("%-10s %6lld %6lld %-8s %6s %12.1f %9s\n", to_string(arch).c_str(), static_cast<long long>(b),
+                      static_cast<long long>(t), "none", "-", base.img_steps_per_s, "-");
+      }
 }
 
 void run_bench(const BenchArgs& a) {
@@ -190,13 +282,17 @@ void run_bench(const BenchArgs& a) {
             }
             out.push_back(row);
           } else {
-            std::printf("%-10s %-6s %6lld %6lld %-11s %10.3f %12.1f %8.2f %11.3g %11.3g\n", r.model.c_str(),
-                        a.device.c_str(), static_cast<long long>(r.batch), static_cast<long long>(r.terms),
-                        r.mode.c_str(), r.ms_per_step, r.img_steps_per_s, speedup, d.max_abs_dx, d.energy_rel);
+            // Without an eager row to compare with (--modes without eager) the last columns stay empty.
+            char cmp[64] = "       -           -           -";
+            if (ref) std::snprintf(cmp, sizeof cmp, "%8.2f %11.3g %11.3g", speedup, d.max_abs_dx, d.energy_rel);
+            std::printf("%-10s %-6s %6lld %6lld %-11s %10.3f %12.1f %s\n", r.model.c_str(), a.device.c_str(),
+                        static_cast<long long>(r.batch), static_cast<long long>(r.terms), r.mode.c_str(),
+                        r.ms_per_step, r.img_steps_per_s, cmp);
             std::fflush(stdout);
           }
         }
       }
+  if (!a.preview.empty()) run_preview_rows(a, archs, batches, terms, dev, &out);
   if (a.json) std::cout << out.dump(2) << "\n";
 }
 
@@ -213,6 +309,9 @@ void register_bench(CLI::App& app) {
   sub->add_option("--modes", args->modes,
                   "comma list of eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16 "
                   "(default: eager on the CPU, eager,graph,graph+tf32,graph+bf16 on CUDA)");
+  sub->add_option("--preview", args->preview,
+                  "also measure the preview overhead: snapshot every K steps, comma list (e.g. 1,4,16), "
+                  "through host memory and through CUDA-GL interop (CUDA only)");
   sub->callback([args] {
     try {
       run_bench(*args);

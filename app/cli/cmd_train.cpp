@@ -77,7 +77,7 @@ void run_train(TrainArgs& a) {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   if (quiet) return;
-  std::cout << "ebm train: stopped at iteration " << r.iterations << "/" << o.iters << " (" << r.stop_reason << "), "
+  std::cout << "ebm train: stopped at iteration " << r.iterations << "/" << o.iters << " (" << train::to_string(r.stop_reason) << "), "
             << (r.iterations - r.start_iteration) << " iterations this run at " << r.it_per_s << " it/s, "
             << r.train_seconds / 60.0 << " min of training in total\n"
             << "  model: " << o.out_dir << "/model.safetensors, checkpoint: " << o.out_dir

@@ -2,6 +2,8 @@
 // the mapping between a mouse position, a pixel of the atlas texture and a sample index.
 #pragma once
 
+#include "engine/gpu/atlas.h"
+
 #include <string>
 #include <vector>
 
@@ -12,17 +14,11 @@ struct Rect {
   bool contains(float px, float py) const { return px >= x && py >= y && px < x + w && py < y + h; }
 };
 
-// The atlas: `count` cells of cell_w × cell_h pixels in `cols` columns, `pad` pixels between cells
-// and around the border (the background shows through, so sample edges stay visible).
-struct GridLayout {
-  int count = 0, cols = 1, rows = 1;
-  int cell_w = 0, cell_h = 0;
-  int pad = 2;
-
+// The atlas layout (engine/gpu/atlas.h: cells, columns, padding) with the mapping between atlas
+// pixels and samples.
+struct GridLayout : gpu::AtlasLayout {
   // Chooses a near-square grid (cols = ceil(sqrt(count))); `cols_hint` > 0 forces the column count.
   static GridLayout make(int count, int cell_w, int cell_h, int pad = 2, int cols_hint = 0);
-  int width() const { return cols * (cell_w + pad) + pad; }
-  int height() const { return rows * (cell_h + pad) + pad; }
   Rect cell_rect(int index) const;               // in atlas pixels; empty rect when out of range
   int cell_at(float ax, float ay) const;         // sample under an atlas pixel, -1 on padding/outside
   bool operator==(const GridLayout& o) const {

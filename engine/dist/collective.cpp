@@ -53,16 +53,6 @@ class GroupImpl final : public Collective {
     }
   }
 
-  void broadcast(std::vector<torch::Tensor>& tensors, int root) override {
-    if (world_ == 1) return;
-    c10d::BroadcastOptions o;
-    o.rootRank = root;
-    for (auto& t : tensors) {
-      std::vector<torch::Tensor> one{t};
-      pg_->broadcast(one, o)->wait();
-    }
-  }
-
   torch::Tensor gather_rows(const torch::Tensor& part) override {
     if (world_ == 1) return part;
     std::vector<torch::Tensor> in{part.contiguous()};
@@ -70,10 +60,6 @@ class GroupImpl final : public Collective {
     for (int r = 0; r < world_; ++r) out[0].push_back(torch::empty_like(in[0]));
     pg_->allgather(out, in)->wait();
     return torch::cat(out[0], 0);
-  }
-
-  void barrier() override {
-    if (world_ > 1) pg_->barrier()->wait();
   }
 
  private:

@@ -43,11 +43,10 @@ class Collective {
   // In place: every tensor becomes the mean of its values over the ranks. One flat bucket per call
   // (one collective for a whole model's gradients); tensors must share dtype and device.
   virtual void average(std::vector<torch::Tensor>& tensors) = 0;
-  // In place: every tensor becomes rank `root`'s value.
-  virtual void broadcast(std::vector<torch::Tensor>& tensors, int root) = 0;
   // Rows of every rank's `part` concatenated in rank order (parts must have equal shapes).
   virtual torch::Tensor gather_rows(const torch::Tensor& part) = 0;
-  virtual void barrier() = 0;
+  // (No broadcast: every rank builds identical weights from the seed, the model file or the
+  // checkpoint, and the averaged gradients keep them identical.)
 };
 
 }  // namespace ebm::dist

@@ -18,10 +18,20 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
 namespace ebm::train {
+
+std::string to_string(StopReason r) {
+  switch (r) {
+    case StopReason::Iterations: return "iterations";
+    case StopReason::TimeLimit: return "time limit";
+    case StopReason::Interrupted: return "interrupted";
+  }
+  return "?";
+}
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -339,10 +349,10 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
   // Until measured, a checkpoint and a sample grid are assumed to take 5 s each (GPU: ~1 s).
   double window_pause = 0, total_pause = 0, ips = 0, iter_est = 0, save_cost = 5.0, sample_cost = 5.0;
   double steady_start_s = 0;
-  std::string reason = "iterations";
+  StopReason reason = StopReason::Iterations;
   // In a group a rank cannot stop on its own (the others would wait for it): what it wants is
   // agreed with the others at the next log point.
-  std::string want_stop;
+  std::optional<StopReason> want_stop;
 
   // Returns true when the group agreed to stop (never for one process).
   auto flush_log = [&]() -> bool {
@@ -350,14 +360,15 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     torch::Tensor local_mean = acc / static_cast<double>(acc_n);
     bool agreed_stop = false;
     if (group_) {
-      auto flags = torch::tensor({want_stop == "interrupted" ? 1.f : 0.f, want_stop == "time limit" ? 1.f : 0.f},
+      auto flags = torch::tensor({want_stop == StopReason::Interrupted ? 1.f : 0.f,
+                                  want_stop == StopReason::TimeLimit ? 1.f : 0.f},
                                  local_mean.options());
       std::vector<torch::Tensor> both{torch::cat({local_mean.to(torch::kFloat), flags})};
       group_->average(both);
       const auto f = both[0].narrow(0, local_mean.size(0), 2).to(torch::kCPU);
       if (f[0].item<float>() > 0 || f[1].item<float>() > 0) {
         agreed_stop = true;
-        reason = f[0].item<float>() > 0 ? "interrupted" : "time limit";
+        reason = f[0].item<float>() > 0 ? StopReason::Interrupted : StopReason::TimeLimit;
       }
       local_mean = both[0].narrow(0, 0, local_mean.size(0));  // the group's mean
     }
@@ -404,12 +415,12 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
   // A group acts on a stop at its next log point: the time limit looks that far ahead.
   const double lookahead = group_ ? opt_.log_every + 1.5 : 1.5;
   while (iteration_ < opt_.iters) {
-    if (stop && stop->load() && want_stop.empty()) want_stop = "interrupted";
-    if (limit_s > 0 && want_stop.empty() &&
+    if (stop && stop->load() && !want_stop) want_stop = StopReason::Interrupted;
+    if (limit_s > 0 && !want_stop &&
         seconds_since(started_) + lookahead * iter_est + save_cost + sample_cost + kTimeSafetyS > limit_s)
-      want_stop = "time limit";
-    if (!group_ && !want_stop.empty()) {
-      reason = want_stop;
+      want_stop = StopReason::TimeLimit;
+    if (!group_ && want_stop) {
+      reason = *want_stop;
       break;
     }
     const auto t0 = Clock::now();
@@ -468,7 +479,7 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
 
   res.iterations = iteration_;
   res.completed = iteration_ >= opt_.iters;
-  res.stop_reason = res.completed ? "iterations" : reason;
+  res.stop_reason = res.completed ? StopReason::Iterations : reason;
   res.run_seconds = seconds_since(started_);
   res.train_seconds = train_seconds_before_ + res.run_seconds;
   // Throughput of the steady loop: after the first iteration, without checkpoint and sample time.

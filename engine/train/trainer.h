@@ -42,11 +42,15 @@ TrainOptions merge_resume_options(const nlohmann::json& saved, const nlohmann::j
 // The saved options of a run directory's checkpoint (throws when there is none).
 nlohmann::json read_checkpoint_options(const std::string& out_dir);
 
+// Why a run ended (the exceptions — divergence, collapse — end it with an error instead).
+enum class StopReason { Iterations, TimeLimit, Interrupted };
+std::string to_string(StopReason r);  // "iterations" | "time limit" | "interrupted"
+
 struct TrainResult {
   int64_t start_iteration = 0;
   int64_t iterations = 0;       // iterations completed in total (including earlier runs)
   bool completed = false;       // reached opt.iters
-  std::string stop_reason;      // "iterations" | "time limit" | "interrupted"
+  StopReason stop_reason = StopReason::Iterations;
   double run_seconds = 0;       // this process
   double train_seconds = 0;     // all runs of this directory together
   double it_per_s = 0;          // throughput of this run (after the first iteration)

@@ -21,6 +21,8 @@ fi
 if [ $BENCH = 1 ]; then
   ./build/app/ebm bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2,4 --json > "$OUT/bench_ebm.json" 2> "$OUT/bench_ebm.err"
   ./build/app/ebm bench --device cuda --model resnet128 --batch 16 --terms 1 --json > "$OUT/bench_ebm_resnet.json" 2>> "$OUT/bench_ebm.err"
+  ./build/app/ebm bench --device cuda --model cubesnet --batch 16,64,256 --terms 1 --modes graph+tf32 --preview 1,4,16 \
+    --steps 48 > "$OUT/bench_preview.txt" 2>> "$OUT/bench_ebm.err"
   (cd tools/reference && PYTHONPATH=. timeout 300 python3 graph_bench.py > "$OUT/bench_reference.txt" 2>&1)
   tail -c 1500 "$OUT/bench_ebm.json"; tail -20 "$OUT/bench_reference.txt"
 fi

@@ -1,7 +1,7 @@
 // GL layer under Xvfb (Mesa llvmpipe in CI): the grid shader's cell arithmetic agrees with the CPU
 // layout, the host texture stream round-trips the atlas bytes exactly, overlays and colormaps draw
 // where they should, and the RAII handles release their names.
-#include "app/studio/gl/atlas.h"
+#include "engine/gpu/atlas.h"
 #include "app/studio/gl/readback.h"
 #include "app/studio/gl/texture_stream.h"
 #include "app/studio/gl/view_renderer.h"

@@ -1,6 +1,7 @@
 // Atlas tiling (CPU): every sample lands in its cell, padding has the background, values round to
 // nearest like PNG export.
-#include "app/studio/gl/atlas.h"
+#include "app/studio/grid_layout.h"
+#include "engine/gpu/atlas.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,10 @@
 #include "app/studio/gl/texture_stream.h"
 
-#include "app/studio/gl/atlas.h"
+#include "app/studio/gl/interop_texture_stream.h"
+#include "engine/gpu/atlas.h"
+
+#include <spdlog/spdlog.h>
+#include <torch/cuda.h>
 
 #include <chrono>
 
@@ -33,10 +37,10 @@ void HostTextureStream::publish(const torch::Tensor& batch, const GridLayout& la
     // The tensor views the mapped memory directly: the atlas is written once, straight into the PBO.
     if (rgba) {
       torch::Tensor view = torch::from_blob(mapped, {layout.height(), layout.width(), 4}, torch::kUInt8);
-      fill_rgba_atlas(batch, layout, view);
+      gpu::fill_rgba_atlas(batch, layout, view);
     } else {
       torch::Tensor view = torch::from_blob(mapped, {layout.height(), layout.width()}, torch::kFloat);
-      fill_scalar_atlas(batch, layout, view);
+      gpu::fill_scalar_atlas(batch, layout, view);
     }
   } catch (...) {
     slot.pbo.unmap();
@@ -55,6 +59,14 @@ void HostTextureStream::publish(const torch::Tensor& batch, const GridLayout& la
 }
 
 std::unique_ptr<TextureStream> make_texture_stream(TexFormat format) {
+  if (gpu::CudaGlBuffer::available() && torch::cuda::is_available()) {
+    try {
+      return std::make_unique<InteropTextureStream>(format, 0);
+    } catch (const std::exception& e) {
+      spdlog::warn("CUDA-GL interop is not available here ({}); previews of GPU chains go through host memory",
+                   e.what());
+    }
+  }
   return std::make_unique<HostTextureStream>(format);
 }
 

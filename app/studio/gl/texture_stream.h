@@ -3,9 +3,9 @@
 // Contract (GL thread only): `publish` converts a batch into the back buffer and then swaps, so the
 // texture being drawn is never the one being written (double buffering). The host implementation
 // here maps a pixel-unpack buffer, fills it with tensor ops on the CPU and lets the driver copy it to
-// the texture. A CUDA-GL interop implementation (issue 9, engine/gpu/) replaces it behind the same
-// interface: it maps a registered GL buffer as a CUDA pointer and fills it with the same atlas code
-// on the GPU, so no pixels travel through host memory. `path_name()` is shown in the perf overlay.
+// the texture. The CUDA-GL interop implementation (interop_texture_stream.h) fills a GL buffer
+// registered with CUDA by the same atlas code on the GPU, so no pixels travel through host memory.
+// `path_name()` is shown in the perf overlay.
 #pragma once
 
 #include "app/studio/gl/pixel_buffer.h"
@@ -59,8 +59,8 @@ class HostTextureStream final : public TextureStream {
   double last_ms_ = 0.0;
 };
 
-// The best stream this build and context support. Today: the host stream; the interop one slots in
-// here and must fall back to the host stream when registration fails.
+// The best stream this build and context support: CUDA-GL interop (interop_texture_stream.h) in a
+// CUDA build whose GL context is on the NVIDIA GPU, else the host stream (the reason is logged).
 std::unique_ptr<TextureStream> make_texture_stream(TexFormat format);
 
 }  // namespace ebm::studio::gl

@@ -1,14 +1,14 @@
-#include "app/studio/gl/atlas.h"
+#include "engine/gpu/atlas.h"
 
 #include <stdexcept>
 #include <string>
 #include <vector>
 
-namespace ebm::studio {
+namespace ebm::gpu {
 
 namespace {
 
-void check_out(const torch::Tensor& out, const GridLayout& layout, torch::ScalarType type, int channels) {
+void check_out(const torch::Tensor& out, const AtlasLayout& layout, torch::ScalarType type, int channels) {
   const bool shape_ok = channels == 0 ? (out.dim() == 2) : (out.dim() == 3 && out.size(2) == channels);
   if (!out.defined() || !shape_ok || out.size(0) != layout.height() || out.size(1) != layout.width() ||
       out.scalar_type() != type || !out.is_contiguous())
@@ -20,7 +20,7 @@ void check_out(const torch::Tensor& out, const GridLayout& layout, torch::Scalar
 // Tiles [B, H, W(, 4)] cells (already converted) into the atlas interior with one copy: pad the batch
 // to rows*cols and every cell by `pad` on the right and bottom with `bg` ([4] or a scalar tensor), then
 // fold rows and columns into place.
-void tile_into(const torch::Tensor& cells, const GridLayout& g, const torch::Tensor& bg, torch::Tensor& out) {
+void tile_into(const torch::Tensor& cells, const AtlasLayout& g, const torch::Tensor& bg, torch::Tensor& out) {
   const bool rgba = cells.dim() == 4;
   const int64_t slots = static_cast<int64_t>(g.rows) * g.cols;
   const int64_t H = g.cell_h, W = g.cell_w, P = g.pad;
@@ -45,7 +45,7 @@ void tile_into(const torch::Tensor& cells, const GridLayout& g, const torch::Ten
 
 }  // namespace
 
-void fill_rgba_atlas(const torch::Tensor& images, const GridLayout& layout, torch::Tensor& out,
+void fill_rgba_atlas(const torch::Tensor& images, const AtlasLayout& layout, torch::Tensor& out,
                      std::array<uint8_t, 4> background) {
   check_out(out, layout, torch::kUInt8, 4);
   if (images.dim() != 4 || (images.size(1) != 1 && images.size(1) != 3))
@@ -69,7 +69,7 @@ void fill_rgba_atlas(const torch::Tensor& images, const GridLayout& layout, torc
   tile_into(torch::cat({u8, alpha}, 3), layout, bg, out);
 }
 
-void fill_scalar_atlas(const torch::Tensor& fields, const GridLayout& layout, torch::Tensor& out, float background) {
+void fill_scalar_atlas(const torch::Tensor& fields, const AtlasLayout& layout, torch::Tensor& out, float background) {
   check_out(out, layout, torch::kFloat, 0);
   if (fields.dim() != 3 || fields.size(0) != layout.count || fields.size(1) != layout.cell_h ||
       fields.size(2) != layout.cell_w)
@@ -82,4 +82,4 @@ void fill_scalar_atlas(const torch::Tensor& fields, const GridLayout& layout, to
   tile_into(fields.detach().to(out.device(), torch::kFloat), layout, bg, out);
 }
 
-}  // namespace ebm::studio
+}  // namespace ebm::gpu

@@ -1,0 +1,120 @@
+#include "engine/gpu/cuda_gl_buffer.h"
+
+#include <stdexcept>
+
+#if defined(EBM_HAVE_CUDA) && defined(EBM_HAVE_GL_INTEROP)
+#include <ATen/cuda/CUDAEvent.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+// cuda_gl_interop.h needs the GL types first.
+#include <GL/gl.h>
+#include <cuda_gl_interop.h>
+#include <cuda_runtime_api.h>
+#define EBM_INTEROP 1
+#endif
+
+namespace ebm::gpu {
+
+#ifdef EBM_INTEROP
+
+namespace {
+void check(cudaError_t e, const char* what) {
+  if (e != cudaSuccess)
+    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e) +
+                             " (CUDA-GL interop needs the GL context on the NVIDIA GPU)");
+}
+}  // namespace
+
+struct CudaGlBuffer::Impl {
+  cudaGraphicsResource_t resource = nullptr;
+  int device = 0;
+};
+
+bool CudaGlBuffer::available() { return true; }
+
+CudaGlBuffer::CudaGlBuffer(unsigned int gl_buffer, std::size_t bytes, int device)
+    : impl_(std::make_unique<Impl>()), gl_buffer_(gl_buffer), bytes_(bytes) {
+  c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
+  impl_->device = device;
+  // WriteDiscard: CUDA overwrites the whole buffer, so GL's old contents need not be kept.
+  const cudaError_t e =
+      cudaGraphicsGLRegisterBuffer(&impl_->resource, gl_buffer, cudaGraphicsRegisterFlagsWriteDiscard);
+  if (e != cudaSuccess) {
+    (void)cudaGetLastError();
+    impl_->resource = nullptr;
+    check(e, "cudaGraphicsGLRegisterBuffer");
+  }
+}
+
+CudaGlBuffer::~CudaGlBuffer() {
+  if (impl_ && impl_->resource) {
+    c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(impl_->device));
+    (void)cudaGraphicsUnregisterResource(impl_->resource);
+  }
+}
+
+void CudaGlBuffer::fill(const std::function<void(torch::Tensor&)>& writer) {
+  if (!impl_ || !impl_->resource) throw std::logic_error("CudaGlBuffer::fill on an empty buffer");
+  c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(impl_->device));
+  // The data comes from the device's current stream (the sampler's); the copy runs on a side stream
+  // that waits for it through an event, so neither thread blocks.
+  c10::cuda::CUDAStream producer = c10::cuda::getCurrentCUDAStream();
+  c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+  at::cuda::CUDAEvent ready;
+  ready.record(producer);
+  ready.block(side);
+  c10::cuda::CUDAStreamGuard stream_guard(side);
+  check(cudaGraphicsMapResources(1, &impl_->resource, side.stream()), "cudaGraphicsMapResources");
+  struct Unmap {
+    cudaGraphicsResource_t* r;
+    cudaStream_t s;
+    ~Unmap() { (void)cudaGraphicsUnmapResources(1, r, s); }
+  } unmap{&impl_->resource, side.stream()};
+  void* ptr = nullptr;
+  std::size_t mapped = 0;
+  check(cudaGraphicsResourceGetMappedPointer(&ptr, &mapped, impl_->resource), "cudaGraphicsResourceGetMappedPointer");
+  if (mapped < bytes_) throw std::runtime_error("CudaGlBuffer: the GL buffer is smaller than registered");
+  torch::Tensor view = torch::from_blob(
+      ptr, {static_cast<std::int64_t>(bytes_)},
+      torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA, static_cast<c10::DeviceIndex>(impl_->device)));
+  writer(view);
+}
+
+#else  // no interop in this build: the studio uses its host upload
+
+struct CudaGlBuffer::Impl {};
+
+bool CudaGlBuffer::available() { return false; }
+
+CudaGlBuffer::CudaGlBuffer(unsigned int gl_buffer, std::size_t bytes, int)
+    : impl_(std::make_unique<Impl>()), gl_buffer_(gl_buffer), bytes_(bytes) {
+  throw std::runtime_error("this build has no CUDA-GL interop (a CPU build, or CUDA without GL headers)");
+}
+
+CudaGlBuffer::~CudaGlBuffer() = default;
+
+void CudaGlBuffer::fill(const std::function<void(torch::Tensor&)>&) {
+  throw std::logic_error("CudaGlBuffer::fill: no CUDA-GL interop in this build");
+}
+
+#endif
+
+CudaGlBuffer::CudaGlBuffer(CudaGlBuffer&& o) noexcept
+    : impl_(std::move(o.impl_)), gl_buffer_(o.gl_buffer_), bytes_(o.bytes_) {
+  o.gl_buffer_ = 0;
+  o.bytes_ = 0;
+}
+
+CudaGlBuffer& CudaGlBuffer::operator=(CudaGlBuffer&& o) noexcept {
+  if (this != &o) {
+    CudaGlBuffer old(std::move(*this));  // releases our registration at the end of the scope
+    impl_ = std::move(o.impl_);
+    gl_buffer_ = o.gl_buffer_;
+    bytes_ = o.bytes_;
+    o.gl_buffer_ = 0;
+    o.bytes_ = 0;
+  }
+  return *this;
+}
+
+}  // namespace ebm::gpu
