@@ -1,5 +1,6 @@
 // ebm-studio: the desktop app. Thin main: parse the command line, build Studio, run its loop.
 #include "app/studio/studio.h"
+#include "engine/train/device.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -12,6 +13,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> models;
   bool no_vsync = false, no_autostart = false;
   int batch = 0;
+  std::string device = "auto", precision;
   CLI::App app{"ebm-studio: compose energy-based concepts and watch Langevin sampling live"};
   app.add_option("models", models, "model files (.safetensors, .pt) or directories to load (default: the shipped models)");
   app.add_option("--script", opt.script, "run the UI actions of this JSON script, then quit (docs/studio.md)")->check(CLI::ExistingFile);
@@ -20,6 +22,10 @@ int main(int argc, char** argv) {
   app.add_option("--width", opt.width, "window width")->check(CLI::Range(320, 16384));
   app.add_option("--height", opt.height, "window height")->check(CLI::Range(240, 16384));
   app.add_option("--batch", batch, "samples per chain (default 16)")->check(CLI::Range(1, 4096));
+  app.add_option("--device", device, "where the sampler runs: auto (the first GPU when CUDA is available), cpu, cuda, cuda:N")
+      ->capture_default_str();
+  app.add_option("--precision", precision, "arithmetic of the sampling step on a GPU: tf32 (default), fp32 or bf16")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
   app.add_flag("--no-vsync", no_vsync, "do not wait for the display's vertical sync (the loop is still capped)");
   app.add_flag("--no-autostart", no_autostart, "do not build a default composition and start sampling at start-up");
@@ -28,6 +34,13 @@ int main(int argc, char** argv) {
   opt.vsync = !no_vsync;
   opt.controller.autostart = !no_autostart;
   if (batch > 0) opt.controller.sampler.batch = batch;
+  try {
+    opt.controller.sampler.device = ebm::train::resolve_device(device).str();
+  } catch (const std::invalid_argument& e) {
+    std::fprintf(stderr, "ebm-studio: %s\n", e.what());
+    return 2;
+  }
+  if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
   // Scripted runs must not depend on (or change) the user's window layout.
   opt.use_ini = opt.script.empty();
   opt.models = models.empty() ? ebm::studio::shipped_model_files(argv[0]) : models;

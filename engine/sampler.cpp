@@ -1,5 +1,6 @@
 #include "engine/sampler.h"
 
+#include "engine/device_check.h"
 #include "engine/gpu/precision_scope.h"
 #include "engine/rng/counter_rng.h"
 
@@ -221,6 +222,7 @@ void Sampler::start() {
   try {
     chain_params_ = params_;
     const torch::Device dev = parse_device(params_.device);
+    require_available(dev, "the chain's device");
     gpu::check_precision(params_.precision, dev);
     for (auto& kv : models_) kv.second->to_device(dev);
     state_ = ChainState{};

@@ -32,6 +32,32 @@ double FrameStats::max_ms() const {
   return 1000.0 * m;
 }
 
+void SamplingFrames::add(double frame_seconds, double busy_seconds) {
+  if (frame_s_.size() >= kMaxFrames) return;
+  frame_s_.push_back(static_cast<float>(frame_seconds));
+  busy_s_.push_back(static_cast<float>(busy_seconds));
+}
+
+double SamplingFrames::fps() const {
+  double sum = 0.0;
+  for (float s : frame_s_) sum += s;
+  return sum > 0.0 ? static_cast<double>(frame_s_.size()) / sum : 0.0;
+}
+
+namespace {
+// Nearest-rank quantile in milliseconds (a copy is sorted: called once per report, not per frame).
+double quantile_ms(std::vector<float> v, double q) {
+  if (v.empty()) return 0.0;
+  const double r = std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1);
+  auto nth = v.begin() + static_cast<std::ptrdiff_t>(r + 0.5);
+  std::nth_element(v.begin(), nth, v.end());
+  return 1000.0 * static_cast<double>(*nth);
+}
+}  // namespace
+
+double SamplingFrames::busy_ms_quantile(double q) const { return quantile_ms(busy_s_, q); }
+double SamplingFrames::frame_ms_quantile(double q) const { return quantile_ms(frame_s_, q); }
+
 size_t host_resident_bytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");
   if (f == nullptr) return 0;

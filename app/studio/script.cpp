@@ -2,6 +2,7 @@
 
 #include "app/studio/app_paths.h"
 #include "engine/energy/composition.h"
+#include "engine/sampler_params.h"
 
 #include <algorithm>
 #include <map>
@@ -25,7 +26,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
       {"paint_mask", "term, points [[x,y]…] in 0..1 image units [, radius px, hardness, opacity, erase]"},
       {"mask", "term, op (clear|fill|invert|remove)"},
-      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, preview_every_steps, preview_every_ms]"},
+      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
       {"start", "start a new chain"},
       {"pause", "pause"},
       {"resume", "resume"},
@@ -152,6 +153,20 @@ void validate(const ScriptAction& a) {
     positive(a, "seed", 0, 1e15);
     positive(a, "preview_every_steps", 0, 1e6);
     positive(a, "preview_every_ms", 0, 1e7);
+    if (a.args.contains("device")) {
+      need(a, "device", json::value_t::string, "cpu, cuda or cuda:N");
+      try {
+        parse_device(a.args.at("device").get<std::string>());
+      } catch (const std::invalid_argument& e) {
+        bad(a, e.what());
+      }
+    }
+    if (a.args.contains("precision")) {
+      need(a, "precision", json::value_t::string, "fp32, tf32 or bf16");
+      const auto pr = a.args.at("precision").get<std::string>();
+      if (pr != "fp32" && pr != "tf32" && pr != "bf16") bad(a, "'precision' must be fp32, tf32 or bf16");
+    }
+    if (a.args.contains("cuda_graph")) need(a, "cuda_graph", json::value_t::boolean, "true or false");
   } else if (op == "run_steps") {
     need(a, "steps", json::value_t::number_integer, "an integer >= 1");
     positive(a, "steps", 1, 1e8);

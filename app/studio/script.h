@@ -71,6 +71,7 @@ class ScriptRunner {
   std::chrono::steady_clock::time_point wait_time_until_;
   std::int64_t wait_step_target_ = 0;
   std::uint64_t wait_seq_ = 0;
+  std::uint64_t start_event_seq_ = 0;  // the last event before the latest start/restart (its errors come after)
   std::string wait_kind_;
   std::vector<std::string> written_;
   std::int64_t max_step_seen_ = 0;

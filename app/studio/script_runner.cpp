@@ -170,6 +170,9 @@ bool ScriptRunner::start(const ScriptAction& a) {
     if (j.contains("seed")) p.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("init")) p.init = init_mode_from_string(j.at("init").get<std::string>());
     if (j.contains("mode")) p.mode = sample_mode_from_string(j.at("mode").get<std::string>());
+    if (j.contains("device")) p.device = j.at("device").get<std::string>();
+    if (j.contains("precision")) p.precision = precision_from_string(j.at("precision").get<std::string>());
+    if (j.contains("cuda_graph")) p.cuda_graph = j.at("cuda_graph").get<bool>();
     p.validate();
     ctl.set_sampler(p);
     if (j.contains("preview_every_steps") || j.contains("preview_every_ms")) {
@@ -180,6 +183,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     }
     return true;
   }
+  if (op == "start" || op == "restart") start_event_seq_ = last_event_seq(ctl);
   if (op == "start") return ctl.start(), true;
   if (op == "pause") return ctl.pause(), true;
   if (op == "resume") return ctl.resume(), true;
@@ -273,7 +277,14 @@ bool ScriptRunner::poll(const ScriptAction& a) {
   if (op == "wait") {
     if (st.frame_count() < wait_frames_until_ || Clock::now() < wait_time_until_) return false;
     if (wait_kind_ == "settled") return s && s->seq != wait_seq_ && settled(s->status);
-    if (wait_kind_ == "running") return s && s->status == SessionStatus::Running;
+    if (wait_kind_ == "running") {
+      // A chain that cannot start (a device without CUDA, a bad composition) would never run; its
+      // error may have come before this wait began.
+      if (s)
+        for (const auto& e : s->events)
+          if (e.seq > start_event_seq_ && e.kind == Event::Kind::Error) throw std::runtime_error("sampling did not start: " + e.message);
+      return s && s->status == SessionStatus::Running;
+    }
     if (wait_kind_ == "images") return s && s->images.defined();
     if (wait_kind_ == "gradients") {
       // The maps of the selected sample at the chain's current step (or why there are none).
@@ -303,7 +314,25 @@ json ScriptRunner::report() const {
   j["actions_total"] = script_.actions.size();
   j["actions_done"] = waiting_ ? next_ - 1 : next_;
   j["frames"] = studio_.frame_count();
-  j["frames_while_sampling"] = studio_.frames_while_sampling();
+  const SamplingFrames& sf = studio_.sampling_frames();
+  j["frames_while_sampling"] = sf.count();
+  // How the GUI kept up while the worker sampled (docs/gpu.md: the studio at batch 64 on a GPU).
+  json perf = {{"fps", sf.fps()},
+               {"frame_ms_median", sf.frame_ms_quantile(0.5)},
+               {"frame_ms_p99", sf.frame_ms_quantile(0.99)},
+               {"busy_ms_median", sf.busy_ms_quantile(0.5)},
+               {"busy_ms_p99", sf.busy_ms_quantile(0.99)},
+               {"busy_ms_max", sf.busy_ms_quantile(1.0)},
+               {"preview_path", studio_.preview_path()}};
+  if (const auto& s = studio_.controller().snapshot(); s && s->images.defined()) {
+    perf["device"] = s->params.device;
+    perf["precision"] = to_string(s->params.precision);
+    perf["batch"] = s->images.size(0);
+    perf["ms_per_step"] = s->ms_per_step;
+    perf["img_steps_per_s"] = s->ms_per_step > 0 ? 1000.0 * static_cast<double>(s->images.size(0)) / s->ms_per_step : 0.0;
+    perf["step_path"] = s->step_path;
+  }
+  j["sampling_perf"] = perf;
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
   j["files"] = written_;

@@ -181,7 +181,7 @@ void Studio::frame() {
   }
   const bool changed = controller_->poll();
   gfx_->update(*controller_, changed, ui_.masks.attention_term, ui_.masks.attention_k);
-  if (controller_->sampling()) ++frames_sampling_;
+  const bool sampling = controller_->sampling();
 
   imgui_->new_frame();
   handle_shortcuts();
@@ -202,6 +202,7 @@ void Studio::frame() {
   glClear(GL_COLOR_BUFFER_BIT);
   imgui_->render();
   if (screenshot_) take_screenshot();
+  const double busy = std::chrono::duration<double>(Clock::now() - t0).count();
   glfwSwapBuffers(window_->handle());
 
   // Frame cap at the monitor's rate for drivers where vsync does not block (Xvfb, some compositors):
@@ -209,8 +210,12 @@ void Studio::frame() {
   const double budget = 1.0 / std::max(30, window_->refresh_rate());
   const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
   if (spent < budget) std::this_thread::sleep_for(std::chrono::duration<double>(budget - spent));
-  frames_.add_frame(std::chrono::duration<double>(Clock::now() - t0).count());
+  const double frame = std::chrono::duration<double>(Clock::now() - t0).count();
+  frames_.add_frame(frame);
+  if (sampling) sampling_frames_.add(frame, busy);
 }
+
+std::string Studio::preview_path() const { return gfx_ ? gfx_->upload_path() : std::string(); }
 
 void Studio::take_screenshot() {
   const fs::path path = *screenshot_;

@@ -62,7 +62,8 @@ class Studio {
   Controller& controller() { return *controller_; }
   UiState& ui() { return ui_; }
   std::uint64_t frame_count() const { return frames_.frame_count(); }
-  std::uint64_t frames_while_sampling() const { return frames_sampling_; }
+  const SamplingFrames& sampling_frames() const { return sampling_frames_; }
+  std::string preview_path() const;  // the perf overlay's preview line: host upload or CUDA-GL interop
   void request_screenshot(const std::filesystem::path& path);  // taken at the end of this frame
   bool screenshot_pending() const { return screenshot_.has_value(); }
   void quit(int code);
@@ -97,7 +98,7 @@ class Studio {
   UiState ui_;
   StudioActions actions_;
   FrameStats frames_;
-  std::uint64_t frames_sampling_ = 0;
+  SamplingFrames sampling_frames_;
   std::optional<std::filesystem::path> screenshot_;
   std::vector<std::string> dropped_;
   std::filesystem::path output_dir_;

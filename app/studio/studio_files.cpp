@@ -2,6 +2,7 @@
 // through the engine (cmd::Export), so every file carries the recipe of exactly what was sampled.
 #include "app/studio/studio.h"
 
+#include "engine/device_check.h"
 #include "engine/recipe.h"
 
 #include <spdlog/spdlog.h>
@@ -53,6 +54,13 @@ void Studio::open_preset(const std::string& path) {
   std::map<std::string, MaskImage> masks;
   take_masks(r.composition, masks);
   ctl.set_composition(std::move(r.composition), std::move(masks));
+  // A recipe made on a GPU machine opens anywhere: without that GPU the chain runs here on the CPU.
+  try {
+    require_available(parse_device(r.sampler.device), "the recipe's device");
+  } catch (const std::invalid_argument& e) {
+    log_->warn(std::string(e.what()) + "; sampling it on the cpu instead");
+    r.sampler.device = "cpu";
+  }
   ctl.set_sampler(r.sampler);
   ctl.start_when_loaded();
   remember(path);

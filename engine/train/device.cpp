@@ -1,5 +1,7 @@
 #include "engine/train/device.h"
 
+#include "engine/device_check.h"
+
 #include <stdexcept>
 
 namespace ebm::train {
@@ -13,10 +15,7 @@ torch::Device resolve_device(const std::string& name) {
     throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N (got '" + name + "')");
   }
   if (d.is_cuda()) {
-    if (!torch::cuda::is_available())
-      throw std::invalid_argument("--device " + name + ": CUDA is not available here (CPU-only LibTorch or no GPU); use --device cpu");
-    if (d.has_index() && d.index() >= static_cast<int>(torch::cuda::device_count()))
-      throw std::invalid_argument("--device " + name + ": only " + std::to_string(torch::cuda::device_count()) + " GPU(s)");
+    require_available(d, "--device");
     if (!d.has_index()) d = torch::Device(torch::kCUDA, 0);
   } else if (!d.is_cpu()) {
     throw std::invalid_argument("--device must be cpu or cuda (got '" + name + "')");

@@ -48,6 +48,15 @@ TEST(Script, ErrorsNameTheActionAndTheField) {
   EXPECT_NE(error_of(R"([3])").find("\"do\""), std::string::npos);
 }
 
+TEST(Script, SamplerDeviceAndPrecisionAreChecked) {
+  EXPECT_EQ(error_of(R"([{"do": "set_sampler", "device": "cuda:1", "precision": "bf16", "cuda_graph": false}])"), "");
+  const auto dev = error_of(R"([{"do": "set_sampler", "device": "gpu"}])");
+  EXPECT_NE(dev.find("action 0 (set_sampler)"), std::string::npos) << dev;
+  EXPECT_NE(dev.find("cuda:N"), std::string::npos) << dev;
+  EXPECT_NE(error_of(R"([{"do": "set_sampler", "precision": "fp16"}])").find("fp32, tf32 or bf16"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "set_sampler", "cuda_graph": 1}])").find("true or false"), std::string::npos);
+}
+
 TEST(Script, LoadScriptReportsUnreadableFiles) {
   try {
     load_script("/nonexistent/script.json");

@@ -74,7 +74,8 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   const json script = {
       {"actions",
        {
-           {{"do", "set_sampler"}, {"batch", 4}, {"steps", 100000}, {"step_lr", 50}, {"preview_every_steps", 1}},
+           {{"do", "set_sampler"}, {"batch", 4}, {"steps", 100000}, {"step_lr", 50}, {"preview_every_steps", 1},
+            {"device", "cpu"}, {"precision", "fp32"}},
            {{"do", "add_term"}, {"model", "position"}, {"label", {0.4, -0.3}}},
            {{"do", "add_term"}, {"model", "shape"}, {"label", {0, 1, 0}}, {"weight", 0.8}},
            {{"do", "start"}},
@@ -104,6 +105,18 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   EXPECT_GE(report.at("frames_while_sampling").get<int>(), 10) << report.dump(2);
   EXPECT_GT(report.at("frames").get<int>(), report.at("frames_while_sampling").get<int>());
   EXPECT_GE(report.at("max_step_seen").get<int>(), 4);
+  // The report says how the GUI kept up while sampling, and where and how the chain ran.
+  const json& perf = report.at("sampling_perf");
+  EXPECT_GT(perf.at("fps").get<double>(), 5.0) << perf.dump(2);
+  EXPECT_GT(perf.at("busy_ms_median").get<double>(), 0.0);
+  EXPECT_LE(perf.at("busy_ms_median").get<double>(), perf.at("busy_ms_p99").get<double>());
+  EXPECT_LE(perf.at("busy_ms_p99").get<double>(), perf.at("busy_ms_max").get<double>());
+  EXPECT_NE(perf.at("preview_path").get<std::string>().find("host"), std::string::npos) << perf.dump(2);
+  EXPECT_EQ(perf.at("device").get<std::string>(), "cpu");
+  EXPECT_EQ(perf.at("precision").get<std::string>(), "fp32");
+  EXPECT_EQ(perf.at("step_path").get<std::string>(), "eager");
+  EXPECT_EQ(perf.at("batch").get<int>(), 4);
+  EXPECT_GT(perf.at("img_steps_per_s").get<double>(), 0.0);
 
   // The grid PNG carries the recipe of what was sampled: both terms, the new label, the mask.
   ASSERT_TRUE(fs::exists(out / "grid.png"));
@@ -244,5 +257,42 @@ TEST(StudioGui, AFailingActionEndsTheAppWithItsError) {
   const json report = json::parse(read_text(dir / "script_report.json"));
   EXPECT_FALSE(report.at("ok").get<bool>());
   EXPECT_NE(report.dump().find("no_such_model"), std::string::npos) << report.dump(2);
+  fs::remove_all(dir);
+}
+
+// Devices that are not there: a recipe made for a GPU this machine lacks opens and samples on the
+// CPU with a warning; a chain the user points at such a GPU fails at once with the reason (a script
+// waiting for it to run ends instead of waiting for its time limit).
+TEST(StudioGui, AnAbsentGpuIsNamedAndARecipeForItRunsOnTheCpu) {
+  const fs::path dir = fresh_dir("absent_gpu");
+  make_model(dir / "position.safetensors", 2, 1);
+  const fs::path out = dir / "out";
+  const std::vector<fs::path> models = {dir / "position.safetensors"};
+  const json base = {{"do", "set_sampler"}, {"batch", 2}, {"steps", 3}};
+  const json term = {{"do", "add_term"}, {"model", "position"}, {"label", {0.2, 0.1}}};
+
+  json script = {{"actions", {base, term, {{"do", "run_steps"}, {"steps", 1}}, {{"do", "save_preset"}, {"path", "cpu.json"}}, {{"do", "quit"}}}}};
+  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << read_text(out / "script_report.json");
+  json recipe = json::parse(read_text(out / "cpu.json"));
+  recipe["device"] = "cuda:7";
+  std::ofstream(dir / "gpu7.json") << recipe.dump();
+
+  script = {{"actions", {{{"do", "open_preset"}, {"path", (dir / "gpu7.json").string()}}, {{"do", "wait"}, {"until", "images"}},
+                         {{"do", "quit"}}}}};
+  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << read_text(out / "script_report.json");
+  json report = json::parse(read_text(out / "script_report.json"));
+  EXPECT_NE(report.at("warnings").dump().find("sampling it on the cpu instead"), std::string::npos) << report.dump(2);
+  EXPECT_EQ(report.at("sampling_perf").at("device").get<std::string>(), "cpu");
+
+  json to_gpu7 = base;
+  to_gpu7["device"] = "cuda:7";
+  script = {{"actions", {to_gpu7, term, {{"do", "start"}}, {{"do", "wait"}, {"until", "running"}}}}};
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(run(scripted_studio(dir, script, 60, models)), 1);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 50.0);
+  report = json::parse(read_text(out / "script_report.json"));
+  const std::string error = report.at("error").get<std::string>();
+  EXPECT_NE(error.find("did not start"), std::string::npos) << error;
+  EXPECT_NE(error.find("cuda:7"), std::string::npos) << error;
   fs::remove_all(dir);
 }

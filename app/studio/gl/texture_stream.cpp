@@ -7,6 +7,8 @@
 #include <torch/cuda.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <string>
 
 namespace ebm::studio::gl {
 
@@ -59,7 +61,11 @@ void HostTextureStream::publish(const torch::Tensor& batch, const GridLayout& la
 }
 
 std::unique_ptr<TextureStream> make_texture_stream(TexFormat format) {
-  if (gpu::CudaGlBuffer::available() && torch::cuda::is_available()) {
+  // EBM_STUDIO_PREVIEW=host keeps GPU previews on the host path (to compare the two, or to work
+  // around a driver whose interop misbehaves).
+  const char* forced = std::getenv("EBM_STUDIO_PREVIEW");
+  const bool host_only = forced != nullptr && std::string(forced) == "host";
+  if (!host_only && gpu::CudaGlBuffer::available() && torch::cuda::is_available()) {
     try {
       return std::make_unique<InteropTextureStream>(format, 0);
     } catch (const std::exception& e) {

@@ -4,6 +4,8 @@
 #include "app/studio/panels/panels.h"
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 namespace ebm::studio {
 
@@ -43,6 +45,36 @@ void timeline(PanelContext& c, const Snapshot& s) {
   }
   ImGui::TextDisabled("kept %zu steps: %lld … %lld", kept.size(), static_cast<long long>(kept.front()),
                       static_cast<long long>(kept.back()));
+}
+
+// Where the chain runs (applies at restart, like batch and seed) and, on a GPU, the step's
+// arithmetic and CUDA-graph replay (apply from the next step; docs/gpu.md).
+bool device_controls(SamplerParams& p) {
+  bool changed = false;
+  static const std::vector<std::string> devices = [] {
+    std::vector<std::string> d{"cpu"};
+    for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i) d.push_back("cuda:" + std::to_string(i));
+    return d;
+  }();
+  std::string current = p.device == "cuda" ? "cuda:0" : p.device;
+  if (ImGui::BeginCombo("device", current.c_str())) {
+    for (const auto& d : devices)
+      if (ImGui::Selectable(d.c_str(), d == current)) p.device = d, changed = true;
+    ImGui::EndCombo();
+  }
+  help_marker(devices.size() > 1 ? "Where the chain runs; applies at the next start or restart."
+                                 : "Where the chain runs. This build or machine has no CUDA GPU, so only the CPU is listed.");
+  const bool gpu = parse_device(p.device).is_cuda();
+  ImGui::BeginDisabled(!gpu);
+  const char* precisions[] = {"fp32", "tf32", "bf16"};
+  int prec = p.precision == Precision::Fp32 ? 0 : p.precision == Precision::Tf32 ? 1 : 2;
+  if (ImGui::Combo("precision", &prec, precisions, 3)) p.precision = precision_from_string(precisions[prec]), changed = true;
+  if (ImGui::Checkbox("CUDA graph", &p.cuda_graph)) changed = true;
+  ImGui::EndDisabled();
+  help_marker("GPU only. precision: fp32 (strict), tf32 (default: TF32 matrix units, ~1e-5 px per 43 steps) or "
+              "bf16 (autocast: fastest, energies ~1 % off). CUDA graph: replay the captured Langevin step "
+              "(edits of weights, labels and step size need no re-capture).");
+  return changed;
 }
 
 }  // namespace
@@ -128,6 +160,7 @@ void draw_sampler_panel(PanelContext& c) {
                                               : -1;
   if (init >= 0 && ImGui::Combo("init", &init, inits, 4)) p.init = init_mode_from_string(inits[init]), changed = true;
   if (init < 0) ImGui::TextDisabled("init: from an image");
+  changed |= device_controls(p);
   ImGui::PopItemWidth();
   if (changed) c.ctl.set_sampler(p);
 
