@@ -1,6 +1,7 @@
 #include "engine/sampler.h"
 
 #include "engine/device_check.h"
+#include "engine/energy/noise_level.h"
 #include "engine/gpu/precision_scope.h"
 #include "engine/rng/counter_rng.h"
 
@@ -271,7 +272,7 @@ void Sampler::restore(const ChainState& s) {
   if (masks_missing) dirty_ = true;
 }
 
-Sampler::StepScalars Sampler::make_scalars(const StepSettings& set) const {
+Sampler::StepScalars Sampler::make_scalars(const StepSettings& set, const LangevinParams& lp) const {
   const torch::Device dev = state_.x.device();
   auto f = torch::TensorOptions().dtype(torch::kFloat).device(dev);
   StepScalars sc;
@@ -281,13 +282,12 @@ Sampler::StepScalars Sampler::make_scalars(const StepSettings& set) const {
   sc.noise_key = key_tensor(0, dev);
   sc.reset_key = key_tensor(0, dev);
   sc.reset_colour_key = key_tensor(0, dev);
-  write_scalars(set, &sc);
+  write_scalars(set, lp, &sc);
   return sc;
 }
 
-void Sampler::write_scalars(const StepSettings& set, StepScalars* sc) const {
+void Sampler::write_scalars(const StepSettings& set, const LangevinParams& lp, StepScalars* sc) const {
   // fill_ with a host value launches a fill on the device: no copy from host memory to wait for.
-  const LangevinParams lp = params_.langevin(set);
   const auto seed = chain_params_.seed;
   sc->step_lr.fill_(lp.step_lr);
   sc->noise_std.fill_(lp.noise_std);
@@ -298,9 +298,10 @@ void Sampler::write_scalars(const StepSettings& set, StepScalars* sc) const {
 }
 
 torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
-                                std::map<std::string, torch::Tensor>* att, const StepScalars& sc, bool add_noise,
-                                StepStats* stats) {
-  const LangevinParams lp = params_.langevin(params_.at(state_.step));  // structural fields only
+                                std::map<std::string, torch::Tensor>* att, const StepScalars& sc,
+                                const LangevinParams& lp, bool add_noise, StepStats* stats) {
+  // Of `lp` only the structural fields (clamp, projection) are read here: step size and noise come
+  // from `sc`, so a captured graph replays with the values written before each replay.
   const auto& seed = chain_params_.seed;
   const std::int64_t c = x.size(1), h = x.size(2), w = x.size(3);
 
@@ -412,15 +413,14 @@ bool Sampler::graph_eligible() const {
   return true;
 }
 
-std::string Sampler::graph_key() const {
-  const LangevinParams lp = params_.langevin(params_.at(state_.step));
+std::string Sampler::graph_key(const LangevinParams& lp) const {
   return std::to_string(lp.clamp) + "/" + std::to_string(lp.clamp_lo) + "/" + std::to_string(lp.clamp_hi) + "/" +
          to_string(lp.proj) + "/" + std::to_string(lp.proj_norm) + "/" + std::to_string(params_.micro_batch) + "/" +
          to_string(params_.precision);
 }
 
-StepStats Sampler::graph_step(const StepSettings& set) {
-  const std::string key = graph_key();
+StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp) {
+  const std::string key = graph_key(lp);
   if (!captured_ || captured_->key != key) {
     captured_.reset();
     auto c = std::make_unique<Captured>();
@@ -428,12 +428,12 @@ StepStats Sampler::graph_step(const StepSettings& set) {
     c->x = state_.x.clone();
     c->ids = state_.sample_ids.clone();
     c->resets = state_.resets.clone();
-    c->sc = make_scalars(set);
+    c->sc = make_scalars(set, lp);
     Captured* cp = c.get();
-    auto body = [this, cp] {
+    auto body = [this, cp, lp] {
       std::map<std::string, torch::Tensor> no_masks;
       StepStats st;
-      torch::Tensor x = one_step(0, false, cp->x, cp->ids, &no_masks, cp->sc, /*add_noise=*/true, &st);
+      torch::Tensor x = one_step(0, false, cp->x, cp->ids, &no_masks, cp->sc, lp, /*add_noise=*/true, &st);
       torch::Tensor bad = torch::isfinite(x).flatten(1).all(1).logical_and(torch::isfinite(st.energy)).logical_not();
       reset_rows(bad, cp->ids, cp->sc, &x, &no_masks);
       cp->x_out = x;
@@ -448,7 +448,7 @@ StepStats Sampler::graph_step(const StepSettings& set) {
   Captured& c = *captured_;
   c.x.copy_(state_.x);
   c.resets.copy_(state_.resets);
-  write_scalars(set, &c.sc);
+  write_scalars(set, lp, &c.sc);
   c.graph.replay();
   // Outputs are cloned: a kept ChainState or snapshot must not change at the next replay.
   StepStats st;
@@ -469,14 +469,13 @@ StepStats Sampler::step() {
   sync_spectral_caches(true);
   torch::NoGradGuard no_grad;  // only the energy evaluation records a graph
   const StepSettings set = params_.at(state_.step);
-  if (compiled_->needs_sigma() && !(set.sigma > 0))
-    throw std::invalid_argument("a denoising model needs the schedule's noise level sigma > 0 (got " +
-                                std::to_string(set.sigma) + "): sample it with an annealed schedule");
+  const LangevinParams lp = params_.langevin(set);
+  if (compiled_->needs_sigma()) require_noise_level(set.sigma);
   gpu::check_precision(params_.precision, state_.x.device());
   gpu::PrecisionScope precision(params_.precision, state_.x.device());
   if (graph_eligible()) {
     try {
-      return graph_step(set);
+      return graph_step(set, lp);
     } catch (const std::runtime_error& e) {
       // A model the graph cannot hold (a host sync inside its energy): sample eagerly from now on.
       captured_.reset();
@@ -485,17 +484,17 @@ StepStats Sampler::step() {
     }
   }
   StepStats st;
-  const StepScalars sc = make_scalars(set);
+  const StepScalars sc = make_scalars(set, lp);
   const torch::Tensor& ids = state_.sample_ids;
   torch::Tensor x = state_.x;
   auto att = state_.attention;
   if (params_.mode == SampleMode::Joint) {
-    x = one_step(0, false, x, ids, &att, sc, set.noise_std > 0, &st);
+    x = one_step(0, false, x, ids, &att, sc, lp, set.noise_std > 0, &st);
   } else {
     const int stages = compiled_->num_stages();
     std::vector<torch::Tensor> merged(compiled_->terms().size());
     for (int s = 0; s < stages; ++s) {
-      x = one_step(s, true, x, ids, &att, sc, set.noise_std > 0, &st);
+      x = one_step(s, true, x, ids, &att, sc, lp, set.noise_std > 0, &st);
       for (size_t i = 0; i < merged.size(); ++i)
         if (st.per_term[i].defined()) merged[i] = st.per_term[i];
     }

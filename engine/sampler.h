@@ -96,20 +96,21 @@ class Sampler {
 
   void ensure_compiled();
   void sync_spectral_caches(bool chain_running);
-  StepScalars make_scalars(const StepSettings& set) const;
-  void write_scalars(const StepSettings& set, StepScalars* sc) const;
+  // `lp` is params_.langevin(set), computed once per step by its caller.
+  StepScalars make_scalars(const StepSettings& set, const LangevinParams& lp) const;
+  void write_scalars(const StepSettings& set, const LangevinParams& lp, StepScalars* sc) const;
   torch::Tensor init_images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const;
   torch::Tensor noise_start_mean(std::int64_t channels) const;  // [C,1,1] on the CPU, for InitMode::Noise
   torch::Tensor init_attention(const std::string& term, int k, const torch::Tensor& ids) const;
   torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
-                         std::map<std::string, torch::Tensor>* att, const StepScalars& sc, bool add_noise,
-                         StepStats* stats);
+                         std::map<std::string, torch::Tensor>* att, const StepScalars& sc, const LangevinParams& lp,
+                         bool add_noise, StepStats* stats);
   // Re-initialises the samples flagged in `bad` [B] (bool) from the Reset streams: no host sync.
   void reset_rows(const torch::Tensor& bad, const torch::Tensor& ids, const StepScalars& sc, torch::Tensor* x,
                   std::map<std::string, torch::Tensor>* att) const;
   bool graph_eligible() const;
-  std::string graph_key() const;  // the structural settings a capture depends on
-  StepStats graph_step(const StepSettings& set);
+  std::string graph_key(const LangevinParams& lp) const;  // the structural settings a capture depends on
+  StepStats graph_step(const StepSettings& set, const LangevinParams& lp);
 
   ModelSet models_;
   Node root_;

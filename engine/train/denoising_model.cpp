@@ -1,5 +1,7 @@
 #include "engine/train/denoising_model.h"
 
+#include "engine/energy/noise_level.h"
+
 #include <stdexcept>
 
 namespace ebm::train {
@@ -24,9 +26,7 @@ DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energ
 
 torch::Tensor DenoisingModel::energy(const torch::Tensor& x, const torch::Tensor& label, const torch::Tensor&,
                                      double sigma) {
-  if (!(sigma > 0))
-    throw std::invalid_argument("a denoising model needs the schedule's noise level sigma > 0 (got " +
-                                std::to_string(sigma) + "): sample it with an annealed schedule");
+  require_noise_level(sigma);
   return energy_->energy(x, label, torch::full({}, sigma, x.options()));
 }
 
