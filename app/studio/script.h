@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,7 @@ class ScriptRunner {
   std::int64_t wait_step_target_ = 0;
   std::uint64_t wait_seq_ = 0;
   std::uint64_t start_event_seq_ = 0;  // the last event before the latest start/restart (its errors come after)
+  std::optional<std::chrono::steady_clock::time_point> start_error_seen_;  // when `wait until running` first saw such an error
   std::string wait_kind_;
   std::vector<std::string> written_;
   std::int64_t max_step_seen_ = 0;

@@ -183,7 +183,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     }
     return true;
   }
-  if (op == "start" || op == "restart") start_event_seq_ = last_event_seq(ctl);
+  if (op == "start" || op == "restart" || op == "open_preset") start_event_seq_ = last_event_seq(ctl), start_error_seen_.reset();
   if (op == "start") return ctl.start(), true;
   if (op == "pause") return ctl.pause(), true;
   if (op == "resume") return ctl.resume(), true;
@@ -278,12 +278,20 @@ bool ScriptRunner::poll(const ScriptAction& a) {
     if (st.frame_count() < wait_frames_until_ || Clock::now() < wait_time_until_) return false;
     if (wait_kind_ == "settled") return s && s->seq != wait_seq_ && settled(s->status);
     if (wait_kind_ == "running") {
+      if (s && s->status == SessionStatus::Running) return true;
       // A chain that cannot start (a device without CUDA, a bad composition) would never run; its
-      // error may have come before this wait began.
+      // error may have come before this wait began. A start that races a pending edit (a preset
+      // whose composition is still on its way) can fail and be followed by one that succeeds, so
+      // the error ends the wait only when no chain runs a moment later.
       if (s)
         for (const auto& e : s->events)
-          if (e.seq > start_event_seq_ && e.kind == Event::Kind::Error) throw std::runtime_error("sampling did not start: " + e.message);
-      return s && s->status == SessionStatus::Running;
+          if (e.seq > start_event_seq_ && e.kind == Event::Kind::Error) {
+            if (!start_error_seen_) start_error_seen_ = Clock::now();
+            if (Clock::now() - *start_error_seen_ > std::chrono::seconds(3))
+              throw std::runtime_error("sampling did not start: " + e.message);
+            break;
+          }
+      return false;
     }
     if (wait_kind_ == "images") return s && s->images.defined();
     if (wait_kind_ == "gradients") {
