@@ -56,10 +56,13 @@ CudaGlBuffer::~CudaGlBuffer() {
 void CudaGlBuffer::fill(const std::function<void(torch::Tensor&)>& writer) {
   if (!impl_ || !impl_->resource) throw std::logic_error("CudaGlBuffer::fill on an empty buffer");
   c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(impl_->device));
-  // The data comes from the device's current stream (the sampler's); the copy runs on a side stream
-  // that waits for it through an event, so neither thread blocks.
+  // The data comes from the device's current stream; the copy runs on a side stream that waits for
+  // it through an event. The session's worker publishes snapshots finished and samples on streams
+  // of its own, so this waits for nothing of the sampler's.
   c10::cuda::CUDAStream producer = c10::cuda::getCurrentCUDAStream();
-  c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool();
+  // From the high-priority pool: the worker's streams come from the other one, so this never is one
+  // of them (which would make the wait below wait for the sampler), and a preview goes first.
+  c10::cuda::CUDAStream side = c10::cuda::getStreamFromPool(/*isHighPriority=*/true);
   at::cuda::CUDAEvent ready;
   ready.record(producer);
   ready.block(side);
@@ -78,6 +81,10 @@ void CudaGlBuffer::fill(const std::function<void(torch::Tensor&)>& writer) {
       ptr, {static_cast<std::int64_t>(bytes_)},
       torch::TensorOptions().dtype(torch::kUInt8).device(torch::kCUDA, static_cast<c10::DeviceIndex>(impl_->device)));
   writer(view);
+  // The writer's kernels read the caller's tensors (a snapshot the GUI may drop right after): wait
+  // for them, which costs their own few hundred microseconds (the producer's later work runs on
+  // other streams, engine/gpu/thread_streams.h).
+  side.synchronize();
 }
 
 #else  // no interop in this build: the studio uses its host upload

@@ -2,6 +2,7 @@
 
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
+#include "engine/gpu/thread_streams.h"
 #include "engine/gradient_maps.h"
 #include "engine/recipe/sha256.h"
 
@@ -66,6 +67,9 @@ Worker::Worker(Session& session, SessionOptions options)
       curves_(std::make_shared<Curves>()) {}
 
 void Worker::run() {
+  // Every CUDA call of this thread on its own streams (engine/gpu/thread_streams.h): a GUI thread
+  // reading a snapshot must not wait for the steps launched after it.
+  gpu::ThreadStreams streams;
   publish();
   while (true) {
     auto cmds = session_.take(/*block=*/status_ != SessionStatus::Running);
@@ -561,7 +565,9 @@ void Worker::publish() {
         s->term_energy.emplace_back(b, kNaN);
     }
   }
-  // The host copies above synchronised the device, so the wall time is the real cost of the steps.
+  // What the snapshot holds on the GPU (images, attention masks) is complete before another thread
+  // reads it on its own stream; and the wall time below is the real cost of the steps.
+  if (s->images.defined()) gpu::ThreadStreams::synchronize(s->images.device());
   const auto now = Clock::now();
   if (steps_since_publish_ > 0)
     ms_per_step_ = std::chrono::duration<double, std::milli>(now - window_start_).count() / steps_since_publish_;
