@@ -333,7 +333,7 @@ json ScriptRunner::report() const {
                {"busy_ms_max", sf.busy_ms_quantile(1.0)},
                {"preview_path", studio_.preview_path()}};
   if (const auto& s = studio_.controller().snapshot(); s && s->images.defined()) {
-    perf["device"] = s->params.device;
+    perf["device"] = s->images.device().str();  // the running chain's, not a pending edit's
     perf["precision"] = to_string(s->params.precision);
     perf["batch"] = s->images.size(0);
     perf["ms_per_step"] = s->ms_per_step;

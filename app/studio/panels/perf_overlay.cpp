@@ -27,6 +27,13 @@ void draw_perf_overlay(PanelContext& c) {
     const long long batch = s->images.defined() ? static_cast<long long>(s->images.size(0)) : 0;
     const double ips = s->ms_per_step > 0 ? 1000.0 * static_cast<double>(batch) / s->ms_per_step : 0.0;
     ImGui::Text("%6.2f ms/step  %7.0f img-steps/s  %s", s->ms_per_step, ips, s->step_path.c_str());
+    // Where the running chain is (its images' device, not a pending edit) and the step's arithmetic
+    // (TF32/bf16 apply on a GPU only).
+    if (s->images.defined()) {
+      const bool gpu = s->images.is_cuda();
+      ImGui::TextDisabled("chain on %s%s%s", s->images.device().str().c_str(), gpu ? ", " : "",
+                          gpu ? to_string(s->params.precision).c_str() : "");
+    }
   }
   ImGui::Text("preview %5.2f ms  %s", c.gfx.last_upload_ms(), c.gfx.upload_path().c_str());
   const size_t rss = host_resident_bytes();
