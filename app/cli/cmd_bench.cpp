@@ -6,8 +6,9 @@
 // graph, fp32), graph+tf32, graph+bf16. Every mode runs the same chains (same seeds, same steps), so
 // each row also reports how far its final samples and energies are from the eager fp32 run's: the
 // measured cost of TF32/bf16 arithmetic (and a check that the graph computes the eager step).
+#include "app/cli/bench_session.h"
+#include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
-#include "engine/energy/network_model.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
@@ -40,6 +41,7 @@ struct BenchArgs {
   std::string device = "cpu";
   std::string modes;  // default: eager on the CPU, every mode on CUDA
   std::string preview;  // snapshot intervals for the preview-overhead rows (empty: none)
+  double session = 0;   // seconds per row of the studio-threading rows (0: none)
 };
 
 // A preview of the running chain as the studio makes one: the batch tiled into the RGBA8 atlas
@@ -50,15 +52,6 @@ struct Preview {
   int64_t every = 0;
   gpu::HeadlessGl* gl = nullptr;  // interop: the context its buffer lives in
 };
-
-gpu::AtlasLayout atlas_for(int64_t batch, int64_t size) {
-  gpu::AtlasLayout l;
-  l.count = static_cast<int>(batch);
-  l.cols = static_cast<int>(std::ceil(std::sqrt(static_cast<double>(batch))));
-  l.rows = static_cast<int>((batch + l.cols - 1) / l.cols);
-  l.cell_w = l.cell_h = static_cast<int>(size);
-  return l;
-}
 
 struct Mode {
   std::string name;
@@ -118,18 +111,10 @@ struct Result {
 
 Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, const BenchArgs& a,
                  const torch::Device& dev, const Preview& preview = {}) {
-  ModelSet models;
-  std::vector<Node> children;
-  for (int64_t t = 0; t < terms; ++t) {
-    torch::manual_seed(static_cast<uint64_t>(t));
-    auto net = make_network(ModelConfig::defaults_for(arch));
-    const std::string name = "m" + std::to_string(t);
-    models[name] = std::make_shared<NetworkModel>(net);
-    children.push_back(Node::term(name, name, net->config().cclass ? net->schema().default_label() : std::vector<float>{}));
-  }
+  BenchComposition comp = make_bench_composition(arch, terms);
   Sampler s;
-  s.set_models(models);
-  s.set_composition(terms == 1 ? children.front() : Node::op(NodeKind::And, children));
+  s.set_models(comp.models);
+  s.set_composition(comp.root);
   SamplerParams p;
   p.batch = batch;
   p.steps = a.warmup + a.steps;
@@ -240,6 +225,7 @@ void run_bench(const BenchArgs& a) {
     throw std::runtime_error("--device " + a.device + ": CUDA is not available in this build or on this machine");
   if (a.steps < 1 || a.steps > 100000 || a.warmup < 0 || a.warmup > 1000)
     throw std::invalid_argument("--steps must be in [1, 100000] and --warmup in [0, 1000]");
+  if (a.session < 0 || a.session > 3600) throw std::invalid_argument("--session: seconds in [0, 3600] (0: no session rows)");
   std::vector<Arch> archs;
   for (const auto& m : split(a.models)) {
     Arch arch = arch_from_string(m);
@@ -293,6 +279,7 @@ void run_bench(const BenchArgs& a) {
         }
       }
   if (!a.preview.empty()) run_preview_rows(a, archs, batches, terms, dev, &out);
+  if (a.session > 0) run_session_rows({a.session, a.device, a.json}, archs, batches, terms, &out);
   if (a.json) std::cout << out.dump(2) << "\n";
 }
 
@@ -312,6 +299,10 @@ void register_bench(CLI::App& app) {
   sub->add_option("--preview", args->preview,
                   "also measure the preview overhead: snapshot every K steps, comma list (e.g. 1,4,16), "
                   "through host memory and through CUDA-GL interop (CUDA only)");
+  sub->add_option("--session", args->session,
+                  "also run the studio's threading for SECONDS per row: a sampling session and a 60 Hz reader "
+                  "previewing each snapshot (none, host, interop); reports fps, frame and preview times and the "
+                  "worker's img-steps/s");
   sub->callback([args] {
     try {
       run_bench(*args);

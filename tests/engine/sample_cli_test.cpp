@@ -121,6 +121,27 @@ TEST(SampleCli, BenchPrintsJson) {
   EXPECT_EQ(bad.code, 2);
 }
 
+// The studio's threading without a window: a session samples while this process's reader makes a
+// host preview of each new snapshot at 60 Hz (interop rows need CUDA and EGL).
+TEST(SampleCli, BenchSessionRowsMeasureTheReaderAndTheWorker) {
+  Dir d;
+  CliRun r = ebm(d, {"bench", "--json", "--batch", "1", "--terms", "1", "--steps", "1", "--warmup", "0", "--session", "1"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  ASSERT_EQ(j.size(), 3u) << j.dump(2);  // the eager row, then the session rows without and with previews
+  EXPECT_EQ(j[1]["session_preview"], "none");
+  EXPECT_EQ(j[1]["previews"], 0);
+  const auto& host = j[2];
+  EXPECT_EQ(host["session_preview"], "host");
+  EXPECT_GT(host["frames"].get<int>(), 5) << host.dump(2);
+  EXPECT_GT(host["fps"].get<double>(), 5.0);
+  EXPECT_GE(host["previews"].get<int>(), 1) << host.dump(2);
+  EXPECT_GT(host["worker_img_steps_per_s"].get<double>(), 0.0);
+  EXPECT_LE(host["frame_ms_p50"].get<double>(), host["frame_ms_p99"].get<double>());
+  EXPECT_EQ(host["step_path"], "eager");
+  EXPECT_EQ(ebm(d, {"bench", "--session", "-1"}).code, 2);
+}
+
 TEST(SampleCli, SessionLoadsModelFiles) {
   Dir d;
   save_small_cubesnet(d.f("models/pos.safetensors"), 2, 1);
