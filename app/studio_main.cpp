@@ -24,8 +24,7 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "samples per chain (default 16)")->check(CLI::Range(1, 4096));
   app.add_option("--device", device, "where the sampler runs: auto (the first GPU when CUDA is available), cpu, cuda, cuda:N")
       ->capture_default_str();
-  app.add_option("--precision", precision, "arithmetic of the sampling step on a GPU: tf32 (default), fp32 or bf16")
-      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
+  app.add_option("--precision", precision, "arithmetic of the sampling step on a GPU: tf32 (default), fp32 or bf16");
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
   app.add_flag("--no-vsync", no_vsync, "do not wait for the display's vertical sync (the loop is still capped)");
   app.add_flag("--no-autostart", no_autostart, "do not build a default composition and start sampling at start-up");
@@ -36,11 +35,11 @@ int main(int argc, char** argv) {
   if (batch > 0) opt.controller.sampler.batch = batch;
   try {
     opt.controller.sampler.device = ebm::train::resolve_device(device).str();
+    if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "ebm-studio: %s\n", e.what());
     return 2;
   }
-  if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
   // Scripted runs must not depend on (or change) the user's window layout.
   opt.use_ini = opt.script.empty();
   opt.models = models.empty() ? ebm::studio::shipped_model_files(argv[0]) : models;

@@ -4,11 +4,11 @@
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
+#include "engine/quantile.h"
 #include "engine/session.h"
 
 #include <torch/torch.h>
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
@@ -23,14 +23,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double ms_since(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
-
-// Nearest-rank quantile (0 for no values).
-double quantile(std::vector<double> v, double q) {
-  if (v.empty()) return 0.0;
-  auto nth = v.begin() + static_cast<std::ptrdiff_t>(q * static_cast<double>(v.size() - 1) + 0.5);
-  std::nth_element(v.begin(), nth, v.end());
-  return *nth;
-}
 
 struct Row {
   std::string path;
@@ -114,11 +106,11 @@ Row run_one(const BenchComposition& comp, std::int64_t batch, const SessionBench
   registered.reset();
   if (buffer) gl->delete_buffer(buffer);
   r.fps = static_cast<double>(r.frames) / total_s;
-  r.frame_p50 = quantile(frame_ms, 0.5);
-  r.frame_p99 = quantile(frame_ms, 0.99);
-  r.preview_p50 = quantile(preview_ms, 0.5);
-  r.preview_p99 = quantile(preview_ms, 0.99);
-  const double ms_step = quantile(worker_ms, 0.5);
+  r.frame_p50 = nearest_rank_quantile(frame_ms, 0.5);
+  r.frame_p99 = nearest_rank_quantile(frame_ms, 0.99);
+  r.preview_p50 = nearest_rank_quantile(preview_ms, 0.5);
+  r.preview_p99 = nearest_rank_quantile(preview_ms, 0.99);
+  const double ms_step = nearest_rank_quantile(worker_ms, 0.5);
   r.worker_img_steps_per_s = ms_step > 0 ? 1000.0 * static_cast<double>(batch) / ms_step : 0.0;
   return r;
 }

@@ -1,5 +1,7 @@
 #include "app/studio/perf_stats.h"
 
+#include "engine/quantile.h"
+
 #include <algorithm>
 #include <cstdio>
 #include <unistd.h>
@@ -44,19 +46,8 @@ double SamplingFrames::fps() const {
   return sum > 0.0 ? static_cast<double>(frame_s_.size()) / sum : 0.0;
 }
 
-namespace {
-// Nearest-rank quantile in milliseconds (a copy is sorted: called once per report, not per frame).
-double quantile_ms(std::vector<float> v, double q) {
-  if (v.empty()) return 0.0;
-  const double r = std::clamp(q, 0.0, 1.0) * static_cast<double>(v.size() - 1);
-  auto nth = v.begin() + static_cast<std::ptrdiff_t>(r + 0.5);
-  std::nth_element(v.begin(), nth, v.end());
-  return 1000.0 * static_cast<double>(*nth);
-}
-}  // namespace
-
-double SamplingFrames::busy_ms_quantile(double q) const { return quantile_ms(busy_s_, q); }
-double SamplingFrames::frame_ms_quantile(double q) const { return quantile_ms(frame_s_, q); }
+double SamplingFrames::busy_ms_quantile(double q) const { return 1000.0 * nearest_rank_quantile(busy_s_, q); }
+double SamplingFrames::frame_ms_quantile(double q) const { return 1000.0 * nearest_rank_quantile(frame_s_, q); }
 
 size_t host_resident_bytes() {
   FILE* f = std::fopen("/proc/self/statm", "r");

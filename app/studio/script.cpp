@@ -163,8 +163,11 @@ void validate(const ScriptAction& a) {
     }
     if (a.args.contains("precision")) {
       need(a, "precision", json::value_t::string, "fp32, tf32 or bf16");
-      const auto pr = a.args.at("precision").get<std::string>();
-      if (pr != "fp32" && pr != "tf32" && pr != "bf16") bad(a, "'precision' must be fp32, tf32 or bf16");
+      try {
+        precision_from_string(a.args.at("precision").get<std::string>());
+      } catch (const std::invalid_argument& e) {
+        bad(a, e.what());
+      }
     }
     if (a.args.contains("cuda_graph")) need(a, "cuda_graph", json::value_t::boolean, "true or false");
   } else if (op == "run_steps") {
