@@ -77,7 +77,7 @@ ProjNorm proj_norm_from_string(const std::string& s) {
   throw std::invalid_argument("unknown proj_norm type '" + s + "' (expected none, li, l2, l2_sample)");
 }
 
-Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels, std::int64_t steps_per_level, double r) {
+Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
   double lo = 0, hi = 0;
   bool any = false;
   for (const auto& m : models) {
@@ -89,14 +89,51 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels, st
   if (!any) return {};
   if (!(hi >= lo && lo > 0))
     throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
+  if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);
   // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
-  return geometric_schedule(hi, lo, levels, steps_per_level, r * lo * lo);
+  return geometric_schedule(hi, lo, ladder.levels, ladder.steps_per_level, ladder.r * lo * lo);
 }
 
-bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels,
-                              std::int64_t steps_per_level, double r) {
+Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt) {
+  if (!(sigma_max >= sigma_min && sigma_min > 0) || opt.levels < 1)
+    throw std::invalid_argument("a noise ladder needs sigma_max >= sigma_min > 0 and levels >= 1");
+  if (opt.steps_per_level < 0 || opt.steps_per_level > kMaxSteps || opt.top_steps < 0 || opt.top_steps > kMaxSteps)
+    throw std::invalid_argument("corrector steps per level and top steps must be in [0, " + std::to_string(kMaxSteps) + "]");
+  if (!(opt.r > 0) || !std::isfinite(opt.r)) throw std::invalid_argument("the corrector step factor r must be > 0");
+  if (!opt.predictor && opt.steps_per_level < 1)
+    throw std::invalid_argument("a corrector-only ladder needs at least one step per level");
+  std::vector<double> sigma(static_cast<size_t>(opt.levels));
+  for (int i = 0; i < opt.levels; ++i) {
+    double t = opt.levels == 1 ? 0.0 : static_cast<double>(i) / (opt.levels - 1);
+    sigma[static_cast<size_t>(i)] = sigma_max * std::pow(sigma_min / sigma_max, t);
+  }
+  Schedule s;
+  auto push = [&s](std::int64_t steps, double sg, double lr, double noise_var) {
+    if (steps > 0) s.levels.push_back({steps, sg, lr, std::sqrt(std::max(noise_var, 0.0))});
+  };
+  double carried_var = 0;  // the last predictor's noise, drawn by the next step
+  auto corrector = [&](std::int64_t steps, double sg) {
+    if (steps <= 0) return;
+    const double eps = opt.r * sg * sg;
+    push(1, sg, eps, carried_var + 2 * eps);
+    push(steps - 1, sg, eps, 2 * eps);
+    carried_var = 0;
+  };
+  corrector(opt.top_steps, sigma.front());
+  for (size_t k = 0; k < sigma.size(); ++k) {
+    corrector(opt.steps_per_level, sigma[k]);
+    if (!opt.predictor) continue;
+    const double next = k + 1 < sigma.size() ? sigma[k + 1] : 0.0;
+    const double dvar = sigma[k] * sigma[k] - next * next;
+    push(1, sigma[k], dvar, carried_var);
+    carried_var = k + 1 < sigma.size() ? dvar : 0.0;
+  }
+  return s;
+}
+
+bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
   if (p.schedule.annealed()) return false;
-  Schedule s = denoising_schedule(models, levels, steps_per_level, r);
+  Schedule s = denoising_schedule(models, ladder);
   if (!s.annealed()) return false;
   p.schedule = std::move(s);
   p.clamp = false;

@@ -57,12 +57,37 @@ struct Schedule {
 // step size eps·(sigma/sigma_min)², noise std sqrt(2·step) — the coupled form denoising models use.
 Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps);
 
+// How a denoising model's ladder of noise levels is walked (σ geometric from σ_max to σ_min).
+//   corrector only (predictor = false): annealed Langevin, `steps_per_level` steps of r·σ² per level
+//     with noise √(2r)·σ (Song & Ermon 2019) — the chain's noise stays at each level's σ.
+//   predictor–corrector (predictor = true): the same corrector steps, then a reverse-diffusion move
+//     to the next level, x ← x − (σ_k² − σ_{k+1}²)·∇E(x, σ_k) + √(σ_k² − σ_{k+1}²)·z, and at the
+//     last level the Tweedie denoise x ← x − σ_min²·∇E (Song et al. 2021; the trainer's grids).
+//   top_steps: extra corrector steps at σ_max first, so a chain that starts without an object can
+//     form one where the noise is highest.
+struct LadderOptions {
+  int levels = 40;
+  std::int64_t steps_per_level = 5;
+  double r = 0.1;
+  bool predictor = false;
+  std::int64_t top_steps = 0;
+};
+
+// The predictor–corrector walk as Langevin steps (noise first, then the gradient at the noised point,
+// as langevin_step does): a predictor's noise is drawn by the next step (added in quadrature to that
+// step's own), its gradient step has no noise of its own. Ends with the Tweedie denoise; a chain run
+// past the end repeats it.
+Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt);
+
 // The schedule that samples a composition of these models: none of them a denoising model → the
-// constant schedule (empty); otherwise a geometric ladder over the noise range every denoising model
-// was trained on (ModelInfo::sigma_min/max), `levels` × `steps_per_level` steps with corrector step
-// r·σ² (the form `ebm eval` and the studio use). Throws std::invalid_argument when the ranges are disjoint.
-Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels = 40, std::int64_t steps_per_level = 5,
-                            double r = 0.1);
+// constant schedule (empty); otherwise a ladder (above) over the noise range every denoising model
+// was trained on (ModelInfo::sigma_min/max) — the form `ebm eval`, `ebm sample` and the studio use.
+// Throws std::invalid_argument when the ranges are disjoint or the options are out of range.
+Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder);
+inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels = 40,
+                                   std::int64_t steps_per_level = 5, double r = 0.1) {
+  return denoising_schedule(models, LadderOptions{levels, steps_per_level, r, false, 0});
+}
 
 struct SamplerParams;
 
@@ -71,8 +96,11 @@ struct SamplerParams;
 // (noised states live outside [0, 1]; what is shown, saved or graded is clamped) and the `noise`
 // start (a chain started from an image keeps it). Returns whether it changed `p`. The one place
 // `ebm sample`, `ebm eval` and the studio decide this.
-bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels = 40,
-                              std::int64_t steps_per_level = 5, double r = 0.1);
+bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, const LadderOptions& ladder);
+inline bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels = 40,
+                                     std::int64_t steps_per_level = 5, double r = 0.1) {
+  return apply_denoising_schedule(p, models, LadderOptions{levels, steps_per_level, r, false, 0});
+}
 
 // Same levels (steps, σ, step size, noise) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);

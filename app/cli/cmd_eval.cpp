@@ -3,6 +3,7 @@
 // the recipe's terms; or `--suite`: the standard single-concept, conjunction and negation cases on the
 // shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
 #include "app/cli/commands.h"
+#include "app/cli/ladder_flags.h"
 #include "engine/eval/eval_recipe.h"
 #include "engine/eval/eval_suite.h"
 #include "models/checkpoint/atomic_file.h"
@@ -10,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -43,8 +45,8 @@ struct EvalArgs {
   int labels = 4;
   uint64_t label_seed = 0;
   int64_t steps = 200;
-  int levels = 40;
-  int64_t steps_per_level = 5;
+  LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
+  std::vector<std::string> cases;  // suite: only these cases (empty: all)
   double not_coefficient = 0.001;
   std::optional<double> guidance;
 };
@@ -121,11 +123,12 @@ void run_recipe(const EvalArgs& a) {
   Progress progress(a.quiet);
   progress.set_run(fs::path(a.recipe).filename().string());
   auto out = eval::evaluate_recipe(fs::path(a.recipe).stem().string(), r, models, *grader, a.n, a.batch,
-                                   [&](const eval::SamplingProgress& p) { progress(p); });
+                                   [&](const eval::SamplingProgress& p) { progress(p); }, a.ladder);
   if (out.schedule_from_model && !a.quiet)
     std::cerr << "ebm eval: the recipe has a constant schedule; sampled the denoising models with their annealed "
                  "schedule ("
-              << out.params.schedule.levels.size() << " levels, " << out.params.total_steps() << " steps)\n";
+              << a.ladder.levels << " levels" << (a.ladder.predictor ? " with predictor moves" : "") << ", "
+              << out.params.total_steps() << " steps)\n";
   nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
                       {"classifier_heldout", heldout}};
   print_results(a, {out.table}, std::move(j));
@@ -160,7 +163,7 @@ void run_suite(const EvalArgs& a) {
   SamplerParams base;
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
-  eval::apply_model_schedule(base, models, a.levels, a.steps_per_level);
+  eval::apply_model_schedule(base, models, a.ladder);
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
   so.label_seed = a.label_seed;
@@ -169,7 +172,22 @@ void run_suite(const EvalArgs& a) {
   so.not_coefficient = a.not_coefficient;
   so.guidance = a.guidance;
   std::vector<std::string> skipped;
-  const auto recipes = eval::suite_recipes(files, so, base, &skipped);
+  auto recipes = eval::suite_recipes(files, so, base, &skipped);
+  if (!a.cases.empty()) {
+    // The target labels of a case do not depend on which others run (suite_recipes seeds them per case).
+    const auto all = eval::standard_cases();
+    std::string known;
+    for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.name;
+    for (const auto& c : a.cases)
+      if (std::none_of(all.begin(), all.end(), [&](const eval::SuiteCase& sc) { return sc.name == c; }))
+        throw std::invalid_argument("--cases: unknown case '" + c + "' (the suite's cases: " + known + ")");
+    recipes.erase(std::remove_if(recipes.begin(), recipes.end(),
+                                 [&](const eval::SuiteRecipe& r) {
+                                   return std::find(a.cases.begin(), a.cases.end(), r.case_name) == a.cases.end();
+                                 }),
+                  recipes.end());
+    if (recipes.empty()) throw std::invalid_argument("--cases: none of the chosen cases has all its models in " + dir.string());
+  }
   for (const auto& s : skipped)
     if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
 
@@ -225,9 +243,8 @@ void register_eval(CLI::App& app) {
   sub->add_option("--labels", a->labels, "suite: target labels per case")->capture_default_str();
   sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels")->capture_default_str();
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
-  sub->add_option("--levels", a->levels, "suite: noise levels of the denoising models' annealed schedule")
-      ->capture_default_str();
-  sub->add_option("--steps-per-level", a->steps_per_level, "suite: Langevin steps per noise level")->capture_default_str();
+  add_ladder_flags(sub, a->ladder);
+  sub->add_option("--cases", a->cases, "suite: only these cases, comma-separated (e.g. size,shape,color)")->delimiter(',');
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
   sub->add_option("--guidance", a->guidance,
                   "suite: classifier-free guidance of every term (default: each denoising model's recommended value)")

@@ -2,6 +2,7 @@
 // carrying the recipe it ran (with the command line's overrides applied), so the grid reproduces.
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
+#include "app/cli/ladder_flags.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe.h"
@@ -34,6 +35,7 @@ struct SampleArgs {
   bool ignore_hash = false;
   bool quiet = false;
   DistFlags dist;
+  LadderOptions ladder;
 };
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line per 10 % otherwise (logs, CI).
@@ -123,9 +125,10 @@ void run_sample(const SampleArgs& a) {
     std::vector<ModelInfo> infos;
     for (const auto& name : referenced_models(r.composition))
       if (auto it = models.find(name); it != models.end()) infos.push_back(it->second->info());
-    if (apply_denoising_schedule(p, infos) && !quiet)
-      std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << p.schedule.levels.size()
-                << " noise levels x " << p.schedule.levels.front().steps << " steps)\n";
+    if (apply_denoising_schedule(p, infos, a.ladder) && !quiet)
+      std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << a.ladder.levels
+                << " noise levels" << (a.ladder.predictor ? " with predictor moves" : "") << ", " << p.total_steps()
+                << " steps)\n";
   }
 
   // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its
@@ -221,6 +224,7 @@ void register_sample(CLI::App& app) {
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
+  add_ladder_flags(sub, a->ladder);
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
     try {

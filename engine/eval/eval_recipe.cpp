@@ -1,24 +1,27 @@
 #include "engine/eval/eval_recipe.h"
 
+#include "engine/train/quick_grade.h"
+
 #include <torch/cuda.h>
 
 namespace ebm::eval {
 
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
                             train::CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
-                            const SamplingProgressFn& progress) {
+                            const SamplingProgressFn& progress, const LadderOptions& ladder) {
   EvalOutcome out;
   const auto targets = grade_targets(r.composition, models);
   out.params = r.sampler;
   // As the trainer's annealed sampler: no clamp along the ladder (a clamp at σ ≈ 1 would cut the
   // noise the levels rely on); the final images are clamped when they are graded.
-  out.schedule_from_model = apply_model_schedule(out.params, models);
+  out.schedule_from_model = apply_model_schedule(out.params, models, ladder);
   out.params.validate();
   if (parse_device(out.params.device).is_cuda() && !torch::cuda::is_available())
     throw std::runtime_error("device " + out.params.device + ": CUDA is not available in this build or on this machine");
   const auto images = sample_n(models, r.composition, out.params, n, chunk, progress);
   const auto pred = classify(classifier, images, chunk);
   out.table = grade(name, pred, targets);
+  out.table.objects_found = train::objects_found(images).to(torch::kFloat).mean().item<double>();
   return out;
 }
 

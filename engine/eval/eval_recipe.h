@@ -16,9 +16,10 @@ struct EvalOutcome {
 // Checks the targets first (before any sampling: a recipe that cannot be graded fails at once), fills
 // in the denoising models' annealed schedule when the recipe has a constant one (apply_model_schedule:
 // no clamp along the ladder, the `noise` start),
-// samples n images in chunks of `chunk`, classifies and grades them.
+// samples n images in chunks of `chunk`, classifies and grades them (and counts the samples with an
+// object: GradeTable::objects_found).
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
                             train::CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
-                            const SamplingProgressFn& progress = {});
+                            const SamplingProgressFn& progress = {}, const LadderOptions& ladder = {});
 
 }  // namespace ebm::eval

@@ -28,10 +28,10 @@ ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool igno
   return models;
 }
 
-bool apply_model_schedule(SamplerParams& p, const ModelSet& models, int levels, int64_t steps_per_level, double r) {
+bool apply_model_schedule(SamplerParams& p, const ModelSet& models, const LadderOptions& ladder) {
   std::vector<ModelInfo> infos;
   for (const auto& [name, m] : models) infos.push_back(m->info());
-  return apply_denoising_schedule(p, infos, levels, steps_per_level, r);
+  return apply_denoising_schedule(p, infos, ladder);
 }
 
 torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,

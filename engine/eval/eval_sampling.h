@@ -23,10 +23,9 @@ ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool igno
 
 // apply_denoising_schedule() (sampler_params.h) for these models: when `p` has a constant schedule
 // and a model is a denoising one, their ladder (geometric σ over the range every such model was
-// trained on, `levels` × `steps_per_level` steps of r·σ²; the trainer's grids use r = 0.1), no clamp
+// trained on, walked as `ladder` says: LadderOptions in sampler_params.h), no clamp
 // along it and the `noise` start. Returns whether it applied one.
-bool apply_model_schedule(SamplerParams& p, const ModelSet& models, int levels = 40, int64_t steps_per_level = 5,
-                          double r = 0.1);
+bool apply_model_schedule(SamplerParams& p, const ModelSet& models, const LadderOptions& ladder = {});
 
 struct SamplingProgress {
   int64_t chunk = 0, chunks = 0;  // 1-based chunk being sampled

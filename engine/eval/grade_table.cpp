@@ -94,6 +94,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   t.name = name;
   t.rows = parts.front().rows;
   for (auto& r : t.rows) r.value = r.met = 0, r.labels = 0;
+  double found = 0;     // over the parts that measured it
+  int64_t found_n = 0;
   for (const auto& p : parts) {
     if (p.rows.size() != t.rows.size()) throw std::invalid_argument("combine: tables of different cases");
     for (size_t i = 0; i < p.rows.size(); ++i) {
@@ -104,6 +106,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
       t.rows[i].labels += p.rows[i].labels;
     }
     t.all_met += p.all_met * static_cast<double>(p.n);
+    found_n += p.objects_found >= 0 ? p.n : 0;
+    found += p.objects_found >= 0 ? p.objects_found * static_cast<double>(p.n) : 0.0;
     t.n += p.n;
   }
   if (t.n == 0) throw std::invalid_argument("combine: no samples");
@@ -113,6 +117,7 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
     r.pass = row_passes(r);
   }
   t.all_met /= static_cast<double>(t.n);
+  if (found_n > 0) t.objects_found = found / static_cast<double>(found_n);
   return t;
 }
 
@@ -131,6 +136,7 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
     }
     if (t.rows.size() > 1)
       s += line(f, "", "", "", "all at once", "", num(t.all_met, 2), t.pass() ? "yes" : "no");
+    if (t.objects_found >= 0) s += line(f, "", "", "", "objects found", num(t.objects_found, 2), "", "");
     s += line("%-18s %s%s%s%s%s%s\n", "", "(n = " + std::to_string(t.n) + ")", "", "", "", "", "");
   }
   return s;
@@ -150,6 +156,7 @@ void to_json(nlohmann::json& j, const GradeRow& r) {
 
 void to_json(nlohmann::json& j, const GradeTable& t) {
   j = {{"case", t.name}, {"n", t.n}, {"rows", t.rows}, {"all_met", t.all_met}, {"pass", t.pass()}};
+  if (t.objects_found >= 0) j["objects_found"] = t.objects_found;
 }
 
 }  // namespace ebm::eval

@@ -41,6 +41,10 @@ struct GradeTable {
   int64_t n = 0;        // graded samples
   std::vector<GradeRow> rows;
   double all_met = 0;   // fraction of samples meeting every row's target at once
+  // Fraction of samples in which the image reading of train/quick_grade.h finds one object-sized
+  // blob (−1: not measured). The classifier always answers, even for an empty floor, so this says
+  // how much of an error comes from samples without an object.
+  double objects_found = -1;
   bool pass() const;    // every row passes
 };
 

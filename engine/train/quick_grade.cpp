@@ -81,6 +81,11 @@ std::vector<std::pair<std::string, double>> QuickGrade::values() const {
   return v;
 }
 
+torch::Tensor objects_found(const torch::Tensor& images) {
+  torch::NoGradGuard no_grad;
+  return object_found(object_pixels(images.to(torch::kCPU, torch::kFloat)));
+}
+
 torch::Tensor object_pixels(const torch::Tensor& images) {
   auto img = images.to(torch::kCPU, torch::kFloat);
   auto f = floor_rgb();

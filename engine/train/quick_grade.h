@@ -28,6 +28,8 @@ struct QuickGrade {
 // are graded; size and shape report only `found`.
 QuickGrade quick_grade(const torch::Tensor& images, const torch::Tensor& labels, data::CubesConcept concept);
 
+// [N] bool: does each image [N,3,64,64] show one object-sized, compact blob (QuickGrade::found)?
+torch::Tensor objects_found(const torch::Tensor& images);
 // [N,64,64] bool: pixels that are not a (shadowed or lit) shade of the floor.
 torch::Tensor object_pixels(const torch::Tensor& images);
 // [N,2] label-unit (x, y) positions read from object centroids; NaN rows where no object is found.

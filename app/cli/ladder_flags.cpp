@@ -1,0 +1,23 @@
+#include "app/cli/ladder_flags.h"
+
+namespace ebm::cli {
+
+void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
+  sub->add_option("--levels", ladder.levels, "denoising models: noise levels of the annealed ladder")
+      ->check(CLI::Range(1, 10000))
+      ->capture_default_str();
+  sub->add_option("--steps-per-level", ladder.steps_per_level,
+                  "denoising models: Langevin (corrector) steps per noise level (0 with --predictor: predictor only)")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+  sub->add_option("--corrector-r", ladder.r, "denoising models: corrector step size r·σ²")
+      ->check(CLI::Range(1e-6, 10.0))
+      ->capture_default_str();
+  sub->add_flag("--predictor", ladder.predictor,
+                "denoising models: a reverse-diffusion move between levels and a final denoise (predictor–corrector)");
+  sub->add_option("--top-steps", ladder.top_steps, "denoising models: extra corrector steps at the highest noise level first")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
+}
+
+}  // namespace ebm::cli
