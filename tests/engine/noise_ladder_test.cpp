@@ -1,0 +1,120 @@
+// The ways a denoising model's noise ladder is walked (LadderOptions): the predictor–corrector walk
+// written as langevin_step()s, and on a Gaussian whose noised energies are known exactly, that the
+// walk draws the data distribution.
+#include "engine/sampler.h"
+#include "test_energies.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+namespace ebm {
+namespace {
+
+TEST(NoiseLadder, PredictorCorrectorStepsAreTheReverseDiffusionAsLangevinSteps) {
+  LadderOptions o;
+  o.levels = 3;
+  o.steps_per_level = 2;
+  o.r = 0.1;
+  o.predictor = true;
+  const auto s = predictor_corrector_schedule(1.0, 0.01, o);
+  const double sg[3] = {1.0, 0.1, 0.01};
+  // per level: first corrector step, the other corrector step, predictor
+  ASSERT_EQ(s.levels.size(), 9u);
+  for (int k = 0; k < 3; ++k) {
+    const auto &c0 = s.levels[3 * k], &c1 = s.levels[3 * k + 1], &pr = s.levels[3 * k + 2];
+    const double eps = 0.1 * sg[k] * sg[k];
+    const double carried = k == 0 ? 0.0 : sg[k - 1] * sg[k - 1] - sg[k] * sg[k];
+    EXPECT_NEAR(c0.sigma, sg[k], 1e-12);
+    EXPECT_NEAR(c0.step_lr, eps, 1e-12);
+    // the previous predictor's noise is drawn here, in quadrature with the corrector's own
+    EXPECT_NEAR(c0.noise_std * c0.noise_std, carried + 2 * eps, 1e-12) << "level " << k;
+    EXPECT_NEAR(c1.noise_std * c1.noise_std, 2 * eps, 1e-12);
+    // predictor: gradient at the current point (no noise first), a step of σ_k² − σ_{k+1}²
+    const double next = k < 2 ? sg[k + 1] : 0.0;  // the last one is the Tweedie denoise
+    EXPECT_EQ(pr.noise_std, 0.0);
+    EXPECT_NEAR(pr.step_lr, sg[k] * sg[k] - next * next, 1e-12);
+    EXPECT_NEAR(pr.sigma, sg[k], 1e-12);
+  }
+}
+
+TEST(NoiseLadder, TopStepsComeFirstAndPredictorOnlyCarriesAllTheNoise) {
+  LadderOptions o;
+  o.levels = 2;
+  o.steps_per_level = 0;
+  o.predictor = true;
+  o.top_steps = 7;
+  o.r = 0.2;
+  const auto s = predictor_corrector_schedule(0.5, 0.1, o);
+  ASSERT_EQ(s.levels.size(), 4u);  // top (1 + 6), predictor, predictor (its noise drawn first)
+  EXPECT_EQ(s.levels[0].steps + s.levels[1].steps, 7);
+  EXPECT_NEAR(s.levels[0].step_lr, 0.2 * 0.25, 1e-12);
+  EXPECT_NEAR(s.levels[3].noise_std, std::sqrt(0.25 - 0.01), 1e-12);
+  EXPECT_NEAR(s.levels[3].step_lr, 0.01, 1e-12);
+  // Corrector-only with top steps: the geometric ladder after the top steps.
+  o.predictor = false;
+  o.steps_per_level = 3;
+  const auto c = predictor_corrector_schedule(0.5, 0.1, o);
+  SamplerParams p;
+  p.schedule = c;
+  EXPECT_EQ(p.total_steps(), 7 + 2 * 3);
+  // Out-of-range options name themselves.
+  o.steps_per_level = 0;
+  EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
+  o.steps_per_level = 1;
+  o.r = 0;
+  EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
+}
+
+// Data x ~ N(m, s²) per pixel: the σ-noised density has energy (x − m)² / (2(s² + σ²)), so every
+// score along the ladder is exact and what the walk draws is down to the walk alone.
+struct NoisedGaussian : EnergyModel {
+  double m = 0.3, s = 0.1;
+  ModelInfo inf;
+  NoisedGaussian() {
+    inf.image_size = test::kSize;
+    inf.denoising = true;
+    inf.sigma_min = 0.01;
+    inf.sigma_max = 3.0;
+    inf.data_mean = {0.3f, 0.3f, 0.3f};
+  }
+  torch::Tensor energy(const torch::Tensor& x, const torch::Tensor&, const torch::Tensor&, double sigma) override {
+    return (x - m).pow(2).flatten(1).sum(1) / (2 * (s * s + sigma * sigma));
+  }
+  ModelInfo info() const override { return inf; }
+};
+
+double walk_std(const LadderOptions& o, double* mean) {
+  auto model = std::make_shared<NoisedGaussian>();
+  Sampler smp;
+  smp.set_models({{"g", model}});
+  smp.set_composition(Node::term("t", "g"));
+  SamplerParams p;
+  p.batch = 128;
+  p.seed = 3;
+  if (!apply_denoising_schedule(p, {model->info()}, o)) throw std::runtime_error("no schedule");
+  smp.set_params(p);
+  smp.start();
+  for (int64_t i = 0; i < p.total_steps(); ++i) smp.step();
+  *mean = smp.state().x.mean().item<double>();
+  return smp.state().x.std().item<double>();
+}
+
+TEST(NoiseLadder, BothWalksDrawTheDataOfAGaussian) {
+  double mean = 0;
+  LadderOptions pc;
+  pc.levels = 100;
+  pc.steps_per_level = 1;
+  pc.predictor = true;
+  // The last step is the Tweedie denoise at σ_min = 0.01: std s·s²/(s² + σ_min²) = 0.099.
+  EXPECT_NEAR(walk_std(pc, &mean), 0.099, 0.006);
+  EXPECT_NEAR(mean, 0.3, 0.005);
+  LadderOptions langevin;  // the default: corrector only, ending with noise at σ_min
+  langevin.levels = 100;
+  langevin.steps_per_level = 5;
+  EXPECT_NEAR(walk_std(langevin, &mean), std::sqrt(0.01 + 0.0001), 0.01);
+  EXPECT_NEAR(mean, 0.3, 0.005);
+}
+
+}  // namespace
+}  // namespace ebm
