@@ -42,8 +42,16 @@ std::vector<std::shared_ptr<SpectralWeightImpl>> spectral_layers(const torch::nn
 }
 }  // namespace
 
-void NetworkImpl::cache_spectral_weights(bool update_u) {
-  for (auto& l : spectral_layers(*this)) l->cache(update_u);
+void NetworkImpl::cache_spectral_weights(bool update_u, bool reuse_storage) {
+  for (auto& l : spectral_layers(*this)) l->cache(update_u, reuse_storage);
+}
+
+std::vector<torch::Tensor> NetworkImpl::weight_tensors() const {
+  std::vector<torch::Tensor> out = parameters();
+  for (const auto& b : buffers()) out.push_back(b);
+  for (const auto& l : spectral_layers(*this))
+    if (l->is_cached()) out.push_back(l->cached_weight());
+  return out;
 }
 
 void NetworkImpl::clear_spectral_cache() {

@@ -45,7 +45,12 @@ class NetworkImpl : public torch::nn::Module {
   // Spectral norm, the original's once-per-session.run behaviour: compute every W/sigma once
   // (optionally advancing the persistent u as TF's assign does) and reuse it until cleared.
   // Sampling caches per chain; training leaves it off so gradients flow through sigma.
-  void cache_spectral_weights(bool update_u = false);
+  // reuse_storage: every layer writes W/sigma into the tensors of its previous such cache (for a CUDA
+  // graph recorded over the cache: SpectralWeightImpl::cache).
+  void cache_spectral_weights(bool update_u = false, bool reuse_storage = false);
+  // Every tensor the network's forward reads as a weight: parameters, buffers, and the cached
+  // spectral weights while a cache is active (a captured graph depends on their addresses).
+  std::vector<torch::Tensor> weight_tensors() const;
   void clear_spectral_cache();
   bool spectral_cache_active() const;
 

@@ -112,6 +112,9 @@ void register_train(CLI::App& app) {
   toggle(s, *a, "--bf16", "bf16", t.bf16, true, "CUDA autocast to bfloat16");
   toggle(s, *a, "--channels-last", "channels_last", t.channels_last, true, "channels_last memory format");
   toggle(s, *a, "--no-cudnn-benchmark", "cudnn_benchmark", t.cudnn_benchmark, false, "no cuDNN autotuning");
+  toggle(s, *a, "--cuda-graph", "cuda_graph", t.cuda_graph, true,
+         "cd on CUDA: replay the Langevin chain's step from a captured CUDA graph (the default)");
+  toggle(s, *a, "--no-cuda-graph", "cuda_graph", t.cuda_graph, false, "cd: run the Langevin chain eagerly");
   opt(s, *a, "--lr", "lr", t.lr, "learning rate (0 = cd 3e-4, dsm 5e-4)");
   opt(s, *a, "--steps", "langevin_steps", t.langevin_steps, "cd: Langevin steps per iteration (original 40-60)");
   opt(s, *a, "--step-lr", "step_lr", t.step_lr, "cd: Langevin step size");

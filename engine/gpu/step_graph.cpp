@@ -52,7 +52,7 @@ void StepGraph::capture(const std::function<void()>& body, int device, int warmu
         }
       }
       (void)cudaGetLastError();
-      throw std::runtime_error(std::string("CUDA graph capture of the sampling step failed: ") + e.what());
+      throw std::runtime_error(std::string("CUDA graph capture failed: ") + e.what());
     }
     at::cuda::CUDAEvent done;
     done.record(side);

@@ -1,7 +1,8 @@
 // StepGraph: one CUDA graph of a function of device tensors (at::cuda::CUDAGraph underneath).
 // The sampler records its Langevin step once and replays it: a replay launches the whole step —
 // noise, the composition's forward and input gradient, update, clamp, NaN reset — as one graph, so
-// the CPU no longer issues hundreds of kernel launches per step.
+// the CPU no longer issues hundreds of kernel launches per step. The CD trainer records its
+// chain's Langevin step the same way (engine/train/chain_graph.h).
 //
 // What a captured body may do: read and write tensors that outlive the graph (inputs it copies
 // into, outputs it assigns to), and nothing that syncs with the host (item(), any(), printing) or

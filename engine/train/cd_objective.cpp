@@ -4,6 +4,10 @@
 #include "engine/train/precision.h"
 #include "models/checkpoint/model_file.h"
 
+#include <functional>
+#include <iostream>
+#include <sstream>
+
 namespace ebm::train {
 
 CdLoss cd_loss(const torch::Tensor& e_pos, const torch::Tensor& e_neg, double ml_coeff, double l2_coeff) {
@@ -41,20 +45,68 @@ CdObjective::CdObjective(std::shared_ptr<NetworkImpl> net, const TrainOptions& o
   adam_ = std::make_unique<ClipAdam>(net_->parameters(), a);
 }
 
-torch::Tensor CdObjective::chain(torch::Tensor x, const torch::Tensor& labels, int steps, torch::Generator& gen,
-                                 bool update_u) {
+torch::Tensor CdObjective::langevin_update(const torch::Tensor& x, const torch::Tensor& labels,
+                                           torch::Generator& gen) const {
   LangevinParams p;
   p.step_lr = opt_.step_lr;
   p.noise_std = opt_.langevin_noise;
   p.clamp = true;
+  auto energy = [&](const torch::Tensor& xx) { return net_->energy(xx, labels); };
+  auto noise = opt_.langevin_noise > 0 ? torch::randn(x.sizes(), gen, x.options()) * opt_.langevin_noise : torch::Tensor();
+  return langevin_step(x, noise, energy, p).x;
+}
+
+bool CdObjective::use_graph(const torch::Tensor& x, torch::Generator& gen) const {
+  if (!opt_.cuda_graph || graph_failed_ || !ChainGraph::available() || !x.is_cuda()) return false;
+  // Captured kernels draw from the generator PyTorch registers with every capture: the default one
+  // of the device (the trainer's device stream is exactly that).
+  return gen.unsafeGetGeneratorImpl() == at::globalContext().defaultGenerator(x.device()).unsafeGetGeneratorImpl();
+}
+
+std::string CdObjective::graph_key(const torch::Tensor& x, const torch::Tensor& labels) const {
+  std::ostringstream k;
+  const auto& ctx = at::globalContext();
+  k << x.sizes() << x.strides() << x.scalar_type() << x.device() << '|' << labels.sizes() << labels.strides()
+    << labels.scalar_type() << '|' << opt_.bf16 << ctx.allowTF32CuDNN() << ctx.allowTF32CuBLAS() << '|'
+    << opt_.step_lr << '/' << opt_.langevin_noise;
+  // The weights' addresses: the optimizer and the spectral cache write in place, so these stay put
+  // for a whole run; anything that rebinds a weight (a load, a layout change) re-captures.
+  std::size_t h = 0;
+  for (const auto& t : net_->weight_tensors())
+    h = h * 1000003u ^ std::hash<const void*>()(t.defined() ? t.data_ptr() : nullptr);
+  k << '|' << h;
+  return k.str();
+}
+
+torch::Tensor CdObjective::chain(torch::Tensor x, const torch::Tensor& labels, int steps, torch::Generator& gen,
+                                 bool update_u) {
   if (opt_.channels_last) x = x.contiguous(torch::MemoryFormat::ChannelsLast);
-  net_->cache_spectral_weights(update_u);
+  const bool graph = use_graph(x, gen);
+  // A graph reads the cached spectral weights where it was captured: rewrite them there.
+  net_->cache_spectral_weights(update_u, /*reuse_storage=*/graph);
   try {
-    AutocastScope amp(opt_.bf16, device_);
-    auto energy = [&](const torch::Tensor& xx) { return net_->energy(xx, labels); };
-    for (int k = 0; k < steps; ++k) {
-      auto noise = opt_.langevin_noise > 0 ? torch::randn(x.sizes(), gen, x.options()) * opt_.langevin_noise : torch::Tensor();
-      x = langevin_step(x, noise, energy, p).x;
+    // Autocast's cast cache would hand the capture copies that are freed when this scope ends.
+    AutocastScope amp(opt_.bf16, device_, /*cast_cache=*/!graph);
+    bool done = false;
+    if (graph) {
+      ChainGraph& g = update_u ? train_graph_ : sample_graph_;
+      try {
+        x = g.run(graph_key(x, labels), x, labels, steps, gen,
+                  [this, &gen](const torch::Tensor& xx, const torch::Tensor& ll) { return langevin_update(xx, ll, gen); });
+        chain_path_ = "cuda graph";
+        done = true;
+      } catch (const std::runtime_error& e) {
+        // A network the graph cannot hold: train eagerly from now on, and say so once.
+        graph_failed_ = true;
+        train_graph_.reset();
+        sample_graph_.reset();
+        chain_path_ = std::string("eager (graph capture failed: ") + e.what() + ")";
+        std::cerr << "ebm train: " << chain_path_ << "; the Langevin chains run eagerly (--no-cuda-graph skips the attempt)\n";
+      }
+    }
+    if (!done) {
+      for (int k = 0; k < steps; ++k) x = langevin_update(x, labels, gen);
+      if (!graph_failed_) chain_path_ = "eager";
     }
   } catch (...) {
     net_->clear_spectral_cache();

@@ -22,9 +22,11 @@ void set_cuda_autocast(bool on) {
 #endif
 }  // namespace
 
-AutocastScope::AutocastScope(bool enabled, const torch::Device& device) {
+AutocastScope::AutocastScope(bool enabled, const torch::Device& device, bool cast_cache) {
   if (!enabled || !device.is_cuda()) return;
   prev_ = cuda_autocast_enabled();
+  prev_cache_ = at::autocast::is_autocast_cache_enabled();
+  if (!cast_cache) at::autocast::set_autocast_cache_enabled(false);
   set_cuda_autocast(true);
   at::autocast::increment_nesting();
   active_ = true;
@@ -34,6 +36,7 @@ AutocastScope::~AutocastScope() {
   if (!active_) return;
   if (at::autocast::decrement_nesting() == 0) at::autocast::clear_cache();
   set_cuda_autocast(prev_);
+  at::autocast::set_autocast_cache_enabled(prev_cache_);
 }
 
 void to_channels_last(torch::nn::Module& m) {

@@ -10,9 +10,11 @@ namespace ebm::train {
 // the loss in fp32). A no-op when `enabled` is false or the device is not CUDA. The destructor
 // clears autocast's cast cache: it caches bf16 copies of parameters, which go stale after an
 // optimizer step. Not copyable: one scope, one enable/disable pair.
+// cast_cache = false turns that cache off for the scope: a CUDA graph captured inside it must record
+// the casts themselves (a cached copy is not recomputed at a replay, and is freed when the scope ends).
 class AutocastScope {
  public:
-  AutocastScope(bool enabled, const torch::Device& device);
+  AutocastScope(bool enabled, const torch::Device& device, bool cast_cache = true);
   ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
@@ -20,6 +22,7 @@ class AutocastScope {
  private:
   bool active_ = false;
   bool prev_ = false;
+  bool prev_cache_ = true;
 };
 
 // Converts every 4-D parameter and buffer of `m` to channels_last memory format in place (values and

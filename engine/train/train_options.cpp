@@ -10,7 +10,7 @@ namespace ebm::train {
 #define EBM_TRAIN_OPTION_FIELDS(X)                                                                        \
   X(concept_name) X(objective) X(out_dir) X(device) X(seed) X(iters) X(time_limit_min) X(batch) X(log_every) \
   X(sample_every) X(ckpt_every) X(sample_n) X(progress_bar) X(pool) X(num_objects) X(num_filters) X(spec_norm) \
-  X(bf16) X(channels_last) X(cudnn_benchmark) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
+  X(bf16) X(channels_last) X(cudnn_benchmark) X(cuda_graph) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
   X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from)
@@ -34,7 +34,7 @@ const std::vector<std::string>& TrainOptions::resumable_keys() {
   static const std::vector<std::string> keys{"iters",      "time_limit_min", "log_every",    "sample_every",
                                              "ckpt_every", "progress_bar",   "device",       "lr",
                                              "out_dir",    "sample_steps",   "sample_levels", "sample_corrector",
-                                             "sample_r",   "cudnn_benchmark", "sample_guidance"};
+                                             "sample_r",   "cudnn_benchmark", "sample_guidance", "cuda_graph"};
   return keys;
 }
 

@@ -45,6 +45,7 @@ struct TrainOptions {
   bool bf16 = false;             // CUDA autocast bf16 (Langevin chain and forward passes)
   bool channels_last = false;
   bool cudnn_benchmark = true;
+  bool cuda_graph = true;        // CD on CUDA: replay the chain's Langevin step from a captured CUDA graph
 
   // Optimizer (0 = objective default: CD 3e-4, DSM 5e-4).
   double lr = 0;

@@ -66,9 +66,21 @@ torch::Tensor SpectralWeightImpl::effective_weight() {
   return normalize(/*update_u=*/is_training());
 }
 
-void SpectralWeightImpl::cache(bool update_u) {
+void SpectralWeightImpl::cache(bool update_u, bool reuse_storage) {
   torch::NoGradGuard no_grad;
-  cached_ = normalize(update_u).detach();
+  auto w = normalize(update_u).detach();
+  // Without spectral norm w is the parameter itself, which the optimizer updates in place.
+  if (!reuse_storage || !sn_.enabled) {
+    cached_ = w;
+    return;
+  }
+  const bool fits = storage_.defined() && storage_.sizes() == w.sizes() && storage_.strides() == w.strides() &&
+                    storage_.scalar_type() == w.scalar_type() && storage_.device() == w.device();
+  if (fits)
+    storage_.copy_(w);
+  else
+    storage_ = w;
+  cached_ = storage_;
 }
 
 }  // namespace ebm

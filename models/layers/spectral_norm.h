@@ -11,7 +11,9 @@
 //   * `u` is written back once per evaluation in training mode (TF's assign runs once per
 //     session.run); in eval mode it is left alone;
 //   * cache(): computes W/sigma once and reuses it until uncache(), which is what TF does for a whole
-//     sampling chain (one session.run) and saves a power iteration per Langevin step.
+//     sampling chain (one session.run) and saves a power iteration per Langevin step. With
+//     reuse_storage it writes W/sigma into the same tensor every time, so a CUDA graph recorded
+//     over one chain's cached weights reads the next chain's (the trainer's captured chain).
 #pragma once
 
 #include <torch/torch.h>
@@ -47,9 +49,13 @@ class SpectralWeightImpl : public torch::nn::Module {
 
   // Normalizes once and keeps the result (detached: sampling needs input gradients only).
   // update_u = true also writes the advanced u back, as TF does at the start of a chain.
-  void cache(bool update_u);
+  // reuse_storage = true writes the result into the tensor the previous such cache() used (kept
+  // across uncache(); allocated anew only when the weight's shape, layout, dtype or device changed).
+  void cache(bool update_u, bool reuse_storage = false);
   void uncache() { cached_ = torch::Tensor(); }
   bool is_cached() const { return cached_.defined(); }
+  // The cached weight (undefined when not cached).
+  const torch::Tensor& cached_weight() const { return cached_; }
 
   bool spectral_enabled() const { return sn_.enabled; }
   const SpectralOptions& spectral_options() const { return sn_; }
@@ -67,6 +73,7 @@ class SpectralWeightImpl : public torch::nn::Module {
   SpectralOptions sn_;
   torch::Tensor u_;       // registered buffer "u" when enabled
   torch::Tensor cached_;  // W/sigma while cache() is active
+  torch::Tensor storage_; // where cache(…, reuse_storage = true) writes W/sigma; outlives uncache()
 };
 
 }  // namespace ebm

@@ -116,6 +116,37 @@ TEST(SpectralNorm, CachedModeEqualsUncachedAndStopsWeightGradients) {
   EXPECT_FALSE(net->spectral_cache_active());
 }
 
+// The trainer's CUDA graph reads the cached W/sigma where it was captured: a reused cache must land
+// in the same tensors after the weights changed, with the values a fresh cache would have.
+TEST(SpectralNorm, ReusedCacheStorageKeepsItsAddressAndFollowsTheWeights) {
+  torch::manual_seed(6);
+  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
+  c.num_filters = 8;
+  auto net = make_network(c);
+  net->eval();
+  auto layer = net->layers()["c1_pre"]->as<CondConvImpl>();
+  net->cache_spectral_weights(/*update_u=*/false, /*reuse_storage=*/true);
+  const void* where = layer->cached_weight().data_ptr();
+  const auto first = layer->cached_weight().clone();
+  net->clear_spectral_cache();
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& p : net->parameters()) p.mul_(1.5).add_(0.01);  // an optimizer step: in place
+  }
+  net->cache_spectral_weights(/*update_u=*/false, /*reuse_storage=*/true);
+  EXPECT_EQ(layer->cached_weight().data_ptr(), where);
+  const auto reused = layer->cached_weight().clone();
+  EXPECT_FALSE(torch::allclose(first, reused));
+  net->clear_spectral_cache();
+  net->cache_spectral_weights(/*update_u=*/false);  // a fresh tensor, the same values
+  EXPECT_NE(layer->cached_weight().data_ptr(), where);
+  EXPECT_TRUE(torch::equal(layer->cached_weight(), reused));
+  std::set<const void*> weights;
+  for (const auto& t : net->weight_tensors()) weights.insert(t.data_ptr());
+  EXPECT_TRUE(weights.count(layer->cached_weight().data_ptr())) << "weight_tensors() lists the active cache";
+  net->clear_spectral_cache();
+}
+
 TEST(TfOps, SamePaddingMatchesTensorFlow) {
   using P = std::pair<int64_t, int64_t>;
   EXPECT_EQ(tf_same_pad(64, 3, 2), P(0, 1));

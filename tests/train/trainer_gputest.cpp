@@ -77,8 +77,9 @@ TEST(TrainerGpu, BothObjectivesRunAndResumeWithBf16AndChannelsLast) {
 }
 
 // Iterations per second at the original's width (64 filters), batch 64, after a warm-up.
-double throughput(const std::string& objective, bool fast) {
-  TempDir d("bench_" + objective + (fast ? "_fast" : ""));
+// `graph`: cd's chain replayed from a CUDA graph (the default) or run eagerly.
+double throughput(const std::string& objective, bool fast, bool graph = true) {
+  TempDir d("bench_" + objective + (fast ? "_fast" : "") + (graph ? "_graph" : ""));
   auto o = gpu_opts(objective, d.path);
   o.num_filters = 64;
   o.batch = 64;
@@ -89,18 +90,25 @@ double throughput(const std::string& objective, bool fast) {
   o.pool = 2048;
   o.bf16 = fast;
   o.channels_last = fast;
+  o.cuda_graph = graph;
   auto r = Trainer(o, false).run();
   return r.it_per_s;
 }
 
 TEST(TrainerGpu, ThroughputAtBatch64) {
   EBM_REQUIRE_CUDA();
-  for (const std::string obj : {"cd", "dsm"}) {
-    const double fp32 = throughput(obj, false), fast = throughput(obj, true);
-    std::cout << "[throughput] " << obj << " batch 64, 64 filters" << (obj == "cd" ? ", 40 Langevin steps" : "")
-              << ": fp32 " << fp32 << " it/s, bf16+channels_last " << fast << " it/s\n";
-    EXPECT_GT(fp32, 0);
-  }
+  // cd: its chain eager (--no-cuda-graph) and replayed from a CUDA graph (the default).
+  const double eager = throughput("cd", false, false), graph = throughput("cd", false, true);
+  const double eager_fast = throughput("cd", true, false), graph_fast = throughput("cd", true, true);
+  std::cout << "[throughput] cd batch 64, 64 filters, 40 Langevin steps: fp32 eager " << eager << " it/s, graph "
+            << graph << " it/s (x" << graph / eager << "); bf16+channels_last eager " << eager_fast << " it/s, graph "
+            << graph_fast << " it/s (x" << graph_fast / eager_fast << ")\n";
+  EXPECT_GT(eager, 0);
+  EXPECT_GT(graph, 0);
+  const double fp32 = throughput("dsm", false), fast = throughput("dsm", true);
+  std::cout << "[throughput] dsm batch 64, 64 filters: fp32 " << fp32 << " it/s, bf16+channels_last " << fast
+            << " it/s\n";
+  EXPECT_GT(fp32, 0);
 }
 
 }  // namespace
