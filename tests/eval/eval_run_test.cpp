@@ -205,6 +205,26 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   EXPECT_EQ(j["tables"][3]["rows"][0]["labels"], 2);
   EXPECT_EQ(j["per_label"].size(), 8u);
   EXPECT_EQ(j["skipped"].size(), 5u);
+  for (const auto& t : j["tables"]) {  // every table says how many samples showed an object
+    ASSERT_TRUE(t.contains("objects_found")) << t.dump();
+    EXPECT_GE(t["objects_found"].get<double>(), 0.0);
+    EXPECT_LE(t["objects_found"].get<double>(), 1.0);
+  }
+
+  // --cases keeps the chosen cases (same labels as in the full run) and names an unknown one.
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2", "--json",
+              "--quiet", "--cases", "color,position"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto k = nlohmann::json::parse(r.out);
+  ASSERT_EQ(k["tables"].size(), 2u);
+  EXPECT_EQ(k["tables"][0]["case"], "position");
+  EXPECT_EQ(k["per_label"][2], j["per_label"][2]);
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "colour"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown case 'colour'"), std::string::npos) << r.err;
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "size"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("none of the chosen cases"), std::string::npos) << r.err;
 
   fs::create_directories(d.path / "empty");
   r = ebm(d, {"eval", "--suite", "--models", d.f("empty")});

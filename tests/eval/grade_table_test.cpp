@@ -149,6 +149,14 @@ TEST(EvalGrade, CombineWeighsTablesBySampleCount) {
   EXPECT_NEAR(c.rows[0].met, (0.5 * 4 + 2) / 6, kEps);
   EXPECT_NEAR(c.all_met, (0.5 * 4 + 2) / 6, kEps);
   EXPECT_THROW(combine("x", {a, grade("color", p, {kRed})}), std::invalid_argument);
+  // The fraction of samples with an object pools like the rates; a part that did not measure it
+  // (−1) is left out rather than counted as none.
+  EXPECT_LT(c.objects_found, 0);
+  a.objects_found = 0.25;
+  b.objects_found = 1.0;
+  EXPECT_NEAR(combine("position+size", {a, b}).objects_found, (0.25 * 4 + 2) / 6, kEps);
+  b.objects_found = -1;
+  EXPECT_NEAR(combine("position+size", {a, b}).objects_found, 0.25, kEps);
 }
 
 TEST(EvalGrade, TableAndJsonShowTheNumbers) {
@@ -166,6 +174,12 @@ TEST(EvalGrade, TableAndJsonShowTheNumbers) {
   EXPECT_NEAR(j["rows"][0]["value"].get<double>(), 0.3875, kEps);
   EXPECT_NEAR(j["all_met"].get<double>(), 0.0, kEps);
   EXPECT_EQ(j["pass"], false);
+  EXPECT_FALSE(j.contains("objects_found"));
+  EXPECT_EQ(text.find("objects found"), std::string::npos);
+  t.objects_found = 0.75;
+  j = t;
+  EXPECT_NEAR(j["objects_found"].get<double>(), 0.75, kEps);
+  EXPECT_NE(format_tables({t}).find("objects found"), std::string::npos);
 }
 
 TEST(EvalGrade, RejectsEmptyInput) {
