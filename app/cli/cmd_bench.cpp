@@ -9,6 +9,7 @@
 #include "app/cli/bench_session.h"
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
+#include "engine/device_check.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
@@ -221,8 +222,7 @@ void run_preview_rows(const BenchArgs& a, const std::vector<Arch>& archs, const 
 
 void run_bench(const BenchArgs& a) {
   const torch::Device dev = parse_device(a.device);
-  if (dev.is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error("--device " + a.device + ": CUDA is not available in this build or on this machine");
+  require_available(dev, "--device");
   if (a.steps < 1 || a.steps > 100000 || a.warmup < 0 || a.warmup > 1000)
     throw std::invalid_argument("--steps must be in [1, 100000] and --warmup in [0, 1000]");
   if (a.session < 0 || a.session > 3600) throw std::invalid_argument("--session: seconds in [0, 3600] (0: no session rows)");

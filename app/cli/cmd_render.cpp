@@ -4,6 +4,7 @@
 #include "app/cli/commands.h"
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/image_grid.h"
+#include "engine/device_check.h"
 #include "engine/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 
@@ -61,8 +62,8 @@ void run_render(const RenderArgs& a) {
   if (a.objects != 1 && a.objects != 2) throw std::invalid_argument("--objects must be 1 or 2");
   torch::Device dev(torch::kCPU);
   if (a.device == "cuda") {
-    if (!torch::cuda::is_available()) throw std::invalid_argument("--device cuda: CUDA is not available here; use --device cpu");
     dev = torch::Device(torch::kCUDA, 0);
+    require_available(dev, "--device");
   } else if (a.device != "cpu") {
     throw std::invalid_argument("--device must be cpu or cuda");
   }

@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
+#include "engine/device_check.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe.h"
@@ -98,8 +99,7 @@ void run_sample(const SampleArgs& a) {
   if (a.precision) p.precision = precision_from_string(*a.precision);
   if (a.no_cuda_graph) p.cuda_graph = false;
   p.validate();
-  if (parse_device(p.device).is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error("device " + p.device + ": CUDA is not available in this build or on this machine");
+  require_available(parse_device(p.device), a.device ? "--device" : "the recipe's device");
   // A worker of `--gpus N` joins its group first; rank 0 speaks for it.
   const auto group = join_group_if_worker(torch::Device(worker_device(p.device)));
   const bool quiet = a.quiet || (group && group->rank() != 0);

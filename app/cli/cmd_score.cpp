@@ -4,7 +4,9 @@
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_flags.h"
+#include "engine/device_check.h"
 #include "engine/image_io.h"
+#include "engine/sampler_params.h"
 #include "models/checkpoint/model_file.h"
 
 #include <nlohmann/json.hpp>
@@ -66,9 +68,13 @@ std::string float_text(float v) {
 }
 
 void score(const ScoreArgs& a) {
-  if (a.device != "cpu" && a.device != "cuda") throw UsageError("--device must be cpu or cuda, got '" + a.device + "'");
-  if (a.device == "cuda" && !torch::cuda::is_available())
-    throw std::runtime_error("--device cuda: no CUDA device is available to this build (use --device cpu)");
+  torch::Device dev(torch::kCPU);
+  try {
+    dev = parse_device(a.device);
+    require_available(dev, "--device");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());  // a device that is not here is a usage error (exit 2), as in every subcommand
+  }
   const CheckpointInfo info = inspect_checkpoint(a.weights);
   const std::optional<ModelConfig> config = a.model.resolve(info, a.weights);
   if (!config)
@@ -113,7 +119,6 @@ void score(const ScoreArgs& a) {
     xs.push_back(x);
   }
 
-  const torch::Device dev(a.device == "cuda" ? torch::kCUDA : torch::kCPU);
   net->to(dev);
   net->eval();  // evaluation: spectral norm reads u without advancing it, no dropout
   torch::NoGradGuard no_grad;
@@ -144,7 +149,7 @@ void register_score(CLI::App& app) {
   sub->add_option("--label,-l", args->label_text, "Label values, comma separated (see `ebm info` for the slots)");
   sub->add_option("images", args->images, "PNG images of the model's size")->required();
   sub->add_flag("--json", args->json, "Print one JSON document instead of `energy<TAB>image` lines");
-  sub->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
+  sub->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   sub->add_option("--batch", args->batch, "Images per forward pass")->check(CLI::Range(1, 4096))->capture_default_str();
   args->model.add_to(sub);
   sub->footer(

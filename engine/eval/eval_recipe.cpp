@@ -1,5 +1,6 @@
 #include "engine/eval/eval_recipe.h"
 
+#include "engine/device_check.h"
 #include "engine/train/quick_grade.h"
 
 #include <torch/cuda.h>
@@ -16,8 +17,7 @@ EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const Mode
   // noise the levels rely on); the final images are clamped when they are graded.
   out.schedule_from_model = apply_model_schedule(out.params, models, ladder);
   out.params.validate();
-  if (parse_device(out.params.device).is_cuda() && !torch::cuda::is_available())
-    throw std::runtime_error("device " + out.params.device + ": CUDA is not available in this build or on this machine");
+  require_available(parse_device(out.params.device), "the sampler's device");
   const auto images = sample_n(models, r.composition, out.params, n, chunk, progress);
   const auto pred = classify(classifier, images, chunk);
   out.table = grade(name, pred, targets);

@@ -109,6 +109,30 @@ TEST(SampleCli, BadInputsGiveClearErrorsAndExitCodes) {
   EXPECT_NE(dev.err.find("unknown device 'tpu'"), std::string::npos) << dev.err;
 }
 
+// A GPU that is not here is a usage error in every subcommand that takes --device (exit 2), with the
+// device named and the way out (engine/device_check.h); an index past the last GPU likewise.
+TEST(SampleCli, AnAbsentGpuIsAUsageErrorInEverySubcommand) {
+  Dir d;
+  save_recipe(d.f("r.json"), two_concept_recipe(d));
+  const std::string dev = torch::cuda::is_available() ? "cuda:" + std::to_string(torch::cuda::device_count()) : "cuda";
+  const std::vector<std::vector<std::string>> runs = {
+      {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--device", dev},
+      {"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--device", dev},
+      {"score", "--weights", d.f("models/pos.safetensors"), d.f("img.png"), "--device", dev},
+  };
+  for (const auto& args : runs) {
+    CliRun r = ebm(d, args);
+    EXPECT_EQ(r.code, 2) << args[0] << ": " << r.err;
+    EXPECT_NE(r.err.find("--device " + dev + ":"), std::string::npos) << args[0] << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(d.f("x.png")));
+  if (!torch::cuda::is_available()) {  // render takes cpu or cuda only
+    CliRun r = ebm(d, {"render", "--n", "1", "--out", d.f("y.png"), "--device", "cuda"});
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_NE(r.err.find("CUDA is not available here"), std::string::npos) << r.err;
+  }
+}
+
 TEST(SampleCli, BenchPrintsJson) {
   Dir d;
   CliRun r = ebm(d, {"bench", "--json", "--batch", "1", "--terms", "1,2", "--steps", "1", "--warmup", "0"});
