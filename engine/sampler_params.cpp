@@ -115,8 +115,12 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   auto corrector = [&](std::int64_t steps, double sg) {
     if (steps <= 0) return;
     const double eps = opt.r * sg * sg;
-    push(1, sg, eps, carried_var + 2 * eps);
-    push(steps - 1, sg, eps, 2 * eps);
+    if (carried_var == 0) {
+      push(steps, sg, eps, 2 * eps);
+    } else {
+      push(1, sg, eps, carried_var + 2 * eps);
+      push(steps - 1, sg, eps, 2 * eps);
+    }
     carried_var = 0;
   };
   corrector(opt.top_steps, sigma.front());

@@ -187,7 +187,7 @@ TEST(Langevin, DenoisingScheduleStartsAtTheModelsDataMean) {
   p.batch = 256;
   std::vector<ModelInfo> infos{models["a"]->info(), models["b"]->info()};
   ASSERT_TRUE(apply_denoising_schedule(p, infos));
-  EXPECT_EQ(p.schedule.levels.size(), 40u);
+  EXPECT_EQ(p.schedule.levels.size(), 41u);  // the top steps at σ_max, then 40 levels
   EXPECT_DOUBLE_EQ(p.schedule.levels.front().sigma, 0.5);
   EXPECT_FALSE(p.clamp);
   EXPECT_EQ(p.init, InitMode::Noise);

@@ -17,14 +17,21 @@ TEST(NoiseLadder, PredictorCorrectorStepsAreTheReverseDiffusionAsLangevinSteps) 
   o.steps_per_level = 2;
   o.r = 0.1;
   o.predictor = true;
+  o.top_steps = 0;
   const auto s = predictor_corrector_schedule(1.0, 0.01, o);
   const double sg[3] = {1.0, 0.1, 0.01};
-  // per level: first corrector step, the other corrector step, predictor
-  ASSERT_EQ(s.levels.size(), 9u);
-  for (int k = 0; k < 3; ++k) {
-    const auto &c0 = s.levels[3 * k], &c1 = s.levels[3 * k + 1], &pr = s.levels[3 * k + 2];
+  // Level 0: its two corrector steps (nothing carried in: one entry), predictor. Then per level: the
+  // first corrector step (with the carried noise), the other one, predictor.
+  ASSERT_EQ(s.levels.size(), 8u);
+  EXPECT_EQ(s.levels[0].steps, 2);
+  EXPECT_NEAR(s.levels[0].noise_std * s.levels[0].noise_std, 2 * 0.1, 1e-12);
+  EXPECT_EQ(s.levels[1].noise_std, 0.0);
+  EXPECT_NEAR(s.levels[1].step_lr, 1.0 - 0.01, 1e-12);
+  for (int k = 1; k < 3; ++k) {
+    const int b = 2 + 3 * (k - 1);
+    const auto &c0 = s.levels[b], &c1 = s.levels[b + 1], &pr = s.levels[b + 2];
     const double eps = 0.1 * sg[k] * sg[k];
-    const double carried = k == 0 ? 0.0 : sg[k - 1] * sg[k - 1] - sg[k] * sg[k];
+    const double carried = sg[k - 1] * sg[k - 1] - sg[k] * sg[k];
     EXPECT_NEAR(c0.sigma, sg[k], 1e-12);
     EXPECT_NEAR(c0.step_lr, eps, 1e-12);
     // the previous predictor's noise is drawn here, in quadrature with the corrector's own
@@ -46,11 +53,11 @@ TEST(NoiseLadder, TopStepsComeFirstAndPredictorOnlyCarriesAllTheNoise) {
   o.top_steps = 7;
   o.r = 0.2;
   const auto s = predictor_corrector_schedule(0.5, 0.1, o);
-  ASSERT_EQ(s.levels.size(), 4u);  // top (1 + 6), predictor, predictor (its noise drawn first)
-  EXPECT_EQ(s.levels[0].steps + s.levels[1].steps, 7);
+  ASSERT_EQ(s.levels.size(), 3u);  // top (7 steps), predictor, predictor (its noise drawn first)
+  EXPECT_EQ(s.levels[0].steps, 7);
   EXPECT_NEAR(s.levels[0].step_lr, 0.2 * 0.25, 1e-12);
-  EXPECT_NEAR(s.levels[3].noise_std, std::sqrt(0.25 - 0.01), 1e-12);
-  EXPECT_NEAR(s.levels[3].step_lr, 0.01, 1e-12);
+  EXPECT_NEAR(s.levels[2].noise_std, std::sqrt(0.25 - 0.01), 1e-12);
+  EXPECT_NEAR(s.levels[2].step_lr, 0.01, 1e-12);
   // Corrector-only with top steps: the geometric ladder after the top steps.
   o.predictor = false;
   o.steps_per_level = 3;

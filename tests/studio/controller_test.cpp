@@ -206,7 +206,7 @@ TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
   EXPECT_FALSE(c.sampler().schedule.annealed());
   c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
   ASSERT_TRUE(c.sampler().schedule.annealed());
-  EXPECT_EQ(c.sampler().schedule.levels.size(), 40u);
+  EXPECT_EQ(c.sampler().schedule.levels.size(), 41u);  // top steps + 40 levels
   EXPECT_DOUBLE_EQ(c.sampler().schedule.levels.front().sigma, 0.8);
   EXPECT_NEAR(c.sampler().schedule.levels.back().sigma, 0.02, 1e-12);
   EXPECT_FALSE(c.sampler().clamp);
