@@ -128,8 +128,8 @@ void Controller::sync_schedule(const Node& tree) {
   auto_schedule_ = annealed;
   session_->submit(cmd::SetSampler{params_});
   if (s.annealed())
-    log_.info("denoising models: sampling on their annealed schedule, " + std::to_string(s.levels.size()) +
-              " noise levels x " + std::to_string(s.levels.front().steps) + " steps (sigma " +
+    log_.info("denoising models: sampling on their annealed schedule, " + std::to_string(params_.total_steps()) +
+              " steps over " + std::to_string(s.levels.size()) + " schedule entries (sigma " +
               std::to_string(s.levels.front().sigma) + " -> " + std::to_string(s.levels.back().sigma) + ")");
 }
 
