@@ -1,23 +1,10 @@
 #include "engine/train/chain_graph.h"
 
-#include <mutex>
+#include "engine/rng/generator_state.h"
+
 #include <stdexcept>
 
 namespace ebm::train {
-
-namespace {
-
-torch::Tensor get_gen_state(torch::Generator& g) {
-  std::lock_guard<std::mutex> lock(g.mutex());
-  return g.get_state().clone();
-}
-
-void set_gen_state(torch::Generator& g, const torch::Tensor& s) {
-  std::lock_guard<std::mutex> lock(g.mutex());
-  g.set_state(s);
-}
-
-}  // namespace
 
 void ChainGraph::reset() {
   graph_.reset();
@@ -38,15 +25,15 @@ torch::Tensor ChainGraph::run(const std::string& key, const torch::Tensor& x, co
     }
     // The warm-up runs before the capture draw noise like a chain would; the chain itself must start
     // from the generator's state as the caller left it (what an eager chain would draw first).
-    const torch::Tensor before = get_gen_state(gen);
+    const torch::Tensor before = generator_state(gen);
     try {
       graph_.capture([this, &step] { x_.copy_(step(x_, labels_)); }, static_cast<int>(x.device().index()));
     } catch (...) {
       reset();
-      set_gen_state(gen, before);
+      set_generator_state(gen, before);
       throw;
     }
-    set_gen_state(gen, before);
+    set_generator_state(gen, before);
     key_ = key;
     ++captures_;
   }

@@ -3,6 +3,7 @@
 #include "engine/data/image_grid.h"
 #include "engine/dist/launcher.h"
 #include "engine/image_io.h"
+#include "engine/rng/generator_state.h"
 #include "engine/train/cd_objective.h"
 #include "engine/train/device.h"
 #include "engine/train/dsm_objective.h"
@@ -68,16 +69,6 @@ torch::Generator make_device_generator(const torch::Device& d, uint64_t seed) {
     return g;
   }
   return at::detail::createCPUGenerator(seed);
-}
-
-torch::Tensor gen_state(torch::Generator& g) {
-  std::lock_guard<std::mutex> lock(g.mutex());
-  return g.get_state().clone();
-}
-
-void set_gen_state(torch::Generator& g, const torch::Tensor& s) {
-  std::lock_guard<std::mutex> lock(g.mutex());
-  g.set_state(s);
 }
 
 // The DSM network's label schema: the concept's slots, then the null flag and the σ features
@@ -230,8 +221,8 @@ void Trainer::save_checkpoint(int64_t iteration) {
   const fs::path dir(opt_.out_dir);
   TensorMap t;
   objective_->save_state(t, "obj/");
-  t["rng/data"] = gen_state(data_gen_);
-  t["rng/device"] = gen_state(device_gen_);
+  t["rng/data"] = generator_state(data_gen_);
+  t["rng/device"] = generator_state(device_gen_);
   const double secs = train_seconds_before_ + seconds_since(started_);
   Metadata md{{kMetaOptions, nlohmann::json(opt_).dump()},
               {kMetaIteration, std::to_string(iteration)},
@@ -259,10 +250,10 @@ void Trainer::load_checkpoint() {
     if (it == f.tensors.end()) throw std::runtime_error(path + " lacks '" + k + "'");
     return it->second;
   };
-  set_gen_state(data_gen_, get("rng/data"));
+  set_generator_state(data_gen_, get("rng/data"));
   // A run moved between CPU and GPU cannot continue the same noise stream (different generators);
   // it continues from the same weights with the new device's stream.
-  if (meta(kMetaDeviceType) == (device_.is_cuda() ? "cuda" : "cpu")) set_gen_state(device_gen_, get("rng/device"));
+  if (meta(kMetaDeviceType) == (device_.is_cuda() ? "cuda" : "cpu")) set_generator_state(device_gen_, get("rng/device"));
 }
 
 void Trainer::truncate_log(int64_t iteration) {
@@ -303,13 +294,13 @@ nlohmann::json Trainer::training_info(int64_t iteration) const {
 }
 
 void Trainer::save_samples(int64_t iteration) {
-  auto state = gen_state(device_gen_);  // previews must not shift the training noise stream
+  auto state = generator_state(device_gen_);  // previews must not shift the training noise stream
   torch::Tensor imgs;
   {
     torch::NoGradGuard no_grad;
     imgs = objective_->sample(preview_labels_, device_gen_).to(torch::kCPU, torch::kFloat);
   }
-  set_gen_state(device_gen_, state);
+  set_generator_state(device_gen_, state);
   char name[64];
   std::snprintf(name, sizeof name, "iter_%08lld.png", static_cast<long long>(iteration));
   save_png((fs::path(opt_.out_dir) / "samples" / name).string(), data::tile_images(imgs));

@@ -92,12 +92,18 @@ TEST(SpectralNorm, SpecIterIsRespected) {
   EXPECT_THROW(spectral_normalize(w, w, u, SpectralOptions{true, false, 0, 1.0f}), std::invalid_argument);
 }
 
-TEST(SpectralNorm, CachedModeEqualsUncachedAndStopsWeightGradients) {
-  torch::manual_seed(5);
+// A CubesNet of 8 filters in eval mode, weights from `seed`.
+std::shared_ptr<NetworkImpl> small_cubesnet(uint64_t seed) {
+  torch::manual_seed(seed);
   ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
   c.num_filters = 8;
   auto net = make_network(c);
   net->eval();
+  return net;
+}
+
+TEST(SpectralNorm, CachedModeEqualsUncachedAndStopsWeightGradients) {
+  auto net = small_cubesnet(5);
   auto x = torch::rand({2, 3, 24, 24}).requires_grad_(true);
   auto label = torch::rand({2, 2});
   auto e0 = net->energy(x, label);
@@ -119,11 +125,7 @@ TEST(SpectralNorm, CachedModeEqualsUncachedAndStopsWeightGradients) {
 // The trainer's CUDA graph reads the cached W/sigma where it was captured: a reused cache must land
 // in the same tensors after the weights changed, with the values a fresh cache would have.
 TEST(SpectralNorm, ReusedCacheStorageKeepsItsAddressAndFollowsTheWeights) {
-  torch::manual_seed(6);
-  ModelConfig c = ModelConfig::defaults_for(Arch::CubesNet);
-  c.num_filters = 8;
-  auto net = make_network(c);
-  net->eval();
+  auto net = small_cubesnet(6);
   auto layer = net->layers()["c1_pre"]->as<CondConvImpl>();
   net->cache_spectral_weights(/*update_u=*/false, /*reuse_storage=*/true);
   const void* where = layer->cached_weight().data_ptr();
