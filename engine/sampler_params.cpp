@@ -102,11 +102,7 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   if (!(opt.r > 0) || !std::isfinite(opt.r)) throw std::invalid_argument("the corrector step factor r must be > 0");
   if (!opt.predictor && opt.steps_per_level < 1)
     throw std::invalid_argument("a corrector-only ladder needs at least one step per level");
-  std::vector<double> sigma(static_cast<size_t>(opt.levels));
-  for (int i = 0; i < opt.levels; ++i) {
-    double t = opt.levels == 1 ? 0.0 : static_cast<double>(i) / (opt.levels - 1);
-    sigma[static_cast<size_t>(i)] = sigma_max * std::pow(sigma_min / sigma_max, t);
-  }
+  const std::vector<double> sigma = sigma_ladder(sigma_max, sigma_min, opt.levels);
   Schedule s;
   auto push = [&s](std::int64_t steps, double sg, double lr, double noise_var) {
     if (steps > 0) s.levels.push_back({steps, sg, lr, std::sqrt(std::max(noise_var, 0.0))});
@@ -158,12 +154,20 @@ Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std:
   if (!(sigma_max >= sigma_min && sigma_min > 0) || levels < 1 || steps_per_level < 1 || !(eps > 0))
     throw std::invalid_argument("geometric schedule needs sigma_max >= sigma_min > 0, levels >= 1, steps >= 1, eps > 0");
   Schedule s;
-  for (int i = 0; i < levels; ++i) {
-    double t = levels == 1 ? 0.0 : static_cast<double>(i) / (levels - 1);
-    double sigma = sigma_max * std::pow(sigma_min / sigma_max, t);
+  for (double sigma : sigma_ladder(sigma_max, sigma_min, levels)) {
     double lr = eps * (sigma / sigma_min) * (sigma / sigma_min);
     s.levels.push_back({steps_per_level, sigma, lr, std::sqrt(2.0 * lr)});
   }
+  return s;
+}
+
+std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels) {
+  if (levels < 1 || !(sigma_min > 0) || !(sigma_max >= sigma_min))
+    throw std::invalid_argument("sigma ladder: need levels >= 1 and 0 < sigma_min <= sigma_max");
+  std::vector<double> s(static_cast<size_t>(levels));
+  for (int i = 0; i < levels; ++i)
+    s[static_cast<size_t>(i)] =
+        levels == 1 ? sigma_max : sigma_max * std::pow(sigma_min / sigma_max, static_cast<double>(i) / (levels - 1));
   return s;
 }
 

@@ -53,6 +53,11 @@ struct Schedule {
   bool annealed() const { return !levels.empty(); }
 };
 
+// Geometric ladder of `levels` noise levels from sigma_max down to sigma_min (one level: sigma_max).
+// Throws std::invalid_argument unless levels >= 1 and 0 < sigma_min <= sigma_max. Every ladder of the
+// project — the sampler's schedules and the trainer's annealed sampler — is built on it.
+std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels);
+
 // Annealed Langevin levels after Song & Ermon (NCSN): sigma geometric from sigma_max to sigma_min,
 // step size eps·(sigma/sigma_min)², noise std sqrt(2·step) — the coupled form denoising models use.
 Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps);

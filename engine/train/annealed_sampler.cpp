@@ -1,20 +1,12 @@
 #include "engine/train/annealed_sampler.h"
 
 #include "engine/langevin.h"
+#include "engine/sampler_params.h"
 
 #include <cmath>
 #include <stdexcept>
 
 namespace ebm::train {
-
-std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels) {
-  if (levels < 1 || !(sigma_min > 0) || !(sigma_max >= sigma_min))
-    throw std::invalid_argument("sigma ladder: need levels >= 1 and 0 < sigma_min <= sigma_max");
-  std::vector<double> s(levels);
-  for (int i = 0; i < levels; ++i)
-    s[i] = levels == 1 ? sigma_max : sigma_max * std::pow(sigma_min / sigma_max, static_cast<double>(i) / (levels - 1));
-  return s;
-}
 
 torch::Tensor sample_annealed(const SigmaEnergyFn& energy, torch::Tensor x_init, const AnnealedOptions& opt,
                               torch::Generator& gen) {

@@ -27,8 +27,6 @@ struct AnnealedOptions {
   bool denoise = true;     // final Tweedie step
 };
 
-// Geometric ladder of `levels` values from sigma_max down to sigma_min (one value: sigma_max).
-std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels);
 
 // Noise from `gen` (on x_init's device). Returns detached samples in [0, 1].
 torch::Tensor sample_annealed(const SigmaEnergyFn& energy, torch::Tensor x_init, const AnnealedOptions& opt,
