@@ -127,8 +127,7 @@ void run_recipe(const EvalArgs& a) {
   if (out.schedule_from_model && !a.quiet)
     std::cerr << "ebm eval: the recipe has a constant schedule; sampled the denoising models with their annealed "
                  "schedule ("
-              << a.ladder.levels << " levels" << (a.ladder.predictor ? " with predictor moves" : "") << ", "
-              << out.params.total_steps() << " steps)\n";
+              << describe_ladder(a.ladder, out.params.total_steps()) << ")\n";
   nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
                       {"classifier_heldout", heldout}};
   print_results(a, {out.table}, std::move(j));

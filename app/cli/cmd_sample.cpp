@@ -126,9 +126,8 @@ void run_sample(const SampleArgs& a) {
     for (const auto& name : referenced_models(r.composition))
       if (auto it = models.find(name); it != models.end()) infos.push_back(it->second->info());
     if (apply_denoising_schedule(p, infos, a.ladder) && !quiet)
-      std::cerr << "ebm sample: denoising models: sampling on their annealed schedule (" << a.ladder.levels
-                << " noise levels" << (a.ladder.predictor ? " with predictor moves" : "") << ", " << p.total_steps()
-                << " steps)\n";
+      std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
+                << describe_ladder(a.ladder, p.total_steps()) << ")\n";
   }
 
   // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its

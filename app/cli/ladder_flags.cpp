@@ -20,4 +20,9 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
       ->capture_default_str();
 }
 
+std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps) {
+  return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
+         std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps";
+}
+
 }  // namespace ebm::cli

@@ -7,9 +7,16 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
+#include <string>
+
 namespace ebm::cli {
 
 // Adds --levels, --steps-per-level, --corrector-r, --predictor and --top-steps, bound to `ladder`.
 void add_ladder_flags(CLI::App* sub, LadderOptions& ladder);
+
+// "40 noise levels, 200 top steps, 400 steps" (", with predictor moves" when on): what a command
+// prints when it puts a composition on the models' ladder.
+std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps);
 
 }  // namespace ebm::cli
