@@ -1,5 +1,6 @@
 // ebm-studio: the desktop app. Thin main: parse the command line, build Studio, run its loop.
 #include "app/studio/studio.h"
+#include "engine/device_check.h"
 #include "engine/train/device.h"
 
 #include <CLI/CLI.hpp>
@@ -12,7 +13,7 @@ int main(int argc, char** argv) {
   StudioOptions opt;
   std::vector<std::string> models;
   bool no_vsync = false, no_autostart = false;
-  int batch = 0;
+  int batch = 0, gpus = 1;
   std::string device = "auto", precision;
   CLI::App app{"ebm-studio: compose energy-based concepts and watch Langevin sampling live"};
   app.add_option("models", models, "model files (.safetensors, .pt) or directories to load (default: the shipped models)");
@@ -24,6 +25,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", batch, "samples per chain (default 16)")->check(CLI::Range(1, 4096));
   app.add_option("--device", device, "where the sampler runs: auto (the first GPU when CUDA is available), cpu, cuda, cuda:N")
       ->capture_default_str();
+  app.add_option("--gpus", gpus, "split the chains over this many GPUs from --device on (each with a copy of the models; the images are one GPU's)")
+      ->check(CLI::Range(1, 64));
   app.add_option("--precision", precision, "arithmetic of the sampling step on a GPU: tf32 (default), fp32 or bf16");
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
   app.add_flag("--no-vsync", no_vsync, "do not wait for the display's vertical sync (the loop is still capped)");
@@ -36,6 +39,14 @@ int main(int argc, char** argv) {
   try {
     opt.controller.sampler.device = ebm::train::resolve_device(device).str();
     if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
+    if (gpus > 1) {
+      const torch::Device first(opt.controller.sampler.device);
+      if (!first.is_cuda()) throw std::invalid_argument("--gpus " + std::to_string(gpus) + " needs a CUDA device (--device cuda)");
+      const int last = (first.has_index() ? first.index() : 0) + gpus - 1;
+      ebm::require_available(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(last)),
+                             "the last of the --gpus " + std::to_string(gpus));
+      opt.controller.sampler.devices = gpus;
+    }
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "ebm-studio: %s\n", e.what());
     return 2;

@@ -1,5 +1,7 @@
 #include "engine/sampler_params.h"
 
+#include "engine/batch_split.h"
+
 #include <cmath>
 #include <stdexcept>
 
@@ -244,6 +246,15 @@ void SamplerParams::validate() const {
       bad("init_image", "init mode 'image' needs a [C,H,W] image");
   }
   parse_device(device);
+  if (devices < 1 || devices > kMaxDevices)
+    bad("devices", "must be in [1, " + std::to_string(kMaxDevices) + "], got " + std::to_string(devices));
+  if (devices > 1) {
+    try {
+      check_batch_split(batch, devices, std::to_string(devices) + " devices");
+    } catch (const std::invalid_argument& e) {
+      bad("devices", e.what());
+    }
+  }
 }
 
 bool SamplerParams::same_chain(const SamplerParams& o) const {
@@ -252,7 +263,7 @@ bool SamplerParams::same_chain(const SamplerParams& o) const {
                      (init_image.sizes() == o.init_image.sizes() && torch::equal(init_image, o.init_image)));
   return seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
          init == o.init &&
-         device == o.device && same_image;
+         device == o.device && devices == o.devices && same_image;
 }
 
 torch::Device parse_device(const std::string& s) {

@@ -166,6 +166,12 @@ struct SamplerParams {
   InitMode init = InitMode::GreyColour;
   torch::Tensor init_image;        // [C,H,W] float in [0,1] on the CPU, for InitMode::Image
   std::string device = "cpu";      // "cpu", "cuda", "cuda:1" …
+  // Devices the batch is split over in one process, from `device` on (cuda:1 with 2: cuda:1 and
+  // cuda:2), each with a copy of the models and a share of ⌈batch/devices⌉ chains
+  // (sharded_sampler.h: the studio's worker). Images are those of one device at micro_batch = one
+  // share. On the CPU the shares take turns: the same images, no faster (the tests use it). Not
+  // part of a recipe: where a chain runs does not change what it draws.
+  int devices = 1;
 
   std::int64_t total_steps() const;
   std::vector<std::int64_t> ids() const;  // the batch's sample ids
@@ -181,6 +187,7 @@ struct SamplerParams {
 constexpr std::int64_t kMaxBatch = 4096;
 constexpr std::int64_t kMaxSteps = 100000000;
 constexpr int kMaxScheduleLevels = 10000;
+constexpr int kMaxDevices = 64;
 
 torch::Device parse_device(const std::string& s);  // throws std::invalid_argument with the accepted forms
 

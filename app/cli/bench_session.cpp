@@ -1,6 +1,7 @@
 #include "app/cli/bench_session.h"
 
 #include "app/cli/bench_support.h"
+#include "engine/device_check.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
@@ -34,13 +35,16 @@ struct Row {
 // One session: the chain runs for `seconds` of 60 Hz frames after its first snapshot with images.
 Row run_one(const BenchComposition& comp, std::int64_t batch, const SessionBenchArgs& a, const std::string& path,
             gpu::HeadlessGl* gl) {
-  Session session;
+  SessionOptions options;
+  options.max_steps_ahead = a.max_steps_ahead;
+  Session session(options);
   for (const auto& [name, model] : comp.models) session.submit(cmd::AddModel{name, model});
   session.submit(cmd::SetComposition{comp.root});
   SamplerParams p;
   p.batch = batch;
   p.steps = kMaxSteps;
   p.device = a.device;
+  p.devices = a.gpus;
   p.init = InitMode::Uniform;
   session.submit(cmd::SetSampler{p});
   session.submit(cmd::Start{});
@@ -121,6 +125,11 @@ void run_session_rows(const SessionBenchArgs& a, const std::vector<Arch>& archs,
                       const std::vector<std::int64_t>& terms, nlohmann::json* out) {
   if (!(a.seconds > 0) || a.seconds > 3600) throw std::invalid_argument("--session: seconds in (0, 3600]");
   const torch::Device dev = parse_device(a.device);
+  if (a.gpus < 1 || (a.gpus > 1 && !dev.is_cuda()))
+    throw std::invalid_argument("--session-gpus " + std::to_string(a.gpus) + ": at least 1, and more than 1 only with --device cuda");
+  if (a.gpus > 1)
+    require_available(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>((dev.has_index() ? dev.index() : 0) + a.gpus - 1)),
+                      "the last of the --session-gpus " + std::to_string(a.gpus));
   std::string why = "the chain is on the CPU";
   std::unique_ptr<gpu::HeadlessGl> gl;
   if (dev.is_cuda()) {
@@ -128,8 +137,8 @@ void run_session_rows(const SessionBenchArgs& a, const std::vector<Arch>& archs,
     else why = "this build has no CUDA-GL interop";
   }
   if (!a.json)
-    std::printf("\nstudio threading (worker + a 60 Hz reader, %.1f s per row; interop %s)\n%-10s %6s %6s %-8s %7s %7s %15s %17s %12s  %s\n",
-                a.seconds, gl ? gl->renderer().c_str() : ("unavailable: " + why).c_str(), "model", "batch", "terms",
+    std::printf("\nstudio threading (worker on %d GPU(s), at most %d steps ahead (0: unbounded), + a 60 Hz reader, %.1f s per row; interop %s)\n%-10s %6s %6s %-8s %7s %7s %15s %17s %12s  %s\n",
+                a.gpus, a.max_steps_ahead, a.seconds, gl ? gl->renderer().c_str() : ("unavailable: " + why).c_str(), "model", "batch", "terms",
                 "preview", "frames", "fps", "frame p50/p99", "preview p50/p99", "worker i-s/s", "step");
   for (Arch arch : archs)
     for (std::int64_t b : batches)
@@ -139,8 +148,8 @@ void run_session_rows(const SessionBenchArgs& a, const std::vector<Arch>& archs,
           if (path == "interop" && !gl) continue;
           const Row r = run_one(comp, b, a, path, gl.get());
           if (a.json) {
-            out->push_back({{"model", to_string(arch)}, {"device", a.device}, {"batch", b}, {"terms", t},
-                            {"session_preview", path}, {"frames", r.frames}, {"previews", r.previews}, {"fps", r.fps},
+            out->push_back({{"model", to_string(arch)}, {"device", a.device}, {"gpus", a.gpus}, {"max_steps_ahead", a.max_steps_ahead}, {"batch", b},
+                            {"terms", t}, {"session_preview", path}, {"frames", r.frames}, {"previews", r.previews}, {"fps", r.fps},
                             {"frame_ms_p50", r.frame_p50}, {"frame_ms_p99", r.frame_p99},
                             {"preview_ms_p50", r.preview_p50}, {"preview_ms_p99", r.preview_p99},
                             {"worker_img_steps_per_s", r.worker_img_steps_per_s}, {"step_path", r.step_path}});

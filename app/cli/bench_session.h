@@ -6,6 +6,7 @@
 // GPU") — measurable on a machine without a display.
 #pragma once
 
+#include "engine/session/commands.h"
 #include "models/registry.h"
 
 #include <nlohmann/json.hpp>
@@ -19,6 +20,8 @@ namespace ebm::cli {
 struct SessionBenchArgs {
   double seconds = 0;  // of frames per row
   std::string device = "cpu";
+  int gpus = 1;  // the session's chains split over this many GPUs from `device` on (SamplerParams::devices)
+  int max_steps_ahead = SessionOptions{}.max_steps_ahead;  // the worker's bound on queued GPU steps
   bool json = false;
 };
 

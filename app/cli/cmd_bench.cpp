@@ -43,6 +43,8 @@ struct BenchArgs {
   std::string modes;  // default: eager on the CPU, every mode on CUDA
   std::string preview;  // snapshot intervals for the preview-overhead rows (empty: none)
   double session = 0;   // seconds per row of the studio-threading rows (0: none)
+  int session_gpus = 1;  // GPUs the session rows' chains are split over
+  int session_ahead = SessionOptions{}.max_steps_ahead;  // the session worker's bound on queued GPU steps
 };
 
 // A preview of the running chain as the studio makes one: the batch tiled into the RGBA8 atlas
@@ -279,7 +281,7 @@ void run_bench(const BenchArgs& a) {
         }
       }
   if (!a.preview.empty()) run_preview_rows(a, archs, batches, terms, dev, &out);
-  if (a.session > 0) run_session_rows({a.session, a.device, a.json}, archs, batches, terms, &out);
+  if (a.session > 0) run_session_rows({a.session, a.device, a.session_gpus, a.session_ahead, a.json}, archs, batches, terms, &out);
   if (a.json) std::cout << out.dump(2) << "\n";
 }
 
@@ -303,6 +305,14 @@ void register_bench(CLI::App& app) {
                   "also run the studio's threading for SECONDS per row: a sampling session and a 60 Hz reader "
                   "previewing each snapshot (none, host, interop); reports fps, frame and preview times and the "
                   "worker's img-steps/s");
+  sub->add_option("--session-gpus", args->session_gpus,
+                  "the session rows' chains split over this many GPUs from --device on, as the studio's --gpus")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  sub->add_option("--session-ahead", args->session_ahead,
+                  "the session worker's bound on steps queued on the GPU beyond those finished (0: unbounded)")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   sub->callback([args] {
     try {
       run_bench(*args);

@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
+#include "engine/batch_split.h"
 #include "engine/device_check.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
@@ -133,29 +134,19 @@ void run_sample(const SampleArgs& a) {
   // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its
   // id and the seed, so the grid is the one process's, image for image) and rank 0 writes the grid.
   const int64_t batch = p.batch;
-  const int64_t share = group ? (batch + group->world_size() - 1) / group->world_size() : batch;
+  const int world = group ? group->world_size() : 1;
+  const int64_t share = share_size(batch, world);
   // On CUDA a sample's arithmetic depends on the batch shape its kernels saw (cuDNN picks them by
   // shape): evaluating in chunks of one share makes the group's images those of one GPU run with
   // the same micro_batch, which the PNG's recipe records.
   if (group && p.micro_batch == 0) p.micro_batch = share;
   const Recipe as_given = r;  // the PNG carries the whole batch's recipe
   const auto all_ids = p.ids();
-  // Rank r's samples: ids [first, first + count) of the batch, in shares of ⌈batch / N⌉.
-  auto share_of = [&](int r) {
-    const int64_t first = std::min<int64_t>(batch, r * share);
-    return std::make_pair(first, std::min<int64_t>(batch, first + share) - first);
-  };
   int64_t mine = batch;
   if (group) {
-    if (batch < group->world_size())
-      throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + " needs a batch of at least " +
-                                  std::to_string(group->world_size()) + " (the recipe has " + std::to_string(batch) + ")");
-    const auto [first, count] = share_of(group->rank());
+    check_batch_split(batch, world, "--gpus " + std::to_string(world));
+    const auto [first, count] = batch_share(batch, world, group->rank());
     mine = count;
-    if (mine < 1)
-      throw std::invalid_argument("--gpus " + std::to_string(group->world_size()) + ": a batch of " +
-                                  std::to_string(p.batch) + " leaves worker " + std::to_string(group->rank()) +
-                                  " without samples; use a batch that is a multiple of --gpus");
     p.sample_ids.assign(all_ids.begin() + first, all_ids.begin() + first + mine);
     p.batch = mine;
     p.device = worker_device(p.device);
@@ -189,7 +180,7 @@ void run_sample(const SampleArgs& a) {
     padded.narrow(0, 0, mine).copy_(images);
     auto all = group->gather_rows(padded).to(torch::kCPU);
     std::vector<torch::Tensor> parts;
-    for (int r = 0; r < group->world_size(); ++r) parts.push_back(all.narrow(0, r * share, share_of(r).second));
+    for (int r = 0; r < world; ++r) parts.push_back(all.narrow(0, r * share, batch_share(batch, world, r).count));
     images = torch::cat(parts, 0);
     if (group->rank() != 0) return;
   }

@@ -171,6 +171,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     if (j.contains("init")) p.init = init_mode_from_string(j.at("init").get<std::string>());
     if (j.contains("mode")) p.mode = sample_mode_from_string(j.at("mode").get<std::string>());
     if (j.contains("device")) p.device = j.at("device").get<std::string>();
+    if (j.contains("devices")) p.devices = j.at("devices").get<int>();
     if (j.contains("precision")) p.precision = precision_from_string(j.at("precision").get<std::string>());
     if (j.contains("cuda_graph")) p.cuda_graph = j.at("cuda_graph").get<bool>();
     p.validate();

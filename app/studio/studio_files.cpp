@@ -61,6 +61,11 @@ void Studio::open_preset(const std::string& path) {
     log_->warn(std::string(e.what()) + "; sampling it on the cpu instead");
     r.sampler.device = "cpu";
   }
+  // How many GPUs the chains are split over is this studio's choice (--gpus, the Sampler panel), not
+  // the recipe's: it does not change the images.
+  r.sampler.devices = parse_device(r.sampler.device).is_cuda() && r.sampler.batch >= ctl.sampler().devices
+                          ? ctl.sampler().devices
+                          : 1;
   ctl.set_sampler(r.sampler);
   ctl.start_when_loaded();
   remember(path);

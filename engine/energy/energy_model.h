@@ -57,6 +57,10 @@ class EnergyModel {
   virtual void end_chain() {}
   // Moves parameters to `device`; the sampler keeps every tensor of a chain on the models' device.
   virtual void to_device(const torch::Device& device) {}
+  // An independent copy with the same weights, on this model's device, that the caller may move to
+  // another device: a composition sampled on several GPUs at once evaluates one copy per GPU
+  // (sharded_sampler.h). nullptr: this kind of model cannot be copied.
+  virtual std::shared_ptr<EnergyModel> replicate() const { return nullptr; }
 };
 
 using ModelSet = std::map<std::string, std::shared_ptr<EnergyModel>>;
@@ -76,6 +80,8 @@ class FunctionModel : public EnergyModel {
     return fn_(x, label);
   }
   ModelInfo info() const override { return info_; }
+  // The function is shared: it must make its tensors on x's device (as the tests' energies do).
+  std::shared_ptr<EnergyModel> replicate() const override { return std::make_shared<FunctionModel>(fn_, info_); }
 
  private:
   Fn fn_;

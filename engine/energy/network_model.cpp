@@ -1,5 +1,8 @@
 #include "engine/energy/network_model.h"
 
+#include "models/module_state.h"
+#include "models/registry.h"
+
 #include <stdexcept>
 
 namespace ebm {
@@ -49,6 +52,15 @@ void NetworkModel::to_device(const torch::Device& device) {
   if (cached) net_->clear_spectral_cache();
   net_->to(device);
   if (cached) net_->cache_spectral_weights(false);
+}
+
+std::shared_ptr<EnergyModel> NetworkModel::replicate() const {
+  // Same config and schema, fresh tensors (a cached W/σ is not copied: the copy's chain caches its own).
+  auto copy = without_touching_cpu_rng([&] { return make_network(net_->config(), net_->schema()); });
+  const auto params = net_->parameters();
+  if (!params.empty()) copy->to(params.front().device());
+  copy_module_state(*net_, *copy);
+  return std::make_shared<NetworkModel>(copy);
 }
 
 }  // namespace ebm

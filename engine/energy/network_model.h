@@ -26,6 +26,7 @@ class NetworkModel : public EnergyModel {
   void begin_chain() override;
   void end_chain() override;
   void to_device(const torch::Device& device) override;
+  std::shared_ptr<EnergyModel> replicate() const override;
 
   const std::shared_ptr<NetworkImpl>& network() const { return net_; }
 

@@ -30,6 +30,9 @@ struct SessionOptions {
   // While the chain runs, the inspected sample's gradient maps (cmd::InspectSample) are recomputed at
   // most this often (one forward+backward per term; 0: at every publish). Paused, a change shows at once.
   double gradient_maps_every_ms = 200.0;
+  // GPU: steps the worker may have queued beyond those the GPU finished (gpu/run_ahead.h). More keeps
+  // the GPU no busier; it makes previews and edits wait behind the queue. 0: no bound.
+  int max_steps_ahead = 2;
 };
 
 // What cmd::Export writes. Every PNG carries the recipe of the chain as it is now (models, tree,

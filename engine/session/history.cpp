@@ -9,7 +9,7 @@ void History::configure(std::int64_t budget_bytes, std::int64_t every) {
 }
 
 void History::offer(const ChainState& s) {
-  if (s.step % every_ != 0 && s.step != 0) return;
+  if (!wants(s.step)) return;
   if (!ring_.empty() && ring_.back().step >= s.step) truncate_after(s.step - 1);
   ring_.push_back(s);
   bytes_ += s.bytes();

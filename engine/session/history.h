@@ -21,6 +21,8 @@ class History {
   // Keeps `s` when its step is a multiple of `every` (step 0 always). States share tensors with the
   // chain, so keeping costs no copy.
   void offer(const ChainState& s);
+  // Whether offer() would keep a state of `step` (ask first when the state costs work to make).
+  bool wants(std::int64_t step) const { return step == 0 || step % every_ == 0; }
   // The kept state of exactly `step`, if any.
   std::optional<ChainState> find(std::int64_t step) const;
   // Drops states after `step` (after a rewind they belong to an abandoned branch).

@@ -100,6 +100,7 @@ struct Snapshot {
 
   double ms_per_step = 0.0;
   std::string step_path;       // how the sampler ran its last step: "eager" or "cuda graph" (Sampler)
+  int devices = 1;             // devices the running chain is split over (images gathered on the first)
   MemoryUse memory;
   std::vector<std::int64_t> kept_steps;  // steps Rewind can go back to
   std::vector<Event> events;             // the most recent events, oldest first

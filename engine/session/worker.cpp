@@ -64,7 +64,7 @@ std::int64_t device_bytes(const torch::Tensor& x) {
 
 Worker::Worker(Session& session, SessionOptions options)
     : session_(session), options_(options), history_(options.history_bytes, options.history_every),
-      curves_(std::make_shared<Curves>()) {}
+      run_ahead_(options.max_steps_ahead), curves_(std::make_shared<Curves>()) {}
 
 void Worker::run() {
   // Every CUDA call of this thread on its own streams (engine/gpu/thread_streams.h): a GUI thread
@@ -97,7 +97,7 @@ void Worker::event(Event::Kind kind, std::string message) {
   Event e;
   e.seq = ++event_seq_;
   e.kind = kind;
-  e.step = sampler_.has_chain() ? sampler_.state().step : 0;
+  e.step = sampler_.step_count();
   e.message = std::move(message);
   events_.push_back(std::move(e));
   while (static_cast<int>(events_.size()) > std::max(1, options_.max_events)) events_.pop_front();
@@ -150,6 +150,7 @@ void Worker::apply(Command& c) {
         } else if constexpr (std::is_same_v<T, cmd::SetOptions>) {
           options_ = v.options;
           history_.configure(options_.history_bytes, options_.history_every);
+          if (run_ahead_.limit() != options_.max_steps_ahead) run_ahead_.set_limit(options_.max_steps_ahead);
         } else if constexpr (std::is_same_v<T, cmd::Start>) {
           step_budget_ = 0;
           start_chain();
@@ -160,7 +161,7 @@ void Worker::apply(Command& c) {
           if (!sampler_.has_chain()) {
             start_chain();
           } else if (status_ != SessionStatus::Running) {
-            if (sampler_.state().step >= sampler_.params().total_steps()) {
+            if (sampler_.step_count() >= sampler_.params().total_steps()) {
               event(Event::Kind::Warning, "the run already reached its " +
                                               std::to_string(sampler_.params().total_steps()) +
                                               " steps; raise the step count, use Step, or restart");
@@ -243,7 +244,7 @@ void Worker::apply(Command& c) {
           }
           models_[v.name] = v.model;
           model_refs_[v.name] = ref;
-          sampler_.set_models(models_);
+          set_models();
           if (sampler_.has_chain()) check_compiles();
         } else if constexpr (std::is_same_v<T, cmd::UnloadModel>) {
           model_refs_.erase(v.name);
@@ -251,7 +252,7 @@ void Worker::apply(Command& c) {
             event(Event::Kind::Warning, "model '" + v.name + "' is not loaded");
             return;
           }
-          sampler_.set_models(models_);
+          set_models();
           if (sampler_.has_chain()) check_compiles();
         } else if constexpr (std::is_same_v<T, cmd::Export>) {
           do_export(v.request);
@@ -266,7 +267,7 @@ void Worker::apply(Command& c) {
             LoadedEnergyModel loaded = load_energy_model(v.path);
             models_[v.name] = loaded.model;
             model_refs_[v.name] = ModelRef{v.name, v.path, loaded.sha256};
-            sampler_.set_models(models_);
+            set_models();
             event(Event::Kind::Info, "loaded model '" + v.name + "': " + loaded.summary);
           } catch (const std::exception& e) {
             event(Event::Kind::Error, "cannot load model '" + v.name + "' from " + v.path + ": " + e.what());
@@ -278,6 +279,19 @@ void Worker::apply(Command& c) {
       c);
 }
 
+void Worker::set_models() {
+  try {
+    sampler_.set_models(models_);
+  } catch (const std::exception& e) {
+    // The sampler keeps its previous models (a chain split over several GPUs needs a copy of each
+    // model on each): the session's list follows it, so the two never disagree.
+    models_ = sampler_.models();
+    for (auto it = model_refs_.begin(); it != model_refs_.end();)
+      it = models_.count(it->first) ? std::next(it) : model_refs_.erase(it);
+    event(Event::Kind::Error, e.what());
+  }
+}
+
 void Worker::start_chain() {
   try {
     sampler_.start();
@@ -287,6 +301,7 @@ void Worker::start_chain() {
     return;
   }
   ++chain_id_;
+  run_ahead_.clear();
   history_.clear();
   history_.offer(sampler_.state());
   pending_rows_.clear();
@@ -305,7 +320,7 @@ void Worker::record_curve_row(const StepStats& st) {
   std::vector<torch::Tensor> vals{st.energy.mean(), st.grad_norm.mean()};
   for (const auto& t : st.per_term)
     vals.push_back(t.defined() ? t.mean() : torch::full({}, kNaN, st.energy.options()));
-  pending_rows_.push_back({sampler_.state().step, row_names_, torch::stack(vals)});
+  pending_rows_.push_back({sampler_.step_count(), row_names_, torch::stack(vals)});
 }
 
 void Worker::flush_curves() {
@@ -351,13 +366,15 @@ void Worker::do_step() {
     set_status(SessionStatus::Error);
     return;
   }
+  run_ahead_.step_launched(sampler_.devices());
   last_stats_ = st;
   record_curve_row(st);
-  history_.offer(sampler_.state());
+  // A chain split over several GPUs gathers its state to read it: only for a state the history keeps.
+  if (history_.wants(sampler_.step_count())) history_.offer(sampler_.state());
   ++steps_since_publish_;
   if (step_budget_ > 0 && --step_budget_ == 0) {
     set_status(SessionStatus::Paused);
-  } else if (step_budget_ == 0 && sampler_.state().step >= sampler_.params().total_steps()) {
+  } else if (step_budget_ == 0 && sampler_.step_count() >= sampler_.params().total_steps()) {
     end_of_run();
   }
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - last_publish_).count();
@@ -371,7 +388,7 @@ void Worker::do_step() {
 // is halved (keeping the first half of the sample ids, so those samples stay the same samples), and
 // the run restarts at step 0 with the same seed. At batch 1 there is nothing left to halve.
 void Worker::recover_from_out_of_memory(const std::string& what) {
-  const std::int64_t step = sampler_.has_chain() ? sampler_.state().step : 0;
+  const std::int64_t step = sampler_.step_count();
   sampler_.stop();
   free_cached_device_memory();  // the failed step's activations were released by the unwinding
   SamplerParams p = sampler_.params();
@@ -383,6 +400,13 @@ void Worker::recover_from_out_of_memory(const std::string& what) {
     return;
   }
   const std::int64_t old_batch = p.batch;
+  if (old_batch / 2 < p.devices) {
+    event(Event::Kind::Error, "out of device memory at batch " + std::to_string(old_batch) + " over " +
+                                  std::to_string(p.devices) + " GPUs (step " + std::to_string(step) + "): " + first_line +
+                                  " — halving the batch would leave a GPU without chains; use fewer GPUs or free GPU memory");
+    set_status(SessionStatus::Error);
+    return;
+  }
   p.batch = std::max<std::int64_t>(1, old_batch / 2);
   if (!p.sample_ids.empty()) p.sample_ids.resize(static_cast<size_t>(p.batch));
   sampler_.set_params(p);
@@ -573,6 +597,7 @@ void Worker::publish() {
     ms_per_step_ = std::chrono::duration<double, std::milli>(now - window_start_).count() / steps_since_publish_;
   s->ms_per_step = ms_per_step_;
   s->step_path = sampler_.last_step_path();
+  s->devices = sampler_.has_chain() ? sampler_.shards() : 1;
   s->memory.history_bytes = history_.bytes();
   s->memory.host_rss_bytes = host_rss_bytes();
   s->kept_steps = history_.steps();

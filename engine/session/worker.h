@@ -3,7 +3,8 @@
 // engine: use Session.
 #pragma once
 
-#include "engine/sampler.h"
+#include "engine/gpu/run_ahead.h"
+#include "engine/sharded_sampler.h"
 #include "engine/session.h"
 #include "engine/recipe.h"
 #include "engine/session/history.h"
@@ -35,15 +36,17 @@ class Worker {
   void update_gradient_maps();  // recomputes the inspected sample's maps when stale
   void publish();
   void set_status(SessionStatus s);
+  void set_models();  // hands models_ to the sampler; an error event when it refuses them
   void do_export(const ExportRequest& req);
   Recipe current_recipe() const;
 
   Session& session_;
   SessionOptions options_;
-  Sampler sampler_;
+  ShardedSampler sampler_;  // one device, or the batch split over several (SamplerParams::devices)
   ModelSet models_;
   std::map<std::string, ModelRef> model_refs_;  // file + hash of each model, for exported recipes
   History history_;
+  gpu::RunAhead run_ahead_;  // bounds the steps queued on the GPU (SessionOptions::max_steps_ahead)
   SessionStatus status_ = SessionStatus::Idle;
   std::uint64_t chain_id_ = 0;
   std::int64_t step_budget_ = 0;  // >0: steps left of a Step N command

@@ -1,6 +1,8 @@
 #include "engine/train/denoising_model.h"
 
 #include "engine/energy/noise_level.h"
+#include "models/module_state.h"
+#include "models/registry.h"
 
 #include <stdexcept>
 
@@ -36,6 +38,18 @@ torch::Tensor DenoisingModel::energy_at(const torch::Tensor& x, const torch::Ten
 }
 
 void DenoisingModel::to_device(const torch::Device& device) { energy_->to(device); }
+
+std::shared_ptr<EnergyModel> DenoisingModel::replicate() const {
+  const NetworkImpl& net = energy_->network();
+  // settings() already holds what was set after construction (data statistics, guidance); the
+  // learned scale and every weight come with copy_module_state.
+  auto copy = without_touching_cpu_rng([&] {
+    return DenoisingEnergy(make_network(net.config(), net.schema()), energy_->settings(), 0.0);
+  });
+  copy->to(energy_->log_scale.device());
+  copy_module_state(*energy_, *copy);
+  return std::make_shared<DenoisingModel>(copy);
+}
 
 std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path) {
   return std::make_shared<DenoisingModel>(load_denoising_energy(path));

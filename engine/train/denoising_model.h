@@ -26,6 +26,7 @@ class DenoisingModel : public EnergyModel {
                           const torch::Tensor& sigma) override;
   ModelInfo info() const override { return info_; }
   void to_device(const torch::Device& device) override;
+  std::shared_ptr<EnergyModel> replicate() const override;
 
   DenoisingEnergyImpl& denoising() { return *energy_; }
 

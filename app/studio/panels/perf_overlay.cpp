@@ -31,7 +31,11 @@ void draw_perf_overlay(PanelContext& c) {
     // (TF32/bf16 apply on a GPU only).
     if (s->images.defined()) {
       const bool gpu = s->images.is_cuda();
-      ImGui::TextDisabled("chain on %s%s%s", s->images.device().str().c_str(), gpu ? ", " : "",
+      // Split over several GPUs: the first one (where the images are gathered) and how many.
+      const std::string where = s->devices > 1 ? s->images.device().str() + " + " + std::to_string(s->devices - 1) +
+                                                     (s->devices > 2 ? " more GPUs" : " more GPU")
+                                               : s->images.device().str();
+      ImGui::TextDisabled("chain on %s%s%s", where.c_str(), gpu ? ", " : "",
                           gpu ? to_string(s->params.precision).c_str() : "");
     }
   }

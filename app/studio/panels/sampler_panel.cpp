@@ -64,7 +64,21 @@ bool device_controls(SamplerParams& p) {
   }
   help_marker(devices.size() > 1 ? "Where the chain runs; applies at the next start or restart."
                                  : "Where the chain runs. This build or machine has no CUDA GPU, so only the CPU is listed.");
-  const bool gpu = parse_device(p.device).is_cuda();
+  const torch::Device dev = parse_device(p.device);
+  const bool gpu = dev.is_cuda();
+  // Several GPUs: the chains split from the chosen one on (each GPU a copy of the models).
+  const int first = gpu && dev.has_index() ? dev.index() : 0;
+  const int gpus_here = gpu ? static_cast<int>(devices.size()) - 1 - first : 0;
+  if (gpus_here > 1) {
+    int n = p.devices;
+    if (ImGui::SliderInt("GPUs", &n, 1, gpus_here, "%d", ImGuiSliderFlags_AlwaysClamp) && n != p.devices)
+      p.devices = n, changed = true;
+    help_marker("Split the batch's chains over this many GPUs, from the device above on; each runs a copy of the "
+                "models and the images are gathered on the first. The same images as one GPU at micro-batch "
+                "ceil(batch/GPUs). Applies at the next start or restart.");
+  } else if (p.devices > 1 && !gpu) {
+    p.devices = 1, changed = true;  // the CPU takes the batch whole
+  }
   ImGui::BeginDisabled(!gpu);
   const char* precisions[] = {"fp32", "tf32", "bf16"};
   int prec = p.precision == Precision::Fp32 ? 0 : p.precision == Precision::Tf32 ? 1 : 2;
