@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -109,6 +110,13 @@ int run_workers(const LaunchPlan& plan, const std::vector<std::string>& argv, st
       ::setenv("EBM_DIST_WORLD_SIZE", std::to_string(plan.world_size()).c_str(), 1);
       ::setenv("EBM_DIST_MASTER_ADDR", plan.master_addr.c_str(), 1);
       ::setenv("EBM_DIST_MASTER_PORT", std::to_string(port).c_str(), 1);
+      // Each worker's CPU thread pool gets its share of the cores (as torchrun does): N processes of
+      // one pool the size of the machine each would fight over every core for their CPU work (CD's
+      // replay draws, data batches). A value the user set is kept.
+      if (!::getenv("OMP_NUM_THREADS")) {
+        const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+        ::setenv("OMP_NUM_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(plan.procs_per_node))).c_str(), 1);
+      }
       std::vector<char*> args;
       for (const auto& s : argv) args.push_back(const_cast<char*>(s.c_str()));
       args.push_back(nullptr);

@@ -124,7 +124,6 @@ TEST(ShardedSampler, NetworkAndDenoisingModelsAreCopiedWithTheirWeights) {
   torch::NoGradGuard ng;
   ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
   cfg.num_filters = 4;
-  cfg.image_size = 32;
   cfg.label_size = 2;
   torch::manual_seed(5);
   auto net = std::make_shared<NetworkModel>(make_network(cfg));
@@ -133,7 +132,7 @@ TEST(ShardedSampler, NetworkAndDenoisingModelsAreCopiedWithTheirWeights) {
   dcfg.label_size = set.network_label_size();
   dcfg.energy_kind = EnergyKind::Denoising;
   auto dsm = std::make_shared<train::DenoisingModel>(train::DenoisingEnergy(make_network(dcfg), set, 0.7));
-  const auto x = torch::rand({2, 3, 32, 32});
+  const auto x = torch::rand({2, 3, 64, 64});
   const auto label = torch::tensor({{0.3f, -0.2f}, {0.1f, 0.5f}});
   // Copying draws nothing from the CPU stream a caller may be using.
   torch::manual_seed(42);
@@ -212,7 +211,10 @@ TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
   SamplerParams p = params(2);
   session.submit(cmd::SetSampler{p});
   session.submit(cmd::Start{});
-  auto snap = session.wait_until_settled(0, 60000);
+  // Settled after the run (the first snapshots are of the idle session, before the commands ran).
+  auto snap = session.latest();
+  for (int waited = 0; waited < 60000 && snap->status != SessionStatus::Finished; waited += 20)
+    snap = session.wait_for_newer(snap->seq, 20);
   ASSERT_EQ(snap->status, SessionStatus::Finished);
   EXPECT_EQ(snap->devices, 2);
   EXPECT_EQ(snap->step, 12);
@@ -227,7 +229,7 @@ TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
   ASSERT_TRUE(snap->curves);
   EXPECT_EQ(snap->curves->steps.size(), 12u);
   session.submit(cmd::Rewind{4});
-  snap = session.wait_until_settled(snap->seq, 60000);
+  for (int waited = 0; waited < 60000 && snap->step != 4; waited += 20) snap = session.wait_for_newer(snap->seq, 20);
   EXPECT_EQ(snap->step, 4);
   EXPECT_EQ(snap->status, SessionStatus::Paused);
 }
