@@ -93,16 +93,7 @@ void Sampler::set_params(SamplerParams p) {
 }
 
 SamplerParams Sampler::chain_params() const {
-  SamplerParams p = params_;
-  if (!has_chain()) return p;
-  p.seed = chain_params_.seed;
-  p.batch = chain_params_.batch;
-  p.sample_offset = chain_params_.sample_offset;
-  p.sample_ids = chain_params_.sample_ids;
-  p.init = chain_params_.init;
-  p.init_image = chain_params_.init_image;
-  p.device = chain_params_.device;
-  return p;
+  return has_chain() ? params_.with_identity_of(chain_params_) : params_;
 }
 
 torch::Device Sampler::device() const {

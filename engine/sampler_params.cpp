@@ -266,6 +266,19 @@ bool SamplerParams::same_chain(const SamplerParams& o) const {
          device == o.device && devices == o.devices && same_image;
 }
 
+SamplerParams SamplerParams::with_identity_of(const SamplerParams& chain) const {
+  SamplerParams p = *this;
+  p.seed = chain.seed;
+  p.batch = chain.batch;
+  p.sample_offset = chain.sample_offset;
+  p.sample_ids = chain.sample_ids;
+  p.init = chain.init;
+  p.init_image = chain.init_image;
+  p.device = chain.device;
+  p.devices = chain.devices;
+  return p;
+}
+
 torch::Device parse_device(const std::string& s) {
   try {
     torch::Device d(s);

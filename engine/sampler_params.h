@@ -181,6 +181,10 @@ struct SamplerParams {
   void validate() const;
   // True when the two differ only in fields that apply from the next step (no restart needed).
   bool same_chain(const SamplerParams& o) const;
+  // These params with the chain-identity fields (the ones same_chain compares: seed, batch, sample
+  // offset and ids, init and its image, device, devices) of `chain`: what a running chain started
+  // with `chain` runs under after later edits.
+  SamplerParams with_identity_of(const SamplerParams& chain) const;
 };
 
 // Limits a recipe or an edit must respect (checked before anything is allocated).

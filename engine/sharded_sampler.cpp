@@ -73,17 +73,7 @@ SamplerParams ShardedSampler::shard_params(const SamplerParams& p, int k, int n)
 }
 
 SamplerParams ShardedSampler::running_params() const {
-  SamplerParams p = params_;
-  if (!has_chain()) return p;
-  p.seed = chain_params_.seed;
-  p.batch = chain_params_.batch;
-  p.sample_offset = chain_params_.sample_offset;
-  p.sample_ids = chain_params_.sample_ids;
-  p.init = chain_params_.init;
-  p.init_image = chain_params_.init_image;
-  p.device = chain_params_.device;
-  p.devices = chain_params_.devices;
-  return p;
+  return has_chain() ? params_.with_identity_of(chain_params_) : params_;
 }
 
 SamplerParams ShardedSampler::chain_params() const {

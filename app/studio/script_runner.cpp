@@ -335,6 +335,7 @@ json ScriptRunner::report() const {
                {"preview_path", studio_.preview_path()}};
   if (const auto& s = studio_.controller().snapshot(); s && s->images.defined()) {
     perf["device"] = s->images.device().str();  // the running chain's, not a pending edit's
+    perf["devices"] = s->devices;               // how many devices its chains are split over
     perf["precision"] = to_string(s->params.precision);
     perf["batch"] = s->images.size(0);
     perf["ms_per_step"] = s->ms_per_step;

@@ -10,21 +10,13 @@ interrupted run leaves the old file whole). The SHA-256 of the file changes: rec
 (assets/models/MODEL_CARD.md's recipes) need the new hash. Standard library only.
 """
 import json
-import os
-import struct
 import sys
-import tempfile
+
+import safetensors_file
 
 
 def set_guidance(src, guidance, dst):
-    with open(src, "rb") as f:
-        blob = f.read()
-    if len(blob) < 8:
-        raise ValueError(f"{src}: too short for a safetensors file")
-    (n,) = struct.unpack("<Q", blob[:8])
-    if n > len(blob) - 8:
-        raise ValueError(f"{src}: header length {n} runs past the end of the file")
-    header = json.loads(blob[8:8 + n])
+    header, data = safetensors_file.read(src)
     meta = header.get("__metadata__", {})
     if "denoising" not in meta:
         raise ValueError(f"{src}: no 'denoising' metadata: guidance applies to denoising models (ebm train --objective dsm)")
@@ -33,18 +25,7 @@ def set_guidance(src, guidance, dst):
     denoising["guidance"] = guidance
     meta["denoising"] = json.dumps(denoising, separators=(",", ":"), sort_keys=True)
     header["__metadata__"] = meta
-    head = json.dumps(header, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)  # the data starts 8-byte aligned
-    fd, tmp = tempfile.mkstemp(prefix=".guidance-", dir=os.path.dirname(os.path.abspath(dst)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(struct.pack("<Q", len(head)))
-            f.write(head)
-            f.write(blob[8 + n:])
-        os.replace(tmp, dst)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    safetensors_file.write(dst, header, [data], ".guidance-")
     return old
 
 

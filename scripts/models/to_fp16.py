@@ -10,23 +10,14 @@ written to a temporary file beside it and renamed, so an interrupted run leaves 
 The shipped concept models are stored this way (assets/models/MODEL_CARD.md says which).
 """
 import array
-import json
-import os
 import struct
 import sys
-import tempfile
+
+import safetensors_file
 
 
 def convert(src, dst):
-    with open(src, "rb") as f:
-        blob = f.read()
-    if len(blob) < 8:
-        raise ValueError(f"{src}: too short for a safetensors file")
-    (n,) = struct.unpack("<Q", blob[:8])
-    if n > len(blob) - 8:
-        raise ValueError(f"{src}: header length {n} runs past the end of the file")
-    header = json.loads(blob[8:8 + n])
-    data = blob[8 + n:]
+    header, data = safetensors_file.read(src)
     out, chunks, offset = {}, [], 0
     for name, entry in header.items():
         if name == "__metadata__":
@@ -45,21 +36,7 @@ def convert(src, dst):
         out[name] = {"dtype": dtype, "shape": entry["shape"], "data_offsets": [offset, offset + len(raw)]}
         chunks.append(raw)
         offset += len(raw)
-    head = json.dumps(out, separators=(",", ":")).encode()
-    head += b" " * ((8 - len(head) % 8) % 8)  # the data starts 8-byte aligned
-    fd, tmp = tempfile.mkstemp(prefix=".fp16-", dir=os.path.dirname(os.path.abspath(dst)))
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(struct.pack("<Q", len(head)) + head)
-            for c in chunks:
-                f.write(c)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a model file is as readable as any other
-        os.replace(tmp, dst)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    safetensors_file.write(dst, out, chunks, ".fp16-")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@
 #include "engine/train/denoising_model.h"
 #include "models/registry.h"
 #include "engine/energy/network_model.h"
+#include "gpu_test_composition.h"
 
 #include <gtest/gtest.h>
 
@@ -20,14 +21,8 @@ namespace {
     if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";       \
   } while (0)
 
-std::shared_ptr<EnergyModel> cubesnet(uint64_t seed) {
-  torch::manual_seed(seed);
-  return std::make_shared<NetworkModel>(make_network(ModelConfig::defaults_for(Arch::CubesNet)));
-}
-
-Node pair(double w, float x) {
-  return Node::op(NodeKind::And, {Node::term("a", "m0", {x, 0.2f}, w), Node::term("b", "m1", {-0.4f, 0.6f})});
-}
+using test::cubesnet;
+using test::pair;
 
 // Sampler owns a chain's caches and is neither copied nor moved.
 std::unique_ptr<Sampler> make(bool graph, Precision prec = Precision::Fp32) {

@@ -5,6 +5,7 @@
 #include "engine/energy/network_model.h"
 #include "engine/gpu/step_graph.h"
 #include "engine/sharded_sampler.h"
+#include "gpu_test_composition.h"
 #include "models/registry.h"
 
 #include <gtest/gtest.h>
@@ -22,14 +23,8 @@ namespace {
     if (torch::cuda::device_count() < 2) GTEST_SKIP() << "fewer than two CUDA devices";           \
   } while (0)
 
-std::shared_ptr<EnergyModel> cubesnet(uint64_t seed) {
-  torch::manual_seed(seed);
-  return std::make_shared<NetworkModel>(make_network(ModelConfig::defaults_for(Arch::CubesNet)));
-}
-
-Node pair(double w, float x) {
-  return Node::op(NodeKind::And, {Node::term("a", "m0", {x, 0.2f}, w), Node::term("b", "m1", {-0.4f, 0.6f})});
-}
+using test::cubesnet;
+using test::pair;
 
 template <typename S>
 void configure(S& s, int devices, std::int64_t batch, std::int64_t micro_batch) {

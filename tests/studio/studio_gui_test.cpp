@@ -67,6 +67,35 @@ std::string scripted_studio(const fs::path& dir, const json& script, int max_sec
 
 }  // namespace
 
+// The studio's --gpus N path, with CPU shares standing in for GPUs (CI has none): the chains split
+// in two, the overlay's report names the split, and the exported grid's recipe records the chunk
+// (micro_batch = one share) that makes a one-device replay draw the same images.
+TEST(StudioGui, AChainSplitInTwoSharesRunsAndExportsItsMicroBatch) {
+  const fs::path dir = fresh_dir("split");
+  make_model(dir / "position.safetensors", 2, 1);
+  const json script = {
+      {"actions",
+       {
+           {{"do", "set_sampler"}, {"batch", 5}, {"steps", 100000}, {"step_lr", 50}, {"device", "cpu"}, {"devices", 2}},
+           {{"do", "add_term"}, {"model", "position"}, {"label", {0.4, -0.3}}},
+           {{"do", "run_steps"}, {"steps", 3}},
+           {{"do", "export"}, {"path", "grid"}},
+           {{"do", "quit"}},
+       }}};
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run(scripted_studio(dir, script, 240, {dir / "position.safetensors"})), 0)
+      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+  const json report = json::parse(read_text(out / "script_report.json"));
+  EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
+  EXPECT_EQ(report.at("sampling_perf").at("devices").get<int>(), 2) << report.dump(2);
+  EXPECT_EQ(report.at("sampling_perf").at("batch").get<int>(), 5);
+  std::vector<std::string> warnings;
+  const ebm::Recipe r = ebm::read_png_recipe((out / "grid.png").string(), &warnings);
+  EXPECT_EQ(r.sampler.batch, 5);
+  EXPECT_EQ(r.sampler.micro_batch, 3);  // shares of 3 and 2
+  EXPECT_EQ(r.sampler.steps, 3);
+}
+
 TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   const fs::path dir = fresh_dir("script");
   make_model(dir / "position.safetensors", 2, 1);

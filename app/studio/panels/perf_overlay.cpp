@@ -31,10 +31,12 @@ void draw_perf_overlay(PanelContext& c) {
     // (TF32/bf16 apply on a GPU only).
     if (s->images.defined()) {
       const bool gpu = s->images.is_cuda();
-      // Split over several GPUs: the first one (where the images are gathered) and how many.
-      const std::string where = s->devices > 1 ? s->images.device().str() + " + " + std::to_string(s->devices - 1) +
-                                                     (s->devices > 2 ? " more GPUs" : " more GPU")
-                                               : s->images.device().str();
+      // Split over several GPUs: the first one (where the images are gathered) and how many more.
+      // (A CPU chain split in shares — scripts and tests do that — takes them in turn on the CPU.)
+      std::string where = s->images.device().str();
+      if (s->devices > 1)
+        where += gpu ? " + " + std::to_string(s->devices - 1) + (s->devices > 2 ? " more GPUs" : " more GPU")
+                     : ", " + std::to_string(s->devices) + " shares in turn";
       ImGui::TextDisabled("chain on %s%s%s", where.c_str(), gpu ? ", " : "",
                           gpu ? to_string(s->params.precision).c_str() : "");
     }
