@@ -6,6 +6,7 @@
 #include <c10/cuda/CUDAStream.h>
 #endif
 
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -23,30 +24,34 @@ void check_out(const torch::Tensor& out, const AtlasLayout& layout, torch::Scala
                                 (channels ? ", 4]" : "]"));
 }
 
-// Tiles [B, H, W(, 4)] cells (already converted) into the atlas interior with one copy: pad the batch
-// to rows*cols and every cell by `pad` on the right and bottom with `bg` ([4] or a scalar tensor), then
-// fold rows and columns into place.
-void tile_into(const torch::Tensor& cells, const AtlasLayout& g, const torch::Tensor& bg, torch::Tensor& out) {
-  const bool rgba = cells.dim() == 4;
-  const int64_t slots = static_cast<int64_t>(g.rows) * g.cols;
+// The cells of the atlas `out` (uint8 [Ht, Wt, 4] or float [Ht, Wt]) as a view [rows, cols, H, W(, 4)]:
+// the interior split into the grid's rows and columns, each cell without its padding.
+torch::Tensor cell_grid(torch::Tensor& out, const AtlasLayout& g) {
   const int64_t H = g.cell_h, W = g.cell_w, P = g.pad;
-  std::vector<int64_t> shape = {slots, H + P, W + P};
-  if (rgba) shape.push_back(4);
-  std::vector<int64_t> bg_view(shape.size(), 1);
-  if (rgba) bg_view.back() = 4;
-  torch::Tensor padded = bg.view(bg_view).expand(shape).clone();
-  padded.narrow(0, 0, cells.size(0)).narrow(1, 0, H).narrow(2, 0, W).copy_(cells);
-  // [rows, cols, H+P, W+P(, 4)] -> [rows, H+P, cols, W+P(, 4)] -> [rows*(H+P), cols*(W+P)(, 4)].
-  std::vector<int64_t> split = {g.rows, g.cols, H + P, W + P};
+  const bool rgba = out.dim() == 3;
+  torch::Tensor interior = out.narrow(0, P, g.rows * (H + P)).narrow(1, P, g.cols * (W + P));
+  std::vector<int64_t> split = {g.rows, H + P, g.cols, W + P};
   std::vector<int64_t> perm = {0, 2, 1, 3};
-  std::vector<int64_t> merged = {g.rows * (H + P), g.cols * (W + P)};
-  if (rgba) {
-    split.push_back(4);
-    perm.push_back(4);
-    merged.push_back(4);
+  if (rgba) split.push_back(4), perm.push_back(4);
+  return interior.view(split).permute(perm).narrow(2, 0, H).narrow(3, 0, W);
+}
+
+// Writes `cells` [B, H, W] or [B, C, H, W] (C channels into the first C of each pixel) into their
+// places in the atlas: the full rows of the grid in one strided copy, a last partial row in a second
+// (no padded intermediate: the atlas's kernels are what a small-batch preview costs).
+void write_cells(const torch::Tensor& cells, const AtlasLayout& g, torch::Tensor& out) {
+  const bool channels = cells.dim() == 4;
+  torch::Tensor grid = cell_grid(out, g);
+  if (channels) grid = grid.narrow(4, 0, cells.size(1));
+  auto as_pixels = [&](torch::Tensor t) { return channels ? t.movedim(-3, -1) : t; };  // C,H,W → H,W,C
+  const int64_t B = cells.size(0), full = B / g.cols, rest = B % g.cols;
+  if (full > 0) {
+    std::vector<int64_t> shape = cells.sizes().vec();
+    shape[0] = g.cols;
+    shape.insert(shape.begin(), full);
+    grid.narrow(0, 0, full).copy_(as_pixels(cells.narrow(0, 0, full * g.cols).view(shape)));
   }
-  torch::Tensor folded = padded.view(split).permute(perm).reshape(merged);
-  out.narrow(0, P, merged[0]).narrow(1, P, merged[1]).copy_(folded);
+  if (rest > 0) grid.select(0, full).narrow(0, 0, rest).copy_(as_pixels(cells.narrow(0, full * g.cols, rest)));
 }
 
 #ifdef EBM_HAVE_CUDA
@@ -91,17 +96,22 @@ void fill_rgba_atlas(const torch::Tensor& images, const AtlasLayout& layout, tor
 #ifdef EBM_HAVE_CUDA
   if (images.is_cuda() && !out.is_cuda() && layout.count > 0) return fill_host_atlas_from_gpu(images, layout, out, background);
 #endif
-  auto bg = torch::tensor({background[0], background[1], background[2], background[3]},
-                          torch::TensorOptions().dtype(torch::kUInt8).device(out.device()));
-  out.copy_(bg.view({1, 1, 4}).expand_as(out));
+  // The background in one fill, with no host-to-device copy: each RGBA pixel as one 32-bit word.
+  std::int32_t word = 0;
+  std::memcpy(&word, background.data(), sizeof word);
+  out.view(torch::kInt).fill_(word);
   if (layout.count == 0) return;
-  torch::Tensor rgb = images.detach().to(out.device(), torch::kFloat);
-  if (rgb.size(1) == 1) rgb = rgb.expand({-1, 3, -1, -1});
-  // Round like Snapshot::host_rgba8 (and so PNG export) does, so the view shows exactly the exported bytes.
-  torch::Tensor u8 = rgb.clamp(0, 1).mul(255.f).round_().to(torch::kUInt8).permute({0, 2, 3, 1});
-  torch::Tensor alpha = torch::full({u8.size(0), u8.size(1), u8.size(2), 1}, 255,
-                                    torch::TensorOptions().dtype(torch::kUInt8).device(out.device()));
-  tile_into(torch::cat({u8, alpha}, 3), layout, bg, out);
+  // Rounded like Snapshot::host_rgba8 (and so PNG export): the view shows exactly the exported bytes
+  // (255·clamp(x, 0, 1) and clamp(255·x, 0, 255) are the same floats).
+  torch::Tensor v = images.detach().to(out.device(), torch::kFloat).mul(255.f).clamp_(0.f, 255.f).round_();
+  if (v.size(1) == 1) v = v.expand({-1, 3, -1, -1});
+  write_cells(v, layout, out);  // float → uint8 in the copy: the values are whole numbers in [0, 255]
+  if (background[3] != 255) {
+    torch::Tensor grid = cell_grid(out, layout);  // cells are opaque whatever the background
+    const int64_t full = layout.count / layout.cols, rest = layout.count % layout.cols;
+    if (full > 0) grid.narrow(0, 0, full).select(4, 3).fill_(255);
+    if (rest > 0) grid.select(0, full).narrow(0, 0, rest).select(3, 3).fill_(255);
+  }
 }
 
 void fill_scalar_atlas(const torch::Tensor& fields, const AtlasLayout& layout, torch::Tensor& out, float background) {
@@ -113,8 +123,7 @@ void fill_scalar_atlas(const torch::Tensor& fields, const AtlasLayout& layout, t
   torch::NoGradGuard no_grad;
   out.fill_(background);
   if (layout.count == 0) return;
-  auto bg = torch::full({}, background, torch::TensorOptions().dtype(torch::kFloat).device(out.device()));
-  tile_into(fields.detach().to(out.device(), torch::kFloat), layout, bg, out);
+  write_cells(fields.detach().to(out.device(), torch::kFloat), layout, out);
 }
 
 }  // namespace ebm::gpu

@@ -60,3 +60,37 @@ TEST(Atlas, MismatchesAreClearErrors) {
   auto wrong = torch::empty({layout.height(), layout.width(), 3}, torch::kUInt8);
   EXPECT_THROW(fill_rgba_atlas(torch::zeros({2, 3, 4, 4}), layout, wrong), std::invalid_argument);
 }
+
+namespace ebm::gpu {
+namespace {
+
+// Every pixel of the atlas, for a batch that leaves the last grid row part-empty and a background
+// that is not opaque: each cell holds its image's bytes as export rounds them (opaque), every
+// other pixel the background.
+TEST(Atlas, EveryPixelIsItsCellsExportedByteOrTheBackground) {
+  torch::manual_seed(3);
+  const int B = 7, H = 5, W = 6;
+  AtlasLayout layout;
+  layout.count = B, layout.cols = 3, layout.rows = 3, layout.cell_h = H, layout.cell_w = W, layout.pad = 2;
+  for (int channels : {3, 1}) {
+    const auto images = torch::rand({B, channels, H, W}) * 1.4 - 0.2;  // some values outside [0, 1]
+    auto out = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
+    fill_rgba_atlas(images, layout, out, {1, 2, 3, 40});
+    const auto expect = images.clamp(0, 1).mul(255.f).round().to(torch::kUInt8).expand({B, 3, H, W});
+    auto seen = torch::zeros({layout.height(), layout.width()}, torch::kBool);
+    for (int b = 0; b < B; ++b) {
+      const int y0 = layout.pad + (b / layout.cols) * (H + layout.pad), x0 = layout.pad + (b % layout.cols) * (W + layout.pad);
+      auto cell = out.narrow(0, y0, H).narrow(1, x0, W);
+      EXPECT_TRUE(torch::equal(cell.narrow(2, 0, 3).permute({2, 0, 1}), expect[b])) << "sample " << b << ", C " << channels;
+      EXPECT_TRUE((cell.select(2, 3) == 255).all().item<bool>()) << "sample " << b;
+      seen.narrow(0, y0, H).narrow(1, x0, W).fill_(true);
+    }
+    const auto bg = torch::tensor({1, 2, 3, 40}, torch::kUInt8);
+    const auto rest = out.index({seen.logical_not()});
+    ASSERT_EQ(rest.size(0), layout.height() * layout.width() - B * H * W);
+    EXPECT_TRUE((rest == bg).all().item<bool>()) << "C " << channels;
+  }
+}
+
+}  // namespace
+}  // namespace ebm::gpu
