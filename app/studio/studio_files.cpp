@@ -2,10 +2,14 @@
 // through the engine (cmd::Export), so every file carries the recipe of exactly what was sampled.
 #include "app/studio/studio.h"
 
+#include "engine/batch_split.h"
 #include "engine/device_check.h"
 #include "engine/recipe.h"
 
 #include <spdlog/spdlog.h>
+#include <torch/cuda.h>
+
+#include <algorithm>
 
 namespace ebm::studio {
 
@@ -63,9 +67,13 @@ void Studio::open_preset(const std::string& path) {
   }
   // How many GPUs the chains are split over is this studio's choice (--gpus, the Sampler panel), not
   // the recipe's: it does not change the images.
-  r.sampler.devices = parse_device(r.sampler.device).is_cuda() && r.sampler.batch >= ctl.sampler().devices
-                          ? ctl.sampler().devices
-                          : 1;
+  // Kept as far as this machine's GPUs from the recipe's device on, and the recipe's batch, allow.
+  const torch::Device first = parse_device(r.sampler.device);
+  const int gpus_from_first =
+      first.is_cuda() ? static_cast<int>(torch::cuda::device_count()) - (first.has_index() ? first.index() : 0) : 1;
+  int devices = std::max(1, std::min(ctl.sampler().devices, gpus_from_first));
+  while (devices > 1 && batch_share(r.sampler.batch, devices, devices - 1).count < 1) --devices;  // every GPU some chains
+  r.sampler.devices = devices;
   ctl.set_sampler(r.sampler);
   ctl.start_when_loaded();
   remember(path);

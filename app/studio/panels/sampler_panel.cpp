@@ -76,9 +76,11 @@ bool device_controls(SamplerParams& p) {
     help_marker("Split the batch's chains over this many GPUs, from the device above on; each runs a copy of the "
                 "models and the images are gathered on the first. The same images as one GPU at micro-batch "
                 "ceil(batch/GPUs). Applies at the next start or restart.");
-  } else if (p.devices > 1 && !gpu) {
-    p.devices = 1, changed = true;  // the CPU takes the batch whole
   }
+  // The CPU takes the batch whole, and a split never reaches past the machine's last GPU (after
+  // choosing a later first GPU, say).
+  const int most = gpu ? std::max(1, gpus_here) : 1;
+  if (p.devices > most) p.devices = most, changed = true;
   ImGui::BeginDisabled(!gpu);
   const char* precisions[] = {"fp32", "tf32", "bf16"};
   int prec = p.precision == Precision::Fp32 ? 0 : p.precision == Precision::Tf32 ? 1 : 2;
