@@ -44,10 +44,10 @@ ShardedSampler::ShardedSampler() {
 
 ShardedSampler::~ShardedSampler() = default;
 
-std::vector<torch::Device> ShardedSampler::devices_for(const SamplerParams& p) const {
-  const torch::Device base = parse_device(p.device);
+std::vector<torch::Device> ShardedSampler::devices_for(const std::string& device, int n) {
+  const torch::Device base = parse_device(device);
   std::vector<torch::Device> out;
-  for (int k = 0; k < p.devices; ++k)
+  for (int k = 0; k < n; ++k)
     out.push_back(base.is_cuda() ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>((base.has_index() ? base.index() : 0) + k))
                                  : base);
   return out;
@@ -67,7 +67,7 @@ SamplerParams ShardedSampler::shard_params(const SamplerParams& p, int k, int n)
   q.sample_ids.assign(ids.begin() + share.first, ids.begin() + share.first + share.count);
   q.batch = share.count;
   q.devices = 1;
-  q.device = devices_for(p)[static_cast<size_t>(k)].str();
+  q.device = devices_for(p.device, n)[static_cast<size_t>(k)].str();
   if (q.micro_batch == 0) q.micro_batch = share_size(p.batch, n);
   return q;
 }
@@ -137,6 +137,12 @@ void ShardedSampler::forward_params() {
   // Langevin edits with its running share, so nothing it holds changes meaning.
   const SamplerParams p = running_params();
   const int n = shards();
+  // Shards left from an earlier split while no chain runs (a start that failed): the next start
+  // rebuilds them; until then only the first needs params (edits are checked against it).
+  if (p.devices != n) {
+    primary().set_params(shard_params(p, 0, p.devices));
+    return;
+  }
   if (n > 1) {
     try {
       check_batch_split(p.batch, n, std::to_string(n) + " devices");
@@ -171,7 +177,7 @@ void ShardedSampler::rebuild(const std::vector<torch::Device>& devices) {
 }
 
 void ShardedSampler::start() {
-  const std::vector<torch::Device> devices = devices_for(params_);
+  const std::vector<torch::Device> devices = devices_for(params_.device, params_.devices);
   const int n = static_cast<int>(devices.size());
   if (n > 1) {
     for (int k = 0; k < n; ++k)

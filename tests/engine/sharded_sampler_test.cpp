@@ -203,6 +203,29 @@ TEST(ShardedSampler, WhatCannotBeSplitIsRefusedWithTheReason) {
   EXPECT_EQ(s->state().x.size(0), 5);
 }
 
+// A start that fails after the shards were built (a composition naming a model that is not loaded)
+// leaves no chain; params for another split must then be taken, and the next start use them.
+TEST(ShardedSampler, AFailedStartLeavesNothingRunningAndTakesAnotherSplitAfter) {
+  torch::NoGradGuard ng;
+  auto s = sharded(2);
+  s->set_composition(Node::term("t", "missing", {}));
+  EXPECT_THROW(s->start(), std::exception);
+  EXPECT_FALSE(s->has_chain());
+  s->set_params(params(1));
+  s->set_composition(two_terms(1.0, 0.5f));
+  s->start();
+  s->step();
+  EXPECT_EQ(s->shards(), 1);
+  SamplerParams three = params(3);
+  s->set_params(three);  // a running one-device chain takes the edit; the split waits for a restart
+  s->step();
+  EXPECT_EQ(s->shards(), 1);
+  s->start();
+  s->step();
+  EXPECT_EQ(s->shards(), 3);
+  EXPECT_EQ(s->state().x.size(0), 5);
+}
+
 TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
   Session session;
   session.submit(cmd::AddModel{"net", test::tiny_net(), ""});
