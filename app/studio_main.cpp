@@ -39,14 +39,8 @@ int main(int argc, char** argv) {
   try {
     opt.controller.sampler.device = ebm::train::resolve_device(device).str();
     if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
-    if (gpus > 1) {
-      const torch::Device first(opt.controller.sampler.device);
-      if (!first.is_cuda()) throw std::invalid_argument("--gpus " + std::to_string(gpus) + " needs a CUDA device (--device cuda)");
-      const int last = (first.has_index() ? first.index() : 0) + gpus - 1;
-      ebm::require_available(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(last)),
-                             "the last of the --gpus " + std::to_string(gpus));
-      opt.controller.sampler.devices = gpus;
-    }
+    ebm::require_gpu_split(torch::Device(opt.controller.sampler.device), gpus, "--gpus " + std::to_string(gpus));
+    opt.controller.sampler.devices = gpus;
   } catch (const std::invalid_argument& e) {
     std::fprintf(stderr, "ebm-studio: %s\n", e.what());
     return 2;

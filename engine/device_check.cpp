@@ -1,5 +1,6 @@
 #include "engine/device_check.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace ebm {
@@ -13,6 +14,25 @@ void require_available(const torch::Device& device, const std::string& what) {
   if (device.has_index() && device.index() >= n)
     throw std::invalid_argument(what + " " + device.str() + ": only " + std::to_string(n) +
                                 " GPU(s) here (cuda:0 … cuda:" + std::to_string(n - 1) + ")");
+}
+
+std::vector<torch::Device> consecutive_devices(const torch::Device& first, int n) {
+  std::vector<torch::Device> out;
+  const int base = first.has_index() ? first.index() : 0;
+  for (int k = 0; k < n; ++k)
+    out.push_back(first.is_cuda() ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(base + k)) : first);
+  return out;
+}
+
+void require_gpu_split(const torch::Device& first, int n, const std::string& flag) {
+  if (n <= 1) return;
+  if (!first.is_cuda()) throw std::invalid_argument(flag + " needs a CUDA device (--device cuda)");
+  for (const auto& d : consecutive_devices(first, n)) require_available(d, flag + ":");
+}
+
+int gpus_from(const torch::Device& first) {
+  if (!first.is_cuda() || !torch::cuda::is_available()) return 0;
+  return std::max(0, static_cast<int>(torch::cuda::device_count()) - (first.has_index() ? first.index() : 0));
 }
 
 }  // namespace ebm

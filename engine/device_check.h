@@ -6,11 +6,23 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace ebm {
 
 // Throws std::invalid_argument: "<what> cuda:1: only 1 GPU(s) here; …". `what` names the setting
 // ("--device", "the chain's device").
 void require_available(const torch::Device& device, const std::string& what);
+
+// The `n` devices a batch split over n devices from `first` on runs on: cuda:i … cuda:i+n−1 ("cuda"
+// counts from cuda:0); the CPU n times (its shares take turns).
+std::vector<torch::Device> consecutive_devices(const torch::Device& first, int n);
+
+// For a command-line split over `n` GPUs from `first` on (`flag`, e.g. "--gpus 2"): more than one
+// needs a CUDA device, and every one of them must be here. Throws std::invalid_argument saying which.
+void require_gpu_split(const torch::Device& first, int n, const std::string& flag);
+
+// How many GPUs there are from `first` on (0 for the CPU): what a split starting there can use.
+int gpus_from(const torch::Device& first);
 
 }  // namespace ebm

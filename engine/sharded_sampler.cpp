@@ -44,15 +44,6 @@ ShardedSampler::ShardedSampler() {
 
 ShardedSampler::~ShardedSampler() = default;
 
-std::vector<torch::Device> ShardedSampler::devices_for(const std::string& device, int n) {
-  const torch::Device base = parse_device(device);
-  std::vector<torch::Device> out;
-  for (int k = 0; k < n; ++k)
-    out.push_back(base.is_cuda() ? torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>((base.has_index() ? base.index() : 0) + k))
-                                 : base);
-  return out;
-}
-
 std::vector<torch::Device> ShardedSampler::devices() const {
   std::vector<torch::Device> out;
   for (const auto& s : shards_) out.push_back(s.sampler->device());
@@ -67,7 +58,7 @@ SamplerParams ShardedSampler::shard_params(const SamplerParams& p, int k, int n)
   q.sample_ids.assign(ids.begin() + share.first, ids.begin() + share.first + share.count);
   q.batch = share.count;
   q.devices = 1;
-  q.device = devices_for(p.device, n)[static_cast<size_t>(k)].str();
+  q.device = consecutive_devices(parse_device(p.device), n)[static_cast<size_t>(k)].str();
   if (q.micro_batch == 0) q.micro_batch = share_size(p.batch, n);
   return q;
 }
@@ -78,7 +69,7 @@ SamplerParams ShardedSampler::running_params() const {
 
 SamplerParams ShardedSampler::chain_params() const {
   SamplerParams p = running_params();
-  if (has_chain() && p.devices > 1 && p.micro_batch == 0) p.micro_batch = share_size(p.batch, p.devices);
+  if (has_chain()) p.micro_batch = primary().params().micro_batch;  // the chunk every shard evaluates in
   return p;
 }
 
@@ -177,7 +168,7 @@ void ShardedSampler::rebuild(const std::vector<torch::Device>& devices) {
 }
 
 void ShardedSampler::start() {
-  const std::vector<torch::Device> devices = devices_for(params_.device, params_.devices);
+  const std::vector<torch::Device> devices = consecutive_devices(parse_device(params_.device), params_.devices);
   const int n = static_cast<int>(devices.size());
   if (n > 1) {
     for (int k = 0; k < n; ++k)

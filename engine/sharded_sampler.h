@@ -87,8 +87,6 @@ class ShardedSampler {
   // Replaces the shards by n on `devices` (models copied, composition and params set); no chain.
   void rebuild(const std::vector<torch::Device>& devices);
   void update_copies(Shard& s);
-  // The n devices from `device` on (cuda:1 with 3: cuda:1, cuda:2, cuda:3; the CPU n times).
-  static std::vector<torch::Device> devices_for(const std::string& device, int n);
 
   std::vector<Shard> shards_;  // never empty; shards_[0] holds models_ themselves
   ModelSet models_;

@@ -125,11 +125,8 @@ void run_session_rows(const SessionBenchArgs& a, const std::vector<Arch>& archs,
                       const std::vector<std::int64_t>& terms, nlohmann::json* out) {
   if (!(a.seconds > 0) || a.seconds > 3600) throw std::invalid_argument("--session: seconds in (0, 3600]");
   const torch::Device dev = parse_device(a.device);
-  if (a.gpus < 1 || (a.gpus > 1 && !dev.is_cuda()))
-    throw std::invalid_argument("--session-gpus " + std::to_string(a.gpus) + ": at least 1, and more than 1 only with --device cuda");
-  if (a.gpus > 1)
-    require_available(torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>((dev.has_index() ? dev.index() : 0) + a.gpus - 1)),
-                      "the last of the --session-gpus " + std::to_string(a.gpus));
+  if (a.gpus < 1) throw std::invalid_argument("--session-gpus must be at least 1");
+  require_gpu_split(dev, a.gpus, "--session-gpus " + std::to_string(a.gpus));
   std::string why = "the chain is on the CPU";
   std::unique_ptr<gpu::HeadlessGl> gl;
   if (dev.is_cuda()) {

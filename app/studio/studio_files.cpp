@@ -7,7 +7,6 @@
 #include "engine/recipe.h"
 
 #include <spdlog/spdlog.h>
-#include <torch/cuda.h>
 
 #include <algorithm>
 
@@ -68,10 +67,7 @@ void Studio::open_preset(const std::string& path) {
   // How many GPUs the chains are split over is this studio's choice (--gpus, the Sampler panel), not
   // the recipe's: it does not change the images.
   // Kept as far as this machine's GPUs from the recipe's device on, and the recipe's batch, allow.
-  const torch::Device first = parse_device(r.sampler.device);
-  const int gpus_from_first =
-      first.is_cuda() ? static_cast<int>(torch::cuda::device_count()) - (first.has_index() ? first.index() : 0) : 1;
-  int devices = std::max(1, std::min(ctl.sampler().devices, gpus_from_first));
+  int devices = std::max(1, std::min(ctl.sampler().devices, gpus_from(parse_device(r.sampler.device))));
   while (devices > 1 && batch_share(r.sampler.batch, devices, devices - 1).count < 1) --devices;  // every GPU some chains
   r.sampler.devices = devices;
   ctl.set_sampler(r.sampler);

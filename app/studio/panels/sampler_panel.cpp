@@ -2,6 +2,7 @@
 // chain identity (seed lock/new, batch, init mode), preview cadence, and the timeline scrubber that
 // rewinds to a kept step.
 #include "app/studio/panels/panels.h"
+#include "engine/device_check.h"
 
 #include <algorithm>
 #include <string>
@@ -67,8 +68,7 @@ bool device_controls(SamplerParams& p) {
   const torch::Device dev = parse_device(p.device);
   const bool gpu = dev.is_cuda();
   // Several GPUs: the chains split from the chosen one on (each GPU a copy of the models).
-  const int first = gpu && dev.has_index() ? dev.index() : 0;
-  const int gpus_here = gpu ? static_cast<int>(devices.size()) - 1 - first : 0;
+  const int gpus_here = gpus_from(dev);
   if (gpus_here > 1) {
     int n = p.devices;
     if (ImGui::SliderInt("GPUs", &n, 1, gpus_here, "%d", ImGuiSliderFlags_AlwaysClamp) && n != p.devices)
@@ -79,7 +79,7 @@ bool device_controls(SamplerParams& p) {
   }
   // The CPU takes the batch whole, and a split never reaches past the machine's last GPU (after
   // choosing a later first GPU, say).
-  const int most = gpu ? std::max(1, gpus_here) : 1;
+  const int most = std::max(1, gpus_here);
   if (p.devices > most) p.devices = most, changed = true;
   ImGui::BeginDisabled(!gpu);
   const char* precisions[] = {"fp32", "tf32", "bf16"};
