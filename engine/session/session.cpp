@@ -3,6 +3,7 @@
 #include "engine/session/worker.h"
 
 #include <chrono>
+#include <iterator>
 
 namespace ebm {
 
@@ -24,12 +25,13 @@ Session::~Session() {
 void Session::submit(Command c) {
   {
     std::lock_guard<std::mutex> lk(queue_mu_);
+    // A newer edit replaces a queued one of the same kind — but only among the edits queued after the
+    // last control command (Start, Step, Export…): an edit queued before a Start must still apply
+    // before it, not move behind it with the newer one.
     if (is_latest_wins(c)) {
-      const auto idx = c.index();
-      for (auto it = queue_.begin(); it != queue_.end();) {
-        if (it->index() == idx) it = queue_.erase(it);
-        else ++it;
-      }
+      auto it = queue_.end();
+      while (it != queue_.begin() && is_latest_wins(*std::prev(it))) --it;
+      while (it != queue_.end()) it = it->index() == c.index() ? queue_.erase(it) : std::next(it);
     }
     queue_.push_back(std::move(c));
   }

@@ -360,3 +360,48 @@ TEST(Session, DestructorCancelsALongRun) {
 
 }  // namespace
 }  // namespace ebm
+
+namespace ebm {
+namespace {
+
+// Latest-wins edits never move behind a control command: a SetSampler queued before a Start applies
+// to that Start even when a newer SetSampler arrives while both wait (the newer one applies after
+// it). Found in the studio: a panel edit re-queued the script's batch behind its Step.
+TEST(Session, AQueuedEditAppliesBeforeTheStartQueuedAfterIt) {
+  ModelInfo info;
+  info.image_size = test::kSize;
+  // Slow steps keep the worker busy while the commands below queue up together.
+  auto slow = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(150));
+        return x.flatten(1).square().sum(1);
+      },
+      info);
+  Session s;
+  s.submit(cmd::AddModel{"slow", slow});
+  s.submit(cmd::SetComposition{Node::term("t", "slow", {})});
+  SamplerParams p;
+  p.batch = 2;
+  p.steps = 1000;
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::Start{});
+  auto snap = s.latest();
+  for (int waited = 0; waited < 30000 && !(snap->status == SessionStatus::Running && snap->step >= 1); waited += 20)
+    snap = s.wait_for_newer(snap->seq, 20);
+  ASSERT_EQ(snap->status, SessionStatus::Running);
+  // All three land while a step sleeps.
+  p.batch = 3;
+  s.submit(cmd::SetSampler{p});
+  s.submit(cmd::Start{});
+  p.batch = 5;
+  s.submit(cmd::SetSampler{p});
+  const std::uint64_t chain = snap->chain_id;
+  for (int waited = 0; waited < 30000 && !(snap->chain_id > chain && snap->images.defined()); waited += 20)
+    snap = s.wait_for_newer(snap->seq, 20);
+  ASSERT_GT(snap->chain_id, chain);
+  EXPECT_EQ(snap->images.size(0), 3);  // the edit queued before the Start
+  EXPECT_EQ(snap->params.batch, 5);    // the newer one, for the next restart
+}
+
+}  // namespace
+}  // namespace ebm

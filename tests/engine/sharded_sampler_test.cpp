@@ -259,3 +259,39 @@ TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
 
 }  // namespace
 }  // namespace ebm
+
+namespace ebm {
+namespace {
+
+// A denoising model (what the shipped concept files are) in a session split over two CPU shares,
+// on its annealed ladder: the chain has the requested batch and split, and no error is reported.
+TEST(ShardedSampler, ADenoisingModelSplitInASessionKeepsItsBatch) {
+  ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
+  cfg.num_filters = 4;
+  train::DenoisingSettings set;
+  cfg.label_size = set.network_label_size();
+  cfg.energy_kind = EnergyKind::Denoising;
+  torch::manual_seed(4);
+  auto dsm = std::make_shared<train::DenoisingModel>(train::DenoisingEnergy(make_network(cfg), set, 0.7));
+  Session session;
+  session.submit(cmd::AddModel{"d", dsm, ""});
+  session.submit(cmd::SetComposition{Node::term("p", "d", {0.4f, -0.3f})});
+  SamplerParams p;
+  p.batch = 4;
+  p.devices = 2;
+  p.schedule = geometric_schedule(1.0, 0.05, 3, 1, 1e-3);
+  p.clamp = false;
+  p.init = InitMode::Noise;
+  session.submit(cmd::SetSampler{p});
+  session.submit(cmd::Step{2});
+  auto snap = session.latest();
+  for (int waited = 0; waited < 60000 && !(snap->step == 2 && snap->status == SessionStatus::Paused); waited += 20)
+    snap = session.wait_for_newer(snap->seq, 20);
+  for (const auto& e : snap->events) EXPECT_NE(e.kind, Event::Kind::Error) << e.message;
+  ASSERT_TRUE(snap->images.defined());
+  EXPECT_EQ(snap->images.size(0), 4);
+  EXPECT_EQ(snap->devices, 2);
+}
+
+}  // namespace
+}  // namespace ebm
