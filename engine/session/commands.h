@@ -1,7 +1,8 @@
 // Commands a Session accepts (Session::submit). Plain values: the submitting thread builds one and
 // hands it over; the worker applies it between two Langevin steps, in submission order. Parameter
 // edits (SetComposition, SetSampler, SetOptions) and InspectSample are latest-wins: a newer one replaces an older one
-// of the same kind still waiting in the queue.
+// of the same kind still waiting in the queue, unless a control command (Start, Step, …) is queued
+// between them — an edit queued before a Start applies to that Start.
 #pragma once
 
 #include "engine/energy/composition.h"
