@@ -117,6 +117,7 @@ json node_to_json(const Node& n) {
       j["label"] = n.label;
       if (n.solo) j["solo"] = true;
       if (n.guidance) j["guidance"] = *n.guidance;
+      if (n.guidance_interval) j["guidance_interval"] = guidance_interval_to_json(*n.guidance_interval);
       if (n.mask.defined()) j["mask"] = encode_mask(n.mask);
       return j;
     case NodeKind::Or: j["temperature"] = n.temperature; break;
@@ -150,6 +151,13 @@ Node node_from_json_rec(const json& j, const std::string& path, std::vector<std:
     n.label = o.floats("label", kMaxLabelSize, -kBig, kBig);
     n.solo = o.boolean("solo", false);
     if (o.has("guidance")) n.guidance = o.num("guidance", 1.0, 0.0, kMaxGuidance);
+    if (o.has("guidance_interval")) {
+      try {
+        n.guidance_interval = guidance_interval_from_json(o.raw("guidance_interval"));
+      } catch (const std::invalid_argument& e) {
+        o.fail("guidance_interval", e.what());
+      }
+    }
     if (o.has("mask")) {
       auto m = decode_png_field(o, "mask", kMaxMaskSide);
       n.mask = m.size(0) == 1 ? m[0] : m.slice(0, 0, 3).mean(0);  // a colour mask counts by luminance

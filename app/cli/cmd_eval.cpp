@@ -49,6 +49,7 @@ struct EvalArgs {
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
   double not_coefficient = 0.001;
   std::optional<double> guidance;
+  std::string guidance_interval;  // suite: "LO,HI" (empty: each model's own)
 };
 
 // Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
@@ -134,6 +135,8 @@ void run_recipe(const EvalArgs& a) {
 }
 
 void run_suite(const EvalArgs& a) {
+  std::optional<GuidanceInterval> interval;  // read first: a typo should not wait for the models to load
+  if (!a.guidance_interval.empty()) interval = parse_guidance_interval(a.guidance_interval);
   const auto dir = models_dir(a);
   if (dir.empty())
     throw std::runtime_error("no models directory found ($EBM_STUDIO_MODELS, <prefix>/share/ebm-studio/models, "
@@ -170,6 +173,7 @@ void run_suite(const EvalArgs& a) {
   so.device = a.device.value_or("cpu");
   so.not_coefficient = a.not_coefficient;
   so.guidance = a.guidance;
+  so.guidance_interval = interval;
   std::vector<std::string> skipped;
   auto recipes = eval::suite_recipes(files, so, base, &skipped);
   if (!a.cases.empty()) {
@@ -216,6 +220,8 @@ void run_suite(const EvalArgs& a) {
                       {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
                       {"not_coefficient", a.not_coefficient},
                       {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
+                      {"guidance_interval", so.guidance_interval ? guidance_interval_to_json(*so.guidance_interval)
+                                                                 : nlohmann::json("per model")},
                       {"skipped", skipped},
                       {"classifier_heldout", heldout},
                       {"per_label", per_label_json}};
@@ -248,6 +254,9 @@ void register_eval(CLI::App& app) {
   sub->add_option("--guidance", a->guidance,
                   "suite: classifier-free guidance of every term (default: each denoising model's recommended value)")
       ->check(CLI::Range(0.0, 100.0));
+  sub->add_option("--guidance-interval", a->guidance_interval,
+                  "suite: the noise levels LO,HI (σ; HI may be inf) where every term's guidance applies, e.g. 0,0.5; "
+                  "elsewhere a term is its plain conditional energy (default: each model's own, usually every σ)");
   sub->callback([a] {
     try {
       if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");

@@ -30,6 +30,8 @@ void validate_node(const Node& n, const std::string& path, int depth, int* count
       if (n.guidance && !(std::isfinite(*n.guidance) && *n.guidance >= 0 && *n.guidance <= kMaxGuidance))
         fail(path + ".guidance", "must be a number in [0, " + std::to_string(static_cast<int>(kMaxGuidance)) +
                                      "] (1 = no guidance)");
+      if (n.guidance_interval)
+        if (auto p = guidance_interval_problem(*n.guidance_interval); !p.empty()) fail(path + ".guidance_interval", p);
       if (n.mask.defined()) {
         if (n.mask.dim() != 2 || n.mask.size(0) < 1 || n.mask.size(1) < 1)
           fail(path + ".mask", "must be a 2-D H×W map");
@@ -176,6 +178,7 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     t.attention_masks = info.attention_masks;
     t.denoising = info.denoising;
     t.guidance = n.guidance.value_or(info.guidance);
+    t.guidance_interval = n.guidance_interval.value_or(info.guidance_interval);
     if (t.guidance != 1.0 && !(info.denoising && info.label_size > 0))
       throw std::invalid_argument(path + ".guidance: model '" + n.model +
                                   "' is not a conditional denoising model, so it has no unconditional energy to guide "
@@ -208,7 +211,12 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
       t.mask = m.clamp(0.0, 1.0).to(device);
     }
     t.active = n.enabled && (!solo_mode || n.solo);
-    if (t.active && t.guidance != 1.0 && t.label.defined()) t.guidance_at = add_value(t.guidance);
+    if (t.active && t.guidance != 1.0 && t.label.defined()) {
+      t.guidance_at = add_value(t.guidance);
+      // Both bounds always (+∞ is a float too): dragging them later is an edit of values alone.
+      t.interval_at = add_value(t.guidance_interval.lo);
+      add_value(t.guidance_interval.hi);
+    }
     c.term = static_cast<int>(terms_.size());
     terms_.push_back(std::move(t));
     if (!terms_.back().active) return std::nullopt;
@@ -258,7 +266,9 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
   torch::Tensor e = t.model->energy_at(xin, label, attention, sigma).reshape({-1});
   if (t.guidance_at < 0 || !label.defined()) return e;
   torch::Tensor u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
-  return guided_energy(e, u, value(t.guidance_at));
+  const torch::Tensor g =
+      guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
+  return guided_energy(e, u, g);
 }
 
 torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {
@@ -383,6 +393,7 @@ void CompiledComposition::assign_values(const CompiledComposition& o) {
     if (terms_[i].label.defined()) terms_[i].label.copy_(o.terms_[i].label);
     if (terms_[i].mask.defined()) terms_[i].mask.copy_(o.terms_[i].mask);
     terms_[i].guidance = o.terms_[i].guidance;
+    terms_[i].guidance_interval = o.terms_[i].guidance_interval;
   }
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
+#include "engine/energy/guidance.h"
 
 #include <torch/torch.h>
 
@@ -42,6 +43,9 @@ struct Node {
   // Classifier-free guidance of a denoising model's term; unset = the model's recommended value
   // (ModelInfo::guidance, 1 = plain conditional energy). Must stay 1 for other models.
   std::optional<double> guidance;
+  // The noise levels σ at which that guidance applies (guidance.h); unset = the model's recommended
+  // interval (ModelInfo::guidance_interval, by default every σ).
+  std::optional<GuidanceInterval> guidance_interval;
 
   double temperature = 100.0;   // Or
   double coefficient = 0.001;   // Not
@@ -70,7 +74,7 @@ std::vector<std::string> referenced_models(const Node& root);
 // The tree prepared for one chain: labels and masks as device tensors of the right shape, model
 // pointers resolved, disabled nodes pruned. Built once per structural edit, evaluated every step.
 //
-// The values users drag — weights, temperatures, coefficients, guidance (one float tensor on the
+// The values users drag — weights, temperatures, coefficients, guidance and its σ interval (one float tensor on the
 // device), labels and mask contents — are read from device tensors when the tree is evaluated, and
 // assign_values() overwrites them in place. So an edit of values alone keeps every tensor where it
 // was: a captured CUDA graph of the step replays with the new values, without a re-capture.
@@ -91,6 +95,8 @@ class CompiledComposition {
     torch::Tensor mask;   // [1,1,H,W] or undefined
     double guidance = 1.0;  // effective (Node::guidance or the model's recommended value)
     int guidance_at = -1;   // index into values() (guided terms only: guidance != 1)
+    GuidanceInterval guidance_interval;  // effective (Node's or the model's recommended one)
+    int interval_at = -1;   // values()[interval_at], [interval_at + 1]: its σ bounds (guided terms only)
     int attention_masks = 0;
     bool denoising = false;  // its model's energy depends on σ (needs σ > 0)
     bool active = false;  // false: disabled/pruned (reports NaN energy)
@@ -131,7 +137,7 @@ class CompiledComposition {
   // Copies `o`'s values (weights, temperatures, coefficients, guidance, labels, masks) into this
   // composition's tensors in place. Throws std::invalid_argument unless same_structure(o).
   void assign_values(const CompiledComposition& o);
-  // Every node's weight/temperature/coefficient and every guided term's guidance, float32 on the device.
+  // Every node's weight/temperature/coefficient and every guided term's guidance and interval, float32 on the device.
   const torch::Tensor& values() const { return values_; }
   // Whether any active term's model needs σ > 0.
   bool needs_sigma() const;

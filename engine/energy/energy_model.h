@@ -4,6 +4,7 @@
 // closed-form energies whose gradients are known exactly.
 #pragma once
 
+#include "engine/energy/guidance.h"
 #include "models/label_schema.h"
 
 #include <torch/torch.h>
@@ -25,6 +26,8 @@ struct ModelInfo {
   // Classifier-free guidance a term of this model uses unless the recipe sets one (denoising models
   // trained with label dropout accept an undefined label as "unconditional"; others only 1).
   double guidance = 1.0;
+  // The noise levels at which that guidance applies (guidance.h); every σ unless the file says.
+  GuidanceInterval guidance_interval;
   double sigma_min = 0.0, sigma_max = 0.0;  // denoising models: the noise range they were trained on
   // Denoising models: the per-channel mean of their training images (empty: unknown). Chains on
   // their noise ladder start around it, as training's noised states do at σ_max.

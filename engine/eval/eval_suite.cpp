@@ -97,6 +97,7 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
           r.models.push_back({name, file_of(sc.concepts[k])->string(), ""});
         terms.push_back(Node::term(name, name, labels[k][static_cast<size_t>(li)]));
         terms.back().guidance = opt.guidance;
+        terms.back().guidance_interval = opt.guidance_interval;
       }
       if (terms.size() == 1) {
         r.composition = terms[0];

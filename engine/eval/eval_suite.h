@@ -44,6 +44,7 @@ struct SuiteOptions {
   std::string device = "cpu";
   double not_coefficient = 0.001; // c of the negation's Not (the composition's default)
   std::optional<double> guidance; // every term's classifier-free guidance (unset: each model's own)
+  std::optional<GuidanceInterval> guidance_interval;  // and the σ where it applies (unset: each model's own)
 };
 
 // Recipes of every standard case whose concepts all have a model in `files` (model refs use the

@@ -34,12 +34,14 @@ void DenoisingSettings::validate() const {
   for (double m : mean)
     if (!std::isfinite(m)) fail("mean must be finite");
   if (!(guidance >= 0 && guidance <= 100)) fail("guidance must be in [0, 100]");
+  if (auto p = guidance_interval_problem(guidance_interval); !p.empty()) fail("guidance_interval: " + p);
 }
 
 void to_json(nlohmann::json& j, const DenoisingSettings& s) {
   j = nlohmann::json{{"sigma_min", s.sigma_min},   {"sigma_max", s.sigma_max}, {"sigma_features", s.sigma_features},
                      {"concept_size", s.concept_size}, {"sigma_data", s.sigma_data}, {"mean", s.mean},
                      {"guidance", s.guidance}};
+  if (!s.guidance_interval.everywhere()) j["guidance_interval"] = guidance_interval_to_json(s.guidance_interval);
 }
 
 void from_json(const nlohmann::json& j, DenoisingSettings& s) {
@@ -50,6 +52,13 @@ void from_json(const nlohmann::json& j, DenoisingSettings& s) {
   s.concept_size = j.value("concept_size", s.concept_size);
   s.sigma_data = j.value("sigma_data", s.sigma_data);
   s.guidance = j.value("guidance", s.guidance);
+  if (j.contains("guidance_interval")) {
+    try {
+      s.guidance_interval = guidance_interval_from_json(j.at("guidance_interval"));
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("denoising settings: guidance_interval ") + e.what());
+    }
+  }
   if (j.contains("mean")) {
     const auto& m = j.at("mean");
     if (!m.is_array() || m.size() != 3) throw std::invalid_argument("denoising settings: mean must hold 3 numbers");

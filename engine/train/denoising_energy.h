@@ -34,6 +34,7 @@
 // self-describing. load_denoising_energy() reads both.
 #pragma once
 
+#include "engine/energy/guidance.h"
 #include "models/network.h"
 
 #include <nlohmann/json.hpp>
@@ -57,6 +58,9 @@ struct DenoisingSettings {
   // term may set its own). Measured per model: without guidance an under-trained model's samples from
   // noise fade to the empty floor (docs/training.md, "Guidance").
   double guidance = 1.0;
+  // The noise levels at which that guidance applies (ModelInfo::guidance_interval; "guidance_interval"
+  // in the metadata, absent = every σ).
+  GuidanceInterval guidance_interval;
   // The network's label size for these settings.
   int network_label_size() const { return concept_size + 1 + sigma_features; }
   void validate() const;  // throws std::invalid_argument naming the field

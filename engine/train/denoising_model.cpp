@@ -17,6 +17,7 @@ DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energ
   info_.attention_masks = 0;
   info_.denoising = true;
   info_.guidance = energy_->settings().guidance;
+  info_.guidance_interval = energy_->settings().guidance_interval;
   info_.sigma_min = energy_->settings().sigma_min;
   info_.sigma_max = energy_->settings().sigma_max;
   const auto mean = energy_->data_mean().to(torch::kCPU, torch::kFloat).contiguous().reshape({-1});

@@ -2,6 +2,7 @@
 #include "test_energies.h"
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 
@@ -163,6 +164,75 @@ TEST_F(Fixture, GuidanceMovesFromTheUnconditionalEnergyPastTheConditionalOne) {
   }
   q.guidance = -1.0;
   EXPECT_THROW(validate_structure(q), std::invalid_argument);
+}
+
+TEST_F(Fixture, GuidanceAppliesOnlyInsideItsNoiseInterval) {
+  models["d"] = guided_toy(4.0);
+  const auto x = torch::rand({2, 3, test::kSize, test::kSize});
+  auto uncond = 0.25 * x.square().flatten(1).sum(1);
+  auto cond = 0.5 * (x - torch::tensor(A).view({1, 3, 1, 1})).square().flatten(1).sum(1);
+  auto guided = uncond + 4.0 * (cond - uncond);
+  Node t = Node::term("a", "d", A);
+  t.guidance_interval = GuidanceInterval{0.2, 0.5};
+  CompiledComposition c(t, models, torch::kCPU, 2);
+  auto at = [&](double sigma) { return c.energy(x, {}, sigma, nullptr); };
+  // Inside [0.2, 0.5] (ends included) the guided energy; outside, the plain conditional one.
+  EXPECT_TRUE(torch::allclose(at(0.2), guided, 1e-5, 1e-4));
+  EXPECT_TRUE(torch::allclose(at(0.35), guided, 1e-5, 1e-4));
+  EXPECT_TRUE(torch::allclose(at(0.5), guided, 1e-5, 1e-4));
+  EXPECT_TRUE(torch::allclose(at(0.1), cond, 1e-5, 1e-4));
+  EXPECT_TRUE(torch::allclose(at(0.9), cond, 1e-5, 1e-4));
+
+  // Unset, the model's recommended interval applies; its default is every σ.
+  t.guidance_interval.reset();
+  CompiledComposition everywhere(t, models, torch::kCPU, 2);
+  EXPECT_TRUE(torch::allclose(everywhere.energy(x, {}, 0.9, nullptr), guided, 1e-5, 1e-4));
+  ModelInfo info = models["d"]->info();
+  EXPECT_TRUE(info.guidance_interval.everywhere());
+
+  // Another interval is an edit of values alone: a captured step would replay it without re-capture.
+  t.guidance_interval = GuidanceInterval{0.0, 0.3};
+  CompiledComposition edited(t, models, torch::kCPU, 2);
+  ASSERT_TRUE(c.same_structure(edited));
+  c.assign_values(edited);
+  EXPECT_TRUE(torch::allclose(at(0.35), cond, 1e-5, 1e-4));
+  EXPECT_TRUE(torch::allclose(at(0.25), guided, 1e-5, 1e-4));
+
+  t.guidance_interval = GuidanceInterval{0.5, 0.2};
+  try {
+    validate_structure(t);
+    FAIL() << "an interval with hi < lo was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("composition.guidance_interval"), std::string::npos) << e.what();
+  }
+}
+
+TEST(GuidanceInterval, ParsesPrintsAndRefusesWithReasons) {
+  EXPECT_EQ(parse_guidance_interval("0,0.5"), (GuidanceInterval{0.0, 0.5}));
+  const GuidanceInterval open = parse_guidance_interval("0.3,inf");
+  EXPECT_EQ(open.lo, 0.3);
+  EXPECT_TRUE(std::isinf(open.hi));
+  EXPECT_EQ(to_string(open), "[0.3, inf]");
+  EXPECT_TRUE(GuidanceInterval{}.everywhere());
+  EXPECT_FALSE(open.everywhere());
+  // JSON: hi null for no upper end, and back.
+  EXPECT_EQ(guidance_interval_to_json(open).dump(), "[0.3,null]");
+  EXPECT_EQ(guidance_interval_from_json(nlohmann::json::parse("[0.3,null]")), open);
+  EXPECT_EQ(guidance_interval_from_json(nlohmann::json::parse("[0,1.5]")), (GuidanceInterval{0.0, 1.5}));
+  auto refused = [](const std::function<void()>& f, const std::string& needle) {
+    try {
+      f();
+      ADD_FAILURE() << "accepted: " << needle;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  refused([] { parse_guidance_interval("0.5"); }, "write LO,HI");
+  refused([] { parse_guidance_interval("0,x"); }, "'x' is not a number");
+  refused([] { parse_guidance_interval("0.5,0.2"); }, "upper end");
+  refused([] { parse_guidance_interval("-1,2"); }, "lower end");
+  refused([] { guidance_interval_from_json(nlohmann::json::parse("[1]")); }, "must be [lo, hi]");
+  refused([] { guidance_interval_from_json(nlohmann::json::parse("[\"0\", 1]")); }, "must be [lo, hi]");
 }
 
 TEST_F(Fixture, StructuralErrorsNameTheNode) {

@@ -39,6 +39,7 @@ Recipe sample_recipe() {
   a.mask.slice(1, 0, 8).fill_(1.0);
   Node b = Node::term("shape", "shape", {0.f, 0.f, 1.f}, 0.5);
   b.guidance = 7.5;
+  b.guidance_interval = GuidanceInterval{0.25, std::numeric_limits<double>::infinity()};
   b.solo = true;
   Node n = Node::op(NodeKind::Not, {a, b});
   n.coefficient = 0.01;
@@ -76,6 +77,9 @@ TEST(Recipe, RoundTripKeepsEverything) {
   EXPECT_EQ(n.children[1].weight, 0.5);
   EXPECT_EQ(n.children[1].guidance.value_or(-1), 7.5);
   EXPECT_FALSE(n.children[0].guidance.has_value());
+  ASSERT_TRUE(n.children[1].guidance_interval.has_value());
+  EXPECT_EQ(*n.children[1].guidance_interval, (GuidanceInterval{0.25, std::numeric_limits<double>::infinity()}));
+  EXPECT_FALSE(n.children[0].guidance_interval.has_value());
   ASSERT_TRUE(n.children[0].mask.defined());
   EXPECT_TRUE(torch::equal(n.children[0].mask, r.composition.children[0].children[0].mask));  // 0/1 survive 8 bits
   EXPECT_EQ(back.sampler.seed, 0xFFFFFFFFFFFFull);
@@ -125,6 +129,8 @@ TEST(Recipe, BadRecipesGetClearErrors) {
                   "not a PNG");
   expect_rejected(with([](json& j) { j["models"][0]["sha256"] = "xyz"; }), "64 lowercase hex");
   expect_rejected(with([](json& j) { j["composition"]["children"][1]["guidance"] = 500; }), "guidance");
+  expect_rejected(with([](json& j) { j["composition"]["children"][1]["guidance_interval"] = json::array({0.5, 0.1}); }),
+                  "guidance_interval");
   expect_rejected(with([](json& j) { j["models"][1]["name"] = "pos"; }), "used twice");
   expect_rejected(with([](json& j) { j["sample_ids"] = json::array({1, 2}); }), "sample_ids");
   expect_rejected(with([](json& j) { j["device"] = "tpu"; }), "unknown device 'tpu'");

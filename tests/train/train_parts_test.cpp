@@ -4,6 +4,7 @@
 #include "engine/train/cd_objective.h"
 #include "engine/train/clip_adam.h"
 #include "engine/train/collapse_guard.h"
+#include "engine/train/denoising_energy.h"
 #include "engine/train/dsm_loss.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -218,3 +219,27 @@ TEST(CollapseGuard, HighLossesWhileSettlingAreNotAJump) {
 
 }  // namespace
 }  // namespace ebm::train
+
+// The model file's "denoising" metadata carries the recommended guidance interval; a file without
+// one (every file written before it existed) guides at every σ.
+TEST(DenoisingSettings, GuidanceIntervalRoundTripsThroughTheMetadata) {
+  ebm::train::DenoisingSettings s;
+  s.guidance = 6.0;
+  s.guidance_interval = ebm::GuidanceInterval{0.3, std::numeric_limits<double>::infinity()};
+  const nlohmann::json j = s;
+  EXPECT_EQ(j.at("guidance_interval").dump(), "[0.3,null]");
+  const auto back = j.get<ebm::train::DenoisingSettings>();
+  EXPECT_EQ(back.guidance_interval, s.guidance_interval);
+  nlohmann::json old = j;
+  old.erase("guidance_interval");
+  EXPECT_TRUE(old.get<ebm::train::DenoisingSettings>().guidance_interval.everywhere());
+  const nlohmann::json everywhere = ebm::train::DenoisingSettings{};
+  EXPECT_FALSE(everywhere.contains("guidance_interval"));  // the default is not written
+  old["guidance_interval"] = nlohmann::json::array({0.4, 0.1});
+  try {
+    old.get<ebm::train::DenoisingSettings>();
+    FAIL() << "an interval with hi < lo was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("guidance_interval"), std::string::npos) << e.what();
+  }
+}
