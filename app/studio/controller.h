@@ -96,6 +96,9 @@ class Controller {
   void set_weight(const NodePath& p, double w);
   // Classifier-free guidance of a denoising model's term (composition.h); throws outside [0, 100].
   void set_guidance(const NodePath& p, double g);
+  // The noise levels σ where that guidance applies (guidance.h); throws std::invalid_argument for an
+  // interval with hi < lo or a negative lo, changing nothing.
+  void set_guidance_interval(const NodePath& p, const GuidanceInterval& iv);
   void set_enabled(const NodePath& p, bool on);
   void set_solo(const NodePath& p, bool on);
   void set_temperature(const NodePath& p, double t);

@@ -239,6 +239,14 @@ void Controller::set_guidance(const NodePath& p, double g) {
   submit_composition();
 }
 
+void Controller::set_guidance_interval(const NodePath& p, const GuidanceInterval& iv) {
+  if (auto why = guidance_interval_problem(iv); !why.empty()) throw std::invalid_argument("guidance interval: " + why);
+  Node* n = mutable_node(p);
+  if (n->kind != NodeKind::Term) throw std::invalid_argument("a guidance interval belongs to a term, not an operator");
+  n->guidance_interval = iv;
+  submit_composition();
+}
+
 void Controller::set_enabled(const NodePath& p, bool on) {
   mutable_node(p)->enabled = on;
   submit_composition();

@@ -21,6 +21,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"set_label", "term, label | term, slot, value: set a term's label or one slot"},
       {"set_weight", "term | path, weight"},
       {"set_guidance", "term | path, guidance"},
+      {"set_guidance_interval", "term | path, interval [lo, hi] (σ; hi null: no upper end): where the guidance applies"},
       {"set_enabled", "term | path, enabled"},
       {"set_solo", "term, solo"},
       {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
@@ -114,6 +115,14 @@ void validate(const ScriptAction& a) {
       positive(a, "guidance", 0, kMaxGuidance);
     }
     if (op == "set_enabled") need(a, "enabled", json::value_t::boolean, "true or false");
+  } else if (op == "set_guidance_interval") {
+    need_term_or_path(a);
+    if (!a.args.contains("interval")) bad(a, "needs 'interval' ([lo, hi], hi null for no upper end)");
+    try {
+      guidance_interval_from_json(a.args.at("interval"));
+    } catch (const std::invalid_argument& e) {
+      bad(a, std::string("'interval' ") + e.what());
+    }
   } else if (op == "set_solo") {
     need_term(a);
     need(a, "solo", json::value_t::boolean, "true or false");

@@ -111,6 +111,8 @@ bool ScriptRunner::start(const ScriptAction& a) {
   if (op == "remove") return ctl.remove_node(term_or_path(ctl, j)), true;
   if (op == "set_weight") return ctl.set_weight(term_or_path(ctl, j), j.at("weight").get<double>()), true;
   if (op == "set_guidance") return ctl.set_guidance(term_or_path(ctl, j), j.at("guidance").get<double>()), true;
+  if (op == "set_guidance_interval")
+    return ctl.set_guidance_interval(term_or_path(ctl, j), guidance_interval_from_json(j.at("interval"))), true;
   if (op == "set_enabled") return ctl.set_enabled(term_or_path(ctl, j), j.at("enabled").get<bool>()), true;
   if (op == "set_solo") return ctl.set_solo(term_or_path(ctl, j), j.at("solo").get<bool>()), true;
   if (op == "set_label") {

@@ -76,6 +76,12 @@ TEST(Controller, TermsLabelsAndWeightsReachTheEngine) {
   // A label that does not fit the schema is refused with the schema's reason and changes nothing.
   EXPECT_THROW(c.set_label(c.term_path(0), {1.f}), std::invalid_argument);
   EXPECT_FLOAT_EQ(c.node(c.term_path(0))->label[0], 0.25f);
+  // A guidance interval is kept on the term; a backwards one is refused and changes nothing.
+  c.set_guidance_interval(c.term_path(0), GuidanceInterval{0.3, std::numeric_limits<double>::infinity()});
+  ASSERT_TRUE(c.node(c.term_path(0))->guidance_interval.has_value());
+  EXPECT_EQ(c.node(c.term_path(0))->guidance_interval->lo, 0.3);
+  EXPECT_THROW(c.set_guidance_interval(c.term_path(0), GuidanceInterval{0.5, 0.1}), std::invalid_argument);
+  EXPECT_EQ(c.node(c.term_path(0))->guidance_interval->lo, 0.3);
   EXPECT_THROW(c.term_path(5), std::out_of_range);
   EXPECT_THROW(c.add_term({}, "no-such-model"), std::invalid_argument);
 }

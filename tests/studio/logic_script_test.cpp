@@ -57,6 +57,18 @@ TEST(Script, SamplerDeviceAndPrecisionAreChecked) {
   EXPECT_NE(error_of(R"([{"do": "set_sampler", "cuda_graph": 1}])").find("true or false"), std::string::npos);
 }
 
+TEST(Script, GuidanceIntervalsAreChecked) {
+  EXPECT_EQ(error_of(R"([{"do": "set_guidance_interval", "term": 0, "interval": [0.3, null]}])"), "");
+  EXPECT_EQ(error_of(R"([{"do": "set_guidance_interval", "term": "colour", "interval": [0, 0.5]}])"), "");
+  const auto missing = error_of(R"([{"do": "set_guidance_interval", "term": 0}])");
+  EXPECT_NE(missing.find("action 0 (set_guidance_interval)"), std::string::npos) << missing;
+  EXPECT_NE(missing.find("needs 'interval'"), std::string::npos) << missing;
+  EXPECT_NE(error_of(R"([{"do": "set_guidance_interval", "term": 0, "interval": [0.5, 0.1]}])").find("upper end"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "set_guidance_interval", "term": 0, "interval": 0.3}])").find("[lo, hi]"),
+            std::string::npos);
+}
+
 TEST(Script, LoadScriptReportsUnreadableFiles) {
   try {
     load_script("/nonexistent/script.json");

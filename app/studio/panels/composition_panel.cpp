@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace ebm::studio {
 
@@ -194,6 +195,18 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
         if (ImGui::IsItemHovered())
           ImGui::SetTooltip("classifier-free guidance: 1 = the plain conditional energy; higher follows the label "
                             "harder (model default %.1f)", m->info.guidance);
+        // Where along the noise ladder the guidance acts; the model's top σ stands for "no upper end".
+        const GuidanceInterval iv = n.guidance_interval.value_or(m->info.guidance_interval);
+        const float top = static_cast<float>(m->info.sigma_max);
+        float lo = static_cast<float>(iv.lo), hi = std::isinf(iv.hi) ? top : static_cast<float>(std::min(iv.hi, m->info.sigma_max));
+        ImGui::SetNextItemWidth(-60.f * c.scale);
+        if (ImGui::DragFloatRange2("guided sigma", &lo, &hi, 0.005f, 0.f, top, "%.3f", "%.3f", ImGuiSliderFlags_AlwaysClamp)) {
+          GuidanceInterval edited{lo, hi >= top ? std::numeric_limits<double>::infinity() : hi};
+          guarded(c.ctl, "set guidance interval", [&] { c.ctl.set_guidance_interval(path, edited); });
+        }
+        if (ImGui::IsItemHovered())
+          ImGui::SetTooltip("the noise levels (sigma) where the guidance acts; elsewhere the term is its plain conditional "
+                            "energy (model default %s)", to_string(m->info.guidance_interval).c_str());
       }
       if (m == nullptr) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "model '%s' is not loaded", n.model.c_str());
