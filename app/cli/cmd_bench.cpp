@@ -13,6 +13,7 @@
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
+#include "engine/rng/counter_rng.h"
 #include "engine/sampler.h"
 #include "models/registry.h"
 
@@ -60,9 +61,11 @@ struct Mode {
   std::string name;
   bool graph = false;
   Precision precision = Precision::Fp32;
+  // "+ops": the counter noise drawn with ~30 tensor ops, as before its CUDA kernel (counter_rng.h).
+  bool noise_ops = false;
 };
 
-Mode mode_from_string(const std::string& s) {
+Mode base_mode(const std::string& s) {
   if (s == "eager") return {s, false, Precision::Fp32};
   if (s == "eager+tf32") return {s, false, Precision::Tf32};
   if (s == "eager+bf16") return {s, false, Precision::Bf16};
@@ -70,7 +73,16 @@ Mode mode_from_string(const std::string& s) {
   if (s == "graph+tf32") return {s, true, Precision::Tf32};
   if (s == "graph+bf16") return {s, true, Precision::Bf16};
   throw std::invalid_argument("--modes: unknown mode '" + s +
-                              "' (eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16)");
+                              "' (eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16; any of them +ops)");
+}
+
+Mode mode_from_string(const std::string& text) {
+  const std::string ops = "+ops";
+  const bool noise_ops = text.size() > ops.size() && text.compare(text.size() - ops.size(), ops.size(), ops) == 0;
+  Mode m = base_mode(noise_ops ? text.substr(0, text.size() - ops.size()) : text);
+  m.name = text;
+  m.noise_ops = noise_ops;
+  return m;
 }
 
 std::vector<std::string> split(const std::string& s) {
@@ -105,6 +117,18 @@ void sync(const torch::Device& d) {
   if (d.is_cuda()) torch::cuda::synchronize(d.index());
 }
 
+// Sets the counter-noise kernel switch for one row and restores it after.
+class NoiseKernelSwitch {
+ public:
+  explicit NoiseKernelSwitch(bool on) : was_(counter_noise_kernel_enabled()) { set_counter_noise_kernel_enabled(on); }
+  ~NoiseKernelSwitch() { set_counter_noise_kernel_enabled(was_); }
+  NoiseKernelSwitch(const NoiseKernelSwitch&) = delete;
+  NoiseKernelSwitch& operator=(const NoiseKernelSwitch&) = delete;
+
+ private:
+  bool was_;
+};
+
 struct Result {
   std::string model, mode, path;
   int64_t batch, terms, steps;
@@ -115,6 +139,7 @@ struct Result {
 Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, const BenchArgs& a,
                  const torch::Device& dev, const Preview& preview = {}) {
   BenchComposition comp = make_bench_composition(arch, terms);
+  const NoiseKernelSwitch noise(!mode.noise_ops);
   Sampler s;
   s.set_models(comp.models);
   s.set_composition(comp.root);
@@ -297,7 +322,8 @@ void register_bench(CLI::App& app) {
   sub->add_option("--device", args->device, "cpu, cuda or cuda:N")->capture_default_str();
   sub->add_option("--modes", args->modes,
                   "comma list of eager, eager+tf32, eager+bf16, graph, graph+tf32, graph+bf16 "
-                  "(default: eager on the CPU, eager,graph,graph+tf32,graph+bf16 on CUDA)");
+                  "(default: eager on the CPU, eager,graph,graph+tf32,graph+bf16 on CUDA); a mode +ops draws the "
+                  "Langevin noise with tensor ops instead of its CUDA kernel (e.g. graph+bf16+ops)");
   sub->add_option("--preview", args->preview,
                   "also measure the preview overhead: snapshot every K steps, comma list (e.g. 1,4,16), "
                   "through host memory and through CUDA-GL interop (CUDA only)");

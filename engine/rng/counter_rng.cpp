@@ -1,5 +1,13 @@
 #include "engine/rng/counter_rng.h"
 
+#ifdef EBM_HAVE_CUDA_KERNELS
+#include "engine/rng/counter_noise_cuda.h"
+
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
+#endif
+
+#include <atomic>
 #include <cmath>
 
 namespace ebm {
@@ -85,6 +93,25 @@ std::uint32_t noise_key(std::uint64_t seed, NoiseStream stream, std::uint32_t su
 
 namespace {
 
+#ifdef EBM_HAVE_CUDA_KERNELS
+// The one-kernel draw (counter_noise_cuda.h) of what uniform_from/normal_from compute with tensor ops.
+torch::Tensor cuda_draw(const torch::Tensor* key, std::uint32_t key_host, const torch::Tensor& sample_ids,
+                        at::IntArrayRef per_sample_shape, bool normal) {
+  std::int64_t n = 0;
+  auto shape = full_shape(sample_ids.size(0), per_sample_shape, &n);
+  TORCH_CHECK(sample_ids.dim() == 1, "counter noise: sample_ids must be 1-D, got ", sample_ids.sizes());
+  TORCH_CHECK(!key || key->device() == sample_ids.device(), "counter noise: the key is on ", key->device(),
+              ", the sample ids on ", sample_ids.device());
+  const c10::cuda::CUDAGuard guard(sample_ids.device());
+  const torch::Tensor ids = sample_ids.to(torch::kLong).contiguous();
+  torch::Tensor out = torch::empty(shape, ids.options().dtype(torch::kFloat));
+  gpu::launch_counter_noise(key ? key->data_ptr<std::int64_t>() : nullptr, key_host, ids.data_ptr<std::int64_t>(),
+                            ids.size(0), n, normal, out.data_ptr<float>(),
+                            c10::cuda::getCurrentCUDAStream(sample_ids.device().index()).stream());
+  return out;
+}
+#endif
+
 template <typename Key>
 torch::Tensor uniform_from(const Key& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
   std::int64_t n = 0;
@@ -105,23 +132,47 @@ torch::Tensor normal_from(const Key& key, const torch::Tensor& sample_ids, at::I
   return r.mul_(u2.mul_(2.0 * M_PI).cos_()).reshape(shape);
 }
 
+std::atomic<bool> g_kernel_enabled{true};
+
+#ifdef EBM_HAVE_CUDA_KERNELS
+// On CUDA the one-kernel draw, unless told otherwise (tests compare the two).
+bool use_kernel(const torch::Tensor& sample_ids) {
+  return sample_ids.is_cuda() && g_kernel_enabled.load(std::memory_order_relaxed);
+}
+#endif
+
 }  // namespace
 
+bool counter_noise_kernel_enabled() { return g_kernel_enabled.load(std::memory_order_relaxed); }
+void set_counter_noise_kernel_enabled(bool on) { g_kernel_enabled.store(on, std::memory_order_relaxed); }
+
 torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+#ifdef EBM_HAVE_CUDA_KERNELS
+  if (use_kernel(sample_ids)) return cuda_draw(nullptr, key, sample_ids, per_sample_shape, false);
+#endif
   return uniform_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
 }
 
 torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
+#ifdef EBM_HAVE_CUDA_KERNELS
+  if (use_kernel(sample_ids)) return cuda_draw(nullptr, key, sample_ids, per_sample_shape, true);
+#endif
   return normal_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
 }
 
 torch::Tensor counter_uniform(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
   TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
+#ifdef EBM_HAVE_CUDA_KERNELS
+  if (use_kernel(sample_ids)) return cuda_draw(&key, 0, sample_ids, per_sample_shape, false);
+#endif
   return uniform_from(key, sample_ids, per_sample_shape);
 }
 
 torch::Tensor counter_normal(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
   TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
+#ifdef EBM_HAVE_CUDA_KERNELS
+  if (use_kernel(sample_ids)) return cuda_draw(&key, 0, sample_ids, per_sample_shape, true);
+#endif
   return normal_from(key, sample_ids, per_sample_shape);
 }
 

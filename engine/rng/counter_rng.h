@@ -48,6 +48,12 @@ torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids,
 // noise without a re-capture or a host sync.
 torch::Tensor counter_uniform(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape);
 torch::Tensor counter_normal(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape);
+// On CUDA (a CUDA build) the numbers come from one kernel (counter_noise_cuda.h) instead of ~30
+// tensor ops; the integer hashes are identical and the float steps are the same operations in the
+// same order. Switchable for tests and `ebm bench` (process-wide; default on).
+bool counter_noise_kernel_enabled();
+void set_counter_noise_kernel_enabled(bool on);
+
 // `key` as that 0-dim tensor on `device` (a fill on the device: no host-to-device copy to wait for).
 torch::Tensor key_tensor(std::uint32_t key, const torch::Device& device);
 
