@@ -1,4 +1,5 @@
 #include "engine/rng/counter_noise_cuda.h"
+#include "engine/rng/hash32.h"
 
 #include <cuda_runtime.h>
 
@@ -9,24 +10,12 @@ namespace ebm::gpu {
 
 namespace {
 
-// The constants and steps of counter_rng.cpp (kept bit-identical: the hash is the determinism
-// contract; a change here changes every sample).
-constexpr std::uint32_t kMulA = 0x7feb352dU;
-constexpr std::uint32_t kMulB = 0x846ca68bU;
-constexpr std::uint32_t kElementSalt = 0x5bd1e995U;
-constexpr std::uint32_t kSecondSalt = 0x9e3779b9U;
+// The float steps of counter_rng.cpp's tensor-op draw (the hash and its constants: hash32.h).
+using rng::kElementSalt;
+using rng::kSecondSalt;
 constexpr float kTwoPowMinus24 = 1.0f / 16777216.0f;
 // float(2π) exactly as Torch rounds the double scalar of `mul_(2.0 * M_PI)` for a float tensor.
 constexpr float kTwoPi = static_cast<float>(2.0 * 3.14159265358979323846);
-
-__device__ __forceinline__ std::uint32_t hash32(std::uint32_t x) {
-  x ^= x >> 16;
-  x *= kMulA;
-  x ^= x >> 15;
-  x *= kMulB;
-  x ^= x >> 16;
-  return x;
-}
 
 // (h >> 8) + offset, times 2^-24, each rounded to float as the tensor ops round them. The _rn
 // intrinsics keep nvcc from contracting a multiply and an add into one FMA, which rounds once.
@@ -42,15 +31,15 @@ __global__ void counter_noise_kernel(const std::int64_t* key_dev, std::uint32_t 
        i += static_cast<std::int64_t>(blockDim.x) * gridDim.x) {
     const std::int64_t b = i / n, e = i - b * n;
     const auto id = static_cast<std::uint64_t>(ids[b]);
-    std::uint32_t ks = hash32(static_cast<std::uint32_t>(id) ^ key);
-    ks = hash32(ks ^ static_cast<std::uint32_t>(id >> 32));
-    const std::uint32_t he = hash32(static_cast<std::uint32_t>(e) ^ kElementSalt);
-    const std::uint32_t h1 = hash32(ks ^ he);
+    std::uint32_t ks = rng::mix32(static_cast<std::uint32_t>(id) ^ key);
+    ks = rng::mix32(ks ^ static_cast<std::uint32_t>(id >> 32));
+    const std::uint32_t he = rng::mix32(static_cast<std::uint32_t>(e) ^ kElementSalt);
+    const std::uint32_t h1 = rng::mix32(ks ^ he);
     if (!normal) {
       out[i] = unit_float(h1, 0.0f);
       continue;
     }
-    const std::uint32_t h2 = hash32(h1 + kSecondSalt);
+    const std::uint32_t h2 = rng::mix32(h1 + kSecondSalt);
     const float u1 = unit_float(h1, 0.5f), u2 = unit_float(h2, 0.0f);
     const float r = sqrtf(__fmul_rn(logf(u1), -2.0f));
     out[i] = __fmul_rn(r, cosf(__fmul_rn(u2, kTwoPi)));

@@ -1,5 +1,7 @@
 #include "engine/rng/counter_rng.h"
 
+#include "engine/rng/hash32.h"
+
 #ifdef EBM_HAVE_CUDA_KERNELS
 #include "engine/rng/counter_noise_cuda.h"
 
@@ -15,13 +17,10 @@ namespace ebm {
 namespace {
 
 constexpr std::int64_t kMask32 = 0xFFFFFFFFLL;
-// The two odd multipliers of the lowbias32 mixer (bias ~0.17, hash-prospector).
-constexpr std::uint32_t kMulA = 0x7feb352dU;
-constexpr std::uint32_t kMulB = 0x846ca68bU;
-// Decorrelates the element-index hash from the per-sample key (any odd constant works).
-constexpr std::uint32_t kElementSalt = 0x5bd1e995U;
-// Second uniform of Box–Muller: the first one's hash, offset by the golden-ratio constant.
-constexpr std::int64_t kSecondSalt = 0x9e3779b9LL;
+using rng::kElementSalt;
+using rng::kMulA;
+using rng::kMulB;
+constexpr std::int64_t kSecondSalt = rng::kSecondSalt;  // as an int64 tensor operand
 // 24 random bits -> float32 exactly: float has a 24-bit significand.
 constexpr double kTwoPowMinus24 = 1.0 / 16777216.0;
 
@@ -72,14 +71,7 @@ torch::Tensor to_unit_float(const torch::Tensor& h, double offset) {
 
 }  // namespace
 
-std::uint32_t hash32(std::uint32_t x) {
-  x ^= x >> 16;
-  x *= kMulA;
-  x ^= x >> 15;
-  x *= kMulB;
-  x ^= x >> 16;
-  return x;
-}
+std::uint32_t hash32(std::uint32_t x) { return rng::mix32(x); }
 
 std::uint32_t noise_key(std::uint64_t seed, NoiseStream stream, std::uint32_t sub, std::int64_t counter) {
   const auto c = static_cast<std::uint64_t>(counter);

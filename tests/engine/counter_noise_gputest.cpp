@@ -5,18 +5,14 @@
 #include "engine/gpu/step_graph.h"
 #include "engine/rng/counter_rng.h"
 
+#include "require_cuda.h"
+
 #include <gtest/gtest.h>
 
 #include <iostream>
 
 namespace ebm {
 namespace {
-
-#define REQUIRE_CUDA()                                                        \
-  do {                                                                        \
-    if (!gpu::StepGraph::available()) GTEST_SKIP() << "built without CUDA";   \
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";       \
-  } while (0)
 
 // Draws with the kernel switched on or off, restoring the switch.
 template <typename F>

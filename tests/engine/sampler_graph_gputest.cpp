@@ -8,18 +8,14 @@
 #include "engine/energy/network_model.h"
 #include "gpu_test_composition.h"
 
+#include "require_cuda.h"
+
 #include <gtest/gtest.h>
 
 #include <iostream>
 
 namespace ebm {
 namespace {
-
-#define REQUIRE_CUDA()                                                        \
-  do {                                                                        \
-    if (!gpu::StepGraph::available()) GTEST_SKIP() << "built without CUDA";   \
-    if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";       \
-  } while (0)
 
 using test::cubesnet;
 using test::pair;
