@@ -5,6 +5,8 @@
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/cubes_scene.h"
 #include "engine/energy/model_loader.h"
+#include "engine/recipe.h"
+#include "engine/recipe/sha256.h"
 #include "engine/train/denoising_energy.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +64,26 @@ TEST(ShippedModels, EveryConceptDenoiserRestoresRendersFarBetterThanThePrior) {
     EXPECT_LT(model_err, prior_err / 10) << name << ": model " << model_err << " prior " << prior_err;
   }
   EXPECT_GE(found, 1) << "no concept model in " << kModels;
+}
+
+// The model card's recipes pin the shipped files by SHA-256: a file rewritten (new weights, new
+// guidance metadata) without re-pinning them would make `ebm sample --recipe` refuse to draw the card's grids.
+TEST(ShippedModels, TheModelCardsRecipesPinTheShippedFiles) {
+  const fs::path recipes = fs::path(EBM_ASSETS_DIR).parent_path() / "docs" / "model_card" / "recipes";
+  int checked = 0;
+  for (const auto& entry : fs::directory_iterator(recipes)) {
+    if (entry.path().extension() != ".json") continue;
+    std::vector<std::string> warnings;
+    const Recipe r = load_recipe(entry.path().string(), &warnings);
+    for (const auto& m : r.models) {
+      const fs::path file = fs::weakly_canonical(entry.path().parent_path() / m.path);
+      ASSERT_TRUE(fs::exists(file)) << entry.path() << " names " << m.path;
+      EXPECT_EQ(sha256_file(file.string()), m.sha256) << entry.path().filename() << ": " << m.name
+                                                      << " is not the shipped file (re-pin the recipe)";
+      ++checked;
+    }
+  }
+  EXPECT_GE(checked, 7) << "the model card's recipes are missing from " << recipes;
 }
 
 }  // namespace
