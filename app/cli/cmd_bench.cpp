@@ -185,11 +185,8 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   registered.reset();
   if (gl_buffer) preview.gl->delete_buffer(gl_buffer);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  Result r{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
-           batch * a.steps / sec};
-  r.x = s.state().x.to(torch::kCPU);
-  r.energy = st.energy.to(torch::kCPU, torch::kDouble);
-  return r;
+  return Result{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
+                batch * a.steps / sec, s.state().x.to(torch::kCPU), st.energy.to(torch::kCPU, torch::kDouble)};
 }
 
 // How far a mode's run ended from the eager fp32 run of the same chains.
