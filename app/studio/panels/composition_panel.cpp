@@ -200,7 +200,8 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
         const float top = static_cast<float>(m->info.sigma_max);
         float lo = static_cast<float>(iv.lo), hi = std::isinf(iv.hi) ? top : static_cast<float>(std::min(iv.hi, m->info.sigma_max));
         ImGui::SetNextItemWidth(-60.f * c.scale);
-        if (ImGui::DragFloatRange2("guided sigma", &lo, &hi, 0.005f, 0.f, top, "%.3f", "%.3f", ImGuiSliderFlags_AlwaysClamp)) {
+        if (ImGui::DragFloatRange2("guide at", &lo, &hi, 0.005f, 0.f, top, "from %.3f", hi >= top ? "to %.2f (top)" : "to %.3f",
+                                   ImGuiSliderFlags_AlwaysClamp)) {
           GuidanceInterval edited{lo, hi >= top ? std::numeric_limits<double>::infinity() : hi};
           guarded(c.ctl, "set guidance interval", [&] { c.ctl.set_guidance_interval(path, edited); });
         }
