@@ -1,6 +1,7 @@
 #include "engine/sampler.h"
 #include "engine/session.h"
 #include "test_energies.h"
+#include "wait_for_snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -97,11 +98,7 @@ TEST_F(Determinism, RestoreReplaysTheSameSteps) {
 }
 
 // Through the Session: pause + resume and rewind + replay reproduce the uninterrupted run.
-std::shared_ptr<const Snapshot> wait_for(Session& s, const std::function<bool(const Snapshot&)>& pred) {
-  auto snap = s.latest();
-  for (int i = 0; i < 1000 && !pred(*snap); ++i) snap = s.wait_for_newer(snap->seq, 20);
-  return snap;
-}
+using test::wait_for;
 
 TEST_F(Determinism, SessionPauseResumeAndRewindMatchTheStraightRun) {
   auto straight = run(models, params(4), 6);

@@ -3,6 +3,7 @@
 #include "engine/sampler.h"
 #include "engine/session.h"
 #include "models/registry.h"
+#include "wait_for_snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -75,9 +76,8 @@ TEST(NetworkModel, CombMaskChainRunsAndIsPublished) {
   p.steps = 2;
   s.submit(cmd::SetSampler{p});
   s.submit(cmd::Start{});
-  auto snap = s.latest();
-  for (int i = 0; i < 3000 && snap->status != SessionStatus::Finished && snap->status != SessionStatus::Error; ++i)
-    snap = s.wait_for_newer(snap->seq, 20);
+  auto snap = test::wait_for(
+      s, [](const Snapshot& x) { return x.status == SessionStatus::Finished || x.status == SessionStatus::Error; }, 60000);
   ASSERT_EQ(snap->status, SessionStatus::Finished) << (snap->events.empty() ? "" : snap->events.back().message);
   ASSERT_EQ(snap->masks.size(), 1u);
   EXPECT_EQ(snap->masks[0].first, "parts");

@@ -10,6 +10,7 @@
 
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
+#include "wait_for_snapshot.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -179,8 +180,7 @@ TEST(SampleCli, SessionLoadsModelFiles) {
   s.submit(cmd::SetSampler{p});
   s.submit(cmd::Start{});
   s.submit(cmd::Export{{ExportRequest::Kind::Recipe, d.f("exported.json"), {}}});
-  auto snap = s.latest();
-  for (int i = 0; i < 3000 && snap->status != SessionStatus::Finished; ++i) snap = s.wait_for_newer(snap->seq, 20);
+  auto snap = test::wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Finished; }, 60000);
   ASSERT_EQ(snap->status, SessionStatus::Finished);
   bool loaded = false, failed = false;
   for (const auto& e : snap->events) {

@@ -1,5 +1,6 @@
 #include "engine/session.h"
 #include "test_energies.h"
+#include "wait_for_snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -11,12 +12,7 @@
 namespace ebm {
 namespace {
 
-std::shared_ptr<const Snapshot> wait_for(Session& s, const std::function<bool(const Snapshot&)>& pred,
-                                         int timeout_ms = 20000) {
-  auto snap = s.latest();
-  for (int waited = 0; waited < timeout_ms && !pred(*snap); waited += 20) snap = s.wait_for_newer(snap->seq, 20);
-  return snap;
-}
+using test::wait_for;
 
 bool has_event(const Snapshot& s, Event::Kind kind, const std::string& needle) {
   for (const auto& e : s.events)
@@ -385,9 +381,7 @@ TEST(Session, AQueuedEditAppliesBeforeTheStartQueuedAfterIt) {
   p.steps = 1000;
   s.submit(cmd::SetSampler{p});
   s.submit(cmd::Start{});
-  auto snap = s.latest();
-  for (int waited = 0; waited < 30000 && !(snap->status == SessionStatus::Running && snap->step >= 1); waited += 20)
-    snap = s.wait_for_newer(snap->seq, 20);
+  auto snap = wait_for(s, [](const Snapshot& x) { return x.status == SessionStatus::Running && x.step >= 1; }, 30000);
   ASSERT_EQ(snap->status, SessionStatus::Running);
   // All three land while a step sleeps.
   p.batch = 3;
@@ -396,8 +390,7 @@ TEST(Session, AQueuedEditAppliesBeforeTheStartQueuedAfterIt) {
   p.batch = 5;
   s.submit(cmd::SetSampler{p});
   const std::uint64_t chain = snap->chain_id;
-  for (int waited = 0; waited < 30000 && !(snap->chain_id > chain && snap->images.defined()); waited += 20)
-    snap = s.wait_for_newer(snap->seq, 20);
+  snap = wait_for(s, [&](const Snapshot& x) { return x.chain_id > chain && x.images.defined(); }, 30000);
   ASSERT_GT(snap->chain_id, chain);
   EXPECT_EQ(snap->images.size(0), 3);  // the edit queued before the Start
   EXPECT_EQ(snap->params.batch, 5);    // the newer one, for the next restart

@@ -8,6 +8,7 @@
 #include "engine/train/denoising_model.h"
 #include "models/registry.h"
 #include "test_energies.h"
+#include "wait_for_snapshot.h"
 
 #include <gtest/gtest.h>
 
@@ -235,9 +236,7 @@ TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
   session.submit(cmd::SetSampler{p});
   session.submit(cmd::Start{});
   // Settled after the run (the first snapshots are of the idle session, before the commands ran).
-  auto snap = session.latest();
-  for (int waited = 0; waited < 60000 && snap->status != SessionStatus::Finished; waited += 20)
-    snap = session.wait_for_newer(snap->seq, 20);
+  auto snap = test::wait_for(session, [](const Snapshot& x) { return x.status == SessionStatus::Finished; }, 60000);
   ASSERT_EQ(snap->status, SessionStatus::Finished);
   EXPECT_EQ(snap->devices, 2);
   EXPECT_EQ(snap->step, 12);
@@ -252,7 +251,7 @@ TEST(ShardedSampler, ASessionSplitOverTwoDevicesPublishesTheGatheredChain) {
   ASSERT_TRUE(snap->curves);
   EXPECT_EQ(snap->curves->steps.size(), 12u);
   session.submit(cmd::Rewind{4});
-  for (int waited = 0; waited < 60000 && snap->step != 4; waited += 20) snap = session.wait_for_newer(snap->seq, 20);
+  snap = test::wait_for(session, [](const Snapshot& x) { return x.step == 4; }, 60000);
   EXPECT_EQ(snap->step, 4);
   EXPECT_EQ(snap->status, SessionStatus::Paused);
 }
@@ -284,9 +283,8 @@ TEST(ShardedSampler, ADenoisingModelSplitInASessionKeepsItsBatch) {
   p.init = InitMode::Noise;
   session.submit(cmd::SetSampler{p});
   session.submit(cmd::Step{2});
-  auto snap = session.latest();
-  for (int waited = 0; waited < 60000 && !(snap->step == 2 && snap->status == SessionStatus::Paused); waited += 20)
-    snap = session.wait_for_newer(snap->seq, 20);
+  auto snap = test::wait_for(
+      session, [](const Snapshot& x) { return x.step == 2 && x.status == SessionStatus::Paused; }, 60000);
   for (const auto& e : snap->events) EXPECT_NE(e.kind, Event::Kind::Error) << e.message;
   ASSERT_TRUE(snap->images.defined());
   EXPECT_EQ(snap->images.size(0), 4);
