@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <type_traits>
 
 namespace ebm {
 
@@ -126,12 +127,24 @@ torch::Tensor normal_from(const Key& key, const torch::Tensor& sample_ids, at::I
 
 std::atomic<bool> g_kernel_enabled{true};
 
+// Every draw: on CUDA the one-kernel version unless switched off (tests compare the two), else the
+// tensor ops. `key` is the host value (an int64 holding 32 bits) or the 0-dim int64 tensor.
+template <typename Key>
+torch::Tensor draw(const Key& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape, bool normal) {
 #ifdef EBM_HAVE_CUDA_KERNELS
-// On CUDA the one-kernel draw, unless told otherwise (tests compare the two).
-bool use_kernel(const torch::Tensor& sample_ids) {
-  return sample_ids.is_cuda() && g_kernel_enabled.load(std::memory_order_relaxed);
-}
+  if (sample_ids.is_cuda() && g_kernel_enabled.load(std::memory_order_relaxed)) {
+    if constexpr (std::is_same_v<Key, torch::Tensor>)
+      return cuda_draw(&key, 0, sample_ids, per_sample_shape, normal);
+    else
+      return cuda_draw(nullptr, static_cast<std::uint32_t>(key), sample_ids, per_sample_shape, normal);
+  }
 #endif
+  return normal ? normal_from(key, sample_ids, per_sample_shape) : uniform_from(key, sample_ids, per_sample_shape);
+}
+
+void check_key(const torch::Tensor& key) {
+  TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
+}
 
 }  // namespace
 
@@ -139,33 +152,21 @@ bool counter_noise_kernel_enabled() { return g_kernel_enabled.load(std::memory_o
 void set_counter_noise_kernel_enabled(bool on) { g_kernel_enabled.store(on, std::memory_order_relaxed); }
 
 torch::Tensor counter_uniform(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
-#ifdef EBM_HAVE_CUDA_KERNELS
-  if (use_kernel(sample_ids)) return cuda_draw(nullptr, key, sample_ids, per_sample_shape, false);
-#endif
-  return uniform_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
+  return draw(static_cast<std::int64_t>(key), sample_ids, per_sample_shape, false);
 }
 
 torch::Tensor counter_normal(std::uint32_t key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
-#ifdef EBM_HAVE_CUDA_KERNELS
-  if (use_kernel(sample_ids)) return cuda_draw(nullptr, key, sample_ids, per_sample_shape, true);
-#endif
-  return normal_from(static_cast<std::int64_t>(key), sample_ids, per_sample_shape);
+  return draw(static_cast<std::int64_t>(key), sample_ids, per_sample_shape, true);
 }
 
 torch::Tensor counter_uniform(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
-  TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
-#ifdef EBM_HAVE_CUDA_KERNELS
-  if (use_kernel(sample_ids)) return cuda_draw(&key, 0, sample_ids, per_sample_shape, false);
-#endif
-  return uniform_from(key, sample_ids, per_sample_shape);
+  check_key(key);
+  return draw(key, sample_ids, per_sample_shape, false);
 }
 
 torch::Tensor counter_normal(const torch::Tensor& key, const torch::Tensor& sample_ids, at::IntArrayRef per_sample_shape) {
-  TORCH_CHECK(key.dim() == 0 && key.scalar_type() == torch::kLong, "counter noise: key must be a 0-dim int64 tensor");
-#ifdef EBM_HAVE_CUDA_KERNELS
-  if (use_kernel(sample_ids)) return cuda_draw(&key, 0, sample_ids, per_sample_shape, true);
-#endif
-  return normal_from(key, sample_ids, per_sample_shape);
+  check_key(key);
+  return draw(key, sample_ids, per_sample_shape, true);
 }
 
 torch::Tensor key_tensor(std::uint32_t key, const torch::Device& device) {
