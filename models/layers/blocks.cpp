@@ -49,7 +49,7 @@ torch::Tensor res_block(torch::nn::ModuleDict& layers, const std::string& name, 
   if (opt.upsample) {
     r = F::interpolate(r, F::InterpolateFuncOptions().scale_factor(std::vector<double>{2.0, 2.0}).mode(torch::kNearest));
   } else if (opt.downsample) {
-    r = F::avg_pool2d(r, F::AvgPool2dFuncOptions(2).stride(2));
+    r = avg_pool_2x2(r);
   }
   return apply_act(act, r);
 }

@@ -17,6 +17,8 @@ constexpr double kLeakySlope = 0.2;
 enum class Act { None, Swish, LeakyRelu, Relu };
 
 torch::Tensor swish(const torch::Tensor& x);       // x * sigmoid(x)
+// 2×2 average pooling with stride 2 (the original's downsampling), fast on channels-last tensors.
+torch::Tensor avg_pool_2x2(const torch::Tensor& x);
 torch::Tensor lrelu(const torch::Tensor& x);  // slope kLeakySlope
 torch::Tensor apply_act(Act a, const torch::Tensor& x);
 std::string to_string(Act a);

@@ -167,6 +167,41 @@ TEST(TfOps, LeakyReluUsesTensorFlowSlope) {
   EXPECT_NEAR(apply_act(Act::Swish, torch::tensor({1.0f}))[0].item<float>(), 1.0 / (1.0 + std::exp(-1.0)), 1e-6);
 }
 
+TEST(TfOps, SwishIsXTimesSigmoidAndKeepsItsSecondDerivative) {
+  auto x = torch::linspace(-6, 6, 97, torch::kDouble).requires_grad_(true);
+  auto y = swish(x);
+  EXPECT_TRUE(torch::allclose(y, x * torch::sigmoid(x), 1e-12, 1e-12));
+  // Score matching differentiates the input gradient again: the fused op must keep that graph.
+  auto g = torch::autograd::grad({y.sum()}, {x}, {}, /*retain_graph=*/true, /*create_graph=*/true)[0];
+  auto s = torch::sigmoid(x);
+  EXPECT_TRUE(torch::allclose(g, s * (1 + x * (1 - s)), 1e-12, 1e-12));
+  auto gg = torch::autograd::grad({g.sum()}, {x})[0];
+  EXPECT_TRUE(torch::allclose(gg, s * (1 - s) * (2 + x * (1 - 2 * s)), 1e-10, 1e-10));
+}
+
+TEST(TfOps, AveragePoolingIsTheSameOnChannelsLastTensors) {
+  torch::manual_seed(4);
+  auto x = torch::randn({3, 5, 8, 6});
+  auto g = torch::randn({3, 5, 4, 3});
+  auto pooled = [&](const torch::Tensor& in) {
+    auto leaf = in.detach().requires_grad_(true);
+    auto y = avg_pool_2x2(leaf);
+    auto gx = torch::autograd::grad({y}, {leaf}, {g})[0];
+    return std::make_pair(y, gx);
+  };
+  auto ref_y = torch::avg_pool2d(x, 2, 2);
+  auto [y_nchw, g_nchw] = pooled(x);
+  auto [y_cl, g_cl] = pooled(x.contiguous(at::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(torch::allclose(y_nchw, ref_y, 0, 0));
+  EXPECT_TRUE(torch::allclose(y_cl, ref_y, 1e-6, 1e-6));
+  EXPECT_TRUE(y_cl.is_contiguous(at::MemoryFormat::ChannelsLast));  // the next conv needs no copy
+  EXPECT_TRUE(torch::allclose(g_cl, g_nchw, 1e-6, 1e-6));
+  EXPECT_TRUE(torch::allclose(g_nchw, g.repeat_interleave(2, 2).repeat_interleave(2, 3) / 4, 1e-6, 1e-6));
+  // Odd sizes floor, as avg_pool2d does.
+  auto odd = torch::randn({1, 4, 7, 5}).contiguous(at::MemoryFormat::ChannelsLast);
+  EXPECT_TRUE(torch::allclose(avg_pool_2x2(odd), torch::avg_pool2d(odd, 2, 2), 1e-6, 1e-6));
+}
+
 TEST(Transforms, StandardTransformsTurn64Into70AndValidateDraws) {
   auto x = torch::rand({3, 3, 64, 64});
   for (int a = 0; a < kNumRotationAngles; a += 5) {
