@@ -3,6 +3,8 @@
 // iteration with a checkpoint; --resume continues the same trajectory.
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
+#include "engine/dist/launcher.h"
+#include "engine/train/device.h"
 #include "engine/train/trainer.h"
 
 #include <nlohmann/json.hpp>
@@ -61,7 +63,8 @@ void run_train(TrainArgs& a) {
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
   // A worker of `--gpus N`: join the group first (every rank waits here for the others).
-  const auto group = join_group_if_worker(torch::Device(worker_device(o.device)));
+  // The trainer's device rule, so "auto" (the default) and bad names get its checks and messages.
+  const auto group = join_group_if_worker(train::process_device(o.device, dist::is_worker()));
   const bool quiet = group && group->rank() != 0;  // rank 0 speaks for the group
   if (quiet) o.progress_bar = false;
   if (group && !quiet)

@@ -1,6 +1,7 @@
 #include "engine/train/device.h"
 
 #include "engine/device_check.h"
+#include "engine/dist/launcher.h"
 
 #include <stdexcept>
 
@@ -20,6 +21,13 @@ torch::Device resolve_device(const std::string& name) {
   } else if (!d.is_cpu()) {
     throw std::invalid_argument("--device must be cpu or cuda (got '" + name + "')");
   }
+  return d;
+}
+
+torch::Device process_device(const std::string& name, bool in_group) {
+  torch::Device d = resolve_device(name);
+  if (in_group && d.is_cuda() && name.find(':') == std::string::npos)
+    d = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist::local_rank()));
   return d;
 }
 

@@ -10,4 +10,8 @@ namespace ebm::train {
 
 torch::Device resolve_device(const std::string& name);
 
+// The device of one process of a training run: resolve_device, except that a process of a
+// data-parallel group given "auto" or "cuda" (no index) takes cuda:<its local rank> (launcher.h).
+torch::Device process_device(const std::string& name, bool in_group);
+
 }  // namespace ebm::train

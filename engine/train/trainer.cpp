@@ -124,10 +124,8 @@ Trainer::~Trainer() {
 
 void Trainer::build() {
   opt_.validate();
-  device_ = resolve_device(opt_.device);
   // In a group each process takes its own GPU: "cuda" means cuda:<local rank> (launcher.h).
-  if (group_ && device_.is_cuda() && opt_.device.find(':') == std::string::npos)
-    device_ = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist::local_rank()));
+  device_ = process_device(opt_.device, group_ != nullptr);
   if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(opt_.cudnn_benchmark);
   const auto concept = data::cubes_concept_from_string(opt_.concept_name);
   const fs::path dir(opt_.out_dir);

@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -59,6 +60,25 @@ std::vector<double> logged_losses(const std::string& log) {
     if (j.contains("loss")) out.push_back(j["loss"].get<double>());
   }
   return out;
+}
+
+// Joining a group (or not) comes before the trainer; it must take the trainer's device rule: the
+// default "auto" once reached torch::Device and failed with a C++ stack trace.
+TEST(DataParallel, OutsideAGroupTheDefaultDeviceAndBadNamesGetTheTrainersRule) {
+  Dir d;
+  auto args = tiny_dsm(d.f("auto"), 2, 2);
+  args.erase(args.begin() + 5, args.begin() + 7);  // "--device", "cpu"
+  ASSERT_EQ(std::count(args.begin(), args.end(), "--device"), 0);
+  CliRun fine = ebm(d, args);
+  EXPECT_EQ(fine.code, 0) << fine.err;
+  EXPECT_TRUE(fs::exists(fs::path(d.f("auto")) / "model.safetensors")) << fine.err;
+  auto bad = tiny_dsm(d.f("bad"), 2, 2);
+  bad[6] = "gpu";
+  CliRun refused = ebm(d, bad);
+  EXPECT_NE(refused.code, 0);
+  EXPECT_NE(refused.err.find("--device must be auto, cpu, cuda or cuda:N (got 'gpu')"), std::string::npos)
+      << refused.err;
+  EXPECT_EQ(refused.err.find("Exception raised from"), std::string::npos) << refused.err;
 }
 
 // Groups of CPU processes need the Gloo backend (Debian libgloo-dev, scripts/install-deps.sh).
