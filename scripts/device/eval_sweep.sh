@@ -5,31 +5,36 @@
 # after building ebm into ./build:
 #   bash scripts/device/eval_sweep.sh OUTDIR "CASES" N "NAME|FLAGS" ["NAME|FLAGS" ...]
 # e.g. eval_sweep.sh out "color,shape+color" 128 "base|" "hi03|--guidance-interval 0,0.3"
-# Writes OUTDIR/NAME.json per variant (as `ebm eval --json-out` writes it) and OUTDIR/sweep.txt.
+# CASES "all": every case of the suite. EBM_SWEEP_DEVICE=cpu runs it on the CPU (small N only).
+# Writes OUTDIR/NAME.json per variant (as `ebm eval --json-out` writes it) and OUTDIR/sweep.txt;
+# exits non-zero when a variant left no result.
 set -uo pipefail
 OUT=${1:?usage: eval_sweep.sh OUTDIR CASES N NAME|FLAGS...}; CASES=${2:?cases}; N=${3:?n}; shift 3
 EBM=./build/app/ebm
 DEVICE=${EBM_SWEEP_DEVICE:-cuda}
 mkdir -p "$OUT"
+CASE_FLAGS=(--cases "$CASES")
+if [ "$CASES" = all ]; then CASE_FLAGS=(); fi
 names=()
 for spec in "$@"; do
   name=${spec%%|*}; flags=${spec#*|}
   names+=("$name")
   # shellcheck disable=SC2086  # FLAGS is a list of words
-  $EBM eval --suite --device "$DEVICE" --n "$N" --cases "$CASES" --quiet $flags --json-out "$OUT/$name.json" \
+  $EBM eval --suite --device "$DEVICE" --n "$N" "${CASE_FLAGS[@]}" --quiet $flags --json-out "$OUT/$name.json" \
     > "$OUT/$name.txt" 2> "$OUT/$name.err" &
 done
 wait
 python3 - "$OUT" "${names[@]}" <<'PY' | tee "$OUT/sweep.txt"
 import json, os, sys
 out, names = sys.argv[1], sys.argv[2:]
-rows, found = {}, {}
+rows, found, missing = {}, {}, 0
 for n in names:
     p = os.path.join(out, n + ".json")
     try:
         tables = json.load(open(p))["tables"]
     except (OSError, ValueError, KeyError) as e:
         print(f"{n}: no result ({e}); see {n}.err")
+        missing += 1
         continue
     for t in tables:
         for r in t["rows"]:
@@ -43,4 +48,5 @@ print(f"{'case':20} {'concept':14} {'metric':18} " + " ".join(f"{n:>9}" for n in
 for (case, concept, metric), v in rows.items():
     cells = " ".join(f"{v[n]:9.3f}" if n in v else f"{'-':>9}" for n in names)
     print(f"{case:20} {concept:14} {metric:18} {cells}")
+sys.exit(1 if missing else 0)
 PY
