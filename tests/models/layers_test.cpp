@@ -8,6 +8,8 @@
 #include "models/registry.h"
 
 #include <ATen/CPUGeneratorImpl.h>
+#include <ATen/autocast_mode.h>
+#include <torch/version.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -200,6 +202,58 @@ TEST(TfOps, AveragePoolingIsTheSameOnChannelsLastTensors) {
   // Odd sizes floor, as avg_pool2d does.
   auto odd = torch::randn({1, 4, 7, 5}).contiguous(at::MemoryFormat::ChannelsLast);
   EXPECT_TRUE(torch::allclose(avg_pool_2x2(odd), torch::avg_pool2d(odd, 2, 2), 1e-6, 1e-6));
+}
+
+// bf16 autocast on the CPU: the same type rules as on CUDA, where the sampler's bf16 mode runs.
+class CpuBf16Autocast {
+ public:
+  CpuBf16Autocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCPU, true);
+#else
+    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
+    at::autocast::set_cpu_enabled(true);
+#endif
+  }
+  ~CpuBf16Autocast() {
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
+    at::autocast::set_autocast_enabled(at::kCPU, false);
+#else
+    at::autocast::set_cpu_enabled(false);
+#endif
+    at::autocast::clear_cache();
+  }
+};
+
+TEST(CondConv, UnderBf16AutocastTheActivationsStayBf16) {
+  torch::manual_seed(5);
+  ConvSpec spec = conv_spec(4, 4);
+  spec.classes = 2;
+  spec.spec_norm = false;  // its power iteration would run in bf16 here too: not what this is about
+  CondConv conv(spec);
+  {
+    torch::NoGradGuard ng;
+    for (auto& p : conv->parameters()) p.add_(0.1 * torch::randn_like(p));  // non-trivial g, gb, cb, b
+  }
+  auto x = torch::rand({2, 4, 8, 8});
+  auto label = torch::tensor({0.5f, -0.5f, 1.0f, 0.0f}).view({2, 2});
+  ConvCall call;
+  call.extra_bias = true;
+  call.use_scale = true;
+  call.use_bias = true;
+  call.act = Act::Swish;
+  auto ref = conv->forward(x, label, call);
+  torch::Tensor low;
+  {
+    CpuBf16Autocast amp;
+    low = conv->forward(x, label, call);
+  }
+  ASSERT_EQ(ref.scalar_type(), torch::kFloat);
+  // fp32 parameters after the conv must not promote its bf16 output (the elementwise ops would move
+  // twice the bytes and the next conv would cast back: docs/gpu.md).
+  EXPECT_EQ(low.scalar_type(), torch::kBFloat16);
+  EXPECT_LT((low.to(torch::kFloat) - ref).abs().max().item<float>(), 0.05f * ref.abs().max().item<float>());
 }
 
 TEST(Transforms, StandardTransformsTurn64Into70AndValidateDraws) {
