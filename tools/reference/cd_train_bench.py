@@ -25,7 +25,6 @@ def main():
     net = M.CubesNet(label_size=2).to(dev)
     opt = torch.optim.Adam(net.parameters(), lr=3e-4, betas=(0.0, 0.99))
     buffer_x = torch.rand(10000, 3, 64, 64, device=dev)
-    buffer_l = torch.rand(10000, 2, device=dev) * 2 - 1
 
     def iteration():
         pos = torch.rand(a.batch, 3, 64, 64, device=dev)
@@ -35,7 +34,6 @@ def main():
         x0 = reuse * buffer_x[idx] + (1 - reuse) * torch.rand_like(pos)
         neg = langevin(Term(net, label), x0, num_steps=a.steps, step_lr=100.0, noise_std=0.001)
         buffer_x[idx] = neg
-        buffer_l[idx] = label
         e_pos, e_neg = net(pos, label), net(neg, label)
         loss = e_pos.mean() - e_neg.mean() + 1.0 * (e_pos.pow(2).mean() + e_neg.pow(2).mean())
         opt.zero_grad(set_to_none=True)
