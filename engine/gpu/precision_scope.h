@@ -7,8 +7,11 @@
 #pragma once
 
 #include "engine/sampler_params.h"
+#include "models/autocast_guard.h"
 
 #include <torch/torch.h>
+
+#include <optional>
 
 namespace ebm::gpu {
 
@@ -22,8 +25,7 @@ class PrecisionScope {
  private:
   bool active_ = false;
   bool cudnn_tf32_ = false, matmul_tf32_ = false;
-  bool autocast_ = false, autocast_cache_ = true;
-  c10::ScalarType autocast_dtype_ = c10::ScalarType::Half;
+  std::optional<AutocastGuard> autocast_;  // bf16 only
 };
 
 // Throws std::invalid_argument when `p` cannot run on `device` (bf16 needs CUDA; tf32 on the CPU is fp32).

@@ -2,7 +2,11 @@
 // `--channels-last`): they change numerics, so an A/B run should say which it used.
 #pragma once
 
+#include "models/autocast_guard.h"
+
 #include <torch/torch.h>
+
+#include <optional>
 
 namespace ebm::train {
 
@@ -15,14 +19,11 @@ namespace ebm::train {
 class AutocastScope {
  public:
   AutocastScope(bool enabled, const torch::Device& device, bool cast_cache = true);
-  ~AutocastScope();
   AutocastScope(const AutocastScope&) = delete;
   AutocastScope& operator=(const AutocastScope&) = delete;
 
  private:
-  bool active_ = false;
-  bool prev_ = false;
-  bool prev_cache_ = true;
+  std::optional<AutocastGuard> guard_;  // empty when the scope changes nothing
 };
 
 // Converts every 4-D parameter and buffer of `m` to channels_last memory format in place (values and

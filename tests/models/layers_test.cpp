@@ -1,5 +1,6 @@
 // Invariants of the layers: spectral norm (sigma, lower bound, u updates, caching), TF padding,
 // activations, transforms, antialias, norms, comb_mask.
+#include "models/autocast_guard.h"
 #include "models/cubesnet.h"
 #include "models/layers/preprocess.h"
 #include "models/layers/weighted.h"
@@ -8,8 +9,6 @@
 #include "models/registry.h"
 
 #include <ATen/CPUGeneratorImpl.h>
-#include <ATen/autocast_mode.h>
-#include <torch/version.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -204,28 +203,6 @@ TEST(TfOps, AveragePoolingIsTheSameOnChannelsLastTensors) {
   EXPECT_TRUE(torch::allclose(avg_pool_2x2(odd), torch::avg_pool2d(odd, 2, 2), 1e-6, 1e-6));
 }
 
-// bf16 autocast on the CPU: the same type rules as on CUDA, where the sampler's bf16 mode runs.
-class CpuBf16Autocast {
- public:
-  CpuBf16Autocast() {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_dtype(at::kCPU, at::kBFloat16);
-    at::autocast::set_autocast_enabled(at::kCPU, true);
-#else
-    at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
-    at::autocast::set_cpu_enabled(true);
-#endif
-  }
-  ~CpuBf16Autocast() {
-#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
-    at::autocast::set_autocast_enabled(at::kCPU, false);
-#else
-    at::autocast::set_cpu_enabled(false);
-#endif
-    at::autocast::clear_cache();
-  }
-};
-
 TEST(CondConv, UnderBf16AutocastTheActivationsStayBf16) {
   torch::manual_seed(5);
   ConvSpec spec = conv_spec(4, 4);
@@ -246,7 +223,7 @@ TEST(CondConv, UnderBf16AutocastTheActivationsStayBf16) {
   auto ref = conv->forward(x, label, call);
   torch::Tensor low;
   {
-    CpuBf16Autocast amp;
+    AutocastGuard amp(c10::kCPU, at::kBFloat16);  // the same type rules as on CUDA, where bf16 runs
     low = conv->forward(x, label, call);
   }
   ASSERT_EQ(ref.scalar_type(), torch::kFloat);
