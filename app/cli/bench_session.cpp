@@ -88,7 +88,7 @@ Row run_one(const BenchComposition& comp, std::int64_t batch, const SessionBench
       const auto tp = Clock::now();
       if (path == "host") gpu::fill_rgba_atlas(s->images, layout, host_atlas);
       if (path == "interop") {
-        registered->fill([&](torch::Tensor& mapped) {
+        registered->fill({s->images}, [&](torch::Tensor& mapped) {
           torch::Tensor view = mapped.view({layout.height(), layout.width(), 4});
           gpu::fill_rgba_atlas(s->images, layout, view);
         });

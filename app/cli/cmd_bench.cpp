@@ -167,7 +167,7 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
     if (preview.every <= 0 || (i + 1) % preview.every != 0) return;
     if (preview.path == "host") gpu::fill_rgba_atlas(s.state().x, layout, host_atlas);
     if (preview.path == "interop")
-      registered->fill([&](torch::Tensor& bytes) {
+      registered->fill({s.state().x}, [&](torch::Tensor& bytes) {
         torch::Tensor view = bytes.view({layout.height(), layout.width(), 4});
         gpu::fill_rgba_atlas(s.state().x, layout, view);
       });

@@ -5,8 +5,8 @@
 // Threading and ordering: create, fill and destroy on the thread whose GL context owns the buffer.
 // fill() waits (on the GPU, through a CUDA event) for the work already queued on the current stream
 // of the data's device, writes on a side stream, and unmaps on that stream; GL commands issued after
-// fill() returns see the bytes (the unmap is ordered before them by the driver). Nothing here
-// synchronises the device or the calling thread with the sampler's stream.
+// fill() returns see the bytes (the unmap is ordered before them by the driver). The current
+// stream's later work waits (on the GPU) for the write. Nothing here blocks the calling thread.
 #pragma once
 
 #include <torch/torch.h>
@@ -14,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace ebm::gpu {
 
@@ -33,8 +34,10 @@ class CudaGlBuffer {
   CudaGlBuffer& operator=(CudaGlBuffer&& o) noexcept;
 
   // Maps the buffer, calls `writer` with a contiguous uint8 CUDA tensor [bytes] viewing it (valid
-  // only inside the call), and unmaps — also when `writer` throws.
-  void fill(const std::function<void(torch::Tensor& bytes)>& writer);
+  // only inside the call), and unmaps — also when `writer` throws. `reads` names the CUDA tensors
+  // the writer's kernels read: fill() returns before those kernels have run, so their memory is
+  // kept from reuse until they have (the caller may drop them at once).
+  void fill(const std::vector<torch::Tensor>& reads, const std::function<void(torch::Tensor& bytes)>& writer);
 
   std::size_t size() const { return bytes_; }
   unsigned int gl_buffer() const { return gl_buffer_; }

@@ -44,7 +44,7 @@ void InteropTextureStream::publish(const torch::Tensor& batch, const GridLayout&
     slot.pbo = PixelBuffer(bytes);
     slot.registered.emplace(slot.pbo.id(), bytes, device);
   }
-  slot.registered->fill([&](torch::Tensor& mapped) {
+  slot.registered->fill({batch}, [&](torch::Tensor& mapped) {
     if (rgba) {
       torch::Tensor view = mapped.view({layout.height(), layout.width(), 4});
       gpu::fill_rgba_atlas(batch, layout, view);
