@@ -5,6 +5,7 @@
 #include "app/cli/ladder_flags.h"
 #include "engine/batch_split.h"
 #include "engine/device_check.h"
+#include "engine/dist/launcher.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe.h"
@@ -102,7 +103,7 @@ void run_sample(const SampleArgs& a) {
   p.validate();
   require_available(parse_device(p.device), a.device ? "--device" : "the recipe's device");
   // A worker of `--gpus N` joins its group first; rank 0 speaks for it.
-  const auto group = join_group_if_worker(torch::Device(worker_device(p.device)));
+  const auto group = join_group_if_worker(torch::Device(dist::rank_device_name(p.device, dist::is_worker())));
   const bool quiet = a.quiet || (group && group->rank() != 0);
 
   ModelSet models;
@@ -149,7 +150,7 @@ void run_sample(const SampleArgs& a) {
     mine = count;
     p.sample_ids.assign(all_ids.begin() + first, all_ids.begin() + first + mine);
     p.batch = mine;
-    p.device = worker_device(p.device);
+    p.device = dist::rank_device_name(p.device, /*in_group=*/true);
   }
 
   Sampler s;

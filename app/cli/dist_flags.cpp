@@ -38,9 +38,4 @@ std::unique_ptr<dist::Collective> join_group_if_worker(const torch::Device& devi
   return dist::Collective::join(dist::group_options_from_env(), device);
 }
 
-std::string worker_device(const std::string& device) {
-  if (!dist::is_worker() || device != "cuda") return device;
-  return "cuda:" + std::to_string(dist::local_rank());
-}
-
 }  // namespace ebm::cli

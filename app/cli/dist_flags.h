@@ -32,7 +32,4 @@ std::optional<int> launch_workers_if_asked(const DistFlags& f, const std::string
 // Inside a worker: joins the group on `device` ("cuda" becomes cuda:<local rank>); null outside.
 std::unique_ptr<dist::Collective> join_group_if_worker(const torch::Device& device);
 
-// The device a worker runs on: cuda:<local rank> for a plain "cuda"; otherwise `device` unchanged.
-std::string worker_device(const std::string& device);
-
 }  // namespace ebm::cli

@@ -7,6 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <torch/cuda.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -74,6 +76,12 @@ bool is_worker() {
 int local_rank() {
   const char* v = std::getenv("EBM_DIST_LOCAL_RANK");
   return v != nullptr && *v != '\0' ? std::atoi(v) : 0;
+}
+
+std::string rank_device_name(const std::string& name, bool in_group) {
+  if (!in_group) return name;
+  if (name == "cuda" || (name == "auto" && torch::cuda::is_available())) return "cuda:" + std::to_string(local_rank());
+  return name;
 }
 
 int free_port() {

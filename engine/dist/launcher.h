@@ -27,6 +27,12 @@ bool is_worker();
 // This worker's local rank (EBM_DIST_LOCAL_RANK; 0 outside a worker): its GPU index on the host.
 int local_rank();
 
+// The device a process of a group uses for a device name without an index: inside a group
+// (`in_group`), "cuda" — and "auto" where CUDA is available — become "cuda:<local rank>", one GPU
+// per worker; every other name, and every name outside a group, is returned as given. The one rule
+// of `ebm train` and `ebm sample` under --gpus N.
+std::string rank_device_name(const std::string& name, bool in_group);
+
 // A TCP port nobody listens on now (the kernel's pick), for a single-host rendezvous.
 int free_port();
 

@@ -25,10 +25,7 @@ torch::Device resolve_device(const std::string& name) {
 }
 
 torch::Device process_device(const std::string& name, bool in_group) {
-  torch::Device d = resolve_device(name);
-  if (in_group && d.is_cuda() && name.find(':') == std::string::npos)
-    d = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dist::local_rank()));
-  return d;
+  return resolve_device(dist::rank_device_name(name, in_group));
 }
 
 }  // namespace ebm::train

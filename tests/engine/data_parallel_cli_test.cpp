@@ -5,6 +5,7 @@
 //   the checkpoint resumes with another process count;
 // - sampling: the grid of 2 processes is the grid of one, image for image (per-sample seeds);
 // - a worker that fails stops the others, and the launcher says which failed.
+#include "engine/dist/launcher.h"
 #include "engine/export/png_codec.h"
 #include "engine/recipe.h"
 #include "engine/recipe/sha256.h"
@@ -79,6 +80,22 @@ TEST(DataParallel, OutsideAGroupTheDefaultDeviceAndBadNamesGetTheTrainersRule) {
   EXPECT_NE(refused.err.find("--device must be auto, cpu, cuda or cuda:N (got 'gpu')"), std::string::npos)
       << refused.err;
   EXPECT_EQ(refused.err.find("Exception raised from"), std::string::npos) << refused.err;
+}
+
+// One rule for `ebm train` and `ebm sample`: inside a group a name without an index means this
+// worker's GPU; explicit names and everything outside a group stay as given.
+TEST(DataParallel, AWorkerTakesTheGpuOfItsLocalRankForANameWithoutIndex) {
+  const char* old = std::getenv("EBM_DIST_LOCAL_RANK");
+  const std::string saved = old ? old : "";
+  ::setenv("EBM_DIST_LOCAL_RANK", "3", 1);
+  EXPECT_EQ(dist::rank_device_name("cuda", true), "cuda:3");
+  EXPECT_EQ(dist::rank_device_name("cuda:1", true), "cuda:1");
+  EXPECT_EQ(dist::rank_device_name("cpu", true), "cpu");
+  EXPECT_EQ(dist::rank_device_name("auto", true), torch::cuda::is_available() ? "cuda:3" : "auto");
+  EXPECT_EQ(dist::rank_device_name("cuda", false), "cuda");
+  EXPECT_EQ(dist::rank_device_name("auto", false), "auto");
+  if (old) ::setenv("EBM_DIST_LOCAL_RANK", saved.c_str(), 1);
+  else ::unsetenv("EBM_DIST_LOCAL_RANK");
 }
 
 // Groups of CPU processes need the Gloo backend (Debian libgloo-dev, scripts/install-deps.sh).
