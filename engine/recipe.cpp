@@ -48,6 +48,7 @@ json sampler_to_json(const SamplerParams& p) {
             {"proj", to_string(p.proj)},
             {"proj_norm", p.proj_norm},
             {"mode", to_string(p.mode)},
+            {"step_rule", to_string(p.step_rule)},
             {"trailing_noise", p.trailing_noise},
             {"attention_lr", p.attention_lr},
             {"mask_noise", p.mask_noise},
@@ -75,6 +76,7 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
   try {
     p->proj = proj_norm_from_string(o.str("proj", to_string(p->proj)));
     p->mode = sample_mode_from_string(o.str("mode", to_string(p->mode)));
+    p->step_rule = step_rule_from_string(o.str("step_rule", to_string(p->step_rule)));
     p->init = init_mode_from_string(o.str("init", to_string(p->init)));
     p->precision = precision_from_string(o.str("precision", to_string(p->precision)));
   } catch (const std::invalid_argument& e) {

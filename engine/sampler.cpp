@@ -273,6 +273,7 @@ Sampler::StepScalars Sampler::make_scalars(const StepSettings& set, const Langev
   sc.noise_key = key_tensor(0, dev);
   sc.reset_key = key_tensor(0, dev);
   sc.reset_colour_key = key_tensor(0, dev);
+  sc.accept_key = key_tensor(0, dev);
   write_scalars(set, lp, &sc);
   return sc;
 }
@@ -286,41 +287,13 @@ void Sampler::write_scalars(const StepSettings& set, const LangevinParams& lp, S
   sc->noise_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::Langevin, 0, state_.step)));
   sc->reset_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::Reset, 0, state_.step)));
   sc->reset_colour_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::ResetColour, 0, state_.step)));
+  sc->accept_key.fill_(static_cast<std::int64_t>(noise_key(seed, NoiseStream::Accept, 0, state_.step)));
 }
 
-torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
-                                std::map<std::string, torch::Tensor>* att, const StepScalars& sc,
-                                const LangevinParams& lp, bool add_noise, StepStats* stats) {
-  // Of `lp` only the structural fields (clamp, projection) are read here: step size and noise come
-  // from `sc`, so a captured graph replays with the values written before each replay.
-  const auto& seed = chain_params_.seed;
-  const std::int64_t c = x.size(1), h = x.size(2), w = x.size(3);
-
-  // x <- x + N(0, noise²), before the gradient (spec §4.2).
-  torch::Tensor xn = x.detach();
-  if (add_noise) {
-    const torch::Tensor key =
-        stage == 0 ? sc.noise_key
-                   : key_tensor(noise_key(seed, NoiseStream::Langevin, static_cast<std::uint32_t>(stage), state_.step),
-                                x.device());
-    xn = xn + counter_normal(key, ids, {c, h, w}).mul_(sc.noise_std);
-  }
-
+Sampler::Evaluation Sampler::evaluate(int stage, bool sequential, const torch::Tensor& xn,
+                                      const std::vector<torch::Tensor>& att_in, const std::vector<size_t>& mask_terms,
+                                      const StepScalars& sc) {
   const auto& terms = compiled_->terms();
-  std::vector<torch::Tensor> att_in(terms.size());
-  std::vector<size_t> mask_terms;
-  for (size_t i = 0; i < terms.size(); ++i) {
-    if (!terms[i].active || terms[i].attention_masks == 0) continue;
-    torch::Tensor m = att->at(terms[i].name).detach();
-    if (params_.mask_noise > 0)
-      m = m + counter_normal(noise_key(seed, NoiseStream::MaskNoise, name_hash(terms[i].name) ^ static_cast<std::uint32_t>(stage),
-                                       state_.step),
-                             ids, {terms[i].attention_masks, h, w})
-                  .mul_(params_.mask_noise);
-    att_in[i] = m;
-    mask_terms.push_back(i);
-  }
-
   // Energy and input gradients, in chunks of micro_batch samples (the whole batch by default).
   const std::int64_t batch = xn.size(0);
   const std::int64_t chunk = params_.micro_batch > 0 ? std::min(params_.micro_batch, batch) : batch;
@@ -359,29 +332,122 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
       mask_grad_parts[j].push_back(grads.size() > j + 1 ? grads[j + 1] : torch::Tensor());
   }
   auto join = [](std::vector<torch::Tensor>& v) { return v.size() == 1 ? v[0] : torch::cat(v, 0); };
-  torch::Tensor e = join(e_parts);
-  torch::Tensor g = join(g_parts).to(torch::kFloat).contiguous();
-  stats->per_term.assign(terms.size(), torch::Tensor());
+  Evaluation ev;
+  ev.e = join(e_parts);
+  ev.g = join(g_parts).to(torch::kFloat).contiguous();
+  ev.per_term.assign(terms.size(), torch::Tensor());
   for (size_t i = 0; i < terms.size(); ++i)
-    if (term_parts[i].size() == e_parts.size()) stats->per_term[i] = join(term_parts[i]);
+    if (term_parts[i].size() == e_parts.size()) ev.per_term[i] = join(term_parts[i]);
+  ev.mask_grads.assign(mask_terms.size(), torch::Tensor());
+  for (size_t j = 0; j < mask_terms.size(); ++j)
+    if (!mask_grad_parts[j].empty() && mask_grad_parts[j][0].defined()) ev.mask_grads[j] = join(mask_grad_parts[j]);
+  return ev;
+}
 
-  g = project_gradient(g, lp);
+torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
+                                std::map<std::string, torch::Tensor>* att, const StepScalars& sc,
+                                const LangevinParams& lp, bool add_noise, StepStats* stats) {
+  // Of `lp` only the structural fields (clamp, projection) are read here: step size and noise come
+  // from `sc`, so a captured graph replays with the values written before each replay.
+  const auto& seed = chain_params_.seed;
+  const std::int64_t c = x.size(1), h = x.size(2), w = x.size(3);
+  auto stage_key = [&](const torch::Tensor& stage0, NoiseStream stream) {
+    return stage == 0 ? stage0
+                      : key_tensor(noise_key(seed, stream, static_cast<std::uint32_t>(stage), state_.step), x.device());
+  };
+  torch::Tensor xi_noise;
+  if (add_noise) xi_noise = counter_normal(stage_key(sc.noise_key, NoiseStream::Langevin), ids, {c, h, w});
+
+  const auto& terms = compiled_->terms();
+  std::vector<torch::Tensor> att_in(terms.size());
+  std::vector<size_t> mask_terms;
+  for (size_t i = 0; i < terms.size(); ++i) {
+    if (!terms[i].active || terms[i].attention_masks == 0) continue;
+    if (params_.step_rule == StepRule::Mala)
+      throw std::invalid_argument("step rule mala cannot sample term '" + terms[i].name +
+                                  "': its attention masks follow a gradient chain of their own; use step rule langevin");
+    torch::Tensor m = att->at(terms[i].name).detach();
+    if (params_.mask_noise > 0)
+      m = m + counter_normal(noise_key(seed, NoiseStream::MaskNoise, name_hash(terms[i].name) ^ static_cast<std::uint32_t>(stage),
+                                       state_.step),
+                             ids, {terms[i].attention_masks, h, w})
+                  .mul_(params_.mask_noise);
+    att_in[i] = m;
+    mask_terms.push_back(i);
+  }
+
+  if (params_.step_rule == StepRule::Mala && add_noise)
+    return mala_step(stage, sequential, x.detach(), xi_noise, stage_key(sc.accept_key, NoiseStream::Accept), ids, sc,
+                     lp, stats);
+
+  // x <- x + N(0, noise²), before the gradient (spec §4.2).
+  torch::Tensor xn = x.detach();
+  if (add_noise) xn = xn + xi_noise * sc.noise_std;
+  Evaluation ev = evaluate(stage, sequential, xn, att_in, mask_terms, sc);
+  stats->per_term = std::move(ev.per_term);
+
+  torch::Tensor g = project_gradient(ev.g, lp);
   torch::Tensor out = xn.detach() - g * sc.step_lr;
   if (lp.clamp) out = out.clamp(lp.clamp_lo, lp.clamp_hi);
 
   // comb_mask chain (spec §4.2): step -attention_lr·dE/dmask, then 3×3 average pool without padding.
   for (size_t j = 0; j < mask_terms.size(); ++j) {
-    auto& parts = mask_grad_parts[j];
-    if (parts.empty() || !parts[0].defined()) continue;  // term not in this stage
-    const torch::Tensor gm = join(parts);
-    auto m = att_in[mask_terms[j]].detach() - params_.attention_lr * gm;
+    if (!ev.mask_grads[j].defined()) continue;  // term not in this stage
+    auto m = att_in[mask_terms[j]].detach() - params_.attention_lr * ev.mask_grads[j];
     (*att)[terms[mask_terms[j]].name] =
         torch::avg_pool2d(m, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/false);
   }
 
   auto gn = g.detach().flatten(1).norm(2, 1);
+  stats->energy = stats->energy.defined() ? stats->energy + ev.e : ev.e;
+  stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
+  if (params_.step_rule == StepRule::Mala) {
+    // A noiseless step under MALA: its gradient step is always taken (as in a captured graph, where
+    // the same step runs through mala_step with noise 0).
+    const torch::Tensor one = torch::ones_like(ev.e);
+    stats->accepted = stats->accepted.defined() ? stats->accepted + one : one;
+  }
+  return out.detach();
+}
+
+torch::Tensor Sampler::mala_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
+                                 const torch::Tensor& accept_key, const torch::Tensor& ids, const StepScalars& sc,
+                                 const LangevinParams& lp, StepStats* stats) {
+  // All of it is tensor arithmetic on the device (no host sync), so a captured graph holds it, and
+  // a replay with noise 0 (a predictor step) takes the proposal: a plain gradient step.
+  const Evaluation here = evaluate(stage, sequential, x, {}, {}, sc);
+  const torch::Tensor drift = project_gradient(here.g, lp);
+  torch::Tensor proposal = (x - drift * sc.step_lr + xi * sc.noise_std).detach();
+  if (lp.clamp) proposal = proposal.clamp(lp.clamp_lo, lp.clamp_hi);
+  // With the clamp on the proposal is clamped into the box before it is tested. A test of the
+  // unclamped proposal with the box as the target's support would be exact but refuses nearly every
+  // proposal of a 12,288-pixel image (some pixel always leaves [0, 1]); clamped, the test is
+  // approximate near the box's faces and exact inside it. The denoising ladders run unclamped.
+  const Evaluation there = evaluate(stage, sequential, proposal, {}, {}, sc);
+  const torch::Tensor back = project_gradient(there.g, lp);
+  auto sum_sq = [](const torch::Tensor& t) { return t.square().flatten(1).sum(1); };
+  // log q(x | x') − log q(x' | x) = (‖x' − x + step·∇E(x)‖² − ‖x − x' + step·∇E(x')‖²) / (2·noise²)
+  // (the first norm is noise²·‖ξ‖² unless the clamp moved x').
+  const torch::Tensor n2 = sc.noise_std.square();
+  const torch::Tensor log_alpha =
+      (here.e - there.e) * (2.0 * sc.step_lr / n2) +
+      (sum_sq(proposal - x + drift * sc.step_lr) - sum_sq(x - proposal + back * sc.step_lr)) / (2.0 * n2);
+  const torch::Tensor u = counter_uniform(accept_key, ids, {1}).reshape({-1});
+  // A NaN log_alpha refuses; a step without noise takes its gradient step.
+  const torch::Tensor take = torch::log(u).lt(log_alpha).logical_or(n2.eq(0));
+  const torch::Tensor out = torch::where(take.view({-1, 1, 1, 1}), proposal, x);
+
+  // The chain's energies are those of where it is now.
+  const torch::Tensor e = torch::where(take, there.e, here.e);
+  stats->per_term.assign(here.per_term.size(), torch::Tensor());
+  for (size_t i = 0; i < here.per_term.size(); ++i)
+    if (here.per_term[i].defined() && there.per_term[i].defined())
+      stats->per_term[i] = torch::where(take, there.per_term[i], here.per_term[i]);
+  const torch::Tensor gn = drift.flatten(1).norm(2, 1);
+  const torch::Tensor a = take.to(torch::kFloat);
   stats->energy = stats->energy.defined() ? stats->energy + e : e;
   stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
+  stats->accepted = stats->accepted.defined() ? stats->accepted + a : a;
   return out.detach();
 }
 
@@ -407,7 +473,7 @@ bool Sampler::graph_eligible() const {
 std::string Sampler::graph_key(const LangevinParams& lp) const {
   return std::to_string(lp.clamp) + "/" + std::to_string(lp.clamp_lo) + "/" + std::to_string(lp.clamp_hi) + "/" +
          to_string(lp.proj) + "/" + std::to_string(lp.proj_norm) + "/" + std::to_string(params_.micro_batch) + "/" +
-         to_string(params_.precision);
+         to_string(params_.precision) + "/" + to_string(params_.step_rule);
 }
 
 StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp) {
@@ -446,6 +512,7 @@ StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp)
   st.energy = c.stats.energy.clone();
   st.grad_norm = c.stats.grad_norm.clone();
   st.reset = c.stats.reset.clone();
+  if (c.stats.accepted.defined()) st.accepted = c.stats.accepted.clone();
   for (const auto& t : c.stats.per_term) st.per_term.push_back(t.defined() ? t.clone() : t);
   state_.x = c.x_out.clone();
   state_.resets = c.resets_out.clone();
@@ -490,6 +557,7 @@ StepStats Sampler::step() {
         if (st.per_term[i].defined()) merged[i] = st.per_term[i];
     }
     st.per_term = std::move(merged);
+    if (st.accepted.defined() && stages > 1) st.accepted = st.accepted / static_cast<double>(stages);
     if (params_.trailing_noise && set.noise_std > 0) {
       x = x + counter_normal(noise_key(chain_params_.seed, NoiseStream::Langevin, kTrailingStage, state_.step), ids,
                              {x.size(1), x.size(2), x.size(3)})

@@ -38,6 +38,9 @@ struct StepStats {
   std::vector<torch::Tensor> per_term;  // [B] raw energy of each term (undefined: inactive)
   torch::Tensor grad_norm;              // [B] L2 norm of the (projected) gradient
   torch::Tensor reset;                  // [B] bool: samples re-initialised after NaN/Inf (undefined: none)
+  torch::Tensor accepted;               // [B] float, StepRule::Mala only: 1 where the step took its
+                                        // proposal (always, for a step without noise), 0 where the chain
+                                        // stayed; Sequential: the fraction of stages. Undefined for Langevin
 };
 
 class Sampler {
@@ -90,7 +93,13 @@ class Sampler {
   // step, written in place before a graph replay.
   struct StepScalars {
     torch::Tensor step_lr, noise_std, sigma;             // float32
-    torch::Tensor noise_key, reset_key, reset_colour_key;  // int64 counter-noise keys
+    torch::Tensor noise_key, reset_key, reset_colour_key, accept_key;  // int64 counter-noise keys
+  };
+  // Energy, input gradient and per-term energies at one point (and the masks' gradients).
+  struct Evaluation {
+    torch::Tensor e, g;                   // [B], [B,C,H,W] float
+    std::vector<torch::Tensor> per_term;  // [B] per term (undefined: inactive or not in this stage)
+    std::vector<torch::Tensor> mask_grads;
   };
   struct Captured;  // a recorded Joint step and the tensors it reads and writes
 
@@ -105,6 +114,12 @@ class Sampler {
   torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
                          std::map<std::string, torch::Tensor>* att, const StepScalars& sc, const LangevinParams& lp,
                          bool add_noise, StepStats* stats);
+  Evaluation evaluate(int stage, bool sequential, const torch::Tensor& xn, const std::vector<torch::Tensor>& att_in,
+                      const std::vector<size_t>& mask_terms, const StepScalars& sc);
+  // StepRule::Mala's step from `x` with its noise `xi` (unscaled) and accept-test key.
+  torch::Tensor mala_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
+                          const torch::Tensor& accept_key, const torch::Tensor& ids, const StepScalars& sc,
+                          const LangevinParams& lp, StepStats* stats);
   // Re-initialises the samples flagged in `bad` [B] (bool) from the Reset streams: no host sync.
   void reset_rows(const torch::Tensor& bad, const torch::Tensor& ids, const StepScalars& sc, torch::Tensor* x,
                   std::map<std::string, torch::Tensor>* att) const;

@@ -61,6 +61,14 @@ SampleMode sample_mode_from_string(const std::string& s) {
   throw std::invalid_argument("unknown sampling mode '" + s + "' (expected joint or sequential)");
 }
 
+std::string to_string(StepRule r) { return r == StepRule::Langevin ? "langevin" : "mala"; }
+
+StepRule step_rule_from_string(const std::string& s) {
+  if (s == "langevin") return StepRule::Langevin;
+  if (s == "mala") return StepRule::Mala;
+  throw std::invalid_argument("unknown step rule '" + s + "' (expected langevin or mala)");
+}
+
 std::string to_string(ProjNorm p) {
   switch (p) {
     case ProjNorm::None: return "none";
@@ -228,6 +236,14 @@ void SamplerParams::validate() const {
     finite_pos(l.sigma, f + ".sigma", true);
     if (!std::isfinite(l.step_lr)) bad(f + ".step_lr", "must be finite");
     finite_pos(l.noise_std, f + ".noise_std", true);
+  }
+  if (step_rule == StepRule::Mala) {
+    // T = noise²/(2·step) must be a temperature: a MALA step with noise needs a positive step size.
+    const std::string why = "must be > 0 with step rule mala (its target is exp(-E/T), T = noise_std^2/(2*step_lr))";
+    if (schedule.levels.empty() && noise_std > 0 && !(step_lr > 0)) bad("step_lr", why);
+    for (size_t i = 0; i < schedule.levels.size(); ++i)
+      if (schedule.levels[i].noise_std > 0 && !(schedule.levels[i].step_lr > 0))
+        bad("schedule[" + std::to_string(i) + "].step_lr", why);
   }
   if (total_steps() > kMaxSteps) bad("schedule", "adds up to more than " + std::to_string(kMaxSteps) + " steps");
   if (micro_batch < 0 || micro_batch > kMaxBatch)

@@ -50,6 +50,7 @@ struct EvalArgs {
   double not_coefficient = 0.001;
   std::optional<double> guidance;
   std::string guidance_interval;  // suite: "LO,HI" (empty: each model's own)
+  std::optional<std::string> step_rule;  // recipe: overrides the recipe's; suite: default langevin
 };
 
 // Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
@@ -114,6 +115,7 @@ void run_recipe(const EvalArgs& a) {
   for (const auto& w : warnings) std::cerr << "ebm eval: warning: " << w << "\n";
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
+  if (a.step_rule) r.sampler.step_rule = step_rule_from_string(*a.step_rule);
   std::vector<std::string> notes;
   auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
   if (!a.quiet)
@@ -137,6 +139,7 @@ void run_recipe(const EvalArgs& a) {
 void run_suite(const EvalArgs& a) {
   std::optional<GuidanceInterval> interval;  // read first: a typo should not wait for the models to load
   if (!a.guidance_interval.empty()) interval = parse_guidance_interval(a.guidance_interval);
+  const StepRule rule = a.step_rule ? step_rule_from_string(*a.step_rule) : StepRule::Langevin;
   const auto dir = models_dir(a);
   if (dir.empty())
     throw std::runtime_error("no models directory found ($EBM_STUDIO_MODELS, <prefix>/share/ebm-studio/models, "
@@ -165,6 +168,7 @@ void run_suite(const EvalArgs& a) {
   SamplerParams base;
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
+  base.step_rule = rule;
   eval::apply_model_schedule(base, models, a.ladder);
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
@@ -249,6 +253,9 @@ void register_eval(CLI::App& app) {
   sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels")->capture_default_str();
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
+  sub->add_option("--step-rule", a->step_rule,
+                  "langevin (default) or mala: Metropolis-adjusted steps, exact for exp(-E/T), twice the energy "
+                  "evaluations (recipe: overrides the recipe's; docs/engine.md)");
   sub->add_option("--cases", a->cases, "suite: only these cases, comma-separated (e.g. size,shape,color)")->delimiter(',');
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
   sub->add_option("--guidance", a->guidance,

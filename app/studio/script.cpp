@@ -27,7 +27,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
       {"paint_mask", "term, points [[x,y]…] in 0..1 image units [, radius px, hardness, opacity, erase]"},
       {"mask", "term, op (clear|fill|invert|remove)"},
-      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
+      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, step_rule, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
       {"start", "start a new chain"},
       {"pause", "pause"},
       {"resume", "resume"},
@@ -37,6 +37,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"wait", "frames | ms | until (settled|running|images|gradients): let the UI run; gradients: the selected sample's gradient maps are shown for the current step"},
       {"rewind", "step: go back to a kept step (waits until the chain is there)"},
       {"select", "sample: select a sample in the grid (-1: none)"},
+      {"show_curves", "plot (energy|grad_norm|acceptance): what the Curves panel plots"},
       {"export", "path [, kind (grid|samples|sequence)]: export PNGs with the recipe (waits until written)"},
       {"save_preset", "path: save the recipe as JSON"},
       {"open_preset", "path: open a recipe JSON or an exported PNG"},
@@ -178,6 +179,14 @@ void validate(const ScriptAction& a) {
         bad(a, e.what());
       }
     }
+    if (a.args.contains("step_rule")) {
+      need(a, "step_rule", json::value_t::string, "langevin or mala");
+      try {
+        step_rule_from_string(a.args.at("step_rule").get<std::string>());
+      } catch (const std::invalid_argument& e) {
+        bad(a, e.what());
+      }
+    }
     if (a.args.contains("cuda_graph")) need(a, "cuda_graph", json::value_t::boolean, "true or false");
   } else if (op == "run_steps") {
     need(a, "steps", json::value_t::number_integer, "an integer >= 1");
@@ -198,6 +207,10 @@ void validate(const ScriptAction& a) {
     positive(a, "step", 0, 1e12);
   } else if (op == "select") {
     need(a, "sample", json::value_t::number_integer, "a sample index (-1: none)");
+  } else if (op == "show_curves") {
+    need(a, "plot", json::value_t::string, "energy, grad_norm or acceptance");
+    const auto p = a.args.at("plot").get<std::string>();
+    if (p != "energy" && p != "grad_norm" && p != "acceptance") bad(a, "'plot' must be energy, grad_norm or acceptance");
   } else if (op == "export") {
     need(a, "path", json::value_t::string, "a non-empty string");
     const auto k = a.args.value("kind", std::string("grid"));

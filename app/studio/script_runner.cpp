@@ -172,6 +172,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     if (j.contains("seed")) p.seed = j.at("seed").get<std::uint64_t>();
     if (j.contains("init")) p.init = init_mode_from_string(j.at("init").get<std::string>());
     if (j.contains("mode")) p.mode = sample_mode_from_string(j.at("mode").get<std::string>());
+    if (j.contains("step_rule")) p.step_rule = step_rule_from_string(j.at("step_rule").get<std::string>());
     if (j.contains("device")) p.device = j.at("device").get<std::string>();
     if (j.contains("devices")) p.devices = j.at("devices").get<int>();
     if (j.contains("precision")) p.precision = precision_from_string(j.at("precision").get<std::string>());
@@ -217,6 +218,12 @@ bool ScriptRunner::start(const ScriptAction& a) {
   }
   if (op == "select") {
     ctl.select(j.at("sample").get<int>());
+    return true;
+  }
+  if (op == "show_curves") {
+    const auto p = j.at("plot").get<std::string>();
+    st.ui().curves.grad_norm = p == "grad_norm";
+    st.ui().curves.acceptance = p == "acceptance";
     return true;
   }
   if (op == "export") {

@@ -43,6 +43,7 @@ struct CurveSettings {
   bool band = true;           // batch min–max band around the mean
   bool selected_only = false; // plot the selected sample instead of the batch
   bool grad_norm = false;     // plot the gradient norm instead of energies
+  bool acceptance = false;    // plot a MALA run's acceptance instead of energies
   std::set<std::string> hidden;  // series switched off in the legend
 };
 

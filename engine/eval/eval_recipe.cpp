@@ -18,9 +18,11 @@ EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const Mode
   out.schedule_from_model = apply_model_schedule(out.params, models, ladder);
   out.params.validate();
   require_available(parse_device(out.params.device), "the sampler's device");
-  const auto images = sample_n(models, r.composition, out.params, n, chunk, progress);
+  const auto images = sample_n(models, r.composition, out.params, n, chunk, progress, &out.table.acceptance);
   const auto pred = classify(classifier, images, chunk);
+  const double acceptance = out.table.acceptance;
   out.table = grade(name, pred, targets);
+  out.table.acceptance = acceptance;
   out.table.objects_found = train::objects_found(images).to(torch::kFloat).mean().item<double>();
   return out;
 }

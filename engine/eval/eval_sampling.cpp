@@ -35,7 +35,7 @@ bool apply_model_schedule(SamplerParams& p, const ModelSet& models, const Ladder
 }
 
 torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,
-                       int64_t chunk, const SamplingProgressFn& progress) {
+                       int64_t chunk, const SamplingProgressFn& progress, double* acceptance) {
   if (n < 1 || n > 1000000) throw std::invalid_argument("--n must be 1 … 1000000 (got " + std::to_string(n) + ")");
   if (chunk < 1 || chunk > kMaxBatch)
     throw std::invalid_argument("--batch must be 1 … " + std::to_string(kMaxBatch) + " (got " + std::to_string(chunk) + ")");
@@ -49,6 +49,8 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
   s.set_composition(composition);
   std::vector<torch::Tensor> parts;
   torch::NoGradGuard no_grad;
+  torch::Tensor accepted_sum;  // on the device: no host read per step for it
+  int64_t accept_tests = 0;
   for (int64_t k = 0; k < chunks; ++k) {
     params.batch = std::min(chunk, n - k * chunk);
     params.sample_offset = offset + k * chunk;
@@ -58,6 +60,10 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
     const auto t0 = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < total; ++i) {
       auto st = s.step();
+      if (st.accepted.defined()) {
+        accepted_sum = accepted_sum.defined() ? accepted_sum + st.accepted.sum() : st.accepted.sum();
+        accept_tests += st.accepted.size(0);
+      }
       if (progress) {
         SamplingProgress p;
         p.chunk = k + 1;
@@ -72,6 +78,8 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
     parts.push_back(s.state().x.detach());
     s.stop();
   }
+  if (acceptance)
+    *acceptance = accept_tests > 0 ? accepted_sum.item<double>() / static_cast<double>(accept_tests) : -1.0;
   return torch::cat(parts, 0);
 }
 

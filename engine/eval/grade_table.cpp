@@ -96,6 +96,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   for (auto& r : t.rows) r.value = r.met = 0, r.labels = 0;
   double found = 0;     // over the parts that measured it
   int64_t found_n = 0;
+  double accepted = 0;  // likewise
+  int64_t accepted_n = 0;
   for (const auto& p : parts) {
     if (p.rows.size() != t.rows.size()) throw std::invalid_argument("combine: tables of different cases");
     for (size_t i = 0; i < p.rows.size(); ++i) {
@@ -108,6 +110,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
     t.all_met += p.all_met * static_cast<double>(p.n);
     found_n += p.objects_found >= 0 ? p.n : 0;
     found += p.objects_found >= 0 ? p.objects_found * static_cast<double>(p.n) : 0.0;
+    accepted_n += p.acceptance >= 0 ? p.n : 0;
+    accepted += p.acceptance >= 0 ? p.acceptance * static_cast<double>(p.n) : 0.0;
     t.n += p.n;
   }
   if (t.n == 0) throw std::invalid_argument("combine: no samples");
@@ -118,6 +122,7 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   }
   t.all_met /= static_cast<double>(t.n);
   if (found_n > 0) t.objects_found = found / static_cast<double>(found_n);
+  if (accepted_n > 0) t.acceptance = accepted / static_cast<double>(accepted_n);
   return t;
 }
 
@@ -137,6 +142,7 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
     if (t.rows.size() > 1)
       s += line(f, "", "", "", "all at once", "", num(t.all_met, 2), t.pass() ? "yes" : "no");
     if (t.objects_found >= 0) s += line(f, "", "", "", "objects found", num(t.objects_found, 2), "", "");
+    if (t.acceptance >= 0) s += line(f, "", "", "", "MALA acceptance", num(t.acceptance, 2), "", "");
     s += line("%-18s %s%s%s%s%s%s\n", "", "(n = " + std::to_string(t.n) + ")", "", "", "", "", "");
   }
   return s;
@@ -157,6 +163,7 @@ void to_json(nlohmann::json& j, const GradeRow& r) {
 void to_json(nlohmann::json& j, const GradeTable& t) {
   j = {{"case", t.name}, {"n", t.n}, {"rows", t.rows}, {"all_met", t.all_met}, {"pass", t.pass()}};
   if (t.objects_found >= 0) j["objects_found"] = t.objects_found;
+  if (t.acceptance >= 0) j["acceptance"] = t.acceptance;
 }
 
 }  // namespace ebm::eval

@@ -28,6 +28,7 @@ enum class NoiseStream : std::uint32_t {
   MaskNoise = 5,    // noise added to the attention masks each step
   Reset = 6,        // re-initialisation of a chain that produced NaN/Inf (counter = step)
   ResetColour = 7,
+  Accept = 8,       // the uniform of a MALA step's accept test (counter = step, sub-stream = stage)
 };
 
 // Scalar version of the mixer, for host-side key derivation (and tests).

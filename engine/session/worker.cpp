@@ -223,6 +223,7 @@ void Worker::apply(Command& c) {
           c->steps.resize(keep);
           c->energy.resize(keep);
           c->grad_norm.resize(keep);
+          c->acceptance.resize(keep);
           for (auto& t : c->terms) t.second.resize(keep);
           curves_ = c;
           history_.truncate_after(v.step);
@@ -317,7 +318,8 @@ void Worker::start_chain() {
 void Worker::record_curve_row(const StepStats& st) {
   auto names = sampler_.term_names();
   if (!row_names_ || *row_names_ != names) row_names_ = std::make_shared<const std::vector<std::string>>(names);
-  std::vector<torch::Tensor> vals{st.energy.mean(), st.grad_norm.mean()};
+  std::vector<torch::Tensor> vals{st.energy.mean(), st.grad_norm.mean(),
+                                  st.accepted.defined() ? st.accepted.mean() : torch::full({}, kNaN, st.energy.options())};
   for (const auto& t : st.per_term)
     vals.push_back(t.defined() ? t.mean() : torch::full({}, kNaN, st.energy.options()));
   pending_rows_.push_back({sampler_.step_count(), row_names_, torch::stack(vals)});
@@ -335,6 +337,7 @@ void Worker::flush_curves() {
     c->steps.push_back(r.step);
     c->energy.push_back(host[off]);
     c->grad_norm.push_back(host[off + 1]);
+    c->acceptance.push_back(host[off + 2]);
     for (size_t i = 0; i < r.names->size(); ++i) {
       const auto& name = (*r.names)[i];
       auto it = std::find_if(c->terms.begin(), c->terms.end(), [&](const auto& t) { return t.first == name; });
@@ -342,7 +345,7 @@ void Worker::flush_curves() {
         c->terms.emplace_back(name, std::vector<float>(n0, kNaN));
         it = c->terms.end() - 1;
       }
-      it->second.push_back(host[off + 2 + i]);
+      it->second.push_back(host[off + 3 + i]);
     }
     for (auto& t : c->terms)
       if (t.second.size() < c->steps.size()) t.second.resize(c->steps.size(), kNaN);

@@ -4,7 +4,7 @@
 # and seeds in every variant, so columns differ only by the variant's flags. Run from the repo root
 # after building ebm into ./build:
 #   bash scripts/device/eval_sweep.sh OUTDIR "CASES" N "NAME|FLAGS" ["NAME|FLAGS" ...]
-# e.g. eval_sweep.sh out "color,shape+color" 128 "base|" "hi03|--guidance-interval 0,0.3"
+# e.g. eval_sweep.sh out "color,shape+color" 128 "base|" "hi03|--guidance-interval 0,0.3" "mala|--step-rule mala"
 # CASES "all": every case of the suite. EBM_SWEEP_DEVICE=cpu runs it on the CPU (small N only).
 # Writes OUTDIR/NAME.json per variant (as `ebm eval --json-out` writes it) and OUTDIR/sweep.txt;
 # exits non-zero when a variant left no result.
@@ -42,6 +42,8 @@ for n in names:
             rows.setdefault(key, {})[n] = r["value"]
         if "objects_found" in t:
             rows.setdefault((t["case"], "", "objects found"), {})[n] = t["objects_found"]
+        if "acceptance" in t:
+            rows.setdefault((t["case"], "", "MALA acceptance"), {})[n] = t["acceptance"]
         if "all_met" in t:
             rows.setdefault((t["case"], "", "all rows met"), {})[n] = t["all_met"]
 print(f"{'case':20} {'concept':14} {'metric':18} " + " ".join(f"{n:>9}" for n in names))

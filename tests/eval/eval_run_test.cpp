@@ -219,6 +219,18 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   ASSERT_EQ(k["tables"].size(), 2u);
   EXPECT_EQ(k["tables"][0]["case"], "position");
   EXPECT_EQ(k["per_label"][2], j["per_label"][2]);
+  // --step-rule mala samples with the Metropolis-adjusted step and reports its acceptance.
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2", "--json",
+              "--quiet", "--cases", "position", "--step-rule", "mala"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto m = nlohmann::json::parse(r.out);
+  ASSERT_TRUE(m["tables"][0].contains("acceptance")) << m.dump();
+  EXPECT_GE(m["tables"][0]["acceptance"].get<double>(), 0.0);
+  EXPECT_LE(m["tables"][0]["acceptance"].get<double>(), 1.0);
+  EXPECT_FALSE(k["tables"][0].contains("acceptance"));  // Langevin: no accept test
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "position", "--step-rule", "hmc"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("unknown step rule 'hmc'"), std::string::npos) << r.err;
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "colour"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown case 'colour'"), std::string::npos) << r.err;

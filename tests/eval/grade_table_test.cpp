@@ -157,6 +157,13 @@ TEST(EvalGrade, CombineWeighsTablesBySampleCount) {
   EXPECT_NEAR(combine("position+size", {a, b}).objects_found, (0.25 * 4 + 2) / 6, kEps);
   b.objects_found = -1;
   EXPECT_NEAR(combine("position+size", {a, b}).objects_found, 0.25, kEps);
+  // MALA acceptance pools the same way.
+  EXPECT_LT(combine("position+size", {a, b}).acceptance, 0);
+  a.acceptance = 0.5;
+  b.acceptance = 0.8;
+  EXPECT_NEAR(combine("position+size", {a, b}).acceptance, (0.5 * 4 + 0.8 * 2) / 6, kEps);
+  b.acceptance = -1;
+  EXPECT_NEAR(combine("position+size", {a, b}).acceptance, 0.5, kEps);
 }
 
 TEST(EvalGrade, TableAndJsonShowTheNumbers) {
@@ -180,6 +187,11 @@ TEST(EvalGrade, TableAndJsonShowTheNumbers) {
   j = t;
   EXPECT_NEAR(j["objects_found"].get<double>(), 0.75, kEps);
   EXPECT_NE(format_tables({t}).find("objects found"), std::string::npos);
+  EXPECT_FALSE(j.contains("acceptance"));
+  t.acceptance = 0.61;
+  j = t;
+  EXPECT_NEAR(j["acceptance"].get<double>(), 0.61, kEps);
+  EXPECT_NE(format_tables({t}).find("MALA acceptance"), std::string::npos);
 }
 
 TEST(EvalGrade, RejectsEmptyInput) {

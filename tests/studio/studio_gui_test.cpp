@@ -96,6 +96,34 @@ TEST(StudioGui, AChainSplitInTwoSharesRunsAndExportsItsMicroBatch) {
   EXPECT_EQ(r.sampler.steps, 3);
 }
 
+// The MALA step rule from the Sampler panel's settings: the run goes, the Curves panel plots its
+// acceptance (screenshot), and the exported grid's recipe says which rule drew it.
+TEST(StudioGui, AMalaRunPlotsItsAcceptanceAndExportsItsRule) {
+  const fs::path dir = fresh_dir("mala");
+  make_model(dir / "position.safetensors", 2, 1);
+  const json script = {
+      {"actions",
+       {
+           {{"do", "set_sampler"}, {"batch", 4}, {"steps", 100000}, {"step_lr", 0.001}, {"noise_std", 0.045},
+            {"step_rule", "mala"}, {"device", "cpu"}},
+           {{"do", "add_term"}, {"model", "position"}, {"label", {0.4, -0.3}}},
+           {{"do", "run_steps"}, {"steps", 8}},
+           {{"do", "show_curves"}, {"plot", "acceptance"}},
+           {{"do", "wait"}, {"frames", 3}},
+           {{"do", "screenshot"}, {"path", "mala.png"}},
+           {{"do", "export"}, {"path", "grid"}},
+           {{"do", "quit"}},
+       }}};
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run(scripted_studio(dir, script, 240, {dir / "position.safetensors"})), 0)
+      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+  EXPECT_TRUE(fs::exists(out / "mala.png"));
+  std::vector<std::string> warnings;
+  const ebm::Recipe r = ebm::read_png_recipe((out / "grid.png").string(), &warnings);
+  EXPECT_EQ(r.sampler.step_rule, ebm::StepRule::Mala);
+  EXPECT_EQ(r.sampler.steps, 8);
+}
+
 TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   const fs::path dir = fresh_dir("script");
   make_model(dir / "position.safetensors", 2, 1);

@@ -1,6 +1,6 @@
 // Curves panel: total and per-term energy against the step (batch mean with a min–max band, or the
-// selected sample), or the gradient norm; drawn with ImDrawList (ImPlot is not packaged); hover
-// readouts and a log-scale toggle. Means come from the engine's whole-run curves; bands and
+// selected sample), the gradient norm, or a MALA run's acceptance; drawn with ImDrawList (ImPlot is
+// not packaged); hover readouts and a log-scale toggle. Means come from the engine's whole-run curves; bands and
 // per-sample values from the snapshots the GUI saw (SampleHistory).
 #include "app/studio/curve_math.h"
 #include "app/studio/panels/panels.h"
@@ -41,6 +41,20 @@ std::vector<Series> build_series(PanelContext& c, const Snapshot& s) {
     }
     out.push_back(std::move(se));
   };
+  if (cs.acceptance && s.curves) {
+    // Batch means from the engine's curves only (no per-sample history of it); NaN where a step
+    // had no accept test (Langevin steps) leaves a gap.
+    Series se;
+    se.name = "acceptance";
+    se.color = kTotalColour;
+    se.visible = true;
+    for (size_t i = 0; i < s.curves->steps.size() && i < s.curves->acceptance.size(); ++i) {
+      se.x.push_back(static_cast<double>(s.curves->steps[i]));
+      se.y.push_back(s.curves->acceptance[i]);
+    }
+    out.push_back(std::move(se));
+    return out;
+  }
   if (cs.grad_norm) {
     add("|grad|", kTotalColour, -2, s.curves ? &s.curves->grad_norm : nullptr);
     return out;
@@ -151,8 +165,18 @@ void draw_curves_panel(PanelContext& c) {
   ImGui::SameLine();
   ImGui::Checkbox("selected sample", &cs.selected_only);
   ImGui::SameLine();
-  ImGui::Checkbox("gradient norm", &cs.grad_norm);
+  if (ImGui::Checkbox("gradient norm", &cs.grad_norm) && cs.grad_norm) cs.acceptance = false;
   const auto& snap = c.ctl.snapshot();
+  // MALA runs (Sampler panel, step rule) record how often a step took its proposal.
+  const bool has_acceptance =
+      snap && snap->curves &&
+      std::any_of(snap->curves->acceptance.begin(), snap->curves->acceptance.end(), [](float v) { return !std::isnan(v); });
+  if (has_acceptance) {
+    ImGui::SameLine();
+    if (ImGui::Checkbox("MALA acceptance", &cs.acceptance) && cs.acceptance) cs.grad_norm = false;
+  } else {
+    cs.acceptance = false;
+  }
   if (!snap || (!snap->curves && c.ctl.history().rows().empty())) {
     ImGui::TextDisabled("No curves yet: they appear while sampling.");
     ImGui::End();

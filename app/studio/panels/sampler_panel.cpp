@@ -153,15 +153,22 @@ void draw_sampler_panel(PanelContext& c) {
     int steps = static_cast<int>(p.steps);
     if (ImGui::DragInt("steps", &steps, 1.f, 1, 100000)) p.steps = steps, changed = true;
     float lr = static_cast<float>(p.step_lr);
-    if (ImGui::DragFloat("step size", &lr, 1.f, 0.f, 10000.f, "%.2f", ImGuiSliderFlags_Logarithmic)) p.step_lr = lr, changed = true;
+    if (ImGui::DragFloat("step size", &lr, 1.f, 0.f, 10000.f, "%.4g", ImGuiSliderFlags_Logarithmic)) p.step_lr = lr, changed = true;
     float noise = static_cast<float>(p.noise_std);
-    if (ImGui::DragFloat("noise std", &noise, 0.0001f, 0.f, 1.f, "%.4f", ImGuiSliderFlags_Logarithmic)) p.noise_std = noise, changed = true;
+    if (ImGui::DragFloat("noise std", &noise, 0.0001f, 0.f, 1.f, "%.4g", ImGuiSliderFlags_Logarithmic)) p.noise_std = noise, changed = true;
   }
   const char* modes[] = {"joint", "sequential"};
   int mode = p.mode == SampleMode::Joint ? 0 : 1;
   if (ImGui::Combo("mode", &mode, modes, 2)) p.mode = mode == 0 ? SampleMode::Joint : SampleMode::Sequential, changed = true;
   help_marker("joint: one step on the composed energy; sequential: a separate step per child of the root AND "
               "(the original 'continual' task).");
+  const char* rules[] = {"langevin", "mala"};
+  int rule = p.step_rule == StepRule::Langevin ? 0 : 1;
+  if (ImGui::Combo("step rule", &rule, rules, 2)) p.step_rule = rule == 0 ? StepRule::Langevin : StepRule::Mala, changed = true;
+  help_marker("langevin: every step is taken (the original scripts). mala: Metropolis-adjusted Langevin - a step "
+              "is taken with the probability that makes the chain sample exp(-E/T) (T = noise^2 / (2 step), 1 on a "
+              "denoising ladder; exact without clamp), at twice the energy evaluations; the Curves panel plots its "
+              "acceptance. Not for comb_mask models.");
 
   section("chain (applies at restart)");
   int batch = static_cast<int>(p.batch);
