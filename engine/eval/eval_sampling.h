@@ -33,6 +33,7 @@ struct SamplingProgress {
   double ms_per_step = 0;
   double energy = 0;              // mean energy of the chunk at this step
 };
+// Called at most every 250 ms and at the last step of each chunk (reading the energy is a device sync).
 using SamplingProgressFn = std::function<void(const SamplingProgress&)>;
 
 // n samples [n,C,H,W] in [0,1] on the params' device: chunks of `chunk` samples (the last one
