@@ -68,6 +68,19 @@ void need(const ScriptAction& a, const char* key, json::value_t type_hint, const
   if (!ok) bad(a, std::string("'") + key + "' must be " + type_name);
 }
 
+// An optional string argument that `parse` must accept: its std::invalid_argument becomes this
+// action's error, so a script fails before it runs rather than halfway.
+template <typename Parse>
+void parsed_if_given(const ScriptAction& a, const char* key, const char* type_name, Parse parse) {
+  if (!a.args.contains(key)) return;
+  need(a, key, json::value_t::string, type_name);
+  try {
+    (void)parse(a.args.at(key).get<std::string>());
+  } catch (const std::invalid_argument& e) {
+    bad(a, e.what());
+  }
+}
+
 void need_term(const ScriptAction& a) {
   if (!a.args.contains("term")) bad(a, "needs 'term' (its index from 0 in depth-first order, or its name)");
   const json& t = a.args.at("term");
@@ -163,30 +176,11 @@ void validate(const ScriptAction& a) {
     positive(a, "seed", 0, 1e15);
     positive(a, "preview_every_steps", 0, 1e6);
     positive(a, "preview_every_ms", 0, 1e7);
-    if (a.args.contains("device")) {
-      need(a, "device", json::value_t::string, "cpu, cuda or cuda:N");
-      try {
-        parse_device(a.args.at("device").get<std::string>());
-      } catch (const std::invalid_argument& e) {
-        bad(a, e.what());
-      }
-    }
-    if (a.args.contains("precision")) {
-      need(a, "precision", json::value_t::string, "fp32, tf32 or bf16");
-      try {
-        precision_from_string(a.args.at("precision").get<std::string>());
-      } catch (const std::invalid_argument& e) {
-        bad(a, e.what());
-      }
-    }
-    if (a.args.contains("step_rule")) {
-      need(a, "step_rule", json::value_t::string, "langevin or mala");
-      try {
-        step_rule_from_string(a.args.at("step_rule").get<std::string>());
-      } catch (const std::invalid_argument& e) {
-        bad(a, e.what());
-      }
-    }
+    parsed_if_given(a, "device", "cpu, cuda or cuda:N", parse_device);
+    parsed_if_given(a, "precision", "fp32, tf32 or bf16", precision_from_string);
+    parsed_if_given(a, "step_rule", "langevin or mala", step_rule_from_string);
+    parsed_if_given(a, "mode", "joint or sequential", sample_mode_from_string);
+    parsed_if_given(a, "init", "uniform, gaussian, grey_colour, image or noise", init_mode_from_string);
     if (a.args.contains("cuda_graph")) need(a, "cuda_graph", json::value_t::boolean, "true or false");
   } else if (op == "run_steps") {
     need(a, "steps", json::value_t::number_integer, "an integer >= 1");

@@ -48,21 +48,40 @@ struct GlBuffer {
   GlBuffer& operator=(const GlBuffer&) = delete;
 };
 
+#ifdef EBM_HAVE_EGL
+// The headless GL context of a GPU test, or null with the reason to skip it.
+std::unique_ptr<HeadlessGl> gpu_gl_context(std::string* skip) {
+  if (!torch::cuda::is_available()) {
+    *skip = "no CUDA device";
+    return nullptr;
+  }
+  std::string why;
+  auto gl = HeadlessGl::create(&why);
+  if (!gl) *skip = "no headless GL context: " + why;
+  return gl;
+}
+
+// `count` 64×64 cells in `cols` × `rows`.
+AtlasLayout atlas_of(int count, int cols, int rows) {
+  AtlasLayout layout;
+  layout.count = count;
+  layout.cols = cols;
+  layout.rows = rows;
+  layout.cell_w = layout.cell_h = 64;
+  return layout;
+}
+#endif
+
 TEST(InteropGpu, AGpuBatchWrittenThroughGlGivesTheHostConversionsBytes) {
 #ifndef EBM_HAVE_EGL
   GTEST_SKIP() << "built without CUDA-GL interop / EGL";
 #else
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  std::string why;
-  auto gl = HeadlessGl::create(&why);
-  if (!gl) GTEST_SKIP() << "no headless GL context: " << why;
+  std::string skip;
+  auto gl = gpu_gl_context(&skip);
+  if (!gl) GTEST_SKIP() << skip;
   std::cout << "GL renderer: " << gl->renderer() << "\n";
 
-  AtlasLayout layout;
-  layout.count = 10;
-  layout.cols = 4;
-  layout.rows = 3;
-  layout.cell_w = layout.cell_h = 64;
+  const AtlasLayout layout = atlas_of(10, 4, 3);
   const std::size_t rgba_bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
   const std::size_t field_bytes = static_cast<std::size_t>(layout.width()) * layout.height() * sizeof(float);
   GlBuffer slots[2] = {GlBuffer(gl.get(), rgba_bytes), GlBuffer(gl.get(), rgba_bytes)};
@@ -101,7 +120,6 @@ TEST(InteropGpu, AGpuBatchWrittenThroughGlGivesTheHostConversionsBytes) {
 #endif
 }
 
-
 // fill() returns before its copy has run (no host wait: the old host synchronise cost 5.8 % of a
 // batch-64 chain's throughput at one snapshot per 4 steps). Made visible by a 50 ms spin queued
 // first on the copy's stream. What the caller does next must not change what the preview shows:
@@ -111,15 +129,10 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
 #ifndef EBM_HAVE_EGL
   GTEST_SKIP() << "built without CUDA-GL interop / EGL";
 #else
-  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
-  std::string why;
-  auto gl = HeadlessGl::create(&why);
-  if (!gl) GTEST_SKIP() << "no headless GL context: " << why;
-  AtlasLayout layout;
-  layout.count = 16;
-  layout.cols = 4;
-  layout.rows = 4;
-  layout.cell_w = layout.cell_h = 64;
+  std::string skip;
+  auto gl = gpu_gl_context(&skip);
+  if (!gl) GTEST_SKIP() << skip;
+  const AtlasLayout layout = atlas_of(16, 4, 4);
   const std::size_t bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
   GlBuffer buf(gl.get(), bytes);
   CudaGlBuffer reg(buf.id, bytes, 0);
