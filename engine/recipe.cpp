@@ -49,6 +49,7 @@ json sampler_to_json(const SamplerParams& p) {
             {"proj_norm", p.proj_norm},
             {"mode", to_string(p.mode)},
             {"step_rule", to_string(p.step_rule)},
+            {"leapfrog_steps", p.leapfrog_steps},
             {"trailing_noise", p.trailing_noise},
             {"attention_lr", p.attention_lr},
             {"mask_noise", p.mask_noise},
@@ -84,6 +85,7 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
   }
   p->proj_norm = o.num("proj_norm", p->proj_norm, 0, kBig);
   p->trailing_noise = o.boolean("trailing_noise", p->trailing_noise);
+  p->leapfrog_steps = static_cast<int>(o.integer("leapfrog_steps", p->leapfrog_steps, 1, 100));
   p->attention_lr = o.num("attention_lr", p->attention_lr, -kBig, kBig);
   p->mask_noise = o.num("mask_noise", p->mask_noise, 0, kBig);
   p->micro_batch = o.integer("micro_batch", p->micro_batch, 0, kMaxBatch);

@@ -363,8 +363,8 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
   std::vector<size_t> mask_terms;
   for (size_t i = 0; i < terms.size(); ++i) {
     if (!terms[i].active || terms[i].attention_masks == 0) continue;
-    if (params_.step_rule == StepRule::Mala)
-      throw std::invalid_argument("step rule mala cannot sample term '" + terms[i].name +
+    if (params_.step_rule != StepRule::Langevin)
+      throw std::invalid_argument("step rule " + to_string(params_.step_rule) + " cannot sample term '" + terms[i].name +
                                   "': its attention masks follow a gradient chain of their own; use step rule langevin");
     torch::Tensor m = att->at(terms[i].name).detach();
     if (params_.mask_noise > 0)
@@ -376,9 +376,9 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
     mask_terms.push_back(i);
   }
 
-  if (params_.step_rule == StepRule::Mala && add_noise)
-    return mala_step(stage, sequential, x.detach(), xi_noise, stage_key(sc.accept_key, NoiseStream::Accept), ids, sc,
-                     lp, stats);
+  if (params_.step_rule != StepRule::Langevin && add_noise)
+    return metropolis_step(stage, sequential, x.detach(), xi_noise, stage_key(sc.accept_key, NoiseStream::Accept), ids,
+                           sc, lp, params_.step_rule == StepRule::Hmc ? params_.leapfrog_steps : 1, stats);
 
   // x <- x + N(0, noise²), before the gradient (spec §4.2).
   torch::Tensor xn = x.detach();
@@ -401,50 +401,61 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
   auto gn = g.detach().flatten(1).norm(2, 1);
   stats->energy = stats->energy.defined() ? stats->energy + ev.e : ev.e;
   stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
-  if (params_.step_rule == StepRule::Mala) {
-    // A noiseless step under MALA: its gradient step is always taken (as in a captured graph, where
-    // the same step runs through mala_step with noise 0).
+  if (params_.step_rule != StepRule::Langevin) {
+    // A noiseless step under MALA/HMC: its gradient step is always taken (as in a captured graph,
+    // where the same step runs through metropolis_step with noise 0).
     const torch::Tensor one = torch::ones_like(ev.e);
     stats->accepted = stats->accepted.defined() ? stats->accepted + one : one;
   }
   return out.detach();
 }
 
-torch::Tensor Sampler::mala_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
-                                 const torch::Tensor& accept_key, const torch::Tensor& ids, const StepScalars& sc,
-                                 const LangevinParams& lp, StepStats* stats) {
-  // All of it is tensor arithmetic on the device (no host sync), so a captured graph holds it, and
-  // a replay with noise 0 (a predictor step) takes the proposal: a plain gradient step.
-  const Evaluation here = evaluate(stage, sequential, x, {}, {}, sc);
-  const torch::Tensor drift = project_gradient(here.g, lp);
-  torch::Tensor proposal = (x - drift * sc.step_lr + xi * sc.noise_std).detach();
-  if (lp.clamp) proposal = proposal.clamp(lp.clamp_lo, lp.clamp_hi);
-  // With the clamp on the proposal is clamped into the box before it is tested. A test of the
-  // unclamped proposal with the box as the target's support would be exact but refuses nearly every
-  // proposal of a 12,288-pixel image (some pixel always leaves [0, 1]); clamped, the test is
-  // approximate near the box's faces and exact inside it. The denoising ladders run unclamped.
-  const Evaluation there = evaluate(stage, sequential, proposal, {}, {}, sc);
-  const torch::Tensor back = project_gradient(there.g, lp);
+torch::Tensor Sampler::metropolis_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
+                                       const torch::Tensor& accept_key, const torch::Tensor& ids,
+                                       const StepScalars& sc, const LangevinParams& lp, int leapfrogs,
+                                       StepStats* stats) {
+  // HMC on U = E/T with momentum ξ ~ N(0, I), leapfrog step ε = noise and T = noise²/(2·step), so
+  // that (ε/2)·∇U = (step/noise)·∇E: one leapfrog step moves x to x − step·∇E(x) + noise·ξ, the
+  // MALA proposal, and its accept test is MALA's. All of it is tensor arithmetic on the device (no
+  // host sync), so a captured graph holds it; a replay with noise 0 (a predictor step) takes the
+  // plain gradient step instead.
+  const torch::Tensor noiseless = sc.noise_std.eq(0);
+  const torch::Tensor eps = torch::where(noiseless, torch::ones_like(sc.noise_std), sc.noise_std);
+  const torch::Tensor half_kick = sc.step_lr / eps;  // (ε/2)·(1/T) per unit of ∇E
+  const Evaluation start = evaluate(stage, sequential, x, {}, {}, sc);
+  const torch::Tensor drift = project_gradient(start.g, lp);
+  auto clamped = [&](torch::Tensor t) { return lp.clamp ? t.clamp(lp.clamp_lo, lp.clamp_hi) : t; };
+  // With the clamp on each position is clamped into the box: the test is then approximate near the
+  // box's faces. (Refusing every trajectory that leaves the box would be exact, and would refuse
+  // nearly all of them on a 12,288-pixel image.) The denoising ladders run unclamped.
+  torch::Tensor p = xi - drift * half_kick;
+  torch::Tensor pos = x;
+  Evaluation end;
+  for (int l = 0; l < leapfrogs; ++l) {
+    pos = clamped(pos + p * eps).detach();
+    end = evaluate(stage, sequential, pos, {}, {}, sc);
+    const double kicks = l + 1 < leapfrogs ? 2.0 : 1.0;  // full kicks inside, a half kick at the end
+    p = p - project_gradient(end.g, lp) * half_kick * kicks;
+  }
   auto sum_sq = [](const torch::Tensor& t) { return t.square().flatten(1).sum(1); };
-  // log q(x | x') − log q(x' | x) = (‖x' − x + step·∇E(x)‖² − ‖x − x' + step·∇E(x')‖²) / (2·noise²)
-  // (the first norm is noise²·‖ξ‖² unless the clamp moved x').
-  const torch::Tensor n2 = sc.noise_std.square();
+  // log α = (U(x) + ½‖ξ‖²) − (U(x') + ½‖p'‖²), U = E/T = E·2·step/noise².
   const torch::Tensor log_alpha =
-      (here.e - there.e) * (2.0 * sc.step_lr / n2) +
-      (sum_sq(proposal - x + drift * sc.step_lr) - sum_sq(x - proposal + back * sc.step_lr)) / (2.0 * n2);
+      (start.e - end.e) * (2.0 * sc.step_lr / eps.square()) + 0.5 * (sum_sq(xi) - sum_sq(p));
   const torch::Tensor u = counter_uniform(accept_key, ids, {1}).reshape({-1});
-  // A NaN log_alpha refuses; a step without noise takes its gradient step.
-  const torch::Tensor take = torch::log(u).lt(log_alpha).logical_or(n2.eq(0));
-  const torch::Tensor out = torch::where(take.view({-1, 1, 1, 1}), proposal, x);
+  const torch::Tensor take = torch::log(u).lt(log_alpha).logical_and(noiseless.logical_not());  // NaN refuses
+  const torch::Tensor plain = clamped(x - drift * sc.step_lr);
+  const torch::Tensor out =
+      torch::where(noiseless, plain, torch::where(take.view({-1, 1, 1, 1}), pos, x));
 
-  // The chain's energies are those of where it is now.
-  const torch::Tensor e = torch::where(take, there.e, here.e);
-  stats->per_term.assign(here.per_term.size(), torch::Tensor());
-  for (size_t i = 0; i < here.per_term.size(); ++i)
-    if (here.per_term[i].defined() && there.per_term[i].defined())
-      stats->per_term[i] = torch::where(take, there.per_term[i], here.per_term[i]);
+  // The chain's energies are those of where it is now (at x for a plain step, as the Langevin rule
+  // reports the energy before its update).
+  const torch::Tensor e = torch::where(take, end.e, start.e);
+  stats->per_term.assign(start.per_term.size(), torch::Tensor());
+  for (size_t i = 0; i < start.per_term.size(); ++i)
+    if (start.per_term[i].defined() && end.per_term[i].defined())
+      stats->per_term[i] = torch::where(take, end.per_term[i], start.per_term[i]);
   const torch::Tensor gn = drift.flatten(1).norm(2, 1);
-  const torch::Tensor a = take.to(torch::kFloat);
+  const torch::Tensor a = take.logical_or(noiseless).to(torch::kFloat);
   stats->energy = stats->energy.defined() ? stats->energy + e : e;
   stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
   stats->accepted = stats->accepted.defined() ? stats->accepted + a : a;
@@ -473,7 +484,7 @@ bool Sampler::graph_eligible() const {
 std::string Sampler::graph_key(const LangevinParams& lp) const {
   return std::to_string(lp.clamp) + "/" + std::to_string(lp.clamp_lo) + "/" + std::to_string(lp.clamp_hi) + "/" +
          to_string(lp.proj) + "/" + std::to_string(lp.proj_norm) + "/" + std::to_string(params_.micro_batch) + "/" +
-         to_string(params_.precision) + "/" + to_string(params_.step_rule);
+         to_string(params_.precision) + "/" + to_string(params_.step_rule) + "/" + std::to_string(params_.leapfrog_steps);
 }
 
 StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp) {

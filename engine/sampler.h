@@ -38,7 +38,7 @@ struct StepStats {
   std::vector<torch::Tensor> per_term;  // [B] raw energy of each term (undefined: inactive)
   torch::Tensor grad_norm;              // [B] L2 norm of the (projected) gradient
   torch::Tensor reset;                  // [B] bool: samples re-initialised after NaN/Inf (undefined: none)
-  torch::Tensor accepted;               // [B] float, StepRule::Mala only: 1 where the step took its
+  torch::Tensor accepted;               // [B] float, MALA and HMC only: 1 where the step took its
                                         // proposal (always, for a step without noise), 0 where the chain
                                         // stayed; Sequential: the fraction of stages. Undefined for Langevin
 };
@@ -116,10 +116,11 @@ class Sampler {
                          bool add_noise, StepStats* stats);
   Evaluation evaluate(int stage, bool sequential, const torch::Tensor& xn, const std::vector<torch::Tensor>& att_in,
                       const std::vector<size_t>& mask_terms, const StepScalars& sc);
-  // StepRule::Mala's step from `x` with its noise `xi` (unscaled) and accept-test key.
-  torch::Tensor mala_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
-                          const torch::Tensor& accept_key, const torch::Tensor& ids, const StepScalars& sc,
-                          const LangevinParams& lp, StepStats* stats);
+  // A MALA (leapfrogs = 1) or HMC step from `x` with momentum / noise `xi` (unscaled) and the
+  // accept test's key.
+  torch::Tensor metropolis_step(int stage, bool sequential, const torch::Tensor& x, const torch::Tensor& xi,
+                                const torch::Tensor& accept_key, const torch::Tensor& ids, const StepScalars& sc,
+                                const LangevinParams& lp, int leapfrogs, StepStats* stats);
   // Re-initialises the samples flagged in `bad` [B] (bool) from the Reset streams: no host sync.
   void reset_rows(const torch::Tensor& bad, const torch::Tensor& ids, const StepScalars& sc, torch::Tensor* x,
                   std::map<std::string, torch::Tensor>* att) const;

@@ -61,12 +61,20 @@ SampleMode sample_mode_from_string(const std::string& s) {
   throw std::invalid_argument("unknown sampling mode '" + s + "' (expected joint or sequential)");
 }
 
-std::string to_string(StepRule r) { return r == StepRule::Langevin ? "langevin" : "mala"; }
+std::string to_string(StepRule r) {
+  switch (r) {
+    case StepRule::Langevin: return "langevin";
+    case StepRule::Mala: return "mala";
+    case StepRule::Hmc: return "hmc";
+  }
+  return "langevin";
+}
 
 StepRule step_rule_from_string(const std::string& s) {
   if (s == "langevin") return StepRule::Langevin;
   if (s == "mala") return StepRule::Mala;
-  throw std::invalid_argument("unknown step rule '" + s + "' (expected langevin or mala)");
+  if (s == "hmc") return StepRule::Hmc;
+  throw std::invalid_argument("unknown step rule '" + s + "' (expected langevin, mala or hmc)");
 }
 
 std::string to_string(ProjNorm p) {
@@ -237,9 +245,11 @@ void SamplerParams::validate() const {
     if (!std::isfinite(l.step_lr)) bad(f + ".step_lr", "must be finite");
     finite_pos(l.noise_std, f + ".noise_std", true);
   }
-  if (step_rule == StepRule::Mala) {
-    // T = noise²/(2·step) must be a temperature: a MALA step with noise needs a positive step size.
-    const std::string why = "must be > 0 with step rule mala (its target is exp(-E/T), T = noise_std^2/(2*step_lr))";
+  if (leapfrog_steps < 1 || leapfrog_steps > 100) bad("leapfrog_steps", "must be in [1, 100]");
+  if (step_rule != StepRule::Langevin) {
+    // T = noise²/(2·step) must be a temperature: a MALA/HMC step with noise needs a positive step size.
+    const std::string why = "must be > 0 with step rule " + to_string(step_rule) +
+                            " (its target is exp(-E/T), T = noise_std^2/(2*step_lr))";
     if (schedule.levels.empty() && noise_std > 0 && !(step_lr > 0)) bad("step_lr", why);
     for (size_t i = 0; i < schedule.levels.size(); ++i)
       if (schedule.levels[i].noise_std > 0 && !(schedule.levels[i].step_lr > 0))

@@ -38,15 +38,18 @@ SampleMode sample_mode_from_string(const std::string& s);  // "joint" | "sequent
 //   Mala      Metropolis-adjusted Langevin: the proposal x' = x − step·∇E(x) + noise·ξ is taken with
 //             probability min(1, exp(−(E(x') − E(x))/T) · q(x | x') / q(x' | x)), T = noise²/(2·step)
 //             (1 on a denoising model's ladder), else x stays. Exact for exp(−E/T) at any step size
-//             without clamp (the denoising ladders); with clamp on, the proposal is clamped into the
-//             box first and the test is approximate near its faces. Costs a second energy
-//             evaluation per step. Steps without noise (a predictor, the
-//             final denoise) are plain gradient steps. Not for comb_mask terms.
-// Du et al. 2023 ("Reduce, Reuse, Recycle") found MALA/HMC samplers compose energy-parameterised
-// diffusion models better than unadjusted ones.
-enum class StepRule { Langevin, Mala };
+//             without clamp (the denoising ladders); with clamp on, each position is clamped into the
+//             box and the test is approximate near its faces. Two energy evaluations per step.
+//   Hmc       Hamiltonian Monte Carlo: `leapfrog_steps` leapfrog steps of size noise with momentum
+//             ξ ~ N(0, I) on E/T, then the same kind of accept test on the total energy E/T + ½‖p‖².
+//             One leapfrog step is MALA; more travel further per accept test. leapfrog_steps + 1
+//             energy evaluations per step.
+// Steps without noise (a predictor, the final denoise) are plain gradient steps under every rule;
+// Mala and Hmc do not take comb_mask terms. Du et al. 2023 ("Reduce, Reuse, Recycle") found
+// MALA/HMC samplers compose energy-parameterised diffusion models better than unadjusted ones.
+enum class StepRule { Langevin, Mala, Hmc };
 std::string to_string(StepRule r);
-StepRule step_rule_from_string(const std::string& s);  // "langevin" | "mala"
+StepRule step_rule_from_string(const std::string& s);  // "langevin" | "mala" | "hmc"
 
 std::string to_string(ProjNorm p);
 ProjNorm proj_norm_from_string(const std::string& s);  // "none" | "li" | "l2" | "l2_sample"
@@ -156,6 +159,7 @@ struct SamplerParams {
   double proj_norm = 0.0;
   SampleMode mode = SampleMode::Joint;
   StepRule step_rule = StepRule::Langevin;
+  int leapfrog_steps = 3;        // StepRule::Hmc: leapfrog steps per accept test (1 … 100)
   bool trailing_noise = false;   // Sequential: the 'multi' task's extra noise at the end of each iteration
   double attention_lr = 1e5;     // comb_mask mask chain step (train.py default)
   double mask_noise = 0.01;      // comb_mask mask chain noise std

@@ -50,7 +50,8 @@ struct EvalArgs {
   double not_coefficient = 0.001;
   std::optional<double> guidance;
   std::string guidance_interval;  // suite: "LO,HI" (empty: each model's own)
-  std::optional<std::string> step_rule;  // recipe: overrides the recipe's; suite: default langevin
+  std::optional<std::string> step_rule;
+  std::optional<int> leapfrog_steps;  // recipe: overrides the recipe's; suite: default langevin
 };
 
 // Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
@@ -116,6 +117,7 @@ void run_recipe(const EvalArgs& a) {
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
   if (a.step_rule) r.sampler.step_rule = step_rule_from_string(*a.step_rule);
+  if (a.leapfrog_steps) r.sampler.leapfrog_steps = *a.leapfrog_steps;
   std::vector<std::string> notes;
   auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
   if (!a.quiet)
@@ -169,6 +171,7 @@ void run_suite(const EvalArgs& a) {
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
   base.step_rule = rule;
+  if (a.leapfrog_steps) base.leapfrog_steps = *a.leapfrog_steps;
   eval::apply_model_schedule(base, models, a.ladder);
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
@@ -254,8 +257,9 @@ void register_eval(CLI::App& app) {
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
   sub->add_option("--step-rule", a->step_rule,
-                  "langevin (default) or mala: Metropolis-adjusted steps, exact for exp(-E/T), twice the energy "
-                  "evaluations (recipe: overrides the recipe's; docs/engine.md)");
+                  "langevin (default), mala (Metropolis-adjusted steps, exact for exp(-E/T), twice the energy "
+                  "evaluations) or hmc (Hamiltonian Monte Carlo); recipe: overrides the recipe's; docs/engine.md");
+  sub->add_option("--leapfrog-steps", a->leapfrog_steps, "hmc: leapfrog steps per accept test (1 … 100; default 3)");
   sub->add_option("--cases", a->cases, "suite: only these cases, comma-separated (e.g. size,shape,color)")->delimiter(',');
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
   sub->add_option("--guidance", a->guidance,

@@ -34,6 +34,7 @@ struct SampleArgs {
   std::optional<int64_t> micro_batch;
   std::optional<std::string> precision;
   std::optional<std::string> step_rule;
+  std::optional<int> leapfrog_steps;
   bool no_cuda_graph = false;
   int columns = 0;
   bool ignore_hash = false;
@@ -101,6 +102,7 @@ void run_sample(const SampleArgs& a) {
   if (a.micro_batch) p.micro_batch = *a.micro_batch;
   if (a.precision) p.precision = precision_from_string(*a.precision);
   if (a.step_rule) p.step_rule = step_rule_from_string(*a.step_rule);
+  if (a.leapfrog_steps) p.leapfrog_steps = *a.leapfrog_steps;
   if (a.no_cuda_graph) p.cuda_graph = false;
   p.validate();
   require_available(parse_device(p.device), a.device ? "--device" : "the recipe's device");
@@ -180,7 +182,7 @@ void run_sample(const SampleArgs& a) {
   }
   if (!quiet) std::cerr << "ebm sample: steps ran as " << s.last_step_path() << "\n";
   if (!quiet && accept_tests > 0)
-    std::cerr << "ebm sample: MALA acceptance " << accepted_sum.item<double>() / static_cast<double>(accept_tests)
+    std::cerr << "ebm sample: acceptance " << accepted_sum.item<double>() / static_cast<double>(accept_tests)
               << " (mean over " << total << " steps)\n";
   const auto resets = s.state().resets.sum().item<int64_t>();
   if (resets > 0) std::cerr << "ebm sample: warning: " << resets << " chain(s) hit NaN/Inf and were re-initialised\n";
@@ -223,8 +225,9 @@ void register_sample(CLI::App& app) {
                   "evaluate energies in chunks of this many samples (0 = whole batch; --gpus N sets ceil(batch/N))");
   sub->add_option("--precision", a->precision, "CUDA arithmetic: fp32, tf32 (default) or bf16 (docs/gpu.md)");
   sub->add_option("--step-rule", a->step_rule,
-                  "langevin (the recipe's default) or mala: Metropolis-adjusted steps, exact for exp(-E/T), twice "
-                  "the energy evaluations (docs/engine.md)");
+                  "langevin (the recipe's default), mala (Metropolis-adjusted steps, exact for exp(-E/T), twice the "
+                  "energy evaluations) or hmc (Hamiltonian Monte Carlo; docs/engine.md)");
+  sub->add_option("--leapfrog-steps", a->leapfrog_steps, "hmc: leapfrog steps per accept test (1 … 100; default 3)");
   sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");

@@ -27,7 +27,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
       {"paint_mask", "term, points [[x,y]…] in 0..1 image units [, radius px, hardness, opacity, erase]"},
       {"mask", "term, op (clear|fill|invert|remove)"},
-      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, step_rule, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
+      {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, step_rule, leapfrog_steps, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
       {"start", "start a new chain"},
       {"pause", "pause"},
       {"resume", "resume"},
@@ -178,7 +178,8 @@ void validate(const ScriptAction& a) {
     positive(a, "preview_every_ms", 0, 1e7);
     parsed_if_given(a, "device", "cpu, cuda or cuda:N", parse_device);
     parsed_if_given(a, "precision", "fp32, tf32 or bf16", precision_from_string);
-    parsed_if_given(a, "step_rule", "langevin or mala", step_rule_from_string);
+    parsed_if_given(a, "step_rule", "langevin, mala or hmc", step_rule_from_string);
+    positive(a, "leapfrog_steps", 1, 100);
     parsed_if_given(a, "mode", "joint or sequential", sample_mode_from_string);
     parsed_if_given(a, "init", "uniform, gaussian, grey_colour, image or noise", init_mode_from_string);
     if (a.args.contains("cuda_graph")) need(a, "cuda_graph", json::value_t::boolean, "true or false");

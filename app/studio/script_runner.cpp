@@ -173,6 +173,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     if (j.contains("init")) p.init = init_mode_from_string(j.at("init").get<std::string>());
     if (j.contains("mode")) p.mode = sample_mode_from_string(j.at("mode").get<std::string>());
     if (j.contains("step_rule")) p.step_rule = step_rule_from_string(j.at("step_rule").get<std::string>());
+    if (j.contains("leapfrog_steps")) p.leapfrog_steps = j.at("leapfrog_steps").get<int>();
     if (j.contains("device")) p.device = j.at("device").get<std::string>();
     if (j.contains("devices")) p.devices = j.at("devices").get<int>();
     if (j.contains("precision")) p.precision = precision_from_string(j.at("precision").get<std::string>());

@@ -39,7 +39,7 @@ using SamplingProgressFn = std::function<void(const SamplingProgress&)>;
 // n samples [n,C,H,W] in [0,1] on the params' device: chunks of `chunk` samples (the last one
 // smaller), chunk k starting at sample offset params.sample_offset + k·chunk. params.sample_ids
 // must be empty. Throws std::invalid_argument on bad sizes, and whatever the sampler throws.
-// `acceptance` (optional) receives the mean MALA acceptance over every step and sample (−1 for
+// `acceptance` (optional) receives the mean MALA/HMC acceptance over every step and sample (−1 for
 // Langevin steps).
 torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,
                        int64_t chunk, const SamplingProgressFn& progress = {}, double* acceptance = nullptr);

@@ -142,7 +142,7 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
     if (t.rows.size() > 1)
       s += line(f, "", "", "", "all at once", "", num(t.all_met, 2), t.pass() ? "yes" : "no");
     if (t.objects_found >= 0) s += line(f, "", "", "", "objects found", num(t.objects_found, 2), "", "");
-    if (t.acceptance >= 0) s += line(f, "", "", "", "MALA acceptance", num(t.acceptance, 2), "", "");
+    if (t.acceptance >= 0) s += line(f, "", "", "", "acceptance", num(t.acceptance, 2), "", "");
     s += line("%-18s %s%s%s%s%s%s\n", "", "(n = " + std::to_string(t.n) + ")", "", "", "", "", "");
   }
   return s;

@@ -45,7 +45,7 @@ struct GradeTable {
   // blob (−1: not measured). The classifier always answers, even for an empty floor, so this says
   // how much of an error comes from samples without an object.
   double objects_found = -1;
-  double acceptance = -1;  // mean MALA acceptance of the sampling steps (−1: Langevin, no accept test)
+  double acceptance = -1;  // mean MALA/HMC acceptance of the sampling steps (−1: Langevin, no accept test)
   bool pass() const;    // every row passes
 };
 

@@ -43,7 +43,7 @@ struct Curves {
   std::vector<std::int64_t> steps;
   std::vector<float> energy;     // mean total energy
   std::vector<float> grad_norm;  // mean gradient norm
-  std::vector<float> acceptance;  // mean MALA acceptance (NaN for steps that had no accept test)
+  std::vector<float> acceptance;  // mean MALA/HMC acceptance (NaN for steps that had no accept test)
   std::vector<std::pair<std::string, std::vector<float>>> terms;  // mean raw energy per term
 };
 

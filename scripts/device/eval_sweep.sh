@@ -43,7 +43,7 @@ for n in names:
         if "objects_found" in t:
             rows.setdefault((t["case"], "", "objects found"), {})[n] = t["objects_found"]
         if "acceptance" in t:
-            rows.setdefault((t["case"], "", "MALA acceptance"), {})[n] = t["acceptance"]
+            rows.setdefault((t["case"], "", "acceptance"), {})[n] = t["acceptance"]
         if "all_met" in t:
             rows.setdefault((t["case"], "", "all rows met"), {})[n] = t["all_met"]
 print(f"{'case':20} {'concept':14} {'metric':18} " + " ".join(f"{n:>9}" for n in names))

@@ -1,8 +1,10 @@
-// The MALA step rule (Metropolis-adjusted Langevin, SamplerParams::step_rule): on a Gaussian energy
+// The MALA and HMC step rules (Metropolis-adjusted Langevin, Hamiltonian Monte Carlo;
+// SamplerParams::step_rule). MALA: on a Gaussian energy
 // whose exact answer is known it samples exp(−E/T) where the original's unadjusted step at the same
 // step size is measurably biased; per-sample determinism as the Langevin rule has; a clamped chain
 // stays in its box; noiseless steps are plain gradient steps; a split chain draws the one-device
-// chain; the recipe carries the rule and refuses what it cannot sample.
+// chain; the recipe carries the rule and refuses what it cannot sample. HMC: the same Gaussian
+// exactly, and one leapfrog step is MALA.
 #include "engine/energy/network_model.h"
 #include "engine/recipe.h"
 #include "engine/sampler.h"
@@ -19,7 +21,7 @@ namespace {
 
 // E(x) = ½‖x − 0.5‖² over one channel of 8×8 pixels (64 dimensions per sample).
 std::unique_ptr<Sampler> gaussian_chain(StepRule rule, double step, double noise, std::int64_t batch = 64,
-                                        std::int64_t offset = 0) {
+                                        std::int64_t offset = 0, int leapfrogs = 3) {
   auto s = std::make_unique<Sampler>();
   s->set_models({{"q", test::quadratic(1.0, 1)}});
   s->set_composition(Node::term("q", "q", {0.5f}));
@@ -32,6 +34,7 @@ std::unique_ptr<Sampler> gaussian_chain(StepRule rule, double step, double noise
   p.clamp = false;
   p.init = InitMode::Gaussian;  // variance 0.25: the chain has to widen to reach the target
   p.step_rule = rule;
+  p.leapfrog_steps = leapfrogs;
   p.seed = 3;
   s->set_params(p);
   s->start();
@@ -83,6 +86,26 @@ TEST(Mala, TheTemperatureIsNoiseSquaredOverTwiceTheStep) {
   const ChainMoments m = run(*mala, 150, 300);
   std::cout << "variance (target 0.5): mala " << m.variance << " (acceptance " << m.acceptance << ")\n";
   EXPECT_NEAR(m.variance, 0.5, 0.04);
+}
+
+// HMC, three leapfrog steps of size √0.6 per accept test, on the same target N(0.5, 1).
+TEST(Hmc, SamplesTheGaussianExactly) {
+  auto hmc = gaussian_chain(StepRule::Hmc, 0.3, std::sqrt(0.6));
+  const ChainMoments m = run(*hmc, 100, 200);
+  std::cout << "variance (target 1): hmc " << m.variance << " (acceptance " << m.acceptance << ")\n";
+  EXPECT_NEAR(m.variance, 1.0, 0.06);
+  EXPECT_GT(m.acceptance, 0.3);
+}
+
+// One leapfrog step: x' = x − step·∇E(x) + noise·ξ and the same test — the MALA chain, to rounding.
+TEST(Hmc, OneLeapfrogStepIsMala) {
+  auto mala = gaussian_chain(StepRule::Mala, 0.3, std::sqrt(0.6), 8);
+  auto hmc = gaussian_chain(StepRule::Hmc, 0.3, std::sqrt(0.6), 8, 0, 1);
+  for (int i = 0; i < 10; ++i) {
+    const StepStats a = mala->step(), b = hmc->step();
+    ASSERT_TRUE(torch::equal(a.accepted, b.accepted)) << "step " << i;
+  }
+  EXPECT_TRUE(torch::allclose(mala->state().x, hmc->state().x, 1e-5, 1e-6));
 }
 
 // A sample's chain depends on its id and the seed alone, accept tests included: samples 2 and 3 of
@@ -181,12 +204,12 @@ TEST(Mala, TheRecipeCarriesTheRuleAndRefusesWhatItCannotSample) {
   old["sampler"].erase("step_rule");  // recipes from before the field: the original step
   EXPECT_EQ(recipe_from_json(old, nullptr).sampler.step_rule, StepRule::Langevin);
   nlohmann::json bad = recipe_to_json(r);
-  bad["sampler"]["step_rule"] = "hmc";
+  bad["sampler"]["step_rule"] = "hmc2";
   try {
     recipe_from_json(bad, nullptr);
     FAIL() << "an unknown rule was accepted";
   } catch (const RecipeError& e) {
-    EXPECT_NE(std::string(e.what()).find("unknown step rule 'hmc' (expected langevin or mala)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("unknown step rule 'hmc2' (expected langevin, mala or hmc)"), std::string::npos) << e.what();
   }
   SamplerParams p;
   p.step_rule = StepRule::Mala;
@@ -200,6 +223,20 @@ TEST(Mala, TheRecipeCarriesTheRuleAndRefusesWhatItCannotSample) {
   }
   p.noise_std = 0.0;  // a noiseless chain has no accept test: no temperature needed
   EXPECT_NO_THROW(p.validate());
+
+  r.sampler.step_rule = StepRule::Hmc;
+  r.sampler.leapfrog_steps = 5;
+  const Recipe hmc = recipe_from_string(recipe_to_string(r), nullptr);
+  EXPECT_EQ(hmc.sampler.step_rule, StepRule::Hmc);
+  EXPECT_EQ(hmc.sampler.leapfrog_steps, 5);
+  nlohmann::json none = recipe_to_json(r);
+  none["sampler"]["leapfrog_steps"] = 0;
+  try {
+    recipe_from_json(none, nullptr);
+    FAIL() << "0 leapfrog steps were accepted";
+  } catch (const RecipeError& e) {
+    EXPECT_NE(std::string(e.what()).find("leapfrog_steps"), std::string::npos) << e.what();
+  }
 }
 
 // comb_mask models move their attention masks along a gradient chain of their own, which the

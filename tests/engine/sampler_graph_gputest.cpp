@@ -168,17 +168,16 @@ TEST(SamplerGraphGpu, Bf16RunsInTheGraphAndStaysNearFp32) {
   EXPECT_EQ(bf16.last_step_path(), "cuda graph");
 }
 
-// The MALA step rule in a captured graph: both evaluations, the accept test and the where() are
-// replayed; the same proposals are taken as eagerly (T = 1: step 0.01, noise √0.02, no clamp), and a
+// The MALA and HMC step rules in a captured graph: every evaluation, the accept test and the
+// where() are replayed; the same proposals are taken as eagerly (T = 1: step 0.01, noise √0.02, no clamp), and a
 // noiseless step written before a replay (a predictor) is the plain gradient step, taken everywhere.
-TEST(SamplerGraphGpu, MalaRunsInTheGraphAsEagerly) {
-  REQUIRE_CUDA();
+void expect_metropolis_graph_is_eager(StepRule rule) {
   torch::NoGradGuard ng;
   auto ep = make(false), gp = make(true);
   Sampler &eager = *ep, &graph = *gp;
   for (Sampler* s : {&eager, &graph}) {
     SamplerParams p = s->params();
-    p.step_rule = StepRule::Mala;
+    p.step_rule = rule;
     p.step_lr = 0.01;
     p.noise_std = std::sqrt(0.02);
     p.clamp = false;
@@ -196,7 +195,7 @@ TEST(SamplerGraphGpu, MalaRunsInTheGraphAsEagerly) {
   }
   EXPECT_LE(max_diff(eager.state().x, graph.state().x), 1e-5);
   EXPECT_EQ(graph.last_step_path(), "cuda graph");
-  std::cout << "MALA acceptance over 10 steps (T = 1, untrained CubesNet pair): " << accepted << "\n";
+  std::cout << to_string(rule) << " acceptance over 10 steps (T = 1, untrained CubesNet pair): " << accepted << "\n";
   for (Sampler* s : {&eager, &graph}) {
     SamplerParams p = s->params();
     p.noise_std = 0.0;
@@ -209,7 +208,17 @@ TEST(SamplerGraphGpu, MalaRunsInTheGraphAsEagerly) {
   EXPECT_TRUE(torch::equal(a.accepted, b.accepted));
   EXPECT_LE(max_diff(eager.state().x, graph.state().x), 1e-5);
   EXPECT_GT(max_diff(before, graph.state().x), 0.0);
-  EXPECT_EQ(graph.graph_captures(), 1);  // the rule and the noise are values of the one capture
+  EXPECT_EQ(graph.graph_captures(), 1);  // the noise is a value of the one capture
+}
+
+TEST(SamplerGraphGpu, MalaRunsInTheGraphAsEagerly) {
+  REQUIRE_CUDA();
+  expect_metropolis_graph_is_eager(StepRule::Mala);
+}
+
+TEST(SamplerGraphGpu, HmcRunsInTheGraphAsEagerly) {
+  REQUIRE_CUDA();
+  expect_metropolis_graph_is_eager(StepRule::Hmc);
 }
 
 TEST(SamplerGraphGpu, AChainOnTheSecondGpuIsCapturedThere) {

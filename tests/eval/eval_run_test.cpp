@@ -233,9 +233,9 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   EXPECT_GE(m["tables"][0]["acceptance"].get<double>(), 0.0);
   EXPECT_LE(m["tables"][0]["acceptance"].get<double>(), 1.0);
   EXPECT_FALSE(k["tables"][0].contains("acceptance"));  // Langevin: no accept test
-  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "position", "--step-rule", "hmc"});
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "position", "--step-rule", "hmc2"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_NE(r.err.find("unknown step rule 'hmc'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("unknown step rule 'hmc2'"), std::string::npos) << r.err;
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "colour"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown case 'colour'"), std::string::npos) << r.err;

@@ -57,7 +57,7 @@ TEST(Script, SamplerDeviceAndPrecisionAreChecked) {
   EXPECT_NE(error_of(R"([{"do": "set_sampler", "cuda_graph": 1}])").find("true or false"), std::string::npos);
   // The step rule, mode and init are checked before the script runs, with the engine's words.
   EXPECT_EQ(error_of(R"([{"do": "set_sampler", "step_rule": "mala", "mode": "sequential", "init": "noise"}])"), "");
-  EXPECT_NE(error_of(R"([{"do": "set_sampler", "step_rule": "hmc"}])").find("unknown step rule 'hmc'"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "set_sampler", "step_rule": "hmc2"}])").find("unknown step rule 'hmc2'"), std::string::npos);
   EXPECT_NE(error_of(R"([{"do": "set_sampler", "mode": "parallel"}])").find("joint or sequential"), std::string::npos);
   EXPECT_NE(error_of(R"([{"do": "set_sampler", "init": "zeros"}])").find("zeros"), std::string::npos);
   EXPECT_EQ(error_of(R"([{"do": "show_curves", "plot": "acceptance"}])"), "");

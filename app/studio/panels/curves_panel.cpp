@@ -167,13 +167,13 @@ void draw_curves_panel(PanelContext& c) {
   ImGui::SameLine();
   if (ImGui::Checkbox("gradient norm", &cs.grad_norm) && cs.grad_norm) cs.acceptance = false;
   const auto& snap = c.ctl.snapshot();
-  // MALA runs (Sampler panel, step rule) record how often a step took its proposal.
+  // MALA and HMC runs (Sampler panel, step rule) record how often a step took its proposal.
   const bool has_acceptance =
       snap && snap->curves &&
       std::any_of(snap->curves->acceptance.begin(), snap->curves->acceptance.end(), [](float v) { return !std::isnan(v); });
   if (has_acceptance) {
     ImGui::SameLine();
-    if (ImGui::Checkbox("MALA acceptance", &cs.acceptance) && cs.acceptance) cs.grad_norm = false;
+    if (ImGui::Checkbox("acceptance", &cs.acceptance) && cs.acceptance) cs.grad_norm = false;
   } else {
     cs.acceptance = false;
   }

@@ -162,13 +162,18 @@ void draw_sampler_panel(PanelContext& c) {
   if (ImGui::Combo("mode", &mode, modes, 2)) p.mode = mode == 0 ? SampleMode::Joint : SampleMode::Sequential, changed = true;
   help_marker("joint: one step on the composed energy; sequential: a separate step per child of the root AND "
               "(the original 'continual' task).");
-  const char* rules[] = {"langevin", "mala"};
-  int rule = p.step_rule == StepRule::Langevin ? 0 : 1;
-  if (ImGui::Combo("step rule", &rule, rules, 2)) p.step_rule = rule == 0 ? StepRule::Langevin : StepRule::Mala, changed = true;
+  const char* rules[] = {"langevin", "mala", "hmc"};
+  int rule = static_cast<int>(p.step_rule);
+  if (ImGui::Combo("step rule", &rule, rules, 3)) p.step_rule = step_rule_from_string(rules[rule]), changed = true;
   help_marker("langevin: every step is taken (the original scripts). mala: Metropolis-adjusted Langevin - a step "
               "is taken with the probability that makes the chain sample exp(-E/T) (T = noise^2 / (2 step), 1 on a "
-              "denoising ladder; exact without clamp), at twice the energy evaluations; the Curves panel plots its "
-              "acceptance. Not for comb_mask models.");
+              "denoising ladder; exact without clamp), at twice the energy evaluations. hmc: Hamiltonian Monte "
+              "Carlo, several leapfrog steps per accept test (one is mala). The Curves panel plots the acceptance. "
+              "Not for comb_mask models.");
+  if (p.step_rule == StepRule::Hmc) {
+    int leapfrogs = p.leapfrog_steps;
+    if (ImGui::DragInt("leapfrog steps", &leapfrogs, 0.1f, 1, 100)) p.leapfrog_steps = std::clamp(leapfrogs, 1, 100), changed = true;
+  }
 
   section("chain (applies at restart)");
   int batch = static_cast<int>(p.batch);
