@@ -109,7 +109,7 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOp
     throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
   if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);
   // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
-  return geometric_schedule(hi, lo, ladder.levels, ladder.steps_per_level, ladder.r * lo * lo);
+  return geometric_schedule(hi, lo, ladder.levels, ladder.steps_per_level, ladder.r * lo * lo, ladder.temperature);
 }
 
 Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt) {
@@ -118,6 +118,8 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   if (opt.steps_per_level < 0 || opt.steps_per_level > kMaxSteps || opt.top_steps < 0 || opt.top_steps > kMaxSteps)
     throw std::invalid_argument("corrector steps per level and top steps must be in [0, " + std::to_string(kMaxSteps) + "]");
   if (!(opt.r > 0) || !std::isfinite(opt.r)) throw std::invalid_argument("the corrector step factor r must be > 0");
+  if (!(opt.temperature > 0) || !(opt.temperature <= 10))
+    throw std::invalid_argument("the ladder's temperature must be in (0, 10]");
   if (!opt.predictor && opt.steps_per_level < 1)
     throw std::invalid_argument("a corrector-only ladder needs at least one step per level");
   const std::vector<double> sigma = sigma_ladder(sigma_max, sigma_min, opt.levels);
@@ -129,11 +131,12 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   auto corrector = [&](std::int64_t steps, double sg) {
     if (steps <= 0) return;
     const double eps = opt.r * sg * sg;
+    const double var = 2 * eps * opt.temperature;
     if (carried_var == 0) {
-      push(steps, sg, eps, 2 * eps);
+      push(steps, sg, eps, var);
     } else {
-      push(1, sg, eps, carried_var + 2 * eps);
-      push(steps - 1, sg, eps, 2 * eps);
+      push(1, sg, eps, carried_var + var);
+      push(steps - 1, sg, eps, var);
     }
     carried_var = 0;
   };
@@ -168,13 +171,15 @@ bool same_schedule(const Schedule& a, const Schedule& b) {
   return true;
 }
 
-Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps) {
+Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps,
+                            double temperature) {
   if (!(sigma_max >= sigma_min && sigma_min > 0) || levels < 1 || steps_per_level < 1 || !(eps > 0))
     throw std::invalid_argument("geometric schedule needs sigma_max >= sigma_min > 0, levels >= 1, steps >= 1, eps > 0");
+  if (!(temperature > 0) || !(temperature <= 10)) throw std::invalid_argument("the ladder's temperature must be in (0, 10]");
   Schedule s;
   for (double sigma : sigma_ladder(sigma_max, sigma_min, levels)) {
     double lr = eps * (sigma / sigma_min) * (sigma / sigma_min);
-    s.levels.push_back({steps_per_level, sigma, lr, std::sqrt(2.0 * lr)});
+    s.levels.push_back({steps_per_level, sigma, lr, std::sqrt(2.0 * lr * temperature)});
   }
   return s;
 }

@@ -78,7 +78,8 @@ std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels)
 
 // Annealed Langevin levels after Song & Ermon (NCSN): sigma geometric from sigma_max to sigma_min,
 // step size eps·(sigma/sigma_min)², noise std sqrt(2·step) — the coupled form denoising models use.
-Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps);
+Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps,
+                            double temperature = 1.0);
 
 // How a denoising model's ladder of noise levels is walked (σ geometric from σ_max to σ_min).
 //   corrector only (predictor = false): annealed Langevin, `steps_per_level` steps of r·σ² per level
@@ -92,12 +93,17 @@ Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std:
 //   models (assets/models/MODEL_CARD.md, 2026-12-01): without the top steps colour and shape chains
 //   drew an object in 2 % / 38 % of the samples, with them size error 0.152 → 0.093 (n = 64).
 inline constexpr std::int64_t kDefaultTopSteps = 200;
+//   temperature: the corrector steps sample exp(−E/T) at each level — noise √(2r·T)·σ for the step
+//     r·σ² — T < 1 sharper and less varied (the predictor's moves keep their noise). The original
+//     noise-first step already runs colder than T (its stationary variance on a Gaussian at r = 0.1 is
+//     0.85 of the target's), while MALA and HMC sample T itself.
 struct LadderOptions {
   int levels = 40;
   std::int64_t steps_per_level = 5;
   double r = 0.1;
   bool predictor = false;
   std::int64_t top_steps = kDefaultTopSteps;
+  double temperature = 1.0;
 };
 
 // The predictor–corrector walk as Langevin steps (noise first, then the gradient at the noised point,
@@ -113,7 +119,7 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
 Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder);
 inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int levels = 40,
                                    std::int64_t steps_per_level = 5, double r = 0.1) {
-  return denoising_schedule(models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps});
+  return denoising_schedule(models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps, 1.0});
 }
 
 struct SamplerParams;
@@ -126,7 +132,7 @@ struct SamplerParams;
 bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, const LadderOptions& ladder);
 inline bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels = 40,
                                      std::int64_t steps_per_level = 5, double r = 0.1) {
-  return apply_denoising_schedule(p, models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps});
+  return apply_denoising_schedule(p, models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps, 1.0});
 }
 
 // Same levels (steps, σ, step size, noise) in the same order.

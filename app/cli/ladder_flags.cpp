@@ -18,11 +18,17 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
   sub->add_option("--top-steps", ladder.top_steps, "denoising models: extra corrector steps at the highest noise level first")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
+  sub->add_option("--temperature", ladder.temperature,
+                  "denoising models: the corrector steps sample exp(-E/T) at each level (noise sqrt(2rT)*sigma); "
+                  "below 1 sharper, less varied")
+      ->check(CLI::Range(1e-3, 10.0))
+      ->capture_default_str();
 }
 
 std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps) {
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
-         std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps";
+         std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps" +
+         (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "");
 }
 
 }  // namespace ebm::cli

@@ -107,6 +107,36 @@ double walk_std(const LadderOptions& o, double* mean) {
   return smp.state().x.std().item<double>();
 }
 
+// The ladder's temperature scales the corrector steps' noise variance (their step sizes stay), in
+// both walks; the predictor's moves keep theirs.
+TEST(NoiseLadder, TheTemperatureScalesTheCorrectorNoiseVarianceOnly) {
+  LadderOptions o;
+  o.levels = 3;
+  o.steps_per_level = 2;
+  o.top_steps = 4;
+  const auto warm = predictor_corrector_schedule(0.5, 0.1, o);
+  o.temperature = 0.25;
+  const auto cold = predictor_corrector_schedule(0.5, 0.1, o);
+  ASSERT_EQ(warm.levels.size(), cold.levels.size());
+  for (size_t i = 0; i < warm.levels.size(); ++i) {
+    EXPECT_EQ(warm.levels[i].step_lr, cold.levels[i].step_lr);
+    EXPECT_NEAR(cold.levels[i].noise_std, 0.5 * warm.levels[i].noise_std, 1e-12) << "level " << i;
+  }
+  // A predictor-only walk has no corrector steps: the temperature leaves it as it is.
+  o.predictor = true;
+  o.steps_per_level = 0;
+  o.top_steps = 0;
+  const auto pred_cold = predictor_corrector_schedule(0.5, 0.1, o);
+  o.temperature = 1.0;
+  EXPECT_TRUE(same_schedule(pred_cold, predictor_corrector_schedule(0.5, 0.1, o)));
+  const auto g1 = geometric_schedule(0.5, 0.1, 3, 2, 0.01);
+  const auto g2 = geometric_schedule(0.5, 0.1, 3, 2, 0.01, 0.5);
+  for (size_t i = 0; i < g1.levels.size(); ++i)
+    EXPECT_NEAR(g2.levels[i].noise_std * g2.levels[i].noise_std, 0.5 * g1.levels[i].noise_std * g1.levels[i].noise_std, 1e-12);
+  o.temperature = 0;
+  EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
+}
+
 TEST(NoiseLadder, BothWalksDrawTheDataOfAGaussian) {
   double mean = 0;
   LadderOptions pc;
