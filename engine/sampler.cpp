@@ -29,7 +29,27 @@ torch::Tensor per_sample_view(const torch::Tensor& v, std::int64_t dims) {
   return v.view(shape);
 }
 
+// Adds one stage's statistics to a step's (Sequential mode runs several stages per step): energies
+// add up, gradient norms add in quadrature, accept outcomes add (step() averages them).
+void add_stage_stats(StepStats* stats, const torch::Tensor& energy, const torch::Tensor& grad_norm,
+                     const torch::Tensor& accepted) {
+  stats->energy = stats->energy.defined() ? stats->energy + energy : energy;
+  stats->grad_norm =
+      stats->grad_norm.defined() ? (stats->grad_norm.square() + grad_norm.square()).sqrt() : grad_norm;
+  if (accepted.defined()) stats->accepted = stats->accepted.defined() ? stats->accepted + accepted : accepted;
+}
+
 }  // namespace
+
+void AcceptanceMeter::add(const StepStats& st) {
+  if (!st.accepted.defined()) return;
+  sum_ = sum_.defined() ? sum_ + st.accepted.sum() : st.accepted.sum();
+  tests_ += st.accepted.size(0);
+}
+
+double AcceptanceMeter::mean() const {
+  return tests_ > 0 ? sum_.item<double>() / static_cast<double>(tests_) : -1.0;
+}
 
 std::int64_t ChainState::bytes() const {
   auto nb = [](const torch::Tensor& t) { return t.defined() ? static_cast<std::int64_t>(t.numel() * t.element_size()) : 0; };
@@ -398,15 +418,10 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
         torch::avg_pool2d(m, {3, 3}, {1, 1}, {1, 1}, /*ceil_mode=*/false, /*count_include_pad=*/false);
   }
 
-  auto gn = g.detach().flatten(1).norm(2, 1);
-  stats->energy = stats->energy.defined() ? stats->energy + ev.e : ev.e;
-  stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
-  if (params_.step_rule != StepRule::Langevin) {
-    // A noiseless step under MALA/HMC: its gradient step is always taken (as in a captured graph,
-    // where the same step runs through metropolis_step with noise 0).
-    const torch::Tensor one = torch::ones_like(ev.e);
-    stats->accepted = stats->accepted.defined() ? stats->accepted + one : one;
-  }
+  // A noiseless step under MALA/HMC: its gradient step is always taken (as in a captured graph,
+  // where the same step runs through metropolis_step with noise 0).
+  add_stage_stats(stats, ev.e, g.detach().flatten(1).norm(2, 1),
+                  params_.step_rule != StepRule::Langevin ? torch::ones_like(ev.e) : torch::Tensor());
   return out.detach();
 }
 
@@ -454,11 +469,7 @@ torch::Tensor Sampler::metropolis_step(int stage, bool sequential, const torch::
   for (size_t i = 0; i < start.per_term.size(); ++i)
     if (start.per_term[i].defined() && end.per_term[i].defined())
       stats->per_term[i] = torch::where(take, end.per_term[i], start.per_term[i]);
-  const torch::Tensor gn = drift.flatten(1).norm(2, 1);
-  const torch::Tensor a = take.logical_or(noiseless).to(torch::kFloat);
-  stats->energy = stats->energy.defined() ? stats->energy + e : e;
-  stats->grad_norm = stats->grad_norm.defined() ? (stats->grad_norm.square() + gn.square()).sqrt() : gn;
-  stats->accepted = stats->accepted.defined() ? stats->accepted + a : a;
+  add_stage_stats(stats, e, drift.flatten(1).norm(2, 1), take.logical_or(noiseless).to(torch::kFloat));
   return out.detach();
 }
 

@@ -43,6 +43,18 @@ struct StepStats {
                                         // stayed; Sequential: the fraction of stages. Undefined for Langevin
 };
 
+// Mean of StepStats::accepted over every step and sample of a run, summed on the chain's device
+// (one host read, in mean()); −1 when no step had an accept test (the Langevin rule).
+class AcceptanceMeter {
+ public:
+  void add(const StepStats& st);
+  double mean() const;
+
+ private:
+  torch::Tensor sum_;
+  std::int64_t tests_ = 0;
+};
+
 class Sampler {
  public:
   Sampler();

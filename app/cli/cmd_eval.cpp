@@ -4,6 +4,7 @@
 // shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
 #include "app/cli/commands.h"
 #include "app/cli/ladder_flags.h"
+#include "app/cli/step_rule_flags.h"
 #include "engine/eval/eval_recipe.h"
 #include "engine/eval/eval_suite.h"
 #include "models/checkpoint/atomic_file.h"
@@ -50,8 +51,7 @@ struct EvalArgs {
   double not_coefficient = 0.001;
   std::optional<double> guidance;
   std::string guidance_interval;  // suite: "LO,HI" (empty: each model's own)
-  std::optional<std::string> step_rule;
-  std::optional<int> leapfrog_steps;  // recipe: overrides the recipe's; suite: default langevin
+  StepRuleFlags step_rule;  // recipe: overrides the recipe's; suite: langevin unless given
 };
 
 // Progress on stderr: a redrawn line on a terminal, one line per finished chunk otherwise.
@@ -116,8 +116,7 @@ void run_recipe(const EvalArgs& a) {
   for (const auto& w : warnings) std::cerr << "ebm eval: warning: " << w << "\n";
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
-  if (a.step_rule) r.sampler.step_rule = step_rule_from_string(*a.step_rule);
-  if (a.leapfrog_steps) r.sampler.leapfrog_steps = *a.leapfrog_steps;
+  a.step_rule.apply(r.sampler);
   std::vector<std::string> notes;
   auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
   if (!a.quiet)
@@ -141,7 +140,8 @@ void run_recipe(const EvalArgs& a) {
 void run_suite(const EvalArgs& a) {
   std::optional<GuidanceInterval> interval;  // read first: a typo should not wait for the models to load
   if (!a.guidance_interval.empty()) interval = parse_guidance_interval(a.guidance_interval);
-  const StepRule rule = a.step_rule ? step_rule_from_string(*a.step_rule) : StepRule::Langevin;
+  SamplerParams base;
+  a.step_rule.apply(base);  // first: an unknown rule is reported before the models load
   const auto dir = models_dir(a);
   if (dir.empty())
     throw std::runtime_error("no models directory found ($EBM_STUDIO_MODELS, <prefix>/share/ebm-studio/models, "
@@ -167,11 +167,8 @@ void run_suite(const EvalArgs& a) {
   if (!a.quiet)
     for (const auto& s : notes) std::cerr << s << "\n";
 
-  SamplerParams base;
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
-  base.step_rule = rule;
-  if (a.leapfrog_steps) base.leapfrog_steps = *a.leapfrog_steps;
   eval::apply_model_schedule(base, models, a.ladder);
   eval::SuiteOptions so;
   so.labels_per_case = a.labels;
@@ -256,10 +253,7 @@ void register_eval(CLI::App& app) {
   sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels")->capture_default_str();
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
-  sub->add_option("--step-rule", a->step_rule,
-                  "langevin (default), mala (Metropolis-adjusted steps, exact for exp(-E/T), twice the energy "
-                  "evaluations) or hmc (Hamiltonian Monte Carlo); recipe: overrides the recipe's; docs/engine.md");
-  sub->add_option("--leapfrog-steps", a->leapfrog_steps, "hmc: leapfrog steps per accept test (1 … 100; default 3)");
+  add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");
   sub->add_option("--cases", a->cases, "suite: only these cases, comma-separated (e.g. size,shape,color)")->delimiter(',');
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
   sub->add_option("--guidance", a->guidance,

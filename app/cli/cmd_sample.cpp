@@ -3,6 +3,7 @@
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
+#include "app/cli/step_rule_flags.h"
 #include "engine/batch_split.h"
 #include "engine/device_check.h"
 #include "engine/dist/launcher.h"
@@ -33,8 +34,7 @@ struct SampleArgs {
   std::optional<std::string> device;
   std::optional<int64_t> micro_batch;
   std::optional<std::string> precision;
-  std::optional<std::string> step_rule;
-  std::optional<int> leapfrog_steps;
+  StepRuleFlags step_rule;
   bool no_cuda_graph = false;
   int columns = 0;
   bool ignore_hash = false;
@@ -101,8 +101,7 @@ void run_sample(const SampleArgs& a) {
   if (a.device) p.device = *a.device;
   if (a.micro_batch) p.micro_batch = *a.micro_batch;
   if (a.precision) p.precision = precision_from_string(*a.precision);
-  if (a.step_rule) p.step_rule = step_rule_from_string(*a.step_rule);
-  if (a.leapfrog_steps) p.leapfrog_steps = *a.leapfrog_steps;
+  a.step_rule.apply(p);
   if (a.no_cuda_graph) p.cuda_graph = false;
   p.validate();
   require_available(parse_device(p.device), a.device ? "--device" : "the recipe's device");
@@ -167,23 +166,18 @@ void run_sample(const SampleArgs& a) {
   Progress progress(total);
   auto t0 = std::chrono::steady_clock::now();
   StepStats st;
-  torch::Tensor accepted_sum;  // MALA: summed on the device, read once at the end
-  int64_t accept_tests = 0;
+  AcceptanceMeter acceptance;
   for (int64_t i = 0; i < total; ++i) {
     st = s.step();
-    if (st.accepted.defined()) {
-      accepted_sum = accepted_sum.defined() ? accepted_sum + st.accepted.sum() : st.accepted.sum();
-      accept_tests += st.accepted.size(0);
-    }
+    acceptance.add(st);
     if (!quiet && progress.due(i + 1)) {
       const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / (i + 1);
       progress.update(i + 1, ms, st.energy.mean().item<double>());
     }
   }
   if (!quiet) std::cerr << "ebm sample: steps ran as " << s.last_step_path() << "\n";
-  if (!quiet && accept_tests > 0)
-    std::cerr << "ebm sample: acceptance " << accepted_sum.item<double>() / static_cast<double>(accept_tests)
-              << " (mean over " << total << " steps)\n";
+  if (const double rate = acceptance.mean(); !quiet && rate >= 0)
+    std::cerr << "ebm sample: acceptance " << rate << " (mean over " << total << " steps)\n";
   const auto resets = s.state().resets.sum().item<int64_t>();
   if (resets > 0) std::cerr << "ebm sample: warning: " << resets << " chain(s) hit NaN/Inf and were re-initialised\n";
 
@@ -224,10 +218,7 @@ void register_sample(CLI::App& app) {
   sub->add_option("--micro-batch", a->micro_batch,
                   "evaluate energies in chunks of this many samples (0 = whole batch; --gpus N sets ceil(batch/N))");
   sub->add_option("--precision", a->precision, "CUDA arithmetic: fp32, tf32 (default) or bf16 (docs/gpu.md)");
-  sub->add_option("--step-rule", a->step_rule,
-                  "langevin (the recipe's default), mala (Metropolis-adjusted steps, exact for exp(-E/T), twice the "
-                  "energy evaluations) or hmc (Hamiltonian Monte Carlo; docs/engine.md)");
-  sub->add_option("--leapfrog-steps", a->leapfrog_steps, "hmc: leapfrog steps per accept test (1 … 100; default 3)");
+  add_step_rule_flags(sub, a->step_rule, "overrides the recipe's (langevin when it names none)");
   sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");

@@ -49,8 +49,7 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
   s.set_composition(composition);
   std::vector<torch::Tensor> parts;
   torch::NoGradGuard no_grad;
-  torch::Tensor accepted_sum;  // on the device: no host read per step for it
-  int64_t accept_tests = 0;
+  AcceptanceMeter accepted;
   for (int64_t k = 0; k < chunks; ++k) {
     params.batch = std::min(chunk, n - k * chunk);
     params.sample_offset = offset + k * chunk;
@@ -61,10 +60,7 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
     auto last_report = std::chrono::steady_clock::now();
     for (int64_t i = 0; i < total; ++i) {
       auto st = s.step();
-      if (st.accepted.defined()) {
-        accepted_sum = accepted_sum.defined() ? accepted_sum + st.accepted.sum() : st.accepted.sum();
-        accept_tests += st.accepted.size(0);
-      }
+      accepted.add(st);
       // Reading the energy waits for the GPU: at most 4 times a second and at the chunk's end, so
       // the host keeps queueing steps ahead of the device in between.
       const auto now = std::chrono::steady_clock::now();
@@ -83,8 +79,7 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
     parts.push_back(s.state().x.detach());
     s.stop();
   }
-  if (acceptance)
-    *acceptance = accept_tests > 0 ? accepted_sum.item<double>() / static_cast<double>(accept_tests) : -1.0;
+  if (acceptance) *acceptance = accepted.mean();
   return torch::cat(parts, 0);
 }
 

@@ -46,6 +46,19 @@ std::string num(double v, int prec = 3) {
   return b;
 }
 
+// A sample-weighted mean of a per-table figure that a table may lack (−1: not measured): the
+// tables that lack it are left out rather than counted as 0; −1 when none has it.
+struct PooledMean {
+  double sum = 0;
+  int64_t n = 0;
+  void add(double value, int64_t samples) {
+    if (value < 0) return;
+    sum += value * static_cast<double>(samples);
+    n += samples;
+  }
+  double mean() const { return n > 0 ? sum / static_cast<double>(n) : -1.0; }
+};
+
 }  // namespace
 
 bool GradeTable::pass() const {
@@ -94,10 +107,7 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   t.name = name;
   t.rows = parts.front().rows;
   for (auto& r : t.rows) r.value = r.met = 0, r.labels = 0;
-  double found = 0;     // over the parts that measured it
-  int64_t found_n = 0;
-  double accepted = 0;  // likewise
-  int64_t accepted_n = 0;
+  PooledMean found, accepted;  // over the parts that measured them
   for (const auto& p : parts) {
     if (p.rows.size() != t.rows.size()) throw std::invalid_argument("combine: tables of different cases");
     for (size_t i = 0; i < p.rows.size(); ++i) {
@@ -108,10 +118,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
       t.rows[i].labels += p.rows[i].labels;
     }
     t.all_met += p.all_met * static_cast<double>(p.n);
-    found_n += p.objects_found >= 0 ? p.n : 0;
-    found += p.objects_found >= 0 ? p.objects_found * static_cast<double>(p.n) : 0.0;
-    accepted_n += p.acceptance >= 0 ? p.n : 0;
-    accepted += p.acceptance >= 0 ? p.acceptance * static_cast<double>(p.n) : 0.0;
+    found.add(p.objects_found, p.n);
+    accepted.add(p.acceptance, p.n);
     t.n += p.n;
   }
   if (t.n == 0) throw std::invalid_argument("combine: no samples");
@@ -121,8 +129,8 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
     r.pass = row_passes(r);
   }
   t.all_met /= static_cast<double>(t.n);
-  if (found_n > 0) t.objects_found = found / static_cast<double>(found_n);
-  if (accepted_n > 0) t.acceptance = accepted / static_cast<double>(accepted_n);
+  t.objects_found = found.mean();
+  t.acceptance = accepted.mean();
   return t;
 }
 
