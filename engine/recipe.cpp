@@ -128,6 +128,7 @@ json node_to_json(const Node& n) {
     case NodeKind::Not: j["coefficient"] = n.coefficient; break;
     case NodeKind::And: break;
   }
+  if (n.shared_prior) j["prior"] = "shared";
   j["children"] = json::array();
   for (const auto& c : n.children) j["children"].push_back(node_to_json(c));
   return j;
@@ -169,6 +170,13 @@ Node node_from_json_rec(const json& j, const std::string& path, std::vector<std:
   } else {
     if (n.kind == NodeKind::Or) n.temperature = o.num("temperature", 100.0, 1e-12, kBig);
     if (n.kind == NodeKind::Not) n.coefficient = o.num("coefficient", 0.001, -kBig, kBig);
+    if (n.kind == NodeKind::And || n.kind == NodeKind::Not) {
+      // "each" (every term's full energy, the original's sum; the default) or "shared" (one prior:
+      // composition.h).
+      const std::string prior = o.str("prior", "each", false, 16);
+      if (prior != "each" && prior != "shared") o.fail("prior", "must be \"each\" or \"shared\", got \"" + prior + "\"");
+      n.shared_prior = prior == "shared";
+    }
     const auto& children = o.array("children", kMaxCompositionNodes);
     for (std::size_t i = 0; i < children.size(); ++i)
       n.children.push_back(

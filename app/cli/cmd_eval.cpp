@@ -43,8 +43,10 @@ struct EvalArgs {
   bool ignore_hash = false;
   bool quiet = false;
   // suite
-  int labels = 4;
-  uint64_t label_seed = 0;
+  int labels = 16;
+  std::optional<uint64_t> label_seed;
+  std::string split = "tune";      // suite: tune | heldout | both (SuiteSplit)
+  std::string prior = "each";      // suite: each | shared (composition.h)
   int64_t steps = 200;
   LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
@@ -101,13 +103,33 @@ train::CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {
   return train::load_classifier(path, heldout);
 }
 
+// The grader's own held-out figures (its file's metadata), so a reader sees how fine the ruler is.
+std::string describe_grader(const nlohmann::json& h) {
+  if (!h.is_object() || !h.contains("position_error")) return "grader: no held-out figures in its file\n";
+  char buf[512];
+  std::snprintf(buf, sizeof buf,
+                "grader (held-out renders): position error %.3f, size error %.4f, shape %.1f %%, colour %.1f %%",
+                h.value("position_error", -1.0), h.value("size_error", -1.0), 100 * h.value("shape_accuracy", -1.0),
+                100 * h.value("color_accuracy", -1.0));
+  std::string s = buf;
+  if (h.contains("count_accuracy_empty")) {
+    std::snprintf(buf, sizeof buf, "; counts read right: empty %.1f %%, one %.1f %%, two %.1f %%",
+                  100 * h.value("count_accuracy_empty", -1.0), 100 * h.value("count_accuracy_one", -1.0),
+                  100 * h.value("count_accuracy_two", -1.0));
+    s += buf;
+  } else {
+    s += "; it does not count objects (objects found by an image reading)";
+  }
+  return s + "\n";
+}
+
 void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& tables, nlohmann::json j) {
   j["tables"] = tables;
   if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
   if (a.json)
     std::cout << j.dump(2) << "\n";
   else
-    std::cout << eval::format_tables(tables);
+    std::cout << describe_grader(j.value("classifier_heldout", nlohmann::json())) << eval::format_tables(tables);
 }
 
 void run_recipe(const EvalArgs& a) {
@@ -170,66 +192,100 @@ void run_suite(const EvalArgs& a) {
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
   eval::apply_model_schedule(base, models, a.ladder);
-  eval::SuiteOptions so;
-  so.labels_per_case = a.labels;
-  so.label_seed = a.label_seed;
-  so.seed = a.seed.value_or(0);
-  so.device = a.device.value_or("cpu");
-  so.not_coefficient = a.not_coefficient;
-  so.guidance = a.guidance;
-  so.guidance_interval = interval;
-  std::vector<std::string> skipped;
-  auto recipes = eval::suite_recipes(files, so, base, &skipped);
-  if (!a.cases.empty()) {
-    // The target labels of a case do not depend on which others run (suite_recipes seeds them per case).
-    const auto all = eval::standard_cases();
-    std::string known;
-    for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.name;
-    for (const auto& c : a.cases)
-      if (std::none_of(all.begin(), all.end(), [&](const eval::SuiteCase& sc) { return sc.name == c; }))
-        throw std::invalid_argument("--cases: unknown case '" + c + "' (the suite's cases: " + known + ")");
-    recipes.erase(std::remove_if(recipes.begin(), recipes.end(),
-                                 [&](const eval::SuiteRecipe& r) {
-                                   return std::find(a.cases.begin(), a.cases.end(), r.case_name) == a.cases.end();
-                                 }),
-                  recipes.end());
-    if (recipes.empty()) throw std::invalid_argument("--cases: none of the chosen cases has all its models in " + dir.string());
-  }
-  for (const auto& s : skipped)
-    if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
+
+  std::vector<eval::SuiteSplit> splits;
+  if (a.split == "both") splits = {eval::SuiteSplit::Tune, eval::SuiteSplit::Heldout};
+  else splits = {eval::suite_split_from_string(a.split)};
+  if (splits.size() > 1 && (a.label_seed || a.seed))
+    throw std::invalid_argument("--split both uses the two fixed seed pairs; drop --label-seed/--seed or pick one split");
 
   const int64_t per_label = a.n / a.labels;
   Progress progress(a.quiet);
-  std::vector<eval::GradeTable> tables;
-  nlohmann::json per_label_json = nlohmann::json::array();
-  std::vector<eval::GradeTable> parts;
-  for (size_t i = 0; i < recipes.size(); ++i) {
-    const auto& sr = recipes[i];
-    progress.set_run(sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" + std::to_string(a.labels) +
-                     "]");
-    auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
-                                     [&](const eval::SamplingProgress& p) { progress(p); });
-    per_label_json.push_back(out.table);
-    parts.push_back(out.table);
-    if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
-      tables.push_back(eval::combine(sr.case_name, parts));
-      parts.clear();
+  nlohmann::json runs = nlohmann::json::object();
+  std::vector<std::vector<eval::GradeTable>> split_tables;
+  std::vector<std::string> skipped;
+  for (const auto split : splits) {
+    const auto seeds = eval::suite_seeds(split);
+    eval::SuiteOptions so;
+    so.labels_per_case = a.labels;
+    so.label_seed = a.label_seed.value_or(seeds.label_seed);
+    so.seed = a.seed.value_or(seeds.seed);
+    so.device = a.device.value_or("cpu");
+    so.not_coefficient = a.not_coefficient;
+    so.guidance = a.guidance;
+    so.guidance_interval = interval;
+    so.shared_prior = a.prior == "shared";
+    skipped.clear();
+    auto recipes = eval::suite_recipes(files, so, base, &skipped);
+    if (!a.cases.empty()) {
+      // The target labels of a case do not depend on which others run (suite_recipes seeds them per case).
+      const auto all = eval::standard_cases();
+      std::string known;
+      for (const auto& c : all) known += (known.empty() ? "" : ", ") + c.name;
+      for (const auto& c : a.cases)
+        if (std::none_of(all.begin(), all.end(), [&](const eval::SuiteCase& sc) { return sc.name == c; }))
+          throw std::invalid_argument("--cases: unknown case '" + c + "' (the suite's cases: " + known + ")");
+      recipes.erase(std::remove_if(recipes.begin(), recipes.end(),
+                                   [&](const eval::SuiteRecipe& r) {
+                                     return std::find(a.cases.begin(), a.cases.end(), r.case_name) == a.cases.end();
+                                   }),
+                    recipes.end());
+      if (recipes.empty())
+        throw std::invalid_argument("--cases: none of the chosen cases has all its models in " + dir.string());
     }
+    for (const auto& s : skipped)
+      if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
+
+    std::vector<eval::GradeTable> tables, parts;
+    nlohmann::json per_label_json = nlohmann::json::array();
+    for (size_t i = 0; i < recipes.size(); ++i) {
+      const auto& sr = recipes[i];
+      progress.set_run(to_string(split) + " " + sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" +
+                       std::to_string(a.labels) + "]");
+      auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
+                                       [&](const eval::SamplingProgress& p) { progress(p); });
+      per_label_json.push_back(out.table);
+      parts.push_back(out.table);
+      if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
+        tables.push_back(eval::combine(sr.case_name, parts));
+        parts.clear();
+      }
+    }
+    runs[to_string(split)] = {{"label_seed", so.label_seed},
+                              {"seed", so.seed},
+                              {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
+                              {"tables", tables},
+                              {"per_label", per_label_json}};
+    split_tables.push_back(std::move(tables));
   }
   nlohmann::json j = {{"models", dir.string()},
                       {"n_per_label", per_label},
                       {"labels_per_case", a.labels},
-                      {"label_seed", a.label_seed},
-                      {"seed", so.seed},
-                      {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
                       {"not_coefficient", a.not_coefficient},
+                      {"prior", a.prior},
                       {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
-                      {"guidance_interval", so.guidance_interval ? guidance_interval_to_json(*so.guidance_interval)
-                                                                 : nlohmann::json("per model")},
+                      {"guidance_interval", interval ? guidance_interval_to_json(*interval) : nlohmann::json("per model")},
                       {"skipped", skipped},
-                      {"classifier_heldout", heldout},
-                      {"per_label", per_label_json}};
-  print_results(a, tables, std::move(j));
+                      {"classifier_heldout", heldout}};
+  if (splits.size() == 1) {
+    // One split: the layout of earlier versions (label_seed, seed, steps, tables, per_label at the top).
+    for (auto& [k, v] : runs[to_string(splits[0])].items()) j[k] = v;
+    j["split"] = to_string(splits[0]);
+    if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
+    if (a.json) std::cout << j.dump(2) << "\n";
+    else std::cout << describe_grader(heldout) << eval::format_tables(split_tables[0]);
+    return;
+  }
+  j["splits"] = runs;
+  if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
+  if (a.json) {
+    std::cout << j.dump(2) << "\n";
+    return;
+  }
+  std::cout << describe_grader(heldout);
+  for (size_t i = 0; i < splits.size(); ++i)
+    std::cout << "\n== " << to_string(splits[i]) << " split\n" << eval::format_tables(split_tables[i]);
+  std::cout << "\n== side by side\n" << eval::format_split_summary(split_tables[0], split_tables[1]);
 }
 
 void register_eval(CLI::App& app) {
@@ -250,7 +306,16 @@ void register_eval(CLI::App& app) {
   sub->add_flag("--ignore-hash", a->ignore_hash, "evaluate even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
   sub->add_option("--labels", a->labels, "suite: target labels per case")->capture_default_str();
-  sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels")->capture_default_str();
+  sub->add_option("--label-seed", a->label_seed, "suite: seed of the target labels (default: the split's)");
+  sub->add_option("--split", a->split,
+                  "suite: tune (seeds to choose settings on), heldout (never tuned on) or both, side by side")
+      ->check(CLI::IsMember({"tune", "heldout", "held-out", "both"}))
+      ->capture_default_str();
+  sub->add_option("--prior", a->prior,
+                  "suite: each (every term's full energy, summed) or shared (one prior: the terms' scores composed "
+                  "around the mean of their unconditional energies)")
+      ->check(CLI::IsMember({"each", "shared"}))
+      ->capture_default_str();
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
   add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");

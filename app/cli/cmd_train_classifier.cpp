@@ -29,6 +29,14 @@ void register_train_classifier(CLI::App& app) {
   sub->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
   sub->add_option("--filters", o->num_filters, "network width")->capture_default_str();
   sub->add_option("--noise-max", o->noise_max, "max std of the pixel noise added to training images")->capture_default_str();
+  sub->add_option_function<std::string>(
+         "--layout", [o](const std::string& s) { o->layout = train::classifier_layout_from_string(s); },
+         "coord (coordinate channels, flattened map, a count head; default) or mean (the first grader's spatial mean)")
+      ->check(CLI::IsMember({"coord", "mean"}));
+  sub->add_option("--empty-fraction", o->empty_fraction, "coord: share of each batch rendered as an empty floor")
+      ->capture_default_str();
+  sub->add_option("--two-fraction", o->two_fraction, "coord: share of each batch rendered with two objects")
+      ->capture_default_str();
   sub->add_option("--heldout", o->heldout, "held-out renders for the reported metrics")->capture_default_str();
   sub->add_option("--time-limit", o->time_limit_min, "minutes (0 = none); stops early, still evaluates and saves")
       ->capture_default_str();
@@ -45,8 +53,11 @@ void register_train_classifier(CLI::App& app) {
       const auto& m = r.heldout;
       std::cout << "ebm train-classifier: " << r.iterations << " iterations in " << r.seconds << " s; held-out ("
                 << m.n << " renders): position error " << m.position_error << ", size error " << m.size_error
-                << ", shape accuracy " << m.shape_accuracy << ", colour accuracy " << m.color_accuracy << "\n"
-                << "  saved " << o->out << "\n";
+                << ", shape accuracy " << m.shape_accuracy << ", colour accuracy " << m.color_accuracy;
+      if (m.count_accuracy_one >= 0)
+        std::cout << "; count read right: empty floors " << m.count_accuracy_empty << ", one object "
+                  << m.count_accuracy_one << ", two objects " << m.count_accuracy_two;
+      std::cout << "\n  saved " << o->out << "\n";
       set_exit_code(0);
     } catch (const std::invalid_argument& e) {
       std::cerr << "ebm train-classifier: " << e.what() << "\n";

@@ -18,6 +18,8 @@ void validate_node(const Node& n, const std::string& path, int depth, int* count
   if (depth > kMaxCompositionDepth) fail(path, "composition nested deeper than " + std::to_string(kMaxCompositionDepth) + " levels");
   if (++*count > kMaxCompositionNodes) fail(path, "composition has more than " + std::to_string(kMaxCompositionNodes) + " nodes");
   if (!std::isfinite(n.weight)) fail(path + ".weight", "must be a finite number");
+  if (n.shared_prior && n.kind != NodeKind::And && n.kind != NodeKind::Not)
+    fail(path + ".prior", "only an and or a not node can share one prior among its terms");
   switch (n.kind) {
     case NodeKind::Term: {
       if (n.name.empty()) fail(path + ".name", "every term needs a non-empty name");
@@ -164,9 +166,10 @@ int CompiledComposition::add_value(double v) {
 
 std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node& n, const ModelSet& models,
                                                                      const torch::Device& device, bool solo_mode,
-                                                                     const std::string& path) {
+                                                                     const std::string& path, bool parent_shared) {
   CNode c;
   c.kind = n.kind;
+  c.shared_prior = n.shared_prior && (n.kind == NodeKind::And || n.kind == NodeKind::Not);
   c.weight = n.weight;
   c.temperature = n.temperature;
   c.coefficient = n.coefficient;
@@ -211,6 +214,7 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
       t.mask = m.clamp(0.0, 1.0).to(device);
     }
     t.active = n.enabled && (!solo_mode || n.solo);
+    t.split = parent_shared && info.denoising && t.label.defined();
     if (t.active && t.guidance != 1.0 && t.label.defined()) {
       t.guidance_at = add_value(t.guidance);
       // Both bounds always (+∞ is a float too): dragging them later is an edit of values alone.
@@ -235,7 +239,8 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     return std::nullopt;
   }
   for (size_t i = 0; i < n.children.size(); ++i) {
-    auto child = build(n.children[i], models, device, solo_mode, path + ".children[" + std::to_string(i) + "]");
+    auto child =
+        build(n.children[i], models, device, solo_mode, path + ".children[" + std::to_string(i) + "]", c.shared_prior);
     if (n.kind == NodeKind::Not) {
       (i == 0 ? c.has_pos : c.has_neg) = child.has_value();
       if (!child) continue;
@@ -256,6 +261,12 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
 
 torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
                                                const torch::Tensor& sigma) const {
+  return term_parts(term, x, attention, sigma).total();
+}
+
+CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch::Tensor& x,
+                                                           const torch::Tensor& attention,
+                                                           const torch::Tensor& sigma) const {
   const CTerm& t = terms_.at(static_cast<size_t>(term));
   torch::Tensor xin = x;
   // Same value as x; the gradient w.r.t. x is multiplied by the mask.
@@ -264,50 +275,70 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
   torch::Tensor label = t.label;
   if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
   torch::Tensor e = t.model->energy_at(xin, label, attention, sigma).reshape({-1});
-  if (t.guidance_at < 0 || !label.defined()) return e;
+  const bool guided = t.guidance_at >= 0 && label.defined();
+  if (!guided && !(t.split && label.defined())) return {e, {}, {}};
   torch::Tensor u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
-  const torch::Tensor g =
-      guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
-  return guided_energy(e, u, g);
+  torch::Tensor pull = e - u;
+  if (guided)
+    pull = pull * guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
+  if (!t.split) return {u + pull, {}, {}};  // guided_energy(e, u, g)
+  return {pull, u, torch::ones({}, u.options())};
 }
 
-torch::Tensor CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {
-  torch::Tensor e;
+CompiledComposition::Parts CompiledComposition::eval(const CNode& n, const Leaf& leaf) const {
+  const torch::Tensor w = value(n.weight_at);
+  // Always multiplied (×1 is exact): a weight dragged away from 1 later must not change the graph.
+  auto weighted = [&](Parts p, bool weigh_prior_share) {
+    p.pull = p.pull * w;
+    if (p.prior.defined()) {
+      p.prior = p.prior * w;
+      if (weigh_prior_share) p.prior_weight = p.prior_weight * w;
+    }
+    return p;
+  };
   switch (n.kind) {
-    case NodeKind::Term:
-      e = leaf(n.term);
-      break;
+    case NodeKind::Term:  // a term's weight scales its pull and its share of the prior
+      return weighted(leaf(n.term), true);
     case NodeKind::And: {
+      Parts sum;
       for (const auto& c : n.children) {
-        auto ec = eval(c, leaf);
-        e = e.defined() ? e + ec : ec;
+        Parts pc = eval(c, leaf);
+        if (!n.shared_prior) pc = {pc.total(), {}, {}};
+        sum.pull = sum.pull.defined() ? sum.pull + pc.pull : pc.pull;
+        if (pc.prior.defined()) {
+          sum.prior = sum.prior.defined() ? sum.prior + pc.prior : pc.prior;
+          sum.prior_weight = sum.prior_weight.defined() ? sum.prior_weight + pc.prior_weight : pc.prior_weight;
+        }
       }
-      break;
+      return weighted(sum, false);
     }
     case NodeKind::Or: {
-      if (n.children.size() == 1) {
-        e = eval(n.children[0], leaf);
-        break;
-      }
+      if (n.children.size() == 1) return weighted({eval(n.children[0], leaf).total(), {}, {}}, false);
       std::vector<torch::Tensor> es;
-      for (const auto& c : n.children) es.push_back(eval(c, leaf));
+      for (const auto& c : n.children) es.push_back(eval(c, leaf).total());
       const torch::Tensor t = value(n.temperature_at);
-      e = -torch::logsumexp(-t * torch::stack(es, 1), 1) / t;
-      break;
+      return weighted({-torch::logsumexp(-t * torch::stack(es, 1), 1) / t, {}, {}}, false);
     }
     case NodeKind::Not: {
       size_t i = 0;
-      torch::Tensor pos, neg;
+      Parts pos, neg;
       if (n.has_pos) pos = eval(n.children[i++], leaf);
       if (n.has_neg) neg = eval(n.children[i++], leaf);
-      if (pos.defined() && neg.defined()) e = pos - value(n.coefficient_at) * neg;
-      else if (pos.defined()) e = pos;
-      else e = -value(n.coefficient_at) * neg;
-      break;
+      const torch::Tensor c = value(n.coefficient_at);
+      if (!n.shared_prior || !pos.pull.defined()) {
+        torch::Tensor e;
+        if (pos.pull.defined() && neg.pull.defined()) e = pos.total() - c * neg.total();
+        else if (pos.pull.defined()) e = pos.total();
+        else e = -c * neg.total();
+        return weighted({e, {}, {}}, false);
+      }
+      // One prior: the positive side's; the negative side gives only its pull (its full energy when
+      // it has no prior of its own).
+      if (neg.pull.defined()) pos.pull = pos.pull - c * neg.pull;
+      return weighted(pos, false);
     }
   }
-  // Always multiplied (×1 is exact): a weight dragged away from 1 later must not change the graph.
-  return e * value(n.weight_at);
+  return {};
 }
 
 CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x,
@@ -316,9 +347,9 @@ CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x
                                                           std::vector<torch::Tensor>* per_term) const {
   return [this, &x, &attention, &sigma, per_term](int term) {
     torch::Tensor att = term < static_cast<int>(attention.size()) ? attention[term] : torch::Tensor();
-    torch::Tensor e = term_energy(term, x, att, sigma);
-    if (per_term) (*per_term)[term] = e.detach();
-    return e;
+    Parts p = term_parts(term, x, att, sigma);
+    if (per_term) (*per_term)[term] = p.total().detach();
+    return p;
   };
 }
 
@@ -332,16 +363,18 @@ torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vec
   if (per_term) per_term->assign(terms_.size(), torch::Tensor());
   // Nothing enabled: a flat energy, so sampling reduces to noise + clamp.
   if (!root_) return (x * 0.0).flatten(1).sum(1);
-  return eval(*root_, model_leaf(x, attention, sigma, per_term));
+  return eval(*root_, model_leaf(x, attention, sigma, per_term)).total();
 }
 
 torch::Tensor CompiledComposition::combine(const std::vector<torch::Tensor>& term_energy) const {
   if (!root_) return {};
-  return eval(*root_, [&](int term) {
+  // Leaves are whole term energies, so a shared-prior node sums them as an "each" node would: the
+  // shares ∂E/∂E_i this gives are the terms' weights (gradient_maps.h says so).
+  return eval(*root_, [&](int term) -> Parts {
     if (term >= static_cast<int>(term_energy.size()) || !term_energy[static_cast<size_t>(term)].defined())
       throw std::invalid_argument("combine: no energy given for active term '" + terms_[static_cast<size_t>(term)].name + "'");
-    return term_energy[static_cast<size_t>(term)].reshape({-1});
-  });
+    return {term_energy[static_cast<size_t>(term)].reshape({-1}), {}, {}};
+  }).total();
 }
 
 int CompiledComposition::num_stages() const {
@@ -355,13 +388,14 @@ torch::Tensor CompiledComposition::stage_energy(int stage, const torch::Tensor& 
                                                 std::vector<torch::Tensor>* per_term) const {
   if (!root_ || root_->kind != NodeKind::And) return energy(x, attention, sigma, per_term);
   if (per_term && per_term->size() != terms_.size()) per_term->assign(terms_.size(), torch::Tensor());
-  auto e = eval(root_->children.at(stage), model_leaf(x, attention, sigma, per_term));
+  auto e = eval(root_->children.at(stage), model_leaf(x, attention, sigma, per_term)).total();
   return e * value(root_->weight_at);
 }
 
 namespace {
 void node_key(const CompiledComposition::CNode& n, std::string* out) {
-  *out += "(" + to_string(n.kind) + ":" + std::to_string(n.term) + (n.has_pos ? "p" : "") + (n.has_neg ? "n" : "");
+  *out += "(" + to_string(n.kind) + ":" + std::to_string(n.term) + (n.has_pos ? "p" : "") + (n.has_neg ? "n" : "") +
+          (n.shared_prior ? "s" : "");
   for (const auto& c : n.children) node_key(c, out);
   *out += ")";
 }
@@ -373,7 +407,8 @@ std::string CompiledComposition::structure_key() const {
   for (const auto& t : terms_) {
     k += "[" + t.name + "|" + std::to_string(reinterpret_cast<std::uintptr_t>(t.model.get())) + "|" +
          (t.label.defined() ? std::to_string(t.label.size(1)) : "-") + "|" + (t.mask.defined() ? "m" : "-") + "|" +
-         std::to_string(t.guidance_at) + "|" + std::to_string(t.attention_masks) + (t.active ? "a" : "") + "]";
+         std::to_string(t.guidance_at) + "|" + std::to_string(t.attention_masks) + (t.active ? "a" : "") +
+         (t.split ? "s" : "") + "]";
   }
   return k;
 }

@@ -5,7 +5,20 @@
 //   And   E = weight · Σ_i E_i                   (children carry their own weights)
 //   Or    E = weight · (−logsumexp_i(−T·E_i) / T) T = temperature, default 100
 //   Not   E = weight · (E_a − c·E_b)             c = coefficient, default 0.001; children {a, b}
-// nested freely. A Term's mask leaves its energy value unchanged and multiplies its gradient w.r.t.
+// nested freely.
+//
+// One prior (`shared_prior` on an And or Not; recipe "prior": "shared"): a denoising model's energy is
+// its unconditional energy plus a label-dependent part, E_i = U_i + D_i with U_i = E_i(x | ∅) (the
+// Gaussian prior and what the model knows of every image) and D_i = g_i·(E_i(x | c_i) − U_i). Summed
+// as above, k terms count the prior k times — the chain then samples a k-times sharper Gaussian
+// around the data mean at every noise level, which the measured compositions show as empty floors.
+// A shared-prior node composes the scores instead (Liu et al. 2022, "Compositional Visual Generation
+// with Composable Diffusion Models"): E = mean_w(U_i) + Σ w_i·D_i — one prior, the average of the
+// terms' unconditional energies (weighted by the term weights), plus every term's weighted pull;
+// Not subtracts c·D_b from its positive side and keeps that side's prior. An operator's own weight
+// scales its whole energy as before; a term's weight scales its pull (and its share of the prior).
+// Terms whose model is not a conditional denoising model have no U: their full energy joins the
+// sum. A single term is unchanged; so is every node without the flag (the default, "each"). A Term's mask leaves its energy value unchanged and multiplies its gradient w.r.t.
 // x by m (regional composition): outside the mask the term does not pull on the pixels.
 //
 // Disabled nodes are pruned; when any Term is `solo`, only solo Terms stay enabled. An operator left
@@ -49,6 +62,7 @@ struct Node {
 
   double temperature = 100.0;   // Or
   double coefficient = 0.001;   // Not
+  bool shared_prior = false;    // And, Not: compose the terms' scores around one prior (see above)
   std::vector<Node> children;   // And/Or: >= 1, Not: exactly 2 (a, b)
 
   static Node term(std::string name, std::string model, std::vector<float> label = {}, double weight = 1.0);
@@ -85,6 +99,7 @@ class CompiledComposition {
     double weight = 1.0, temperature = 100.0, coefficient = 0.001;  // as compiled (see values())
     int weight_at = -1, temperature_at = -1, coefficient_at = -1;   // indices into values()
     bool has_pos = true, has_neg = true;  // Not: which children survived pruning
+    bool shared_prior = false;            // And, Not: merge the children's (prior, pull) parts
     int term = -1;                        // Term: index into terms()
     std::vector<CNode> children;
   };
@@ -99,6 +114,7 @@ class CompiledComposition {
     int interval_at = -1;   // values()[interval_at], [interval_at + 1]: its σ bounds (guided terms only)
     int attention_masks = 0;
     bool denoising = false;  // its model's energy depends on σ (needs σ > 0)
+    bool split = false;      // a conditional denoising term under a shared-prior node: evaluated as (U, D)
     bool active = false;  // false: disabled/pruned (reports NaN energy)
   };
 
@@ -152,10 +168,17 @@ class CompiledComposition {
 
  private:
   std::optional<CNode> build(const Node& n, const ModelSet& models, const torch::Device& device, bool any_solo,
-                             const std::string& path);
+                             const std::string& path, bool parent_shared = false);
+  // A node's energy in parts: `pull` + `prior` / `prior_weight`, the prior (the weighted sum of
+  // unconditional energies and the sum of their weights) undefined outside shared-prior nodes.
+  struct Parts {
+    torch::Tensor pull, prior, prior_weight;
+    torch::Tensor total() const { return prior.defined() ? pull + prior / prior_weight : pull; }
+  };
   // The tree's operators over leaf values: `leaf(i)` is term i's energy (a model, or given values).
-  using Leaf = std::function<torch::Tensor(int term)>;
-  torch::Tensor eval(const CNode& n, const Leaf& leaf) const;
+  using Leaf = std::function<Parts(int term)>;
+  Parts eval(const CNode& n, const Leaf& leaf) const;
+  Parts term_parts(int term, const torch::Tensor& x, const torch::Tensor& attention, const torch::Tensor& sigma) const;
   Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, const torch::Tensor& sigma,
                   std::vector<torch::Tensor>* per_term) const;
 

@@ -91,7 +91,7 @@ train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const to
   torch::NoGradGuard no_grad;
   classifier.eval();
   classifier.to(images.device());
-  std::vector<torch::Tensor> pos, size, shape, color;
+  std::vector<torch::Tensor> pos, size, shape, color, count;
   for (int64_t i = 0; i < images.size(0); i += chunk) {
     // Graded as `ebm sample` writes them: clamped to [0, 1].
     auto x = images.slice(0, i, std::min(images.size(0), i + chunk)).to(torch::kFloat).clamp(0.0, 1.0);
@@ -100,8 +100,10 @@ train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const to
     size.push_back(p.size);
     shape.push_back(p.shape_logits);
     color.push_back(p.color_logits);
+    if (p.has_count()) count.push_back(p.count_logits);
   }
-  return {torch::cat(pos), torch::cat(size), torch::cat(shape), torch::cat(color)};
+  return {torch::cat(pos), torch::cat(size), torch::cat(shape), torch::cat(color),
+          count.empty() ? torch::Tensor() : torch::cat(count)};
 }
 
 }  // namespace ebm::eval

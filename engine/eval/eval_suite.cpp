@@ -44,7 +44,25 @@ std::vector<SuiteCase> standard_cases() {
       {"position+color", {C::Position, C::Color}, false},
       {"shape+color", {C::Shape, C::Color}, false},
       {"position+not color", {C::Position, C::Color}, true},
+      // Appended, so the target labels of the cases above (seeded by case index) stay as they were.
+      {"shape+not color", {C::Shape, C::Color}, true},
+      {"position+size+shape", {C::Position, C::Size, C::Shape}, false},
+      {"position+shape+color", {C::Position, C::Shape, C::Color}, false},
+      {"position+size+shape+color", {C::Position, C::Size, C::Shape, C::Color}, false},
   };
+}
+
+std::string to_string(SuiteSplit s) { return s == SuiteSplit::Tune ? "tune" : "heldout"; }
+
+SuiteSplit suite_split_from_string(const std::string& s) {
+  if (s == "tune") return SuiteSplit::Tune;
+  if (s == "heldout" || s == "held-out") return SuiteSplit::Heldout;
+  throw std::invalid_argument("unknown suite split '" + s + "' (expected tune or heldout)");
+}
+
+SuiteSeeds suite_seeds(SuiteSplit s) {
+  // The held-out pair: two primes nothing else in the project uses as a seed.
+  return s == SuiteSplit::Tune ? SuiteSeeds{0, 0} : SuiteSeeds{7919, 104729};
 }
 
 std::vector<std::vector<float>> draw_labels(CubesConcept c, int count, torch::Generator gen) {
@@ -104,8 +122,10 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       } else if (sc.negate_last) {
         r.composition = Node::op(NodeKind::Not, terms);
         r.composition.coefficient = opt.not_coefficient;
+        r.composition.shared_prior = opt.shared_prior;
       } else {
         r.composition = Node::op(NodeKind::And, terms);
+        r.composition.shared_prior = opt.shared_prior;
       }
       r.sampler = base;
       r.sampler.seed = opt.seed;

@@ -1,5 +1,6 @@
 #include "engine/eval/grade_table.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <stdexcept>
 
@@ -61,10 +62,23 @@ struct PooledMean {
 
 }  // namespace
 
-bool GradeTable::pass() const {
+CaseTargets case_targets(int concepts) {
+  CaseTargets t;
+  if (concepts == 3) t.min_all_met = 0.80;
+  if (concepts >= 4) t.min_all_met = 0.70;
+  return t;
+}
+
+bool GradeTable::rows_pass() const {
   for (const auto& r : rows)
     if (!r.pass) return false;
   return !rows.empty();
+}
+
+bool GradeTable::pass() const {
+  if (!rows_pass() || all_met < targets.min_all_met) return false;
+  if (objects_found >= 0 && objects_found < targets.min_found) return false;
+  return !(multiple_objects >= 0 && multiple_objects > targets.max_multiple);
 }
 
 torch::Tensor target_met(const train::CubesPrediction& p, const GradeTarget& t) {
@@ -97,7 +111,14 @@ GradeTable grade(const std::string& name, const train::CubesPrediction& p, const
     r.pass = row_passes(r);
     t.rows.push_back(std::move(r));
   }
+  if (p.has_count()) {
+    const auto count = p.count();
+    all = all.logical_and(count.eq(1));
+    t.objects_found = count.ge(1).to(torch::kFloat).mean().item<double>();
+    t.multiple_objects = count.ge(2).to(torch::kFloat).mean().item<double>();
+  }
   t.all_met = all.to(torch::kFloat).mean().item<double>();
+  t.targets = case_targets(static_cast<int>(targets.size()));
   return t;
 }
 
@@ -107,7 +128,10 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   t.name = name;
   t.rows = parts.front().rows;
   for (auto& r : t.rows) r.value = r.met = 0, r.labels = 0;
-  PooledMean found, accepted;  // over the parts that measured them
+  PooledMean found, multiple, accepted;  // over the parts that measured them
+  t.targets = parts.front().targets;
+  double seconds = 0;
+  bool timed = false;
   for (const auto& p : parts) {
     if (p.rows.size() != t.rows.size()) throw std::invalid_argument("combine: tables of different cases");
     for (size_t i = 0; i < p.rows.size(); ++i) {
@@ -119,7 +143,9 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
     }
     t.all_met += p.all_met * static_cast<double>(p.n);
     found.add(p.objects_found, p.n);
+    multiple.add(p.multiple_objects, p.n);
     accepted.add(p.acceptance, p.n);
+    if (p.seconds >= 0) seconds += p.seconds, timed = true;
     t.n += p.n;
   }
   if (t.n == 0) throw std::invalid_argument("combine: no samples");
@@ -130,7 +156,9 @@ GradeTable combine(const std::string& name, const std::vector<GradeTable>& parts
   }
   t.all_met /= static_cast<double>(t.n);
   t.objects_found = found.mean();
+  t.multiple_objects = multiple.mean();
   t.acceptance = accepted.mean();
+  t.seconds = timed ? seconds : -1;
   return t;
 }
 
@@ -147,12 +175,49 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
                 num(r.value), num(r.met, 2), r.pass ? "yes" : "no");
       first = false;
     }
-    if (t.rows.size() > 1)
-      s += line(f, "", "", "", "all at once", "", num(t.all_met, 2), t.pass() ? "yes" : "no");
-    if (t.objects_found >= 0) s += line(f, "", "", "", "objects found", num(t.objects_found, 2), "", "");
+    const bool counting = t.multiple_objects >= 0;
+    if (t.rows.size() > 1 || counting)
+      s += line(f, "", "", "", counting ? "all, one object" : "all at once", "", num(t.all_met, 2),
+                t.all_met >= t.targets.min_all_met ? "yes" : "no");
+    if (t.objects_found >= 0)
+      s += line(f, "", "", "", "objects found", num(t.objects_found, 2), "",
+                t.objects_found >= t.targets.min_found ? "yes" : "no");
+    if (counting)
+      s += line(f, "", "", "", "two or more", num(t.multiple_objects, 2), "",
+                t.multiple_objects <= t.targets.max_multiple ? "yes" : "no");
+    s += line(f, "", "", "", "case", t.seconds >= 0 ? num(t.seconds, 1) + " s" : "", "", t.pass() ? "PASS" : "fail");
     if (t.acceptance >= 0) s += line(f, "", "", "", "acceptance", num(t.acceptance, 2), "", "");
     s += line("%-18s %s%s%s%s%s%s\n", "", "(n = " + std::to_string(t.n) + ")", "", "", "", "", "");
   }
+  return s;
+}
+
+namespace {
+// "0.087 · 0.94 all · 1.00 found · 0.00 2+ · PASS"
+std::string summary_cell(const GradeTable* t) {
+  if (!t) return "—";
+  std::string s;
+  for (const auto& r : t->rows) s += num(r.target.negated ? r.met : r.value) + " ";
+  s += "| all " + num(t->all_met, 2);
+  if (t->objects_found >= 0) s += " found " + num(t->objects_found, 2);
+  if (t->multiple_objects >= 0) s += " 2+ " + num(t->multiple_objects, 2);
+  return s + (t->pass() ? " PASS" : " fail");
+}
+}  // namespace
+
+std::string format_split_summary(const std::vector<GradeTable>& tune, const std::vector<GradeTable>& heldout) {
+  auto find = [](const std::vector<GradeTable>& v, const std::string& name) -> const GradeTable* {
+    for (const auto& t : v)
+      if (t.name == name) return &t;
+    return nullptr;
+  };
+  std::vector<std::string> names;
+  for (const auto* v : {&tune, &heldout})
+    for (const auto& t : *v)
+      if (std::find(names.begin(), names.end(), t.name) == names.end()) names.push_back(t.name);
+  std::string s = line("%-26s %-52s %s%s%s%s%s\n", "case", "tune", "held-out", "", "", "", "");
+  for (const auto& n : names)
+    s += line("%-26s %-52s %s%s%s%s%s\n", n, summary_cell(find(tune, n)), summary_cell(find(heldout, n)), "", "", "", "");
   return s;
 }
 
@@ -169,8 +234,19 @@ void to_json(nlohmann::json& j, const GradeRow& r) {
 }
 
 void to_json(nlohmann::json& j, const GradeTable& t) {
-  j = {{"case", t.name}, {"n", t.n}, {"rows", t.rows}, {"all_met", t.all_met}, {"pass", t.pass()}};
+  j = {{"case", t.name},
+       {"n", t.n},
+       {"rows", t.rows},
+       {"all_met", t.all_met},
+       {"rows_pass", t.rows_pass()},
+       {"pass", t.pass()},
+       {"targets",
+        {{"min_all_met", t.targets.min_all_met},
+         {"min_found", t.targets.min_found},
+         {"max_multiple", t.targets.max_multiple}}}};
   if (t.objects_found >= 0) j["objects_found"] = t.objects_found;
+  if (t.multiple_objects >= 0) j["multiple_objects"] = t.multiple_objects;
+  if (t.seconds >= 0) j["seconds"] = t.seconds;
   if (t.acceptance >= 0) j["acceptance"] = t.acceptance;
 }
 

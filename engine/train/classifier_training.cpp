@@ -7,6 +7,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include <chrono>
+#include <cmath>
 
 namespace ebm::train {
 
@@ -14,6 +15,46 @@ namespace {
 constexpr double kSizeWeight = 10.0;   // sizes span 0.4: weigh their MSE up to matter next to position
 constexpr double kSafetyS = 10.0;      // margin under the time limit for evaluation and saving
 constexpr int64_t kEvalChunk = 256;    // held-out renders per chunk
+constexpr int64_t kWarmupIters = 200;  // linear warm-up of the learning rate
+constexpr double kFinalLrFraction = 0.05;
+
+// Gaussian pixel noise of std U(0, noise_max) per image, clamped to [0, 1].
+torch::Tensor add_pixel_noise(const torch::Tensor& x, double noise_max) {
+  auto std = torch::rand({x.size(0), 1, 1, 1}, x.options()) * noise_max;
+  return (x + std * torch::randn_like(x)).clamp(0, 1);
+}
+
+// One training batch: scenes with one object first (their attributes are the labels), then two-object
+// scenes, then empty floors; `count` holds each image's object count (0, 1, 2).
+struct ClassifierBatch {
+  data::CubesScenes one;
+  torch::Tensor images, count;
+};
+
+ClassifierBatch render_batch(const ClassifierTrainOptions& opt, const data::CubesRenderer& renderer,
+                             torch::Generator& gen, const torch::Device& dev) {
+  const bool counting = ClassifierConfig{opt.num_filters, opt.layout}.has_count_head();
+  const int64_t n0 = counting ? static_cast<int64_t>(opt.batch * opt.empty_fraction) : 0;
+  const int64_t n2 = counting ? static_cast<int64_t>(opt.batch * opt.two_fraction) : 0;
+  const int64_t n1 = opt.batch - n0 - n2;
+  ClassifierBatch b;
+  b.one = data::sample_scenes(n1, gen).to(dev);
+  std::vector<torch::Tensor> imgs{renderer.render(b.one)};
+  std::vector<int64_t> counts(static_cast<size_t>(n1), 1);
+  if (n2 > 0) {
+    data::SceneSampling two;
+    two.num_objects = 2;
+    imgs.push_back(renderer.render(data::sample_scenes(n2, gen, two).to(dev)));
+    counts.insert(counts.end(), static_cast<size_t>(n2), 2);
+  }
+  if (n0 > 0) {
+    imgs.push_back(renderer.render_floor(n0, dev));
+    counts.insert(counts.end(), static_cast<size_t>(n0), 0);
+  }
+  b.images = add_pixel_noise(torch::cat(imgs), opt.noise_max);
+  b.count = torch::tensor(counts, torch::kLong).to(dev);
+  return b;
+}
 }  // namespace
 
 void ClassifierTrainOptions::validate() const {
@@ -26,6 +67,10 @@ void ClassifierTrainOptions::validate() const {
   req(lr > 0 && lr < 1, "--lr must be in (0, 1)");
   req(num_filters >= 4 && num_filters <= 512, "--filters must be in [4, 512]");
   req(noise_max >= 0 && noise_max <= 1, "--noise-max must be in [0, 1]");
+  req(empty_fraction >= 0 && two_fraction >= 0 && empty_fraction + two_fraction <= 0.9,
+      "--empty-fraction and --two-fraction must be >= 0 and leave at least 10 % of each batch one-object scenes");
+  req(static_cast<int64_t>(batch * (1.0 - empty_fraction - two_fraction)) >= 2,
+      "--batch is too small to hold two one-object scenes after the empty and two-object shares");
   req(heldout >= 1 && heldout <= 100000, "--heldout must be in [1, 1e5]");
   req(time_limit_min >= 0, "--time-limit must be >= 0");
   req(log_every >= 1, "--log-every must be >= 1");
@@ -40,11 +85,12 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   torch::manual_seed(opt.seed);
   auto scene_gen = at::detail::createCPUGenerator(opt.seed * 2 + 1);
   data::CubesRenderer renderer;
-  CubesClassifier net(ClassifierConfig{opt.num_filters});
+  CubesClassifier net(ClassifierConfig{opt.num_filters, opt.layout});
   net->to(dev);
   net->train();
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr));
   Progress progress(opt.progress_bar, Progress::stderr_is_tty(), opt.iters);
+  const double limit_s = opt.time_limit_min > 0 ? opt.time_limit_min * 60 - kSafetyS : 0;
 
   ClassifierTrainResult res;
   torch::Tensor acc;
@@ -52,22 +98,28 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   double iter_s = 0;
   for (int64_t it = 0; it < opt.iters; ++it) {
     if (stop && stop->load()) break;
-    if (opt.time_limit_min > 0 && since() + 2 * iter_s + kSafetyS > opt.time_limit_min * 60) break;
+    if (limit_s > 0 && since() + 2 * iter_s > limit_s) break;
     const auto t0 = Clock::now();
-    if (it == opt.iters * 3 / 4)
-      for (auto& g : adam.param_groups()) static_cast<torch::optim::AdamOptions&>(g.options()).lr(opt.lr * 0.1);
-    auto scenes = data::sample_scenes(opt.batch, scene_gen).to(dev);
-    torch::Tensor x;
+    // Where the run stands, by iterations or by time, whichever is further along.
+    const double progress_frac =
+        std::min(1.0, std::max(static_cast<double>(it) / opt.iters, limit_s > 0 ? since() / limit_s : 0.0));
+    const double warm = std::min(1.0, static_cast<double>(it + 1) / kWarmupIters);
+    const double cosine = kFinalLrFraction + (1 - kFinalLrFraction) * 0.5 * (1 + std::cos(M_PI * progress_frac));
+    for (auto& g : adam.param_groups())
+      static_cast<torch::optim::AdamOptions&>(g.options()).lr(opt.lr * warm * cosine);
+    ClassifierBatch b;
     {
       torch::NoGradGuard no_grad;
-      x = renderer.render(scenes);
-      auto std = torch::rand({opt.batch, 1, 1, 1}, x.options()) * opt.noise_max;
-      x = (x + std * torch::randn_like(x)).clamp(0, 1);
+      b = render_batch(opt, renderer, scene_gen, dev);
     }
-    auto p = net->forward(x);
-    auto loss = torch::mse_loss(p.pos, scenes.first.pos) + kSizeWeight * torch::mse_loss(p.size, scenes.first.size) +
-                torch::cross_entropy_loss(p.shape_logits, scenes.first.shape) +
-                torch::cross_entropy_loss(p.color_logits, scenes.first.color);
+    auto p = net->forward(b.images);
+    const int64_t n1 = b.one.batch();
+    const auto& o = b.one.first;
+    auto loss = torch::mse_loss(p.pos.narrow(0, 0, n1), o.pos) +
+                kSizeWeight * torch::mse_loss(p.size.narrow(0, 0, n1), o.size) +
+                torch::cross_entropy_loss(p.shape_logits.narrow(0, 0, n1), o.shape) +
+                torch::cross_entropy_loss(p.color_logits.narrow(0, 0, n1), o.color);
+    if (p.has_count()) loss = loss + torch::cross_entropy_loss(p.count_logits, b.count);
     adam.zero_grad();
     loss.backward();
     adam.step();
@@ -86,21 +138,37 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   }
   progress.finish();
 
-  // Held-out renders from a seed the training stream never uses.
+  // Held-out renders from a seed the training stream never uses, with the same pixel noise as
+  // training: one-object scenes for the attributes, empty floors and two-object scenes for the count.
   auto eval_gen = at::detail::createCPUGenerator(opt.seed * 2 + 2);
+  torch::manual_seed(opt.seed * 2 + 2);
   auto scenes = data::sample_scenes(opt.heldout, eval_gen);
-  std::vector<torch::Tensor> imgs;
+  std::vector<torch::Tensor> imgs, twos;
+  torch::Tensor empty;
   {
     torch::NoGradGuard no_grad;
     for (int64_t s = 0; s < opt.heldout; s += kEvalChunk) {
       const int64_t n = std::min(kEvalChunk, opt.heldout - s);
-      imgs.push_back(renderer.render(scenes.index(torch::arange(s, s + n, torch::kLong)).to(dev)));
+      imgs.push_back(add_pixel_noise(renderer.render(scenes.index(torch::arange(s, s + n, torch::kLong)).to(dev)),
+                                     opt.noise_max));
+    }
+    if (net->config().has_count_head()) {
+      const int64_t n_count = std::max<int64_t>(1, opt.heldout / 4);
+      data::SceneSampling two;
+      two.num_objects = 2;
+      for (int64_t s = 0; s < n_count; s += kEvalChunk) {
+        const int64_t n = std::min(kEvalChunk, n_count - s);
+        twos.push_back(add_pixel_noise(renderer.render(data::sample_scenes(n, eval_gen, two).to(dev)), opt.noise_max));
+      }
+      empty = add_pixel_noise(renderer.render_floor(n_count, dev), opt.noise_max);
     }
   }
-  res.heldout = evaluate_classifier(*net, scenes.to(dev), torch::cat(imgs));
+  res.heldout = evaluate_classifier(*net, scenes.to(dev), torch::cat(imgs), empty,
+                                    twos.empty() ? torch::Tensor() : torch::cat(twos));
   nlohmann::json info = res.heldout;
   info["iterations"] = res.iterations;
   info["seed"] = opt.seed;
+  info["noise_max"] = opt.noise_max;
   net->to(torch::kCPU);
   save_classifier(opt.out, *net, info);
   res.seconds = since();

@@ -10,7 +10,7 @@
 # exits non-zero when a variant left no result.
 set -uo pipefail
 OUT=${1:?usage: eval_sweep.sh OUTDIR CASES N NAME|FLAGS...}; CASES=${2:?cases}; N=${3:?n}; shift 3
-EBM=./build/app/ebm
+EBM=${EBM:-./build/app/ebm}
 DEVICE=${EBM_SWEEP_DEVICE:-cuda}
 mkdir -p "$OUT"
 CASE_FLAGS=(--cases "$CASES")
@@ -42,13 +42,17 @@ for n in names:
             rows.setdefault(key, {})[n] = r["value"]
         if "objects_found" in t:
             rows.setdefault((t["case"], "", "objects found"), {})[n] = t["objects_found"]
+        if "multiple_objects" in t:
+            rows.setdefault((t["case"], "", "two or more"), {})[n] = t["multiple_objects"]
+        if "seconds" in t:
+            rows.setdefault((t["case"], "", "seconds"), {})[n] = t["seconds"]
         if "acceptance" in t:
             rows.setdefault((t["case"], "", "acceptance"), {})[n] = t["acceptance"]
         if "all_met" in t:
             rows.setdefault((t["case"], "", "all rows met"), {})[n] = t["all_met"]
-print(f"{'case':20} {'concept':14} {'metric':18} " + " ".join(f"{n:>9}" for n in names))
+print(f"{'case':26} {'concept':14} {'metric':18} " + " ".join(f"{n:>9}" for n in names))
 for (case, concept, metric), v in rows.items():
     cells = " ".join(f"{v[n]:9.3f}" if n in v else f"{'-':>9}" for n in names)
-    print(f"{case:20} {concept:14} {metric:18} {cells}")
+    print(f"{case:26} {concept:14} {metric:18} {cells}")
 sys.exit(1 if missing else 0)
 PY

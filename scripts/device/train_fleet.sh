@@ -18,7 +18,7 @@
 # sitting's model file, `ebm train --init-from`) when that file exists. EBM_FLEET_DEVICE=cuda:1
 # puts a launch's jobs on the second GPU of a two-GPU machine.
 set -uo pipefail
-EBM=./build/app/ebm
+EBM=${EBM:-./build/app/ebm}
 DEVICE=${EBM_FLEET_DEVICE:-cuda}     # cpu: a local smoke run of this script
 EVAL_N=${EBM_FLEET_EVAL_N:-256}
 CMD=${1:?usage: train_fleet.sh launch MINUTES | status OUTDIR | wait | ship OUTDIR}
@@ -67,9 +67,12 @@ case $CMD in
       if [ $# -eq 0 ] || [[ $WANT == *" ${j%%|*} "* ]]; then launch_job "${j%%|*}" "$MIN" ${j#*|}; fi
     done
     if [ $# -gt 0 ] && [[ $WANT != *" classifier "* ]]; then exit 0; fi
-    # The grading classifier (forward passes only) takes a small share of the GPU.
-    setsid nohup $EBM train-classifier --out runs/classifier.safetensors --device "$DEVICE" --iters 6000 \
-      --time-limit "$MIN" --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
+    # The grading classifier takes a small share of the GPU. EBM_FLEET_CLASSIFIER_MIN gives it a time
+    # limit of its own, EBM_FLEET_CLASSIFIER_ARGS its flags (default: the "coord" grader, 64 filters).
+    # shellcheck disable=SC2086  # a list of flags
+    setsid nohup $EBM train-classifier --out runs/classifier.safetensors --device "$DEVICE" \
+      ${EBM_FLEET_CLASSIFIER_ARGS:---iters 20000 --batch 256} --time-limit "${EBM_FLEET_CLASSIFIER_MIN:-$MIN}" \
+      --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
     echo "classifier pid $!"
     ;;
   status)
