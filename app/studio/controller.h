@@ -103,6 +103,8 @@ class Controller {
   void set_solo(const NodePath& p, bool on);
   void set_temperature(const NodePath& p, double t);
   void set_coefficient(const NodePath& p, double c);
+  // And/Not: compose the terms around one prior (composition.h); throws for other nodes.
+  void set_shared_prior(const NodePath& p, bool on);
   void set_composition(Node root, std::map<std::string, MaskImage> masks = {});  // presets, scripts
   void clear_composition();
 

@@ -269,6 +269,14 @@ void Controller::set_coefficient(const NodePath& p, double c) {
   submit_composition();
 }
 
+void Controller::set_shared_prior(const NodePath& p, bool on) {
+  Node* n = mutable_node(p);
+  if (n->kind != NodeKind::And && n->kind != NodeKind::Not)
+    throw std::invalid_argument("one prior applies to an and or a not node");
+  n->shared_prior = on;
+  submit_composition();
+}
+
 void Controller::set_composition(Node root, std::map<std::string, MaskImage> masks) {
   doc_ = std::move(root);
   masks_ = std::move(masks);

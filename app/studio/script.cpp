@@ -24,7 +24,7 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"set_guidance_interval", "term | path, interval [lo, hi] (σ; hi null: no upper end): where the guidance applies"},
       {"set_enabled", "term | path, enabled"},
       {"set_solo", "term, solo"},
-      {"set_operator", "path [, temperature] [, coefficient]: Or temperature, Not coefficient"},
+      {"set_operator", "path [, temperature] [, coefficient] [, prior]: Or temperature, Not coefficient, And/Not prior (each|shared)"},
       {"paint_mask", "term, points [[x,y]…] in 0..1 image units [, radius px, hardness, opacity, erase]"},
       {"mask", "term, op (clear|fill|invert|remove)"},
       {"set_sampler", "[steps, step_lr, noise_std, batch, seed, init, mode, step_rule, leapfrog_steps, device, precision, cuda_graph, preview_every_steps, preview_every_ms]"},
@@ -153,6 +153,9 @@ void validate(const ScriptAction& a) {
     need_term_or_path(a);
     positive(a, "temperature", 1e-6, 1e9);
     positive(a, "coefficient", -1e9, 1e9);
+    if (a.args.contains("prior") &&
+        !(a.args.at("prior").is_string() && (a.args.at("prior") == "each" || a.args.at("prior") == "shared")))
+      bad(a, "'prior' must be \"each\" or \"shared\"");
   } else if (op == "paint_mask") {
     need_term(a);
     need(a, "points", json::value_t::array, "an array of [x, y] pairs in 0..1");

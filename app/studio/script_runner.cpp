@@ -139,6 +139,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     const NodePath p = term_or_path(ctl, j);
     if (j.contains("temperature")) ctl.set_temperature(p, j.at("temperature").get<double>());
     if (j.contains("coefficient")) ctl.set_coefficient(p, j.at("coefficient").get<double>());
+    if (j.contains("prior")) ctl.set_shared_prior(p, j.at("prior") == "shared");
     return true;
   }
   if (op == "paint_mask") {

@@ -130,7 +130,10 @@ TEST(EvalRun, SuiteBuildsTheCasesItHasModelsFor) {
   EXPECT_EQ(recipes[0].case_name, "position");
   EXPECT_EQ(recipes.back().case_name, "position+not color");
   EXPECT_EQ(recipes.back().recipe.composition.kind, NodeKind::Not);
-  EXPECT_EQ(skipped, (std::vector<std::string>{"size", "shape", "position+size", "position+shape", "shape+color"}));
+  EXPECT_EQ(skipped, (std::vector<std::string>{"size", "shape", "position+size", "position+shape", "shape+color",
+                                               "shape+not color", "position+size+shape", "position+shape+color",
+                                               "position+size+shape+color"}));
+  for (const auto& sr : recipes) EXPECT_FALSE(sr.recipe.composition.shared_prior);
   // Target labels differ between the labels of a case, and come again from the same seed.
   EXPECT_NE(recipes[0].recipe.composition.label, recipes[1].recipe.composition.label);
   const auto again = suite_recipes(files, so, SamplerParams{}, nullptr);
@@ -140,6 +143,46 @@ TEST(EvalRun, SuiteBuildsTheCasesItHasModelsFor) {
                                                                    : sr.recipe.composition.children[0].label;
     for (float v : lab) EXPECT_TRUE(v >= -1.f && v <= 1.f);
   }
+  // The shared prior reaches the cases' operators.
+  so.shared_prior = true;
+  for (const auto& sr : suite_recipes(files, so, SamplerParams{}, nullptr))
+    EXPECT_EQ(sr.recipe.composition.shared_prior, sr.recipe.composition.kind != NodeKind::Term) << sr.case_name;
+}
+
+TEST(EvalRun, TheSuiteHasThreeAndFourConceptCasesAndTwoSeedSplits) {
+  const auto cases = standard_cases();
+  ASSERT_EQ(cases.size(), 13u);
+  // The first nine in their old order, so their seeded target labels are the old ones.
+  EXPECT_EQ(cases[8].name, "position+not color");
+  EXPECT_EQ(cases[9].name, "shape+not color");
+  EXPECT_TRUE(cases[9].negate_last);
+  EXPECT_EQ(cases.back().name, "position+size+shape+color");
+  EXPECT_EQ(cases.back().concepts.size(), 4u);
+  EXPECT_EQ(suite_split_from_string("tune"), SuiteSplit::Tune);
+  EXPECT_EQ(suite_split_from_string("heldout"), SuiteSplit::Heldout);
+  EXPECT_THROW(suite_split_from_string("test"), std::invalid_argument);
+  const auto t = suite_seeds(SuiteSplit::Tune), h = suite_seeds(SuiteSplit::Heldout);
+  EXPECT_NE(t.label_seed, h.label_seed);
+  EXPECT_NE(t.seed, h.seed);
+  EXPECT_EQ(SuiteOptions{}.labels_per_case, 16);  // no result hinges on a few labels
+
+  Dir d("suite4");
+  for (const char* c : {"position", "size", "shape", "color"})
+    save_small_cubesnet(d.f(std::string("models/") + c + ".safetensors"),
+                        data::label_size(data::cubes_concept_from_string(c)), 1);
+  SuiteOptions so;
+  so.labels_per_case = 2;
+  std::vector<std::string> skipped;
+  const auto recipes = suite_recipes(concept_model_files(d.path / "models"), so, SamplerParams{}, &skipped);
+  EXPECT_TRUE(skipped.empty());
+  EXPECT_EQ(recipes.size(), 13u * 2u);
+  const auto& four = recipes.back().recipe.composition;
+  EXPECT_EQ(four.kind, NodeKind::And);
+  EXPECT_EQ(four.children.size(), 4u);
+  // Another label seed draws other targets.
+  so.label_seed = h.label_seed;
+  const auto held = suite_recipes(concept_model_files(d.path / "models"), so, SamplerParams{}, nullptr);
+  EXPECT_NE(held[0].recipe.composition.label, recipes[0].recipe.composition.label);
 }
 
 // ---- the binary ----
@@ -209,7 +252,9 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   EXPECT_EQ(j["tables"][3]["n"], 2);  // 2 labels × 1 sample
   EXPECT_EQ(j["tables"][3]["rows"][0]["labels"], 2);
   EXPECT_EQ(j["per_label"].size(), 8u);
-  EXPECT_EQ(j["skipped"].size(), 5u);
+  EXPECT_EQ(j["skipped"].size(), 9u);
+  EXPECT_EQ(j["split"], "tune");
+  EXPECT_EQ(j["label_seed"], 0);
   for (const auto& t : j["tables"]) {  // every table says how many samples showed an object
     ASSERT_TRUE(t.contains("objects_found")) << t.dump();
     EXPECT_GE(t["objects_found"].get<double>(), 0.0);
@@ -223,7 +268,28 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   const auto k = nlohmann::json::parse(r.out);
   ASSERT_EQ(k["tables"].size(), 2u);
   EXPECT_EQ(k["tables"][0]["case"], "position");
-  EXPECT_EQ(k["per_label"][2], j["per_label"][2]);
+  auto untimed = [](nlohmann::json t) {  // the wall time differs from run to run
+    t.erase("seconds");
+    return t;
+  };
+  EXPECT_EQ(untimed(k["per_label"][2]), untimed(j["per_label"][2]));
+  // --split both grades the tune and held-out seeds side by side; --prior shared reaches the cases.
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2", "--quiet",
+              "--cases", "position+color", "--split", "both", "--prior", "shared", "--json-out", d.f("both.json")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("== side by side"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("held-out"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("grader"), std::string::npos) << r.out;
+  const auto both = nlohmann::json::parse(read_file(d.f("both.json")));
+  EXPECT_EQ(both["prior"], "shared");
+  EXPECT_EQ(both["splits"]["tune"]["label_seed"], 0);
+  EXPECT_EQ(both["splits"]["heldout"]["label_seed"], 7919);
+  EXPECT_EQ(both["splits"]["heldout"]["tables"].size(), 1u);
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--split", "both", "--label-seed", "3"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--split both"), std::string::npos) << r.err;
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--prior", "half"});
+  EXPECT_EQ(r.code, 2);
   // --step-rule mala samples with the Metropolis-adjusted step and reports its acceptance.
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2", "--json",
               "--quiet", "--cases", "position", "--step-rule", "mala"});

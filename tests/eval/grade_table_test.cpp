@@ -194,6 +194,101 @@ TEST(EvalGrade, TableAndJsonShowTheNumbers) {
   EXPECT_NE(format_tables({t}).find("acceptance"), std::string::npos);
 }
 
+// A grader that counts objects: samples 0..3 of planted() read as one, one, none, two objects.
+train::CubesPrediction planted_counting() {
+  auto p = planted();
+  p.count_logits = torch::zeros({4, 3});
+  p.count_logits.index_put_({0, 1}, 4.f);
+  p.count_logits.index_put_({1, 1}, 4.f);
+  p.count_logits.index_put_({2, 0}, 4.f);
+  p.count_logits.index_put_({3, 2}, 4.f);
+  return p;
+}
+
+TEST(EvalGrade, ACountingGraderRequiresExactlyOneObjectAndReportsFoundAndMultiple) {
+  auto p = planted_counting();
+  // Colour red is met by #0 #1, both single objects: all-met stays 0.5.
+  auto t = grade("color", p, {kRed});
+  EXPECT_NEAR(t.objects_found, 0.75, kEps);
+  EXPECT_NEAR(t.multiple_objects, 0.25, kEps);
+  EXPECT_NEAR(t.all_met, 0.5, kEps);
+  // Shape sphere is met by #0 #2 #3, but #2 is an empty floor and #3 holds two objects.
+  t = grade("shape", p, {kSphere});
+  EXPECT_NEAR(t.rows[0].met, 0.75, kEps);  // the row reads the attribute head alone
+  EXPECT_NEAR(t.all_met, 0.25, kEps);      // only #0 meets it with one object
+  EXPECT_FALSE(t.pass());
+  // Without a count head the first grader's arithmetic is unchanged.
+  t = grade("shape", planted(), {kSphere});
+  EXPECT_NEAR(t.all_met, 0.75, kEps);
+  EXPECT_LT(t.multiple_objects, 0);
+}
+
+TEST(EvalGrade, CaseTargetsDependOnTheNumberOfConcepts) {
+  EXPECT_NEAR(case_targets(1).min_all_met, 0.90, kEps);
+  EXPECT_NEAR(case_targets(2).min_all_met, 0.90, kEps);
+  EXPECT_NEAR(case_targets(3).min_all_met, 0.80, kEps);
+  EXPECT_NEAR(case_targets(4).min_all_met, 0.70, kEps);
+  EXPECT_NEAR(case_targets(4).min_found, 0.98, kEps);
+  EXPECT_NEAR(case_targets(4).max_multiple, 0.02, kEps);
+  // Three perfect samples with one object each, and a fourth on target in every row but holding two
+  // objects: every row passes, but all-met is 0.75 (under a three-concept case's 0.80) and two or
+  // more objects 0.25 (over 0.02).
+  train::CubesPrediction p;
+  p.pos = torch::zeros({4, 2});
+  p.size = torch::full({4}, 0.5f);
+  p.shape_logits = torch::zeros({4, 3});
+  p.shape_logits.index_put_({torch::indexing::Slice(), 1}, 5.f);
+  p.color_logits = torch::zeros({4, 20});
+  p.color_logits.index_put_({torch::indexing::Slice(), 5}, 5.f);  // not red
+  p.count_logits = torch::zeros({4, 3});
+  p.count_logits.index_put_({torch::indexing::Slice(0, 3), 1}, 5.f);
+  p.count_logits.index_put_({3, 2}, 5.f);
+  auto t = grade("position+size+shape", p, {kPos, kSize, kSphere});
+  EXPECT_TRUE(t.rows_pass());
+  EXPECT_NEAR(t.all_met, 0.75, kEps);
+  EXPECT_NEAR(t.targets.min_all_met, 0.80, kEps);
+  EXPECT_FALSE(t.pass());
+  // The four-concept case asks 0.70 all-met, but two-or-more (0.25 > 0.02) still fails it.
+  auto four = grade("four", p, {kPos, kSize, kSphere, kNotRed});
+  EXPECT_NEAR(four.targets.min_all_met, 0.70, kEps);
+  EXPECT_FALSE(four.pass());
+  p.count_logits.index_put_({3, 2}, 0.f);
+  p.count_logits.index_put_({3, 1}, 5.f);
+  EXPECT_TRUE(grade("four", p, {kPos, kSize, kSphere, kNotRed}).pass());
+}
+
+TEST(EvalGrade, CombinePoolsMultipleObjectsAndAddsTheWallTime) {
+  auto a = grade("color", planted_counting(), {kRed});  // n 4: multiple 0.25, found 0.75
+  auto b = grade("color", planted(), {kRed});  // the first grader: no count head
+  a.seconds = 2.0;
+  b.seconds = 3.5;
+  auto c = combine("color", {a, b});
+  EXPECT_NEAR(c.multiple_objects, 0.25, kEps);  // b did not measure it: left out
+  EXPECT_NEAR(c.seconds, 5.5, kEps);
+  auto d = combine("color", {a, a});
+  EXPECT_NEAR(d.multiple_objects, 0.25, kEps);
+  EXPECT_NEAR(d.objects_found, 0.75, kEps);
+  nlohmann::json j = d;
+  EXPECT_NEAR(j["multiple_objects"].get<double>(), 0.25, kEps);
+  EXPECT_NEAR(j["seconds"].get<double>(), 4.0, kEps);
+  EXPECT_NEAR(j["targets"]["min_all_met"].get<double>(), 0.90, kEps);
+  const std::string text = format_tables({d});
+  EXPECT_NE(text.find("two or more"), std::string::npos) << text;
+  EXPECT_NE(text.find("all, one object"), std::string::npos) << text;
+  EXPECT_NE(text.find("4.0 s"), std::string::npos) << text;
+}
+
+TEST(EvalGrade, SplitSummaryPutsTheTwoSplitsSideBySide) {
+  auto tune = grade("color", planted_counting(), {kRed});
+  auto held = grade("color", planted(), {kRed});
+  auto only = grade("shape", planted(), {kSphere});
+  const std::string s = format_split_summary({tune}, {held, only});
+  EXPECT_NE(s.find("held-out"), std::string::npos) << s;
+  EXPECT_NE(s.find("2+ 0.25"), std::string::npos) << s;  // the tune split counted
+  EXPECT_NE(s.find("shape"), std::string::npos) << s;
+  EXPECT_NE(s.find("—"), std::string::npos) << s;  // shape was graded on one split only
+}
+
 TEST(EvalGrade, RejectsEmptyInput) {
   train::CubesPrediction p;
   EXPECT_THROW(grade("x", p, {kPos}), std::invalid_argument);

@@ -1,5 +1,6 @@
 #include "engine/train/classifier_training.h"
 #include "engine/train/cubes_classifier.h"
+#include "models/checkpoint/safetensors.h"
 
 #include <gtest/gtest.h>
 
@@ -52,10 +53,38 @@ TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
   auto x = torch::rand({2, 3, 64, 64});
   auto p = c->forward(x);
   EXPECT_EQ(p.color_logits.sizes(), (std::vector<int64_t>{2, 20}));
+  // The default grader counts, and its count figures travel in the file.
+  EXPECT_EQ(c->config().layout, ClassifierLayout::Coord);
+  EXPECT_EQ(p.count_logits.sizes(), (std::vector<int64_t>{2, 3}));
+  for (const char* k : {"count_accuracy_empty", "count_accuracy_one", "count_accuracy_two"}) {
+    ASSERT_TRUE(held.contains(k)) << k;
+    EXPECT_GE(held[k].get<double>(), 0.0);
+    EXPECT_LE(held[k].get<double>(), 1.0);
+  }
   fs::remove(path);
   EXPECT_THROW(load_classifier(o.out), std::exception);
   o.batch = 1;
   EXPECT_THROW(train_classifier(o), std::invalid_argument);
+}
+
+TEST(Classifier, FilesOfTheFirstGraderLoadWithTheSpatialMeanAndNoCount) {
+  const auto path = fs::temp_directory_path() / ("ebm_classifier_old_" + std::to_string(::getpid()) + ".safetensors");
+  CubesClassifier old(ClassifierConfig{8, ClassifierLayout::Mean});
+  TensorMap t;
+  for (const auto& kv : old->named_parameters()) t[kv.key()] = kv.value().detach().clone();
+  // As the first grader wrote it: no "layout" in its config.
+  write_safetensors(path.string(), t, Metadata{{kClassifierConfigKey, R"({"num_filters":8})"}});
+  auto c = load_classifier(path.string());
+  EXPECT_EQ(c->config().layout, ClassifierLayout::Mean);
+  auto p = c->forward(torch::rand({3, 3, 64, 64}));
+  EXPECT_FALSE(p.has_count());
+  EXPECT_EQ(p.pos.sizes(), (std::vector<int64_t>{3, 2}));
+  // A coord grader's file names its layout and loads as one.
+  CubesClassifier coord(ClassifierConfig{8, ClassifierLayout::Coord});
+  save_classifier(path.string(), *coord);
+  EXPECT_EQ(load_classifier(path.string())->config().layout, ClassifierLayout::Coord);
+  fs::remove(path);
+  EXPECT_THROW(classifier_layout_from_string("max"), std::invalid_argument);
 }
 
 }  // namespace

@@ -251,6 +251,14 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
           guarded(c.ctl, "set coefficient", [&] { c.ctl.set_coefficient(path, k); });
         help_marker("NOT = E_a - c*E_b: the first child is the concept, the second the one to avoid (the original uses c = 0.001).");
       }
+      if (n.kind == NodeKind::And || n.kind == NodeKind::Not) {
+        bool shared = n.shared_prior;
+        if (ImGui::Checkbox("one prior", &shared))
+          guarded(c.ctl, "set prior", [&] { c.ctl.set_shared_prior(path, shared); });
+        help_marker("Denoising terms: compose their pulls g*(E(x|c) - E(x)) around one prior, the mean of their "
+                    "unconditional energies, instead of summing whole energies (which counts the prior once per "
+                    "term and draws empty floors).");
+      }
       for (size_t i = 0; i < n.children.size(); ++i) {
         path.push_back(static_cast<int>(i));
         const char* child_role = n.kind == NodeKind::Not ? (i == 0 ? "a: " : i == 1 ? "not b: " : "extra: ") : "";
