@@ -10,7 +10,7 @@
 #                                       with it, prior each vs shared (eval_sweep.sh, the cases in two
 #                                       halves side by side); when training is done, the candidates
 #                                       against the shipped files
-#   compose_sitting.sh wait OUT [final] wait for the suite (final: and the candidates), then collect
+#   compose_sitting.sh wait OUT         wait for the suite, stop the trainers (they save), collect
 #   compose_sitting.sh collect OUT      copy whatever is finished into OUT
 # A phase waits at most WAIT_S seconds (default 500).
 # Settings through the environment: TRAIN_MIN (16), CLF_MIN (9), AB_N (64), SUITE_N (128).
@@ -74,16 +74,27 @@ case $PHASE in
     sweep runs/cand "size,color,position+size,position+color,shape+color" "${SUITE_N:-128}" \
       "shipped|--prior shared --labels 8" "cand|--prior shared --labels 8 --models runs/candm"
     ;;
-  wait)  # until the suite (and with "final" the candidates) are graded, at most WAIT_S; then collect
-    wait_for runs/suite_a/sweep.txt runs/suite_b/sweep.txt
-    [ "${3:-}" = final ] && wait_for runs/cand/sweep.txt
-    cp runs/classifier.safetensors "$OUT/classifier.safetensors" 2> /dev/null
-    if [ "${3:-}" = final ]; then
-      cp runs/color_more/model.safetensors "$OUT/color_more.safetensors"
-      cp runs/size_more/model.safetensors "$OUT/size_more.safetensors"
-      tar czf "$OUT/train_logs.tgz" runs/*.stdout runs/*/log.jsonl runs/*/samples runs/pipeline.log 2> /dev/null
+  wait)  # the sitting's device time allows one more full call: give the GPU to the suite. Stop the
+    # trainers (they save) and the pipeline, start the suite when the grader is done, wait for it
+    # (at most WAIT_S), collect everything.
+    pkill -TERM -f "ebm train " 2> /dev/null
+    pkill -f "compose_sitting.sh pipeline" 2> /dev/null
+    for _ in $(seq 1 60); do pgrep -f "ebm train " > /dev/null || break; sleep 1; done
+    while pgrep -f "train-classifier" > /dev/null && [ $((SECONDS - T0)) -lt "$WAIT_S" ]; do sleep 3; done
+    echo "grader done at $((SECONDS - T0)) s into this call"; tail -3 runs/classifier.stdout
+    cp runs/classifier.safetensors assets/models/classifier.safetensors
+    if [ ! -f runs/suite_a.log ]; then
+      for half in a b; do
+        if [ $half = a ]; then cases="position,size,shape,color,position+size,position+shape,position+color"
+        else cases="shape+color,position+not color,shape+not color,position+size+shape,position+shape+color,position+size+shape+color"; fi
+        sweep runs/suite_$half "$cases" "${SUITE_N:-128}" "each|--prior each --labels 8" "shared|--prior shared --labels 8"
+      done
     fi
-    cat runs/pipeline.log
+    wait_for runs/suite_a/sweep.txt runs/suite_b/sweep.txt
+    cp runs/classifier.safetensors "$OUT/classifier.safetensors" 2> /dev/null
+    cp runs/color_more/model.safetensors "$OUT/color_more.safetensors" 2> /dev/null
+    cp runs/size_more/model.safetensors "$OUT/size_more.safetensors" 2> /dev/null
+    tar czf "$OUT/train_logs.tgz" runs/*.stdout runs/*/log.jsonl runs/*/samples runs/pipeline.log 2> /dev/null
     collect
     ;;
   collect) collect ;;
