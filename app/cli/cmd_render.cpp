@@ -13,6 +13,8 @@
 #include <torch/torch.h>
 
 #include <cmath>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace ebm::cli {
@@ -28,6 +30,7 @@ struct RenderArgs {
   int64_t cols = 0;
   std::string device = "cpu";
   std::string labels_out;
+  std::string folder;  // one PNG per scene + labels.csv (the layout `ebm train --data` reads)
 };
 
 // Overwrites the swept concept so it varies along the grid (columns, and rows for position).
@@ -57,6 +60,27 @@ nlohmann::json scene_json(const data::CubesObjects& o, int64_t i) {
           {"color", o.color[i].item<int64_t>()}};
 }
 
+// DIR/scene_00000.png … and DIR/labels.csv (file, x, y, size, shape, color — shape and colour as
+// class indices, the first object's when a scene has two). Each file is written atomically, the
+// CSV last, so a folder with a labels.csv is complete.
+void write_folder(const std::string& dir, const torch::Tensor& img, const data::CubesObjects& o) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) throw std::runtime_error("--folder: cannot create " + dir + ": " + ec.message());
+  std::string csv = "file,x,y,size,shape,color\n";
+  for (int64_t i = 0; i < img.size(0); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "scene_%05lld.png", static_cast<long long>(i));
+    save_png((std::filesystem::path(dir) / name).string(), img[i]);
+    char row[160];
+    std::snprintf(row, sizeof row, "%s,%.6f,%.6f,%.6f,%lld,%lld\n", name, o.pos[i][0].item<double>(),
+                  o.pos[i][1].item<double>(), o.size[i].item<double>(),
+                  static_cast<long long>(o.shape[i].item<int64_t>()), static_cast<long long>(o.color[i].item<int64_t>()));
+    csv += row;
+  }
+  write_file_atomic((std::filesystem::path(dir) / "labels.csv").string(), csv);
+}
+
 void run_render(const RenderArgs& a) {
   if (a.n < 1 || a.n > 4096) throw std::invalid_argument("--n must be in [1, 4096]");
   if (a.objects != 1 && a.objects != 2) throw std::invalid_argument("--objects must be 1 or 2");
@@ -77,9 +101,11 @@ void run_render(const RenderArgs& a) {
     if (cols == 0) cols = static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(a.n))));
     arrange(scenes, c, cols);
   }
+  if (a.out.empty() && a.folder.empty()) throw std::invalid_argument("give --out GRID.png, --folder DIR or both");
   torch::NoGradGuard no_grad;
   auto img = data::CubesRenderer().render(scenes.to(dev)).cpu();
-  save_png(a.out, data::tile_images(img, cols));
+  if (!a.out.empty()) save_png(a.out, data::tile_images(img, cols));
+  if (!a.folder.empty()) write_folder(a.folder, img, scenes.first);
   if (!a.labels_out.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (int64_t i = 0; i < a.n; ++i) {
@@ -89,7 +115,8 @@ void run_render(const RenderArgs& a) {
     }
     write_file_atomic(a.labels_out, j.dump(1) + "\n");
   }
-  std::cout << "wrote " << a.out << " (" << a.n << " scenes, seed " << a.seed << ")\n";
+  std::cout << "wrote " << (a.out.empty() ? a.folder + "/" : a.out) << " (" << a.n << " scenes, seed " << a.seed
+            << ")\n";
 }
 
 void register_render(CLI::App& app) {
@@ -97,7 +124,8 @@ void register_render(CLI::App& app) {
   auto* sub = app.add_subcommand("render", "Render a grid of procedural cubes scenes (the training data)");
   sub->add_option("--n", args->n, "number of scenes")->capture_default_str();
   sub->add_option("--seed", args->seed, "scene seed (same seed, same scenes)")->capture_default_str();
-  sub->add_option("--out", args->out, "output PNG")->required();
+  sub->add_option("--out", args->out, "output PNG grid");
+  sub->add_option("--folder", args->folder, "also (or instead) write one PNG per scene and labels.csv into this directory");
   sub->add_option("--concept", args->concept_name, "sweep one concept across the grid: position, size, shape, color");
   sub->add_option("--objects", args->objects, "objects per scene (1 or 2)")->capture_default_str();
   sub->add_option("--cols", args->cols, "images per grid row (0 = square)")->capture_default_str();
