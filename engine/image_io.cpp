@@ -97,6 +97,27 @@ torch::Tensor load_png(const std::string& path, int channels) {
   return hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
 }
 
+torch::Tensor load_image(const std::string& path, int channels) {
+  if (channels != 1 && channels != 3)
+    throw ImageError("cannot load '" + path + "': asked for " + std::to_string(channels) + " channels (1 or 3)");
+  const std::string bytes = read_file(path);
+  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPngMagic, 8) == 0) return load_png(path, channels);
+  const bool jpeg = bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
+                    static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF;
+  if (!jpeg) throw ImageError("cannot load '" + path + "': neither a PNG nor a JPEG file (wrong signature)");
+  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
+  const int len = static_cast<int>(bytes.size());
+  int w = 0, h = 0, file_channels = 0;
+  if (!stbi_info_from_memory(data, len, &w, &h, &file_channels))
+    throw ImageError("cannot load '" + path + "': " + stbi_failure_reason());
+  if (static_cast<long long>(w) * h > kMaxPixels)
+    throw ImageError("cannot load '" + path + "': " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
+  std::unique_ptr<stbi_uc, StbFree> px(stbi_load_from_memory(data, len, &w, &h, &file_channels, channels));
+  if (!px) throw ImageError("cannot load '" + path + "': " + stbi_failure_reason());
+  auto hwc = torch::from_blob(px.get(), {h, w, channels}, torch::kUInt8).to(torch::kFloat32).div_(255.0f);
+  return hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
+}
+
 std::string encode_png(const torch::Tensor& image) {
   torch::Tensor t = image.detach();
   if (t.dim() == 4 && t.size(0) == 1) t = t.squeeze(0);

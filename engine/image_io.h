@@ -20,6 +20,10 @@ class ImageError : public std::runtime_error {
 // channels 1: colour is converted to luminance by the decoder. Throws ImageError / FileError.
 torch::Tensor load_png(const std::string& path, int channels = 3);
 
+// A PNG (as load_png) or a baseline/progressive JPEG, told apart by their signatures; anything else
+// is refused with an ImageError naming the file.
+torch::Tensor load_image(const std::string& path, int channels = 3);
+
 // Encodes [C,H,W] or [1,C,H,W] (C = 1, 3 or 4) float in [0,1] as an 8-bit PNG: values are clamped,
 // NaN becomes 0, and each value v is stored as round(v * 255). Throws ImageError on a bad shape.
 std::string encode_png(const torch::Tensor& image);
