@@ -87,11 +87,11 @@ torch::Tensor CubesNetImpl::energy(const torch::Tensor& x_in, const torch::Tenso
   ConvCall pre;
   pre.act = act;
   auto h = conv_at(layers_, "c1_pre").forward(x, {}, pre);
-  h = res_block(layers_, "res_optim", h, label, act, {/*adaptive=*/false});
-  h = res_block(layers_, "res_1", h, label, act, {/*adaptive=*/true});
-  h = res_block(layers_, "res_2", h, label, act, {/*adaptive=*/false});
-  h = res_block(layers_, "res_3", h, label, act, {/*adaptive=*/false, /*downsample=*/false});
-  h = res_block(layers_, "res_4", h, label, act, {/*adaptive=*/true});
+  h = res_block(layers_, "res_optim", h, label, act, with_checkpoint({/*adaptive=*/false}));
+  h = res_block(layers_, "res_1", h, label, act, with_checkpoint({/*adaptive=*/true}));
+  h = res_block(layers_, "res_2", h, label, act, with_checkpoint({/*adaptive=*/false}));
+  h = res_block(layers_, "res_3", h, label, act, with_checkpoint({/*adaptive=*/false, /*downsample=*/false}));
+  h = res_block(layers_, "res_4", h, label, act, with_checkpoint({/*adaptive=*/true}));
   h = apply_act(act, h).mean({2, 3});
   auto e = layers_["fc5"]->as<FCImpl>()->forward(h);
   if (c.comb_mask) e = comb_mask_merge(e, batch, c.cond_func);

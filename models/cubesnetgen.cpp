@@ -48,10 +48,10 @@ torch::Tensor CubesNetGenImpl::generate(const torch::Tensor& z, const torch::Ten
   h = h.view({z.size(0), 4, 4, 4 * d}).permute({0, 3, 1, 2});  // the original reshapes NHWC
   const ResBlockOptions up_adaptive{true, false, true, false};
   const ResBlockOptions up_plain{false, false, true, false};
-  h = res_block(layers_, "res_1", h, label, act, up_adaptive);
-  h = res_block(layers_, "res_2", h, label, act, up_plain);
-  h = res_block(layers_, "res_3", h, label, act, up_adaptive);
-  h = res_block(layers_, "res_4", h, label, act, up_plain);
+  h = res_block(layers_, "res_1", h, label, act, with_checkpoint(up_adaptive));
+  h = res_block(layers_, "res_2", h, label, act, with_checkpoint(up_plain));
+  h = res_block(layers_, "res_3", h, label, act, with_checkpoint(up_adaptive));
+  h = res_block(layers_, "res_4", h, label, act, with_checkpoint(up_plain));
   return conv_at(layers_, "c4_out").forward(h);
 }
 

@@ -6,6 +6,7 @@
 
 #include "models/config.h"
 #include "models/label_schema.h"
+#include "models/layers/blocks.h"
 
 #include <torch/torch.h>
 
@@ -54,6 +55,12 @@ class NetworkImpl : public torch::nn::Module {
   void clear_spectral_cache();
   bool spectral_cache_active() const;
 
+  // Gradient checkpointing of the residual blocks (models/layers/checkpoint.h, `--checkpoint-
+  // activations`): their activations are recomputed in the backward instead of kept. Same results
+  // (gradients to float rounding), less memory, one more forward of each block per backward.
+  void set_checkpoint_activations(bool on) { checkpoint_activations_ = on; }
+  bool checkpoint_activations() const { return checkpoint_activations_; }
+
   // The module parameter name ↔ TF variable name map of this model (scope "context_0" by default).
   // Keys are this module's named_parameters()/named_buffers() names. Layouts: conv weights `*.c` are
   // OIHW here and HWIO [k,k,c_in,c_out] in TF (TF→module: permute(3,2,0,1); module→TF:
@@ -68,9 +75,16 @@ class NetworkImpl : public torch::nn::Module {
   torch::nn::ModuleDict& layers() { return layers_; }
 
  protected:
+  // A residual block's options with this network's checkpointing switched in.
+  ResBlockOptions with_checkpoint(ResBlockOptions o) const {
+    o.checkpoint = checkpoint_activations_;
+    return o;
+  }
+
   ModelConfig config_;
   LabelSchema schema_;
   torch::nn::ModuleDict layers_{nullptr};
+  bool checkpoint_activations_ = false;
 };
 TORCH_MODULE(Network);
 

@@ -54,13 +54,13 @@ torch::Tensor ResNet128Impl::energy(const torch::Tensor& x, const torch::Tensor&
   pre.act = act;
   auto h = conv_at(layers_, "c1_pre").forward(x, {}, pre);
   // res_optim: the original does not pass `act`, so smart_res_block's leaky_relu default applies.
-  h = res_block(layers_, "res_optim", h, label, Act::LeakyRelu, {false, true, false, dp});
+  h = res_block(layers_, "res_optim", h, label, Act::LeakyRelu, with_checkpoint({false, true, false, dp}));
   if (c.use_attention) h = layers_["atten"]->as<SelfAttentionImpl>()->forward(h);
-  h = res_block(layers_, "res_3", h, label, act, {true, true, false, dp});
-  h = res_block(layers_, "res_5", h, label, act, {true, true, false, dp});
-  h = res_block(layers_, "res_7", h, label, act, {true, true, false, dp});
-  h = res_block(layers_, "res_9", h, label, act, {false, true, false, dp});
-  h = res_block(layers_, "res_10", h, label, act, {false, false, false, dp});
+  h = res_block(layers_, "res_3", h, label, act, with_checkpoint({true, true, false, dp}));
+  h = res_block(layers_, "res_5", h, label, act, with_checkpoint({true, true, false, dp}));
+  h = res_block(layers_, "res_7", h, label, act, with_checkpoint({true, true, false, dp}));
+  h = res_block(layers_, "res_9", h, label, act, with_checkpoint({false, true, false, dp}));
+  h = res_block(layers_, "res_10", h, label, act, with_checkpoint({false, false, false, dp}));
   h = c.swish_act ? swish(h) : torch::relu(h);
   return layers_["fc5"]->as<FCImpl>()->forward(h.sum({2, 3}));
 }

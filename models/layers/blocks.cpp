@@ -1,5 +1,7 @@
 #include "models/layers/blocks.h"
 
+#include "models/layers/checkpoint.h"
+
 #include <stdexcept>
 
 namespace ebm {
@@ -33,6 +35,24 @@ void add_res_block(torch::nn::ModuleDict& layers, const std::string& name, int64
 
 torch::Tensor res_block(torch::nn::ModuleDict& layers, const std::string& name, const torch::Tensor& x,
                         const torch::Tensor& label, Act act, const ResBlockOptions& opt) {
+  if (opt.checkpoint) {
+    // The block's convs hand their weights (gradients flow through the checkpoint) and their
+    // spectral-norm vectors (advanced in place, replayed on the recompute) to checkpointed().
+    std::vector<torch::Tensor> params, state;
+    for (const char* part : {"_res_c1", "_res_c2", "_res_adaptive"}) {
+      if (!layers->contains(name + part)) continue;
+      const auto& m = *layers[name + part];
+      for (const auto& p : m.parameters()) params.push_back(p);
+      for (const auto& b : m.buffers()) state.push_back(b);
+    }
+    ResBlockOptions plain = opt;
+    plain.checkpoint = false;
+    return checkpointed(
+        [&layers, name, act, plain](const torch::Tensor& xi, const torch::Tensor& li) {
+          return res_block(layers, name, xi, li, act, plain);
+        },
+        x, label, params, state);
+  }
   ConvCall c1_call;
   c1_call.extra_bias = true;
   auto h = conv_at(layers, name + "_res_c1").forward(x, label, c1_call);

@@ -19,6 +19,7 @@ struct ResBlockOptions {
   bool downsample = true;
   bool upsample = false;
   bool dropout = false;  // ResNet128 train=True: always-on dropout(0.5) after c1, as TF's layer
+  bool checkpoint = false;  // recompute the block's activations in the backward (checkpoint.h)
 };
 
 // Registers `<name>_res_c1`, `<name>_res_c2` (zero-init, lower-bound SN) and, when c_in != c_out,
