@@ -37,22 +37,6 @@ InitMode init_mode_from_string(const std::string& s) {
   throw std::invalid_argument("unknown init mode '" + s + "' (expected uniform, gaussian, grey_colour, image, noise)");
 }
 
-std::string to_string(Precision p) {
-  switch (p) {
-    case Precision::Fp32: return "fp32";
-    case Precision::Tf32: return "tf32";
-    case Precision::Bf16: return "bf16";
-  }
-  return "?";
-}
-
-Precision precision_from_string(const std::string& s) {
-  if (s == "fp32") return Precision::Fp32;
-  if (s == "tf32") return Precision::Tf32;
-  if (s == "bf16") return Precision::Bf16;
-  throw std::invalid_argument("unknown precision '" + s + "' (expected fp32, tf32 or bf16)");
-}
-
 std::string to_string(SampleMode m) { return m == SampleMode::Joint ? "joint" : "sequential"; }
 
 SampleMode sample_mode_from_string(const std::string& s) {

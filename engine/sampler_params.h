@@ -3,6 +3,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
+#include "engine/gpu/precision.h"
 #include "engine/langevin.h"
 
 #include <torch/torch.h>
@@ -137,16 +138,6 @@ inline bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelIn
 
 // Same levels (steps, σ, step size, noise) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);
-
-// Arithmetic of the energy's forward and backward on CUDA (the CPU always computes in fp32).
-//   Fp32  strict float32: TF32 off for cuDNN convolutions and cuBLAS matmuls
-//   Tf32  TF32 tensor cores for both (10-bit mantissa products, fp32 accumulation), channels-last
-//         input; the default (PyTorch's own default already runs convolutions in TF32)
-//   Bf16  bf16 autocast of the networks, channels-last input (state, noise and update stay fp32)
-// docs/gpu.md gives the measured effect of each on energies and samples.
-enum class Precision { Fp32, Tf32, Bf16 };
-std::string to_string(Precision p);
-Precision precision_from_string(const std::string& s);  // "fp32" | "tf32" | "bf16"
 
 // Per-step values a schedule yields at a given step.
 struct StepSettings {

@@ -86,7 +86,7 @@ fs::path models_dir(const EvalArgs& a) {
   return eval::find_models_dir("/proc/self/exe", EBM_ASSETS_DIR);
 }
 
-train::CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {
+CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {
   std::string path = a.classifier;
   if (path.empty()) {
     const auto dir = models_dir(a);
@@ -100,7 +100,7 @@ train::CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {
   if (!fs::is_regular_file(path, ec))
     throw std::runtime_error("no grading classifier at " + path + "; train one with `ebm train-classifier --out " +
                              path + "` (docs/training.md) or pass --classifier FILE");
-  return train::load_classifier(path, heldout);
+  return load_classifier(path, heldout);
 }
 
 // The grader's own held-out figures (its file's metadata), so a reader sees how fine the ruler is.

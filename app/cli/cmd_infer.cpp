@@ -8,7 +8,7 @@
 #include "engine/image_io.h"
 #include "engine/infer/concept_reading.h"
 #include "engine/sampler_params.h"
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 #include "models/checkpoint/model_file.h"
 
 #include <nlohmann/json.hpp>
@@ -39,7 +39,7 @@ struct NamedModel {
 
 bool is_classifier_file(const std::string& path) {
   try {
-    return inspect_checkpoint(path).metadata.count(train::kClassifierConfigKey) > 0;
+    return inspect_checkpoint(path).metadata.count(kClassifierConfigKey) > 0;
   } catch (const std::exception&) {
     return false;  // loading it says what is wrong with it
   }

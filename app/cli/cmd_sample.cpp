@@ -10,7 +10,7 @@
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/recipe.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 #include "engine/sampler.h"
 
 #include <torch/cuda.h>

@@ -30,7 +30,7 @@ void register_train_classifier(CLI::App& app) {
   sub->add_option("--filters", o->num_filters, "network width")->capture_default_str();
   sub->add_option("--noise-max", o->noise_max, "max std of the pixel noise added to training images")->capture_default_str();
   sub->add_option_function<std::string>(
-         "--layout", [o](const std::string& s) { o->layout = train::classifier_layout_from_string(s); },
+         "--layout", [o](const std::string& s) { o->layout = classifier_layout_from_string(s); },
          "coord (coordinate channels, flattened map, a count head; default) or mean (the first grader's spatial mean)")
       ->check(CLI::IsMember({"coord", "mean"}));
   sub->add_option("--empty-fraction", o->empty_fraction, "coord: share of each batch rendered as an empty floor")

@@ -5,7 +5,7 @@
 #include "app/studio/gl/readback.h"
 #include "app/studio/script.h"
 #include "app/studio/shortcuts.h"
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 #include "models/checkpoint/model_file.h"
 
 #include <GLFW/glfw3.h>
@@ -305,7 +305,7 @@ namespace {
 bool is_classifier_file(const std::string& path) {
   if (fs::path(path).extension() != ".safetensors") return false;
   try {
-    return inspect_checkpoint(path).metadata.count(train::kClassifierConfigKey) > 0;
+    return inspect_checkpoint(path).metadata.count(kClassifierConfigKey) > 0;
   } catch (const std::exception&) {
     return false;
   }

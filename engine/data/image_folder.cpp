@@ -1,7 +1,7 @@
 #include "engine/data/image_folder.h"
 
 #include "engine/image_io.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <nlohmann/json.hpp>

@@ -1,6 +1,6 @@
 #include "engine/energy/composition.h"
 
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 
 #include <cmath>
 #include <set>

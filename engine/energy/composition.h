@@ -27,7 +27,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 
 #include <torch/torch.h>
 

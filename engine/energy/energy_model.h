@@ -4,7 +4,7 @@
 // closed-form energies whose gradients are known exactly.
 #pragma once
 
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 #include "models/label_schema.h"
 
 #include <torch/torch.h>

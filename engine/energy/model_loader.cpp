@@ -1,9 +1,9 @@
 #include "engine/energy/model_loader.h"
 
 #include "engine/energy/network_model.h"
-#include "engine/recipe/sha256.h"
-#include "engine/train/cubes_classifier.h"
-#include "engine/train/denoising_model.h"
+#include "models/checkpoint/sha256.h"
+#include "models/cubes_classifier.h"
+#include "engine/energy/denoising_model.h"
 #include "models/checkpoint/model_file.h"
 #include "models/checkpoint/tf_import.h"
 
@@ -66,14 +66,14 @@ LoadedEnergyModel load_energy_model(const std::string& path, const std::optional
   LoadedEnergyModel out;
   out.sha256 = sha256_file(path);
   const CheckpointInfo info = inspect_checkpoint(path);
-  if (info.metadata.count(train::kClassifierConfigKey))
+  if (info.metadata.count(kClassifierConfigKey))
     throw std::runtime_error(path + " is the grading classifier (made by `ebm train-classifier`), not an energy model: "
                              "use it with `ebm eval --classifier " + path + "`; compose and sample concept models "
                              "(made by `ebm train`) instead");
   const std::optional<ModelConfig> cfg = info.config ? info.config : config;
   if (cfg && cfg->energy_kind == EnergyKind::Denoising) {
     // Denoising energies carry their noise-level wrapper in the file's metadata (engine/train).
-    auto m = train::load_denoising_model(path);
+    auto m = load_denoising_model(path);
     const ModelInfo mi = m->info();
     out.summary = "denoising " + to_string(cfg->arch) + ", label " + std::to_string(mi.label_size) + " (" +
                   mi.schema.concept_name + "), " + std::to_string(mi.image_size) + "², needs an annealed schedule";

@@ -10,7 +10,7 @@
 namespace ebm::eval {
 
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
-                            train::CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
+                            CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
                             const SamplingProgressFn& progress, const LadderOptions& ladder) {
   EvalOutcome out;
   const auto t0 = std::chrono::steady_clock::now();

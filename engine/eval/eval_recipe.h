@@ -19,7 +19,7 @@ struct EvalOutcome {
 // samples n images in chunks of `chunk`, classifies and grades them (and counts the samples with an
 // object: GradeTable::objects_found).
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
-                            train::CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
+                            CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
                             const SamplingProgressFn& progress = {}, const LadderOptions& ladder = {});
 
 }  // namespace ebm::eval

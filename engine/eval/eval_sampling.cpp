@@ -83,7 +83,7 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
   return torch::cat(parts, 0);
 }
 
-train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk) {
+CubesPrediction classify(CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk) {
   if (!images.defined() || images.dim() != 4 || images.size(1) != 3 || images.size(2) != 64 || images.size(3) != 64)
     throw std::invalid_argument("the grading classifier reads 64×64 RGB images; the samples are " +
                                 (images.defined() ? c10::str(images.sizes()) : std::string("missing")) +

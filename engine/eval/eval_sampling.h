@@ -6,7 +6,7 @@
 
 #include "engine/energy/energy_model.h"
 #include "engine/recipe.h"
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 
 #include <torch/torch.h>
 
@@ -46,6 +46,6 @@ torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerP
 
 // Predictions of the classifier for images [n,3,64,64], in chunks of `chunk` (no grad), on the
 // images' device.
-train::CubesPrediction classify(train::CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk);
+CubesPrediction classify(CubesClassifierImpl& classifier, const torch::Tensor& images, int64_t chunk);
 
 }  // namespace ebm::eval

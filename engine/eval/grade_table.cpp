@@ -29,7 +29,7 @@ bool row_passes(const GradeRow& r) {
 }
 
 // [n, L] labels of the target for every sample, on the predictions' device.
-torch::Tensor target_labels(const train::CubesPrediction& p, const GradeTarget& t) {
+torch::Tensor target_labels(const CubesPrediction& p, const GradeTarget& t) {
   auto one = torch::tensor(t.label, torch::kFloat).to(p.pos.device());
   return one.unsqueeze(0).expand({p.pos.size(0), one.size(0)});
 }
@@ -81,7 +81,7 @@ bool GradeTable::pass() const {
   return !(multiple_objects >= 0 && multiple_objects > targets.max_multiple);
 }
 
-torch::Tensor target_met(const train::CubesPrediction& p, const GradeTarget& t) {
+torch::Tensor target_met(const CubesPrediction& p, const GradeTarget& t) {
   const auto g = train::grade_concept(p, t.concept, target_labels(p, t));
   torch::Tensor has;
   switch (t.concept) {
@@ -93,7 +93,7 @@ torch::Tensor target_met(const train::CubesPrediction& p, const GradeTarget& t) 
   return t.negated ? has.logical_not() : has;
 }
 
-GradeTable grade(const std::string& name, const train::CubesPrediction& p, const std::vector<GradeTarget>& targets) {
+GradeTable grade(const std::string& name, const CubesPrediction& p, const std::vector<GradeTarget>& targets) {
   if (!p.pos.defined() || p.pos.size(0) == 0) throw std::invalid_argument("grade: no samples to grade");
   if (targets.empty()) throw std::invalid_argument("grade: no targets");
   GradeTable t;

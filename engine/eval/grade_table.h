@@ -19,7 +19,7 @@
 #pragma once
 
 #include "engine/eval/grade_targets.h"
-#include "engine/train/cubes_classifier.h"
+#include "engine/train/classifier_metrics.h"
 
 #include <nlohmann/json.hpp>
 
@@ -68,12 +68,12 @@ struct GradeTable {
 };
 
 // Per-sample [n] bool: does each sample meet `t`? (negation applied.)
-torch::Tensor target_met(const train::CubesPrediction& p, const GradeTarget& t);
+torch::Tensor target_met(const CubesPrediction& p, const GradeTarget& t);
 
 // Grades predictions of n samples (every tensor of `p` has n rows) against `targets`; with a count
 // head also objects found and two-or-more (objects_found from the count head). Throws
 // std::invalid_argument when there are no samples or no targets.
-GradeTable grade(const std::string& name, const train::CubesPrediction& p, const std::vector<GradeTarget>& targets);
+GradeTable grade(const std::string& name, const CubesPrediction& p, const std::vector<GradeTarget>& targets);
 
 // One table of several gradings of the same case with different target labels (same targets
 // but for their labels, in the same order): every number is the mean over all their samples, as if

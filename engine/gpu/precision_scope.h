@@ -1,4 +1,4 @@
-// PrecisionScope: the arithmetic of a sampling step on CUDA (SamplerParams::precision) for as long
+// PrecisionScope: the arithmetic of a sampling step on CUDA (Precision, precision.h) for as long
 // as the scope lives — TF32 switches of cuDNN and cuBLAS and bf16 autocast — restoring the previous
 // settings when it ends. On the CPU it changes nothing (the CPU computes in fp32).
 //
@@ -6,7 +6,7 @@
 // emptied after the capture (the casts are cheap next to the convolutions, and inside the graph).
 #pragma once
 
-#include "engine/sampler_params.h"
+#include "engine/gpu/precision.h"
 #include "models/autocast_guard.h"
 
 #include <torch/torch.h>

@@ -4,7 +4,7 @@
 #include "engine/export/grid.h"
 #include "engine/gpu/thread_streams.h"
 #include "engine/gradient_maps.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 
 #include <algorithm>
 #include <cmath>

@@ -9,7 +9,7 @@
 // renders (another seed) and saved with those metrics.
 #pragma once
 
-#include "engine/train/cubes_classifier.h"
+#include "engine/train/classifier_metrics.h"
 
 #include <atomic>
 #include <string>

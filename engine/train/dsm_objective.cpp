@@ -1,6 +1,6 @@
 #include "engine/train/dsm_objective.h"
 
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 #include "engine/train/precision.h"
 
 #include <cmath>

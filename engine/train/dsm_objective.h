@@ -10,7 +10,7 @@
 
 #include "engine/train/annealed_sampler.h"
 #include "engine/train/clip_adam.h"
-#include "engine/train/denoising_energy.h"
+#include "models/denoising_energy.h"
 #include "engine/train/objective.h"
 #include "engine/train/train_options.h"
 

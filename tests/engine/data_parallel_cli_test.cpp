@@ -8,7 +8,7 @@
 #include "engine/dist/launcher.h"
 #include "engine/export/png_codec.h"
 #include "engine/recipe.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"

@@ -1,6 +1,6 @@
 #include "engine/recipe.h"
 #include "engine/recipe/base64.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -2,7 +2,7 @@
 // LoadModel on real model files. Small-width CubesNets keep it fast.
 #include "engine/export/png_codec.h"
 #include "engine/recipe.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 #include "engine/session.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"

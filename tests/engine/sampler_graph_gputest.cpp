@@ -3,7 +3,7 @@
 // capture take effect without a re-capture, a structural edit re-captures, a denoising model's σ
 // ladder (σ read from a device tensor) matches, and the bf16 option runs and stays near fp32.
 #include "engine/sampler.h"
-#include "engine/train/denoising_model.h"
+#include "engine/energy/denoising_model.h"
 #include "models/registry.h"
 #include "engine/energy/network_model.h"
 #include "gpu_test_composition.h"
@@ -117,11 +117,11 @@ TEST(SamplerGraphGpu, ADenoisingLadderReadsSigmaFromTheDevice) {
   torch::NoGradGuard ng;
   auto make_dsm = [](bool graph) {
     ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
-    train::DenoisingSettings set;
+    DenoisingSettings set;
     cfg.label_size = set.network_label_size();
     cfg.energy_kind = EnergyKind::Denoising;
     torch::manual_seed(3);
-    auto model = std::make_shared<train::DenoisingModel>(train::DenoisingEnergy(make_network(cfg), set, 1.0));
+    auto model = std::make_shared<DenoisingModel>(DenoisingEnergy(make_network(cfg), set, 1.0));
     auto sp = std::make_unique<Sampler>();
     Sampler& s = *sp;
     s.set_models({{"d", model}});

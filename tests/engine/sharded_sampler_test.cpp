@@ -5,7 +5,7 @@
 #include "engine/energy/network_model.h"
 #include "engine/session.h"
 #include "engine/sharded_sampler.h"
-#include "engine/train/denoising_model.h"
+#include "engine/energy/denoising_model.h"
 #include "models/registry.h"
 #include "test_energies.h"
 #include "wait_for_snapshot.h"
@@ -128,11 +128,11 @@ TEST(ShardedSampler, NetworkAndDenoisingModelsAreCopiedWithTheirWeights) {
   cfg.label_size = 2;
   torch::manual_seed(5);
   auto net = std::make_shared<NetworkModel>(make_network(cfg));
-  train::DenoisingSettings set;
+  DenoisingSettings set;
   ModelConfig dcfg = cfg;
   dcfg.label_size = set.network_label_size();
   dcfg.energy_kind = EnergyKind::Denoising;
-  auto dsm = std::make_shared<train::DenoisingModel>(train::DenoisingEnergy(make_network(dcfg), set, 0.7));
+  auto dsm = std::make_shared<DenoisingModel>(DenoisingEnergy(make_network(dcfg), set, 0.7));
   const auto x = torch::rand({2, 3, 64, 64});
   const auto label = torch::tensor({{0.3f, -0.2f}, {0.1f, 0.5f}});
   // Copying draws nothing from the CPU stream a caller may be using.
@@ -267,11 +267,11 @@ namespace {
 TEST(ShardedSampler, ADenoisingModelSplitInASessionKeepsItsBatch) {
   ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
   cfg.num_filters = 4;
-  train::DenoisingSettings set;
+  DenoisingSettings set;
   cfg.label_size = set.network_label_size();
   cfg.energy_kind = EnergyKind::Denoising;
   torch::manual_seed(4);
-  auto dsm = std::make_shared<train::DenoisingModel>(train::DenoisingEnergy(make_network(cfg), set, 0.7));
+  auto dsm = std::make_shared<DenoisingModel>(DenoisingEnergy(make_network(cfg), set, 0.7));
   Session session;
   session.submit(cmd::AddModel{"d", dsm, ""});
   session.submit(cmd::SetComposition{Node::term("p", "d", {0.4f, -0.3f})});

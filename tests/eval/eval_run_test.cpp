@@ -4,7 +4,7 @@
 #include "engine/energy/model_loader.h"
 #include "engine/eval/eval_suite.h"
 #include "engine/recipe.h"
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
@@ -38,9 +38,9 @@ using ebm::test::save_small_cubesnet;
 
 void save_small_classifier(const std::string& path) {
   torch::manual_seed(3);
-  train::ClassifierConfig cc;
+  ClassifierConfig cc;
   cc.num_filters = 4;
-  train::CubesClassifier c(cc);
+  CubesClassifier c(cc);
   save_classifier(path, *c, {{"note", "random, for tests"}});
 }
 
@@ -74,9 +74,9 @@ TEST(EvalRun, EndToEndOnATinyModel) {
   auto models = load_recipe_models(r, d.f("r.json"), false, &notes);
   ASSERT_EQ(models.size(), 2u);
   torch::manual_seed(3);
-  train::ClassifierConfig cc;
+  ClassifierConfig cc;
   cc.num_filters = 4;
-  train::CubesClassifier grader(cc);
+  CubesClassifier grader(cc);
 
   int64_t last_chunk = 0, calls = 0, chunk_ends = 0;
   auto out = evaluate_recipe("pos_not_red", r, models, *grader, 6, 4, [&](const SamplingProgress& p) {

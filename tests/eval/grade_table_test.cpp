@@ -15,8 +15,8 @@ using data::CubesConcept;
 //   size vs 0.5:        errors 0, 0.02, 0.1, 0.1             → mean 0.055,  within 0.05: #0 #1
 //   shape vs sphere:    argmax sphere, box, sphere, sphere   → accuracy 0.75 (#0 #2 #3)
 //   colour vs red (0):  argmax red, red, green, blue         → accuracy 0.5  (#0 #1)
-train::CubesPrediction planted() {
-  train::CubesPrediction p;
+CubesPrediction planted() {
+  CubesPrediction p;
   p.pos = torch::tensor({0.f, 0.f, 0.03f, 0.04f, 0.3f, 0.4f, -0.6f, 0.8f}).reshape({4, 2});
   p.size = torch::tensor({0.5f, 0.52f, 0.6f, 0.4f});
   p.shape_logits = torch::zeros({4, 3});
@@ -117,7 +117,7 @@ TEST(EvalGrade, NegationGradesTheFractionWithoutTheProperty) {
 }
 
 TEST(EvalGrade, PassesAtTheIssueThresholds) {
-  train::CubesPrediction p;
+  CubesPrediction p;
   p.pos = torch::tensor({0.05f, 0.f, 0.f, 0.09f}).reshape({2, 2});
   p.size = torch::tensor({0.54f, 0.47f});
   p.shape_logits = torch::tensor({0.f, 1.f, 0.f, 0.f, 1.f, 0.f}).reshape({2, 3});
@@ -135,7 +135,7 @@ TEST(EvalGrade, PassesAtTheIssueThresholds) {
 TEST(EvalGrade, CombineWeighsTablesBySampleCount) {
   const auto p = planted();
   auto a = grade("position+size", p, {kPos, kSize});  // n 4, position error 0.3875, all 0.5
-  train::CubesPrediction q;  // n 2, both perfect
+  CubesPrediction q;  // n 2, both perfect
   q.pos = torch::zeros({2, 2});
   q.size = torch::full({2}, 0.5f);
   q.shape_logits = torch::zeros({2, 3});
@@ -195,7 +195,7 @@ TEST(EvalGrade, TableAndJsonShowTheNumbers) {
 }
 
 // A grader that counts objects: samples 0..3 of planted() read as one, one, none, two objects.
-train::CubesPrediction planted_counting() {
+CubesPrediction planted_counting() {
   auto p = planted();
   p.count_logits = torch::zeros({4, 3});
   p.count_logits.index_put_({0, 1}, 4.f);
@@ -233,7 +233,7 @@ TEST(EvalGrade, CaseTargetsDependOnTheNumberOfConcepts) {
   // Three perfect samples with one object each, and a fourth on target in every row but holding two
   // objects: every row passes, but all-met is 0.75 (under a three-concept case's 0.80) and two or
   // more objects 0.25 (over 0.02).
-  train::CubesPrediction p;
+  CubesPrediction p;
   p.pos = torch::zeros({4, 2});
   p.size = torch::full({4}, 0.5f);
   p.shape_logits = torch::zeros({4, 3});
@@ -290,7 +290,7 @@ TEST(EvalGrade, SplitSummaryPutsTheTwoSplitsSideBySide) {
 }
 
 TEST(EvalGrade, RejectsEmptyInput) {
-  train::CubesPrediction p;
+  CubesPrediction p;
   EXPECT_THROW(grade("x", p, {kPos}), std::invalid_argument);
   EXPECT_THROW(grade("x", planted(), {}), std::invalid_argument);
 }

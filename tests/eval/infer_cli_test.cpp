@@ -3,7 +3,7 @@
 // can meet. What the readings are worth is measured on the shipped models by
 // scripts/models/infer_accuracy.py (docs/engine.md "Reading images into concepts").
 #include "engine/image_io.h"
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
@@ -63,9 +63,9 @@ TEST(InferCli, ReadsEveryImageWithEveryModel) {
   test::save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
   test::save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
   {
-    train::ClassifierConfig cc;
+    ClassifierConfig cc;
     cc.num_filters = 4;
-    train::save_classifier(d.f("models/classifier.safetensors"), *train::CubesClassifier(cc));
+    save_classifier(d.f("models/classifier.safetensors"), *CubesClassifier(cc));
   }
   ASSERT_EQ(ebm(d, {"render", "--n", "2", "--folder", d.f("img")}).code, 0);
   auto r = ebm(d, {"infer", "--models", d.f("models"), "--steps", "3", "--json", d.f("img/scene_00000.png"),

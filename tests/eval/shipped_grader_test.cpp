@@ -6,7 +6,8 @@
 #include "engine/data/cubes_scene.h"
 #include "engine/eval/eval_sampling.h"
 #include "engine/eval/grade_table.h"
-#include "engine/train/cubes_classifier.h"
+#include "engine/train/classifier_metrics.h"
+#include "models/cubes_classifier.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -25,11 +26,11 @@ constexpr int64_t kN = 256;
 
 struct ShippedGrader : ::testing::Test {
   nlohmann::json held;
-  train::CubesClassifier grader{nullptr};
+  CubesClassifier grader{nullptr};
   data::CubesRenderer renderer;
   void SetUp() override {
     ASSERT_TRUE(fs::exists(kGrader)) << kGrader;
-    grader = train::load_classifier(kGrader.string(), &held);
+    grader = load_classifier(kGrader.string(), &held);
     torch::manual_seed(kFreshSeed);
   }
   // Renders with the training noise: std U(0, noise_max) per image.
@@ -41,7 +42,7 @@ struct ShippedGrader : ::testing::Test {
 };
 
 TEST_F(ShippedGrader, CountsAndStatesItsHeldOutFigures) {
-  EXPECT_EQ(grader->config().layout, train::ClassifierLayout::Coord);
+  EXPECT_EQ(grader->config().layout, ClassifierLayout::Coord);
   for (const char* k : {"position_error", "size_error", "shape_accuracy", "color_accuracy", "count_accuracy_empty",
                         "count_accuracy_one", "count_accuracy_two", "iterations", "noise_max"})
     EXPECT_TRUE(held.contains(k)) << "the shipped grader's metadata lacks " << k;

@@ -6,8 +6,8 @@
 #include "engine/data/cubes_scene.h"
 #include "engine/energy/model_loader.h"
 #include "engine/recipe.h"
-#include "engine/recipe/sha256.h"
-#include "engine/train/denoising_energy.h"
+#include "models/checkpoint/sha256.h"
+#include "models/denoising_energy.h"
 
 #include <gtest/gtest.h>
 
@@ -49,7 +49,7 @@ TEST(ShippedModels, EveryConceptDenoiserRestoresRendersFarBetterThanThePrior) {
     const fs::path f = kModels / (std::string(name) + ".safetensors");
     if (!fs::exists(f)) continue;
     ++found;
-    auto e = train::load_denoising_energy(f.string());
+    auto e = load_denoising_energy(f.string());
     auto gen = at::detail::createCPUGenerator(11);
     auto scenes = data::sample_scenes(4, gen);
     data::CubesRenderer r;

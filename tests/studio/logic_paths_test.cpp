@@ -1,7 +1,7 @@
 // XDG paths, recent files, atomic writes.
 #include "app/studio/app_paths.h"
 #include "app/studio/studio.h"
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
@@ -93,10 +93,10 @@ TEST(ModelPaths, ADirectoryListsItsModelsButNotTheGradingClassifier) {
   c.label_size = 2;
   ebm::save_model((dir / "b_position.safetensors").string(), *ebm::make_network(c));
   ebm::save_model((dir / "a_size.safetensors").string(), *ebm::make_network(c));
-  ebm::train::ClassifierConfig cc;
+  ebm::ClassifierConfig cc;
   cc.num_filters = 4;
-  ebm::train::CubesClassifier clf(cc);
-  ebm::train::save_classifier((dir / "classifier.safetensors").string(), *clf);
+  ebm::CubesClassifier clf(cc);
+  ebm::save_classifier((dir / "classifier.safetensors").string(), *clf);
   std::ofstream(dir / "notes.md") << "not a model";
   EXPECT_EQ(expand_model_paths({dir.string()}),
             (std::vector<std::string>{(dir / "a_size.safetensors").string(), (dir / "b_position.safetensors").string()}));

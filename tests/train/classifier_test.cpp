@@ -1,5 +1,5 @@
 #include "engine/train/classifier_training.h"
-#include "engine/train/cubes_classifier.h"
+#include "engine/train/classifier_metrics.h"
 #include "models/checkpoint/safetensors.h"
 
 #include <gtest/gtest.h>

@@ -4,7 +4,7 @@
 #include "engine/train/cd_objective.h"
 #include "engine/train/clip_adam.h"
 #include "engine/train/collapse_guard.h"
-#include "engine/train/denoising_energy.h"
+#include "models/denoising_energy.h"
 #include "engine/train/dsm_loss.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -223,21 +223,21 @@ TEST(CollapseGuard, HighLossesWhileSettlingAreNotAJump) {
 // The model file's "denoising" metadata carries the recommended guidance interval; a file without
 // one (every file written before it existed) guides at every σ.
 TEST(DenoisingSettings, GuidanceIntervalRoundTripsThroughTheMetadata) {
-  ebm::train::DenoisingSettings s;
+  ebm::DenoisingSettings s;
   s.guidance = 6.0;
   s.guidance_interval = ebm::GuidanceInterval{0.3, std::numeric_limits<double>::infinity()};
   const nlohmann::json j = s;
   EXPECT_EQ(j.at("guidance_interval").dump(), "[0.3,null]");
-  const auto back = j.get<ebm::train::DenoisingSettings>();
+  const auto back = j.get<ebm::DenoisingSettings>();
   EXPECT_EQ(back.guidance_interval, s.guidance_interval);
   nlohmann::json old = j;
   old.erase("guidance_interval");
-  EXPECT_TRUE(old.get<ebm::train::DenoisingSettings>().guidance_interval.everywhere());
-  const nlohmann::json everywhere = ebm::train::DenoisingSettings{};
+  EXPECT_TRUE(old.get<ebm::DenoisingSettings>().guidance_interval.everywhere());
+  const nlohmann::json everywhere = ebm::DenoisingSettings{};
   EXPECT_FALSE(everywhere.contains("guidance_interval"));  // the default is not written
   old["guidance_interval"] = nlohmann::json::array({0.4, 0.1});
   try {
-    old.get<ebm::train::DenoisingSettings>();
+    old.get<ebm::DenoisingSettings>();
     FAIL() << "an interval with hi < lo was accepted";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("guidance_interval"), std::string::npos) << e.what();

@@ -1,8 +1,8 @@
 // End-to-end tests of `ebm train`'s loop on tiny CPU runs: both objectives lower their loss, a run
 // killed after a checkpoint and resumed reproduces the uninterrupted loss sequence exactly, the
 // output directory holds a loadable model, and misuse gets clear errors.
-#include "engine/train/denoising_energy.h"
-#include "engine/train/denoising_model.h"
+#include "models/denoising_energy.h"
+#include "engine/energy/denoising_model.h"
 #include "engine/train/trainer.h"
 #include "models/checkpoint/model_file.h"
 

@@ -1,10 +1,10 @@
-#include "engine/train/cubes_classifier.h"
+#include "models/cubes_classifier.h"
 
 #include "models/checkpoint/safetensors.h"
 
 #include <stdexcept>
 
-namespace ebm::train {
+namespace ebm {
 
 namespace {
 constexpr const char* kMetaConfig = kClassifierConfigKey;
@@ -38,8 +38,8 @@ CubesClassifierImpl::CubesClassifierImpl(ClassifierConfig config) : config_(conf
   fc = register_module("fc", torch::nn::Linear(coord ? 4 * d * kMapSide * kMapSide : 4 * d, 4 * d));
   head_pos = register_module("head_pos", torch::nn::Linear(4 * d, 2));
   head_size = register_module("head_size", torch::nn::Linear(4 * d, 1));
-  head_shape = register_module("head_shape", torch::nn::Linear(4 * d, data::kNumShapes));
-  head_color = register_module("head_color", torch::nn::Linear(4 * d, data::kNumColors));
+  head_shape = register_module("head_shape", torch::nn::Linear(4 * d, kShapeClasses));
+  head_color = register_module("head_color", torch::nn::Linear(4 * d, kColorClasses));
   if (coord) head_count = register_module("head_count", torch::nn::Linear(4 * d, kCountClasses));
 }
 
@@ -70,54 +70,6 @@ CubesPrediction CubesClassifierImpl::forward(const torch::Tensor& x) {
                     head_color->forward(h), {}};
   if (coord) p.count_logits = head_count->forward(h);
   return p;
-}
-
-torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept, const torch::Tensor& labels) {
-  auto lab = labels.to(p.pos.device(), torch::kFloat);
-  switch (concept) {
-    case data::CubesConcept::Position: return (p.pos - lab).norm(2, 1);
-    case data::CubesConcept::Size: return (p.size - lab.reshape({-1})).abs();
-    case data::CubesConcept::Shape: return (p.shape_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
-    case data::CubesConcept::Color: return (p.color_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
-  }
-  return {};
-}
-
-void to_json(nlohmann::json& j, const ClassifierMetrics& m) {
-  j = nlohmann::json{{"position_error", m.position_error},
-                     {"size_error", m.size_error},
-                     {"shape_accuracy", m.shape_accuracy},
-                     {"color_accuracy", m.color_accuracy},
-                     {"n", m.n}};
-  if (m.count_accuracy_empty >= 0) j["count_accuracy_empty"] = m.count_accuracy_empty;
-  if (m.count_accuracy_one >= 0) j["count_accuracy_one"] = m.count_accuracy_one;
-  if (m.count_accuracy_two >= 0) j["count_accuracy_two"] = m.count_accuracy_two;
-}
-
-ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
-                                      const torch::Tensor& empty, const torch::Tensor& two) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = c.is_training();
-  c.eval();
-  auto p = c.forward(images);
-  auto count_rate = [&](const torch::Tensor& imgs, int64_t want) {
-    if (!imgs.defined() || imgs.size(0) == 0 || !c.config().has_count_head()) return -1.0;
-    return c.forward(imgs).count().eq(want).to(torch::kFloat).mean().item<double>();
-  };
-  ClassifierMetrics m;
-  m.count_accuracy_one = count_rate(images, 1);
-  m.count_accuracy_empty = count_rate(empty, 0);
-  m.count_accuracy_two = count_rate(two, 2);
-  c.train(was_training);
-  auto mean = [&](data::CubesConcept k) {
-    return grade_concept(p, k, data::concept_labels(scenes.first, k)).mean().item<double>();
-  };
-  m.position_error = mean(data::CubesConcept::Position);
-  m.size_error = mean(data::CubesConcept::Size);
-  m.shape_accuracy = mean(data::CubesConcept::Shape);
-  m.color_accuracy = mean(data::CubesConcept::Color);
-  m.n = images.size(0);
-  return m;
 }
 
 void save_classifier(const std::string& path, const CubesClassifierImpl& c, const nlohmann::json& heldout) {
@@ -161,4 +113,4 @@ CubesClassifier load_classifier(const std::string& path, nlohmann::json* heldout
   return c;
 }
 
-}  // namespace ebm::train
+}  // namespace ebm

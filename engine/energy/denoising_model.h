@@ -1,17 +1,17 @@
-// DenoisingModel: a trained DenoisingEnergy (`ebm train --objective dsm`) as the sampler's
-// EnergyModel (engine/energy/energy_model.h), so compositions, the session and `ebm sample` use
+// DenoisingModel: a trained DenoisingEnergy (models/denoising_energy.h, `ebm train --objective dsm`)
+// as the sampler's EnergyModel (energy_model.h), so compositions, the session and `ebm sample` use
 // denoising models like any other energy. The sampler passes its schedule's noise level σ; every
-// term of a composition is evaluated at that same σ (see denoising_energy.h on composing).
+// term of a composition is evaluated at that same σ (see models/denoising_energy.h on composing).
 // info().label_size is the concept's size: the null flag and σ slots are filled in here.
 #pragma once
 
 #include "engine/energy/energy_model.h"
-#include "engine/train/denoising_energy.h"
+#include "models/denoising_energy.h"
 
 #include <memory>
 #include <string>
 
-namespace ebm::train {
+namespace ebm {
 
 class DenoisingModel : public EnergyModel {
  public:
@@ -38,4 +38,4 @@ class DenoisingModel : public EnergyModel {
 // load_denoising_energy + the adapter (CPU; call to_device to move it).
 std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path);
 
-}  // namespace ebm::train
+}  // namespace ebm

@@ -1,11 +1,11 @@
-#include "engine/train/denoising_energy.h"
+#include "models/denoising_energy.h"
 
 #include "models/checkpoint/model_file.h"
 
 #include <cmath>
 #include <stdexcept>
 
-namespace ebm::train {
+namespace ebm {
 
 namespace {
 // μ per channel as the [1,3,1,1] float tensor the energy subtracts (on the CPU; the buffer moves with
@@ -189,7 +189,7 @@ void DenoisingEnergyImpl::calibrate_scale(const torch::Tensor& x_t, const torch:
 nlohmann::json DenoisingEnergyImpl::metadata_json() const {
   nlohmann::json j = settings_;
   j["log_scale"] = log_scale.detach().cpu().item<double>();
-  j["label_layout"] = "concept slots, null flag, sigma features (see engine/train/denoising_energy.h)";
+  j["label_layout"] = "concept slots, null flag, sigma features (see models/denoising_energy.h)";
   return j;
 }
 
@@ -220,4 +220,4 @@ DenoisingEnergy load_denoising_energy(const std::string& path) {
   return DenoisingEnergy(m.network, s, j.value("log_scale", 0.0));
 }
 
-}  // namespace ebm::train
+}  // namespace ebm

@@ -1,4 +1,4 @@
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 
 #include <nlohmann/json.hpp>
 

@@ -1,4 +1,4 @@
-#include "engine/recipe/sha256.h"
+#include "models/checkpoint/sha256.h"
 
 #include <cstring>
 #include <fstream>

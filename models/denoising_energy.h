@@ -1,7 +1,8 @@
 // DenoisingEnergy: an energy-parameterized diffusion model (Du et al. 2023, "Reduce, Reuse,
 // Recycle") built on an original network (CubesNet). It is the model of `ebm train --objective dsm`
-// and what the sampler loads for ModelConfig.energy_kind == Denoising. One class serves both, so
-// trainer and sampler agree on how the noise level enters.
+// and what the sampler loads for ModelConfig.energy_kind == Denoising (engine/energy/denoising_model.h
+// adapts it to the sampler). One class serves both, so trainer and sampler agree on how the noise
+// level enters.
 //
 // The energy of an image x ∈ [0,1]^D under label c at noise level σ:
 //
@@ -34,16 +35,17 @@
 // self-describing. load_denoising_energy() reads both.
 #pragma once
 
-#include "engine/energy/guidance.h"
+#include "models/guidance.h"
 #include "models/network.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <array>
 #include <memory>
 #include <string>
 
-namespace ebm::train {
+namespace ebm {
 
 constexpr const char* kMetaDenoising = "denoising";
 
@@ -126,4 +128,4 @@ void save_denoising_energy(const std::string& path, const DenoisingEnergyImpl& e
 // file when it lacks the "denoising" metadata or its config is not a Denoising energy.
 DenoisingEnergy load_denoising_energy(const std::string& path);
 
-}  // namespace ebm::train
+}  // namespace ebm

@@ -1,4 +1,4 @@
-#include "engine/train/denoising_model.h"
+#include "engine/energy/denoising_model.h"
 
 #include "engine/energy/noise_level.h"
 #include "models/module_state.h"
@@ -6,7 +6,7 @@
 
 #include <stdexcept>
 
-namespace ebm::train {
+namespace ebm {
 
 DenoisingModel::DenoisingModel(DenoisingEnergy energy) : energy_(std::move(energy)) {
   const auto& net = energy_->network();
@@ -56,4 +56,4 @@ std::shared_ptr<DenoisingModel> load_denoising_model(const std::string& path) {
   return std::make_shared<DenoisingModel>(load_denoising_energy(path));
 }
 
-}  // namespace ebm::train
+}  // namespace ebm

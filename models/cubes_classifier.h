@@ -10,21 +10,20 @@
 //   "coord" (default): two coordinate channels (x, y ∈ [−1, 1], CoordConv) join the image, and the
 //           4×4 map is flattened, so the heads see where each feature is. Trained on scenes with
 //           zero, one and two objects; the attribute heads read one-object scenes.
-// It is trained on our renders (with pixel noise, since it grades samples) by `ebm train-classifier`.
+// It is trained on our renders (with pixel noise, since it grades samples) by `ebm train-classifier`
+// (engine/train/classifier_training.h); engine/train/classifier_metrics.h grades its predictions.
 //
 // File format: safetensors with the module's parameters under their module names and metadata
 // "classifier.config" (JSON: num_filters, layout; no layout = "mean") and "classifier.heldout"
 // (JSON: held-out metrics).
 #pragma once
 
-#include "engine/data/cubes_scene.h"
-
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include <string>
 
-namespace ebm::train {
+namespace ebm {
 
 // The metadata key that marks a file as a grading classifier (not an energy model): the studio's
 // model scan skips such files and the energy-model loader refuses them with a pointer to `ebm eval`.
@@ -41,6 +40,11 @@ struct ClassifierConfig {
 };
 
 constexpr int kCountClasses = 3;  // the count head: 0 = empty floor, 1 = one object, 2 = two or more
+// The attribute heads' classes: the cubes data's shapes and colours (data::kNumShapes, kNumColors in
+// engine/data/cubes_scene.h; engine/train/classifier_metrics.cpp checks that they agree, since this
+// layer cannot include the data).
+constexpr int kShapeClasses = 3;
+constexpr int kColorClasses = 20;
 
 struct CubesPrediction {
   torch::Tensor pos;           // [B,2] label units
@@ -69,27 +73,8 @@ class CubesClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(CubesClassifier);
 
-// Per-image grades of predictions against the truth of one concept: the error (position: Euclidean
-// distance, size: absolute difference) or correctness (shape, colour: 1/0) as a [B] float tensor.
-// `labels` are model labels of that concept ([B,2], [B,1], one-hot [B,3] / [B,20]).
-torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept, const torch::Tensor& labels);
-
-// Held-out metrics of a classifier on rendered scenes: mean position error, mean size error, shape
-// and colour accuracy on one-object scenes; with a count head also how often it reads each count
-// right (an empty floor as empty, one object as one, two objects as two or more). −1: not measured.
-struct ClassifierMetrics {
-  double position_error = 0, size_error = 0, shape_accuracy = 0, color_accuracy = 0;
-  double count_accuracy_empty = -1, count_accuracy_one = -1, count_accuracy_two = -1;
-  int64_t n = 0;
-};
-void to_json(nlohmann::json& j, const ClassifierMetrics& m);
-// `scenes`/`images`: one-object scenes. `empty` and `two` (optional, images of empty floors and of
-// two-object scenes) measure the count head.
-ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
-                                      const torch::Tensor& empty = {}, const torch::Tensor& two = {});
-
 // Atomic save; load onto the CPU. Load throws std::runtime_error naming the file and the problem.
 void save_classifier(const std::string& path, const CubesClassifierImpl& c, const nlohmann::json& heldout = {});
 CubesClassifier load_classifier(const std::string& path, nlohmann::json* heldout = nullptr);
 
-}  // namespace ebm::train
+}  // namespace ebm

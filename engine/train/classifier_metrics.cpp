@@ -1,0 +1,57 @@
+#include "engine/train/classifier_metrics.h"
+
+namespace ebm::train {
+
+// The classifier's heads are sized by models/cubes_classifier.h, which cannot see the data.
+static_assert(kShapeClasses == data::kNumShapes, "the classifier's shape head must match the cubes shapes");
+static_assert(kColorClasses == data::kNumColors, "the classifier's colour head must match the cubes colours");
+
+torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept, const torch::Tensor& labels) {
+  auto lab = labels.to(p.pos.device(), torch::kFloat);
+  switch (concept) {
+    case data::CubesConcept::Position: return (p.pos - lab).norm(2, 1);
+    case data::CubesConcept::Size: return (p.size - lab.reshape({-1})).abs();
+    case data::CubesConcept::Shape: return (p.shape_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
+    case data::CubesConcept::Color: return (p.color_logits.argmax(1) == lab.argmax(1)).to(torch::kFloat);
+  }
+  return {};
+}
+
+void to_json(nlohmann::json& j, const ClassifierMetrics& m) {
+  j = nlohmann::json{{"position_error", m.position_error},
+                     {"size_error", m.size_error},
+                     {"shape_accuracy", m.shape_accuracy},
+                     {"color_accuracy", m.color_accuracy},
+                     {"n", m.n}};
+  if (m.count_accuracy_empty >= 0) j["count_accuracy_empty"] = m.count_accuracy_empty;
+  if (m.count_accuracy_one >= 0) j["count_accuracy_one"] = m.count_accuracy_one;
+  if (m.count_accuracy_two >= 0) j["count_accuracy_two"] = m.count_accuracy_two;
+}
+
+ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
+                                      const torch::Tensor& empty, const torch::Tensor& two) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = c.is_training();
+  c.eval();
+  auto p = c.forward(images);
+  auto count_rate = [&](const torch::Tensor& imgs, int64_t want) {
+    if (!imgs.defined() || imgs.size(0) == 0 || !c.config().has_count_head()) return -1.0;
+    return c.forward(imgs).count().eq(want).to(torch::kFloat).mean().item<double>();
+  };
+  ClassifierMetrics m;
+  m.count_accuracy_one = count_rate(images, 1);
+  m.count_accuracy_empty = count_rate(empty, 0);
+  m.count_accuracy_two = count_rate(two, 2);
+  c.train(was_training);
+  auto mean = [&](data::CubesConcept k) {
+    return grade_concept(p, k, data::concept_labels(scenes.first, k)).mean().item<double>();
+  };
+  m.position_error = mean(data::CubesConcept::Position);
+  m.size_error = mean(data::CubesConcept::Size);
+  m.shape_accuracy = mean(data::CubesConcept::Shape);
+  m.color_accuracy = mean(data::CubesConcept::Color);
+  m.n = images.size(0);
+  return m;
+}
+
+}  // namespace ebm::train
