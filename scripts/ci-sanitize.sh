@@ -75,7 +75,9 @@ run_asan() {
   t1=$(date +%s)
   echo "ci-sanitize: ASan+UBSan build $((t1 - t0)) s"
   # gpu tests skip themselves without CUDA; soak runs are not part of CI.
-  (cd build-asan && ctest --output-on-failure --timeout 900 -j "${EBM_TEST_JOBS:-2}" -L "$ASAN_LABELS" -LE 'soak|gpu')
+  # --no-tests=error: a label regex that matches nothing (a renamed label, an executable not built)
+  # must fail the run, not pass it with zero tests.
+  (cd build-asan && ctest --no-tests=error --output-on-failure --timeout 900 -j "${EBM_TEST_JOBS:-2}" -L "$ASAN_LABELS" -LE 'soak|gpu')
   echo "ci-sanitize: ASan+UBSan tests $(($(date +%s) - t1)) s, total $(($(date +%s) - t0)) s"
 }
 
@@ -92,7 +94,7 @@ run_tsan() {
   local labels=engine
   [ "${EBM_SANITIZE_FULL:-0}" = 1 ] && labels='engine|studio'
   (cd build-tsan && OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$ROOT/scripts/sanitizers/tsan.supp" \
-    ctest --output-on-failure --timeout 900 -j "${EBM_TEST_JOBS:-2}" -L "$labels" -LE 'soak|gpu|cli' -R "$TSAN_TESTS")
+    ctest --no-tests=error --output-on-failure --timeout 900 -j "${EBM_TEST_JOBS:-2}" -L "$labels" -LE 'soak|gpu|cli' -R "$TSAN_TESTS")
   echo "ci-sanitize: TSan tests $(($(date +%s) - t1)) s, total $(($(date +%s) - t0)) s"
 }
 

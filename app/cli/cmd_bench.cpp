@@ -250,6 +250,10 @@ void run_bench(const BenchArgs& a) {
   if (a.steps < 1 || a.steps > 100000 || a.warmup < 0 || a.warmup > 1000)
     throw std::invalid_argument("--steps must be in [1, 100000] and --warmup in [0, 1000]");
   if (a.session < 0 || a.session > 3600) throw std::invalid_argument("--session: seconds in [0, 3600] (0: no session rows)");
+  if (!a.preview.empty()) {  // before any row runs, not after the throughput rows
+    split_ints(a.preview, "--preview", 1, 100000);
+    if (!dev.is_cuda()) throw std::invalid_argument("--preview measures GPU previews: use --device cuda");
+  }
   std::vector<Arch> archs;
   for (const auto& m : split(a.models)) {
     Arch arch = arch_from_string(m);

@@ -215,6 +215,12 @@ void Trainer::build() {
   if (!log_) throw FileError("cannot open " + (dir / kLogFile).string() + " for appending");
 }
 
+void Trainer::wrap_objective(const std::function<std::unique_ptr<Objective>(std::unique_ptr<Objective>)>& wrap) {
+  objective_ = wrap(std::move(objective_));
+  if (!objective_) throw std::invalid_argument("wrap_objective: the wrapper returned no objective");
+  objective_->set_data_parallel(group_);
+}
+
 void Trainer::save_checkpoint(int64_t iteration) {
   const fs::path dir(opt_.out_dir);
   TensorMap t;

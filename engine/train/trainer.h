@@ -28,6 +28,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -75,6 +76,9 @@ class Trainer {
 
   const TrainOptions& options() const { return opt_; }
   Objective& objective() { return *objective_; }
+  // Replaces the objective with what `wrap` makes of it (before run()): for tests that script what
+  // the loop sees from a real objective — e.g. a jump in the logged loss, to run the collapse guard.
+  void wrap_objective(const std::function<std::unique_ptr<Objective>(std::unique_ptr<Objective>)>& wrap);
   torch::Device device() const { return device_; }
 
  private:

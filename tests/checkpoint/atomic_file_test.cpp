@@ -1,6 +1,7 @@
 #include "models/checkpoint/atomic_file.h"
 #include "tests/checkpoint/test_util.h"
 
+#include <sys/fsuid.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -13,7 +14,34 @@ using ebm::write_file_atomic;
 using ebm::test::TempDir;
 
 namespace {
-bool running_as_root() { return ::geteuid() == 0; }
+
+// Root's file accesses ignore permission bits (CAP_DAC_OVERRIDE), and CI runs as root. For the length
+// of a scope this thread checks file permissions as an unprivileged user instead: Linux's filesystem
+// uid is per thread, and a non-zero one drops the thread's file capabilities (setfsuid(2)). Nothing
+// changes for a non-root process (its fsuid is its own uid already).
+class AsUnprivilegedUser {
+ public:
+  static constexpr uid_t kNobody = 65534;
+  AsUnprivilegedUser() : root_(::geteuid() == 0) {
+    if (!root_) return;
+    old_ = static_cast<uid_t>(::setfsuid(kNobody));
+    // setfsuid reports nothing; an invalid id returns the current one, which says whether it took.
+    active_ = static_cast<uid_t>(::setfsuid(static_cast<uid_t>(-1))) == kNobody;
+  }
+  ~AsUnprivilegedUser() {
+    if (root_) ::setfsuid(old_);
+  }
+  AsUnprivilegedUser(const AsUnprivilegedUser&) = delete;  // restores this thread's fsuid once
+  AsUnprivilegedUser& operator=(const AsUnprivilegedUser&) = delete;
+  // False only for root without CAP_SETUID (the fsuid could not change).
+  bool permissions_apply() const { return !root_ || active_; }
+
+ private:
+  bool root_;
+  bool active_ = false;
+  uid_t old_ = 0;
+};
+
 }  // namespace
 
 TEST(AtomicFile, WritesNewFileAndLeavesNoTemp) {
@@ -63,22 +91,50 @@ TEST(AtomicFile, ExceptionDuringWriteKeepsOldFile) {
 }
 
 TEST(AtomicFile, ReadOnlyDirectoryGivesClearErrorAndKeepsOldFile) {
-  if (running_as_root()) GTEST_SKIP() << "root ignores directory permissions";
   TempDir d;
   const auto p = d.file("a.bin");
   write_file_atomic(p, std::string("old"));
   ::chmod(d.path().c_str(), 0555);
+  std::string error;
+  {
+    AsUnprivilegedUser user;  // as root: permissions count for this thread too
+    if (!user.permissions_apply()) GTEST_SKIP() << "root without CAP_SETUID cannot drop its permission override";
+    try {
+      write_file_atomic(p, std::string("new"));
+    } catch (const FileError& e) {
+      error = e.what();
+    }
+  }
+  ::chmod(d.path().c_str(), 0755);
+  ASSERT_FALSE(error.empty()) << "writing into a read-only directory did not fail";
+  EXPECT_NE(error.find(p), std::string::npos) << error;
+  EXPECT_NE(error.find("Permission denied"), std::string::npos) << error;
+  EXPECT_EQ(ebm::test::read_raw(p), "old");
+  EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
+}
+
+// A failure that permissions do not decide (so it happens for root too): the run's directory was
+// moved away and a regular file took its name, so the target's parent is not a directory.
+TEST(AtomicFile, DirectoryReplacedByAFileGivesClearErrorAndTouchesNothing) {
+  TempDir d;
+  std::filesystem::create_directory(d.file("run"));
+  write_file_atomic(d.file("run/a.bin"), std::string("old"));
+  std::filesystem::rename(d.file("run"), d.file("moved"));
+  ebm::test::write_raw(d.file("run"), "a file now");
+  const auto p = d.file("run/a.bin");
   try {
     write_file_atomic(p, std::string("new"));
     FAIL() << "expected FileError";
   } catch (const FileError& e) {
     const std::string msg = e.what();
     EXPECT_NE(msg.find(p), std::string::npos) << msg;
-    EXPECT_NE(msg.find("Permission denied"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("Not a directory"), std::string::npos) << msg;
+    EXPECT_NE(msg.find("is the directory there and writable?"), std::string::npos) << msg;
   }
-  ::chmod(d.path().c_str(), 0755);
-  EXPECT_EQ(ebm::test::read_raw(p), "old");
-  EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
+  EXPECT_EQ(ebm::test::read_raw(d.file("run")), "a file now");
+  EXPECT_EQ(ebm::test::read_raw(d.file("moved/a.bin")), "old");
+  EXPECT_EQ(ebm::test::count_entries(d.path()), 2);  // "run" and "moved": no temporary anywhere
+  EXPECT_EQ(ebm::test::count_entries(d.file("moved")), 1);
 }
 
 TEST(AtomicFile, RenameFailureRemovesTempAndKeepsTarget) {

@@ -205,7 +205,8 @@ TEST(CliScore, ErrorsAndExitCodes) {
   EXPECT_EQ(r.code, 2);
 }
 
-TEST(CliScore, CudaDevice) {
+// Needs CUDA: the CliScoreGpu suite is labelled `gpu` (GPU_SUITES in CMakeLists.txt) and skips here.
+TEST(CliScoreGpu, CudaDevice) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   const auto e = read_safetensors(kFixtures + "/cubesnet_expected.safetensors").tensors.at("energy");
   const CliRun r = ebm_cli(concat({"score", "-w", kFixtures + "/cubesnet_tf.safetensors", "--arch", "cubesnet", "--label-size", "2",

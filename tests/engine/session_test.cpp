@@ -6,8 +6,11 @@
 
 #include <atomic>
 #include <cmath>
+#include <mutex>
 #include <random>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace ebm {
 namespace {
@@ -222,17 +225,95 @@ TEST(Session, RepeatStartsTheNextSeedAndFinishStops) {
   EXPECT_EQ(snap->status, SessionStatus::Finished);
 }
 
+// What every published snapshot must satisfy, whatever commands raced to produce it. Returns the
+// violations (empty: none), so a storm's threads can collect them without gtest calls of their own.
+// (A Step command may run a chain past its step count, so only a lower bound holds for `step`.)
+std::vector<std::string> snapshot_violations(const Snapshot& x) {
+  std::vector<std::string> v;
+  auto bad = [&](const std::string& what) { v.push_back("seq " + std::to_string(x.seq) + ": " + what); };
+  if (x.step < 0) bad("negative step " + std::to_string(x.step));
+  if (x.status == SessionStatus::Finished && x.step < x.total_steps)
+    bad("finished at step " + std::to_string(x.step) + " of " + std::to_string(x.total_steps));
+  if (x.images.defined()) {
+    if (x.images.dim() != 4 || x.images.size(1) != 3 || x.images.size(2) != test::kSize)
+      bad("images of shape " + std::to_string(x.images.dim()) + "-d");
+    else if (x.images.size(0) != static_cast<std::int64_t>(x.sample_ids.size()) ||
+             x.images.size(0) != static_cast<std::int64_t>(x.resets.size()))
+      bad("batch " + std::to_string(x.images.size(0)) + " with " + std::to_string(x.sample_ids.size()) + " sample ids");
+    else if (!torch::isfinite(x.images).all().item<bool>())
+      bad("non-finite images");
+  } else if (x.status == SessionStatus::Running) {
+    bad("running without a chain");
+  }
+  for (size_t i = 1; i < x.events.size(); ++i)
+    if (x.events[i].seq <= x.events[i - 1].seq) bad("event seqs not increasing");
+  for (const auto& e : x.events)
+    if (e.message.empty()) bad("an event without a message");
+  for (const auto& n : x.term_names)
+    if (n != "a" && n != "b") bad("unknown term '" + n + "'");
+  if (!x.energy.empty() && x.term_energy.size() != x.term_names.size()) bad("term energies do not match the terms");
+  if (x.curves) {
+    const auto n = x.curves->steps.size();
+    if (x.curves->energy.size() != n || x.curves->grad_norm.size() != n || x.curves->acceptance.size() != n)
+      bad("curve columns of unequal length");
+    for (const auto& t : x.curves->terms)
+      if (t.second.size() != n) bad("term curve '" + t.first + "' of another length");
+  }
+  return v;
+}
+
+// Four threads fire every kind of command at random for 300 ms while reading snapshots (three rounds).
+// Checked: every snapshot any thread sees is consistent (above); each reader sees seq, chain id and
+// event seq never go backwards; an observer waiting with wait_for_newer sees strictly increasing seqs;
+// after the storm the session still runs a chain to the end — and that chain is image for image the
+// one a fresh session samples with the same commands (the storm leaves no state behind).
 TEST(Session, CommandStormsFromSeveralThreads) {
+  constexpr std::int64_t kSteps = 50;
+  auto final_commands = [](Session& s) {
+    SamplerParams p;
+    p.steps = 6;
+    p.batch = 2;
+    p.step_lr = 0.2;
+    s.submit(cmd::SetSampler{p});
+    s.submit(cmd::SetComposition{Node::op(NodeKind::And, {Node::term("a", "q", {0.3f, 0.6f, 0.9f}),
+                                                          Node::term("b", "net", {0.2f, -0.1f})})});
+    s.submit(cmd::Restart{std::uint64_t{7}});
+  };
+  // Seed 7 is the final commands' alone (the storm restarts with seeds 0..4).
+  auto final_chain_done = [](const Snapshot& x) {
+    return x.params.seed == 7 && x.status == SessionStatus::Finished && x.step == 6;
+  };
+  torch::Tensor fresh_images;
+  {
+    Session fresh;
+    setup(fresh, kSteps);
+    final_commands(fresh);
+    auto snap = wait_for(fresh, final_chain_done);
+    ASSERT_EQ(snap->status, SessionStatus::Finished);
+    fresh_images = snap->images.clone();
+  }
+
   for (int round = 0; round < 3; ++round) {
     Session s;
-    setup(s, 50);
+    setup(s, kSteps);
     std::atomic<bool> go{true};
+    std::mutex mu;
+    std::vector<std::string> violations;
+    std::atomic<std::int64_t> commands{0}, reads{0};
+    auto report = [&](std::vector<std::string> v) {
+      if (v.empty()) return;
+      std::lock_guard<std::mutex> lock(mu);
+      for (auto& x : v) violations.push_back(std::move(x));
+    };
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t) {
       threads.emplace_back([&, t] {
         std::mt19937 rng(static_cast<unsigned>(t * 31 + round));
+        std::uint64_t last_seq = 0, last_chain = 0, last_event = 0;
         while (go.load()) {
-          switch (rng() % 10) {
+          const unsigned pick = rng() % 10;
+          if (pick < 9) ++commands;
+          switch (pick) {
             case 0: s.submit(cmd::Start{}); break;
             case 1: s.submit(cmd::Pause{}); break;
             case 2: s.submit(cmd::Resume{}); break;
@@ -241,7 +322,7 @@ TEST(Session, CommandStormsFromSeveralThreads) {
             case 5: s.submit(cmd::Restart{rng() % 5}); break;
             case 6: {
               SamplerParams p;
-              p.steps = 50;
+              p.steps = kSteps;
               p.batch = 1 + static_cast<int>(rng() % 3);
               p.step_lr = 0.1 * (1 + rng() % 3);
               s.submit(cmd::SetSampler{p});
@@ -253,18 +334,54 @@ TEST(Session, CommandStormsFromSeveralThreads) {
             case 8: s.submit(cmd::Rewind{static_cast<std::int64_t>(rng() % 4)}); break;
             default: {
               auto snap = s.latest();  // read while the worker runs
-              if (snap->images.defined()) (void)snap->images.sum().item<float>();
+              ++reads;
+              std::vector<std::string> v = snapshot_violations(*snap);
+              if (snap->seq < last_seq) v.push_back("latest() went back from seq " + std::to_string(last_seq));
+              if (snap->chain_id < last_chain) v.push_back("chain id went back from " + std::to_string(last_chain));
+              const std::uint64_t ev = snap->events.empty() ? 0 : snap->events.back().seq;
+              if (ev < last_event) v.push_back("event seq went back from " + std::to_string(last_event));
+              last_seq = snap->seq;
+              last_chain = snap->chain_id;
+              last_event = ev;
+              report(std::move(v));
             }
           }
           std::this_thread::sleep_for(std::chrono::microseconds(200));
         }
       });
     }
+    std::int64_t observed = 0;
+    std::thread observer([&] {
+      auto snap = s.latest();
+      while (go.load()) {
+        auto next = s.wait_for_newer(snap->seq, 20);
+        if (next->seq == snap->seq) continue;
+        std::vector<std::string> v = snapshot_violations(*next);
+        if (next->seq < snap->seq) v.push_back("wait_for_newer returned an older snapshot");
+        report(std::move(v));
+        snap = next;
+        ++observed;
+      }
+    });
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     go = false;
     for (auto& t : threads) t.join();
-    // The session still answers and the destructor joins with work in flight.
-    s.submit(cmd::Start{});
+    observer.join();
+    for (const auto& v : violations) ADD_FAILURE() << "round " << round << ": " << v;
+    EXPECT_GT(commands.load(), 100) << "the storm barely ran";
+    EXPECT_GT(reads.load(), 10);
+    EXPECT_GT(observed, 0) << "no snapshot was published during the storm";
+
+    // The session still answers, and the storm left nothing behind: the same commands as the fresh
+    // session's give its images exactly.
+    const auto before = s.latest()->chain_id;
+    final_commands(s);
+    auto snap = wait_for(s, [&](const Snapshot& x) { return x.chain_id > before && final_chain_done(x); });
+    ASSERT_EQ(snap->status, SessionStatus::Finished) << "round " << round;
+    ASSERT_GT(snap->chain_id, before);
+    EXPECT_TRUE(snapshot_violations(*snap).empty());
+    ASSERT_EQ(snap->images.sizes(), fresh_images.sizes());
+    EXPECT_TRUE(torch::equal(snap->images, fresh_images)) << "round " << round;
   }
 }
 

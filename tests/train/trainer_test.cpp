@@ -9,9 +9,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <numeric>
+#include <set>
 
 namespace ebm::train {
 namespace {
@@ -230,6 +233,150 @@ TEST(Trainer, MisuseGetsClearErrors) {
   EXPECT_EQ(merge_resume_options(saved, {{"iters", 99}}).iters, 99);
   auto bad = tiny("gan", d.str());
   EXPECT_THROW(bad.validate(), std::invalid_argument);
+}
+
+// ---- the collapse guard as the loop uses it, and --time-limit ----
+
+// The iteration of the checkpoint on disk (-1: none yet).
+int64_t checkpoint_iteration(const fs::path& dir) {
+  const auto path = dir / "checkpoint.safetensors";
+  if (!fs::exists(path)) return -1;
+  return std::stoll(read_safetensors_header(path.string()).metadata.at("train.iteration"));
+}
+
+// A real objective whose reported loss is multiplied by 1000 at the chosen (0-based) iterations: the
+// loop sees the jump of a collapse while the model trains on unchanged. At the start of every step it
+// notes which checkpoint is on disk, so a test sees when the loop wrote one and when it held back.
+class JumpingLoss : public Objective {
+ public:
+  JumpingLoss(std::unique_ptr<Objective> inner, std::set<int64_t> jumps, fs::path dir, std::vector<int64_t>* on_disk)
+      : inner_(std::move(inner)), jumps_(std::move(jumps)), dir_(std::move(dir)), on_disk_(on_disk) {}
+  std::vector<std::string> stat_names() const override { return inner_->stat_names(); }
+  torch::Tensor step(const torch::Tensor& images, const torch::Tensor& labels, int64_t iteration) override {
+    on_disk_->push_back(checkpoint_iteration(dir_));
+    torch::Tensor st = inner_->step(images, labels, iteration);
+    if (!jumps_.count(iteration)) return st;
+    st = st.detach().clone();
+    st[0].mul_(1000.0);
+    return st;
+  }
+  torch::Tensor sample(const torch::Tensor& labels, torch::Generator& gen) override { return inner_->sample(labels, gen); }
+  void save_state(TensorMap& out, const std::string& prefix) const override { inner_->save_state(out, prefix); }
+  void load_state(const TensorMap& in, const std::string& prefix) override { inner_->load_state(in, prefix); }
+  void init_from_model(const std::string& path) override { inner_->init_from_model(path); }
+  void save_model(const std::string& path, const nlohmann::json& info) const override { inner_->save_model(path, info); }
+
+ private:
+  std::unique_ptr<Objective> inner_;
+  std::set<int64_t> jumps_;
+  fs::path dir_;
+  std::vector<int64_t>* on_disk_;
+};
+
+std::set<int64_t> range(int64_t from, int64_t to) {
+  std::set<int64_t> s;
+  for (int64_t i = from; i < to; ++i) s.insert(i);
+  return s;
+}
+
+// A DSM run whose loss jumps 1000x at its 7th iteration and stays up (a checkpoint every iteration,
+// a log line every iteration; the guard judges from the 6th interval and confirms after 3 above):
+// iterations 7 and 8 are suspect and write no checkpoint, iteration 9 stops the run with an error that
+// names the checkpoint of iteration 6 — which is on disk, intact, and resumes.
+TEST(Trainer, ACollapsedDsmRunWritesNoCheckpointWhileSuspectThenStopsKeepingTheLastGoodOne) {
+  TempDir d("collapse");
+  auto o = tiny("dsm", d.str());
+  o.iters = 20;
+  o.ckpt_every = 1;
+  std::vector<int64_t> on_disk;
+  Trainer t(o, false);
+  t.wrap_objective([&](std::unique_ptr<Objective> inner) {
+    return std::make_unique<JumpingLoss>(std::move(inner), range(6, 20), d.path, &on_disk);
+  });
+  std::string error;
+  try {
+    t.run();
+  } catch (const std::runtime_error& e) {
+    error = e.what();
+  }
+  EXPECT_NE(error.find("training collapsed at iteration 9"), std::string::npos) << error;
+  EXPECT_NE(error.find("The checkpoint of iteration 6 is from before the jump"), std::string::npos) << error;
+  EXPECT_EQ(on_disk, (std::vector<int64_t>{-1, 1, 2, 3, 4, 5, 6, 6, 6}));  // at the start of iterations 1..9
+  EXPECT_EQ(checkpoint_iteration(d.path), 6);
+  EXPECT_EQ(count_lines(d.path / "log.jsonl"), 9);  // the suspect intervals are logged
+  const auto model_meta = read_safetensors_header((d.path / "model.safetensors").string()).metadata;
+  EXPECT_EQ(nlohmann::json::parse(model_meta.at(kMetaTraining))["iterations"], 6) << "the model file is the checkpoint's";
+
+  // The checkpoint left behind continues the run (the loss no longer jumps).
+  o.iters = 8;
+  const auto resumed = Trainer(o, true).run();
+  EXPECT_EQ(resumed.start_iteration, 6);
+  EXPECT_EQ(resumed.iterations, 8);
+  EXPECT_TRUE(resumed.completed);
+  EXPECT_EQ(count_lines(d.path / "log.jsonl"), 8);
+}
+
+// One interval's spike is noise: no checkpoint while it is suspect, checkpoints again from the next
+// one, and the run completes. A jump in the very last interval leaves the checkpoint before it.
+TEST(Trainer, ASpikeOnlyPausesCheckpointsAndASuspectEndKeepsThePreviousCheckpoint) {
+  TempDir d("spike"), e("suspect_end");
+  auto o = tiny("dsm", d.str());
+  o.iters = 10;
+  o.ckpt_every = 1;
+  std::vector<int64_t> on_disk;
+  Trainer t(o, false);
+  t.wrap_objective([&](std::unique_ptr<Objective> inner) {
+    return std::make_unique<JumpingLoss>(std::move(inner), std::set<int64_t>{6}, d.path, &on_disk);
+  });
+  const auto r = t.run();
+  EXPECT_TRUE(r.completed);
+  EXPECT_EQ(r.iterations, 10);
+  EXPECT_EQ(on_disk, (std::vector<int64_t>{-1, 1, 2, 3, 4, 5, 6, 6, 8, 9}));  // none at iteration 7
+  EXPECT_EQ(checkpoint_iteration(d.path), 10);
+
+  auto oe = tiny("dsm", e.str());
+  oe.iters = 8;
+  oe.ckpt_every = 1;
+  std::vector<int64_t> unused;
+  Trainer te(oe, false);
+  te.wrap_objective([&](std::unique_ptr<Objective> inner) {
+    return std::make_unique<JumpingLoss>(std::move(inner), std::set<int64_t>{7}, e.path, &unused);
+  });
+  const auto re = te.run();
+  EXPECT_EQ(re.iterations, 8);
+  EXPECT_EQ(checkpoint_iteration(e.path), 7) << "the suspect last iteration must not replace the checkpoint";
+}
+
+// --time-limit: the limit counts from `started` (process start), and the loop stops while what is left
+// covers its estimate of the last writes (checkpoint, samples: 5 s each until measured) and a 5 s
+// safety margin. Starting the clock 42 s in the past with a 1-minute limit leaves ~3 s of training:
+// the run stops by itself, ends before the limit with a checkpoint of where it stopped, the model
+// file and a sample grid, and --resume continues from there.
+TEST(Trainer, TheTimeLimitStopsTheRunCleanlyBeforeItWithACheckpointThatResumes) {
+  TempDir d("time_limit");
+  auto o = tiny("dsm", d.str());
+  o.iters = 1000000;
+  o.ckpt_every = 100000;
+  o.log_every = 5;
+  o.time_limit_min = 1.0;
+  const auto started = std::chrono::steady_clock::now() - std::chrono::seconds(42);
+  const auto r = Trainer(o, false, started).run();
+  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  EXPECT_EQ(r.stop_reason, StopReason::TimeLimit);
+  EXPECT_FALSE(r.completed);
+  EXPECT_GT(r.iterations, 0) << "the run had seconds to spare and trained not at all";
+  EXPECT_LT(elapsed, 60.0) << "the run ended after its time limit";
+  EXPECT_EQ(checkpoint_iteration(d.path), r.iterations);
+  EXPECT_TRUE(fs::exists(d.path / "model.safetensors"));
+  EXPECT_TRUE(fs::exists(d.path / "samples" / ("iter_" + std::string(8 - std::to_string(r.iterations).size(), '0') +
+                                                std::to_string(r.iterations) + ".png")));
+
+  auto more = merge_resume_options(read_checkpoint_options(d.str()), {{"time_limit_min", 0}, {"iters", r.iterations + 2}});
+  more.out_dir = d.str();
+  const auto resumed = Trainer(more, true).run();
+  EXPECT_EQ(resumed.start_iteration, r.iterations);
+  EXPECT_EQ(resumed.iterations, r.iterations + 2);
+  EXPECT_EQ(resumed.stop_reason, StopReason::Iterations);
 }
 
 }  // namespace

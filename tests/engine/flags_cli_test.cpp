@@ -1,0 +1,230 @@
+// Flags of the real `ebm` binary (EBM_BINARY) that no other test ran: `ebm sample`'s noise-ladder
+// flags (--levels, --steps-per-level, --top-steps, --predictor, --temperature) on a tiny denoising
+// model, `ebm bench --preview` (and --session's table and flag errors), `ebm train --time-limit`.
+// Each run is a few tenths of a second on 2 CPU cores; exit codes and what each flag changes are what
+// is checked. The BenchCliGpu suite needs CUDA (labelled `gpu`; it skips without it).
+#include "engine/energy/model_loader.h"
+#include "engine/image_io.h"
+#include "engine/recipe.h"
+#include "models/checkpoint/sha256.h"
+#include "engine/sampler_params.h"
+
+#include "tests/support/cli_run.h"
+#include "tests/support/small_denoiser.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/cuda.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <unistd.h>
+
+namespace ebm {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Dir {
+  fs::path path = fs::temp_directory_path() / ("ebm_flags_cli_" + std::to_string(::getpid()));
+  Dir() { fs::create_directories(path / "models"); }
+  ~Dir() { fs::remove_all(path); }
+  std::string f(const std::string& name) const { return (path / name).string(); }
+};
+
+using ebm::test::CliRun;
+
+CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
+  return ebm::test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
+}
+
+std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// ---- ebm sample: the noise ladder of a denoising model ----
+
+// One position term of a tiny denoising model trained (nominally) on σ in [0.05, 1].
+void save_denoiser_recipe(const Dir& d) {
+  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
+  Recipe r;
+  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
+  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
+  r.sampler.batch = 2;
+  r.sampler.seed = 3;
+  save_recipe(d.f("r.json"), r);
+}
+
+// The schedule the grid's recipe records (the PNG carries the recipe it ran).
+Schedule schedule_of(const std::string& png) {
+  std::vector<std::string> warnings;
+  return load_recipe(png, &warnings).sampler.schedule;
+}
+
+void expect_same_schedule(const Schedule& got, const Schedule& want, const std::string& what) {
+  ASSERT_EQ(got.levels.size(), want.levels.size()) << what;
+  for (size_t i = 0; i < want.levels.size(); ++i) {
+    const auto &g = got.levels[i], &w = want.levels[i];
+    EXPECT_EQ(g.steps, w.steps) << what << " level " << i;
+    EXPECT_NEAR(g.sigma, w.sigma, 1e-12 * w.sigma) << what << " level " << i;
+    EXPECT_NEAR(g.step_lr, w.step_lr, 1e-12 * w.step_lr) << what << " level " << i;
+    EXPECT_NEAR(g.noise_std, w.noise_std, 1e-12 * w.noise_std + 1e-15) << what << " level " << i;
+  }
+}
+
+std::int64_t total_steps(const Schedule& s) {
+  std::int64_t n = 0;
+  for (const auto& l : s.levels) n += l.steps;
+  return n;
+}
+
+TEST(SampleCliLadder, TheLadderFlagsShapeTheScheduleTheGridRecords) {
+  Dir d;
+  save_denoiser_recipe(d);
+  const ModelInfo info = load_energy_model(d.f("models/pos.safetensors")).model->info();
+  ASSERT_TRUE(info.denoising);
+  const std::vector<std::string> base = {"sample", "--recipe", d.f("r.json"), "--levels", "3", "--steps-per-level", "1",
+                                         "--top-steps", "2", "--predictor"};
+
+  // Predictor–corrector: 2 top steps at σ_max, then per level 1 corrector step and 1 predictor move.
+  CliRun cold = ebm(d, concat(base, {"--temperature", "0.5", "--out", d.f("cold.png")}));
+  ASSERT_EQ(cold.code, 0) << cold.err;
+  EXPECT_TRUE(contains(cold.err, "3 noise levels with predictor moves, 2 top steps, 8 steps, temperature 0.5")) << cold.err;
+  EXPECT_TRUE(contains(cold.out, "(2 samples, 8 steps, seed 3)")) << cold.out;
+  const Schedule s = schedule_of(d.f("cold.png"));
+  expect_same_schedule(s, denoising_schedule({info}, LadderOptions{3, 1, 0.1, true, 2, 0.5}), "predictor ladder");
+  ASSERT_FALSE(s.levels.empty());
+  EXPECT_EQ(total_steps(s), 8);
+  EXPECT_EQ(s.levels.front().steps, 2);  // --top-steps, at σ_max = 1
+  EXPECT_DOUBLE_EQ(s.levels.front().sigma, 1.0);
+  EXPECT_NEAR(s.levels.front().noise_std, std::sqrt(2 * 0.1 * 0.5), 1e-12);  // sqrt(2·r·σ²·T) at T = 0.5
+  int predictor_moves = 0;  // a predictor move has no noise of its own (the next step draws it)
+  for (const auto& l : s.levels) predictor_moves += l.noise_std == 0.0;
+  EXPECT_EQ(predictor_moves, 3) << "one move per level (--predictor, --levels 3)";
+
+  // The temperature changes the images: the same ladder at T = 1.
+  CliRun warm = ebm(d, concat(base, {"--out", d.f("warm.png")}));
+  ASSERT_EQ(warm.code, 0) << warm.err;
+  EXPECT_EQ(total_steps(schedule_of(d.f("warm.png"))), 8);
+  const auto a = load_png(d.f("cold.png")), b = load_png(d.f("warm.png"));
+  ASSERT_EQ(a.sizes(), b.sizes());
+  EXPECT_FALSE(torch::equal(a, b)) << "--temperature 0.5 sampled the same images as 1";
+
+  // Corrector only (no predictor, no top steps): the geometric ladder, 4 levels of 2 steps.
+  CliRun plain = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("plain.png"), "--levels", "4",
+                         "--steps-per-level", "2", "--top-steps", "0"});
+  ASSERT_EQ(plain.code, 0) << plain.err;
+  EXPECT_TRUE(contains(plain.out, "(2 samples, 8 steps, seed 3)")) << plain.out;
+  const Schedule g = schedule_of(d.f("plain.png"));
+  expect_same_schedule(g, geometric_schedule(1.0, 0.05, 4, 2, 0.1 * 0.05 * 0.05), "corrector-only ladder");
+
+  // Out of range: usage errors, no grid written.
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--temperature", "0"}, {"--levels", "0"}, {"--top-steps", "-1"}, {"--steps-per-level", "0", "--top-steps", "0"}}) {
+    CliRun r = ebm(d, concat({"sample", "--recipe", d.f("r.json"), "--out", d.f("bad.png")}, bad));
+    EXPECT_EQ(r.code, 2) << bad[0] << ": " << r.err;
+  }
+  EXPECT_FALSE(fs::exists(d.f("bad.png")));
+}
+
+// ---- ebm bench --session / --preview ----
+
+// (SampleCli.BenchSessionRowsMeasureTheReaderAndTheWorker checks the JSON rows of --session.) The
+// table says why there is no interop row, and the session flags' bad values are usage errors.
+TEST(BenchCli, SessionTableSaysWhyThereIsNoInteropRowAndBadSessionFlagsAreUsageErrors) {
+  Dir d;
+  CliRun r = ebm(d, {"bench", "--batch", "2", "--terms", "1", "--steps", "1", "--warmup", "0", "--session", "0.2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "studio threading")) << r.out;
+  EXPECT_TRUE(contains(r.out, "interop unavailable: the chain is on the CPU")) << r.out;
+  EXPECT_TRUE(contains(r.out, " none ")) << r.out;
+  EXPECT_TRUE(contains(r.out, " host ")) << r.out;
+  for (const auto& bad : std::vector<std::vector<std::string>>{
+           {"--session", "0.2", "--session-gpus", "2"}, {"--session-gpus", "0"}, {"--session-ahead", "-1"}}) {
+    CliRun e = ebm(d, concat({"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--warmup", "0"}, bad));
+    EXPECT_EQ(e.code, 2) << bad[0] << " " << bad[1] << ": " << e.err;
+  }
+}
+
+// --preview measures GPU previews: on the CPU it is a usage error, reported before any row runs.
+TEST(BenchCli, PreviewWithoutCudaIsAUsageErrorBeforeAnyRow) {
+  if (torch::cuda::is_available()) GTEST_SKIP() << "CUDA is here: BenchCliGpu runs --preview";
+  Dir d;
+  CliRun r = ebm(d, {"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--warmup", "0", "--preview", "4"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--preview measures GPU previews: use --device cuda")) << r.err;
+  EXPECT_EQ(r.out, "") << "rows ran before the usage error";
+  r = ebm(d, {"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--preview", "0"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--preview: '0' is not an integer in [1, 100000]")) << r.err;
+}
+
+TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
+  if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
+  Dir d;
+  CliRun r = ebm(d, {"bench", "--device", "cuda", "--json", "--batch", "4", "--terms", "1", "--modes", "graph+tf32",
+                     "--steps", "8", "--warmup", "2", "--preview", "2", "--session", "0.5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto rows = nlohmann::json::parse(r.out);
+  int host_previews = 0, session_rows = 0;
+  for (const auto& row : rows) {
+    if (row.contains("preview")) {
+      EXPECT_EQ(row["preview_every"], 2) << row.dump();
+      EXPECT_GT(row["img_steps_per_s"].get<double>(), 0.0) << row.dump();
+      EXPECT_GT(row["img_steps_per_s_no_preview"].get<double>(), 0.0) << row.dump();
+      EXPECT_NEAR(row["preview_overhead"].get<double>(),
+                  1.0 - row["img_steps_per_s"].get<double>() / row["img_steps_per_s_no_preview"].get<double>(), 1e-9);
+      host_previews += row["preview"] == "host";
+    }
+    if (row.contains("session_preview")) {
+      ++session_rows;
+      EXPECT_GT(row["frames"].get<int>(), 0) << row.dump();
+      EXPECT_GT(row["worker_img_steps_per_s"].get<double>(), 0.0) << row.dump();
+      if (row["session_preview"] != "none") EXPECT_GT(row["previews"].get<int>(), 0) << row.dump();
+    }
+  }
+  EXPECT_EQ(host_previews, 1) << rows.dump(2);
+  EXPECT_GE(session_rows, 2) << rows.dump(2);  // none and host (and interop where the build has it)
+}
+
+// ---- ebm train --time-limit ----
+
+// Tiny denoising runs (the shape data_parallel_cli_test.cpp uses).
+std::vector<std::string> tiny_train(const std::string& out) {
+  return {"train", "--objective", "dsm", "--concept", "position", "--device", "cpu", "--out", out,
+          "--batch", "4", "--log-every", "1", "--sample-every", "0", "--ckpt-every", "2", "--sample-n", "4",
+          "--pool", "24", "--filters", "4", "--sample-levels", "3", "--warmup", "2", "--no-progress"};
+}
+
+// The limit counts from the process's start, and the trainer stops while what is left covers its
+// estimate of the final writes (15 s before it has measured them): a 12-second limit stops a run at
+// once — cleanly, with exit 0, a checkpoint and within the limit (with room for a sanitizer build's
+// slow start and writes) — and --resume continues it.
+TEST(TrainCli, TheTimeLimitStopsTheRunCleanlyWithinItAndTheRunResumes) {
+  Dir d;
+  const auto t0 = std::chrono::steady_clock::now();
+  CliRun r = ebm(d, concat(tiny_train(d.f("run")), {"--iters", "100000", "--time-limit", "0.2"}));
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "time limit 0.2")) << r.err;
+  EXPECT_TRUE(contains(r.out, "stopped at iteration 0/100000 (time limit)")) << r.out;
+  EXPECT_LT(wall, 12.0) << "the run outlived its time limit";
+  EXPECT_TRUE(fs::exists(d.f("run/checkpoint.safetensors")));
+  EXPECT_TRUE(fs::exists(d.f("run/model.safetensors")));
+
+  r = ebm(d, {"train", "--out", d.f("run"), "--resume", "--iters", "2", "--time-limit", "0", "--no-progress"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.out, "stopped at iteration 2/2 (iterations)")) << r.out;
+
+  r = ebm(d, concat(tiny_train(d.f("bad")), {"--iters", "2", "--time-limit", "-1"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--time-limit must be >= 0 minutes")) << r.err;
+}
+
+}  // namespace
+}  // namespace ebm
