@@ -1,0 +1,39 @@
+// The fast walk of a denoising model's noise ladder (issue #26): Euler steps of the probability-flow
+// ODE on σ spaced as Karras et al. 2022 ("Elucidating the design space of diffusion-based generative
+// models", EDM) — dense where σ is small, where the image's detail is decided — optionally with EDM's
+// stochastic "churn", and the Tweedie denoise at the end.
+//
+// For an energy whose σ·∇ₓE predicts the noise (a denoising model), the ODE is dx/dσ = σ·∇ₓE(x, σ):
+// one Euler step from σ_k to σ_{k+1} is the gradient step x ← x − σ_k(σ_k − σ_{k+1})·∇ₓE(x, σ_k).
+// With churn γ_k the step first raises the noise to σ̂ = σ_k(1 + γ_k) by adding √(σ̂² − σ_k²)·ξ, then
+// takes the Euler step from σ̂ — which is exactly the sampler's plain step (noise first, then the
+// gradient at the noised point; langevin.h) with noise √(σ̂² − σ_k²) and step σ̂(σ̂ − σ_{k+1}). So the
+// walk is a Schedule like the corrector ladder's, one network evaluation per step, and everything
+// that runs a Schedule (the captured CUDA graph, the studio, `ebm sample`/`eval`) runs it unchanged.
+// It is meant for the plain step rule: MALA/HMC would accept-test its churn steps as Langevin moves.
+#pragma once
+
+#include "engine/sampler_params.h"
+
+#include <vector>
+
+namespace ebm {
+
+struct EulerWalkOptions {
+  int steps = 32;        // Euler steps from σ_max to σ_min (network evaluations per term, + 1 denoise)
+  double rho = 7.0;      // Karras spacing exponent (1: linear in σ; large: dense near σ_min)
+  double churn = 0.0;    // EDM's S_churn: γ_k = min(churn / steps, √2 − 1) on every step but the first
+  double churn_min = 0.0, churn_max = 1e9;  // churn only where churn_min ≤ σ_k ≤ churn_max
+  std::int64_t top_steps = 0;  // plain corrector steps (r·σ_max²) at σ_max before the walk
+  double r = 0.1;              // their step factor, as the corrector ladder's
+  void validate() const;       // throws std::invalid_argument naming the option
+};
+
+// σ_max … σ_min in `n` values: (σ_max^(1/ρ) + i/(n−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ.
+std::vector<double> karras_sigmas(double sigma_max, double sigma_min, int n, double rho);
+
+// The walk as a Schedule: top corrector steps, then one level per Euler step, then the Tweedie
+// denoise x ← x − σ_min²·∇ₓE at σ_min. Total steps: top_steps + steps + 1.
+Schedule euler_schedule(double sigma_max, double sigma_min, const EulerWalkOptions& opt);
+
+}  // namespace ebm
