@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
   }
   // Scripted runs must not depend on (or change) the user's window layout.
   opt.use_ini = opt.script.empty();
-  opt.models = models.empty() ? ebm::studio::shipped_model_files(argv[0]) : models;
+  // The running binary (/proc/self/exe), not argv[0]: started from $PATH, argv[0] is a bare name.
+  opt.models = models.empty() ? ebm::studio::shipped_model_files("") : models;
   try {
     ebm::studio::Studio studio(std::move(opt));
     return studio.run();

@@ -307,10 +307,4 @@ Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings) 
 
 void save_recipe(const std::string& path, const Recipe& r) { write_file_atomic(path, recipe_to_string(r)); }
 
-std::string resolve_model_path(const std::string& recipe_path, const std::string& model_path) {
-  std::filesystem::path p(model_path);
-  if (p.is_absolute() || recipe_path.empty()) return model_path;
-  return (std::filesystem::path(recipe_path).parent_path() / p).lexically_normal().string();
-}
-
 }  // namespace ebm

@@ -6,6 +6,7 @@
 
 #include "engine/energy/composition.h"
 #include "engine/recipe/json_reader.h"
+#include "engine/recipe/model_search.h"  // resolve_model_path: where a recipe's model files live
 #include "engine/sampler_params.h"
 
 #include <nlohmann/json_fwd.hpp>
@@ -28,7 +29,7 @@ constexpr int kMaxMaskSide = 4096;
 
 struct ModelRef {
   std::string name;    // the key composition terms use
-  std::string path;    // as written: relative paths are relative to the recipe's directory
+  std::string path;    // as written; resolve_model_path (engine/recipe/model_search.h) finds the file
   std::string sha256;  // of the file's bytes, lowercase hex (empty: unchecked, warned)
 };
 
@@ -50,9 +51,6 @@ Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warni
 // A .json recipe, or a PNG exported by ebm (its ebm-recipe chunk). Throws RecipeError/FileError.
 Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings);
 void save_recipe(const std::string& path, const Recipe& r);  // atomic
-
-// Where a model of a recipe lives: absolute paths as they are, relative ones next to the recipe.
-std::string resolve_model_path(const std::string& recipe_path, const std::string& model_path);
 
 // The composition part alone (the GUI's copy/paste of trees).
 nlohmann::json node_to_json(const Node& n);

@@ -15,6 +15,7 @@ PKGS=(
   xvfb xauth libgl1-mesa-dri                     # GUI tests under Xvfb with Mesa llvmpipe
   fonts-dejavu-core                              # the studio's UI font (ImGui's built-in one is the fallback)
   clang libclang-rt-14-dev                       # libFuzzer harnesses and sanitizers
+  dpkg-dev desktop-file-utils lintian           # the Debian package: dpkg-shlibdeps, its desktop entry and package checks
 )
 
 missing=()

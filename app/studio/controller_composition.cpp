@@ -99,6 +99,10 @@ void Controller::submit_composition() {
     return;
   }
   doc_error_.clear();
+  // A term whose model is still loading (a recipe just opened or dropped): the tree goes to the engine
+  // when the model lands (collect_loads submits again), so a running chain does not report it missing.
+  for (const auto& name : referenced_models(send))
+    if (const ModelEntry* m = model(name); m != nullptr && m->state == ModelEntry::State::Loading) return;
   sync_schedule(send);  // before the composition, so its first step already runs on the right schedule
   session_->submit(cmd::SetComposition{std::move(send)});
 }

@@ -41,6 +41,8 @@ const std::vector<std::pair<std::string, std::string>>& script_ops() {
       {"export", "path [, kind (grid|samples|sequence)]: export PNGs with the recipe (waits until written)"},
       {"save_preset", "path: save the recipe as JSON"},
       {"open_preset", "path: open a recipe JSON or an exported PNG"},
+      {"open_example", "name: open the shipped example NAME.json (File > Open example)"},
+      {"drop", "paths [...]: files dropped on the window (recipes .json/.png open, other files load as models)"},
       {"screenshot", "path: PNG of the whole window, taken at the end of the frame"},
       {"quit", "[code]: quit (a script that ends without quit quits with 0)"},
   };
@@ -109,6 +111,13 @@ void validate(const ScriptAction& a) {
   const std::string& op = a.op;
   if (op == "load_model" || op == "save_preset" || op == "open_preset" || op == "screenshot") {
     need(a, "path", json::value_t::string, "a non-empty string");
+  } else if (op == "open_example") {
+    need(a, "name", json::value_t::string, "an example's file name without .json, e.g. \"color_and_position\"");
+  } else if (op == "drop") {
+    need(a, "paths", json::value_t::array, "an array of file paths");
+    if (a.args.at("paths").empty()) bad(a, "'paths' is empty");
+    for (const auto& p : a.args.at("paths"))
+      if (!p.is_string() || p.get<std::string>().empty()) bad(a, "'paths' must hold non-empty strings");
   } else if (op == "add_term") {
     need(a, "model", json::value_t::string, "a model name");
     if (a.args.contains("label")) {

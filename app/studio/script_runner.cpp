@@ -2,6 +2,7 @@
 // (frame by frame, never blocking the loop) for those that take time.
 #include "app/studio/script.h"
 #include "app/studio/studio.h"
+#include "engine/recipe.h"  // node_to_json (the report's composition)
 
 #include <spdlog/spdlog.h>
 
@@ -189,7 +190,7 @@ bool ScriptRunner::start(const ScriptAction& a) {
     }
     return true;
   }
-  if (op == "start" || op == "restart" || op == "open_preset") start_event_seq_ = last_event_seq(ctl), start_error_seen_.reset();
+  if (op == "start" || op == "restart" || op == "open_preset" || op == "open_example" || op == "drop") start_event_seq_ = last_event_seq(ctl), start_error_seen_.reset();
   if (op == "start") return ctl.start(), true;
   if (op == "pause") return ctl.pause(), true;
   if (op == "resume") return ctl.resume(), true;
@@ -250,6 +251,17 @@ bool ScriptRunner::start(const ScriptAction& a) {
   if (op == "open_preset") {
     st.open_preset(input_path(j.at("path").get<std::string>()).string());
     return true;
+  }
+  if (op == "open_example") {
+    st.open_example(j.at("name").get<std::string>());
+    return true;
+  }
+  if (op == "drop") {
+    // The window's drop callback's path: queued now, opened at the start of the next frame.
+    std::vector<std::string> paths;
+    for (const auto& p : j.at("paths")) paths.push_back(input_path(p.get<std::string>()).string());
+    st.open_dropped(paths);
+    return false;
   }
   if (op == "screenshot") {
     const auto p = output_path(j.at("path").get<std::string>());
@@ -314,6 +326,7 @@ bool ScriptRunner::poll(const ScriptAction& a) {
     return true;
   }
   if (op == "screenshot") return !st.screenshot_pending();
+  if (op == "drop") return !st.drop_pending();
   if (op == "export" || op == "save_preset") {
     // The worker writes the files and reports an `exported` or `error` event.
     if (!s) return false;
@@ -374,9 +387,11 @@ json ScriptRunner::report() const {
     j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
   }
   j["gradient_tiles"] = studio_.ui().views.grad_tiles;
+  j["composition"] = node_to_json(studio_.controller().composition());  // the tree as edited (masks aside)
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())
     j["models"].push_back({{"name", m.name},
+                           {"path", m.path},
                            {"state", m.state == ModelEntry::State::Ready ? "ready" : m.state == ModelEntry::State::Loading ? "loading" : "failed"},
                            {"error", m.error}});
   return j;

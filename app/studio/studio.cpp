@@ -5,6 +5,7 @@
 #include "app/studio/gl/readback.h"
 #include "app/studio/script.h"
 #include "app/studio/shortcuts.h"
+#include "engine/recipe/model_search.h"
 #include "models/cubes_classifier.h"
 #include "models/checkpoint/model_file.h"
 
@@ -98,6 +99,7 @@ Studio::Studio(StudioOptions options)
 
   std::vector<std::string> models = opt_.models.empty() ? std::vector<std::string>{} : expand_model_paths(opt_.models);
   controller_->open_startup_models(models);
+  examples_ = example_recipes();
   if (!opt_.preset.empty()) open_preset(opt_.preset);
 }
 
@@ -278,6 +280,7 @@ void Studio::place_next(const char* name) {
 void Studio::draw_ui() {
   PanelContext c{*controller_, ui_, *gfx_, frames_, actions_, imgui_->scale(), imgui_->mono_font(), &recent_.items(),
                  paths_.presets_dir().string(), gl_renderer_};
+  c.examples = &examples_;
   draw_menu_bar(c);
   place_next("Composition");
   draw_composition_panel(c);
@@ -336,15 +339,8 @@ std::vector<std::string> expand_model_paths(const std::vector<std::string>& path
 }
 
 std::vector<std::string> shipped_model_files(const std::string& exe_path) {
-  std::vector<fs::path> dirs;
-  if (const char* env = std::getenv("EBM_STUDIO_MODELS"); env && *env) dirs.emplace_back(env);
   std::error_code ec;
-  const fs::path exe = fs::canonical(exe_path, ec);
-  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "ebm-studio" / "models");
-#ifdef EBM_ASSETS_DIR
-  dirs.push_back(fs::path(EBM_ASSETS_DIR) / "models");
-#endif
-  for (const auto& d : dirs) {
+  for (const auto& d : shipped_search_dirs(ShippedKind::Models, exe_path)) {
     if (!fs::is_directory(d, ec)) continue;
     auto files = expand_model_paths({d.string()});
     if (!files.empty()) return files;

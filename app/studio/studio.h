@@ -43,8 +43,14 @@ struct StudioOptions {
 };
 
 // Where the shipped models are looked for, in order: $EBM_STUDIO_MODELS, <exe>/../share/ebm-studio/models,
-// the source tree's assets/models. Returns their .safetensors/.pt files (sorted), or none.
+// the source tree's assets/models (shipped_search_dirs, engine/recipe/model_search.h; `exe_path` empty:
+// this process's binary). Returns the files of the first that holds any (.safetensors/.pt, sorted), or none.
 std::vector<std::string> shipped_model_files(const std::string& exe_path);
+// The example recipes shipped with the studio (File > Open example): the .json files, sorted, of the
+// first recipes directory found ($EBM_STUDIO_RECIPES, <exe>/../share/ebm-studio/recipes, the source
+// tree's assets/recipes); none when there is none.
+std::vector<std::string> example_recipes();
+
 // Expands directories into their model files; keeps files as given (a missing file then fails to
 // load and is shown in the Models panel).
 std::vector<std::string> expand_model_paths(const std::vector<std::string>& paths);
@@ -69,9 +75,13 @@ class Studio {
   void quit(int code);
   void save_preset(const std::string& path);
   void open_preset(const std::string& path);
+  // Opens the shipped example whose file is NAME.json (File > Open example; the script's
+  // open_example). Throws std::invalid_argument naming the examples there are when there is no such one.
+  void open_example(const std::string& name);
   void export_now();
   void fit_view();
   void open_dropped(const std::vector<std::string>& paths);
+  bool drop_pending() const { return !dropped_.empty(); }  // dropped files not opened yet
   const std::filesystem::path& output_dir() const { return output_dir_; }
 
  private:
@@ -101,6 +111,7 @@ class Studio {
   SamplingFrames sampling_frames_;
   std::optional<std::filesystem::path> screenshot_;
   std::vector<std::string> dropped_;
+  std::vector<std::string> examples_;  // example_recipes() at start-up
   std::filesystem::path output_dir_;
   int exit_code_ = 0;
   std::string gl_renderer_;

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace ebm::studio {
 
@@ -51,8 +52,15 @@ void Studio::open_preset(const std::string& path) {
                  ref.name + "' to sample it");
       continue;
     }
+    std::string file;
+    try {
+      file = resolve_model_path(path, ref.path);
+    } catch (const ModelNotFoundError& e) {
+      log_->error("model '" + ref.name + "': " + e.what());
+      continue;
+    }
     if (have != nullptr) ctl.unload_model(ref.name);
-    ctl.open_model(resolve_model_path(path, ref.path), ref.name);
+    ctl.open_model(file, ref.name);
   }
   std::map<std::string, MaskImage> masks;
   take_masks(r.composition, masks);
@@ -74,6 +82,29 @@ void Studio::open_preset(const std::string& path) {
   ctl.start_when_loaded();
   remember(path);
   log_->info("opened recipe " + path);
+}
+
+std::vector<std::string> example_recipes() {
+  std::vector<std::string> out;
+  const fs::path dir = find_shipped_dir(ShippedKind::Recipes);
+  if (dir.empty()) return out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".json" && e.is_regular_file(ec)) out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+void Studio::open_example(const std::string& name) {
+  std::string names;
+  for (const auto& p : examples_) {
+    if (fs::path(p).stem() == name) return open_preset(p);
+    names += (names.empty() ? "" : ", ") + fs::path(p).stem().string();
+  }
+  if (examples_.empty())
+    throw std::invalid_argument("no example recipes were found (looked in $EBM_STUDIO_RECIPES, <prefix>/share/ebm-studio/recipes "
+                                "and the source tree's assets/recipes); reinstall ebm-studio or set EBM_STUDIO_RECIPES");
+  throw std::invalid_argument("there is no example named '" + name + "'; the examples are: " + names);
 }
 
 void Studio::save_preset(const std::string& path) {

@@ -16,7 +16,7 @@
 
 namespace ebm::eval {
 
-// Loads every model of `r` (paths relative to `recipe_path`), checking the recipe's SHA-256 of each
+// Loads every model of `r` (found by resolve_model_path from `recipe_path`), checking the recipe's SHA-256 of each
 // file: a mismatch throws unless `ignore_hash`, then it is noted in `notes`. Fills in the hashes.
 ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
                             std::vector<std::string>* notes);

@@ -11,15 +11,7 @@ namespace fs = std::filesystem;
 using data::CubesConcept;
 
 fs::path find_models_dir(const std::string& exe_path, const std::string& assets_dir) {
-  std::vector<fs::path> dirs;
-  if (const char* env = std::getenv("EBM_STUDIO_MODELS"); env && *env) dirs.emplace_back(env);
-  std::error_code ec;
-  const fs::path exe = fs::canonical(exe_path, ec);
-  if (!ec) dirs.push_back(exe.parent_path().parent_path() / "share" / "ebm-studio" / "models");
-  if (!assets_dir.empty()) dirs.push_back(fs::path(assets_dir) / "models");
-  for (const auto& d : dirs)
-    if (fs::is_directory(d, ec)) return d;
-  return {};
+  return find_shipped_dir(ShippedKind::Models, exe_path, assets_dir);
 }
 
 std::vector<std::pair<CubesConcept, fs::path>> concept_model_files(const fs::path& dir) {

@@ -23,7 +23,7 @@ namespace ebm::eval {
 
 // Where shipped models live, first existing directory wins: $EBM_STUDIO_MODELS, <exe>/../share/
 // ebm-studio/models, then the source tree's assets/models (`assets_dir`, compiled in) — the places
-// the studio looks. Returns an empty path when none exists.
+// the studio looks (find_shipped_dir, engine/recipe/model_search.h). Returns an empty path when none exists.
 std::filesystem::path find_models_dir(const std::string& exe_path, const std::string& assets_dir);
 
 // <dir>/<concept>.safetensors for each concept whose file exists (position, size, shape, color).

@@ -5,6 +5,7 @@
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/cubes_scene.h"
 #include "engine/energy/model_loader.h"
+#include "engine/eval/eval_sampling.h"
 #include "engine/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/denoising_energy.h"
@@ -12,8 +13,11 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
+#include <nlohmann/json.hpp>
+#include <set>
 
 namespace ebm::eval {
 namespace {
@@ -88,6 +92,56 @@ TEST(ShippedModels, TheModelCardsRecipesPinTheShippedFiles) {
     }
   }
   EXPECT_GE(checked, 7) << "the model card's recipes are missing from " << recipes;
+}
+
+// The example recipes (assets/recipes; installed to <prefix>/share/ebm-studio/recipes, the studio's
+// File > Open example): each loads without warnings, names its models by bare file name, finds them
+// through the shipped-models search (resolve_model_path: from this test binary, the source tree's
+// assets/models), pins today's files by SHA-256 — `ebm sample` and `ebm eval` would refuse them
+// otherwise — and compiles against them (labels of the right length, masks). Every model card
+// composition is among them, unchanged, besides a four-concept and a masked one.
+TEST(ShippedModels, TheExampleRecipesResolveAndPinTheShippedFiles) {
+  ::unsetenv("EBM_STUDIO_MODELS");  // a developer's own models directory would be searched first
+  const fs::path examples = fs::path(EBM_ASSETS_DIR) / "recipes";
+  std::set<std::string> names;
+  bool four_concepts = false, masked = false;
+  for (const auto& entry : fs::directory_iterator(examples)) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string recipe = entry.path().string();
+    const std::string name = entry.path().stem().string();
+    names.insert(name);
+    std::vector<std::string> warnings;
+    Recipe r = load_recipe(recipe, &warnings);
+    EXPECT_TRUE(warnings.empty()) << name << ": " << (warnings.empty() ? "" : warnings[0]);
+    for (const auto& m : r.models) {
+      EXPECT_EQ(m.path, m.name + ".safetensors") << name << ": name the shipped file by its bare name";
+      const fs::path found = resolve_model_path(recipe, m.path);
+      EXPECT_TRUE(fs::equivalent(found, kModels / m.path)) << name << ": " << m.path << " resolved to " << found;
+      EXPECT_EQ(sha256_file(found.string()), m.sha256) << name << ": " << m.name
+                                                       << " is not the shipped file (re-pin: scripts/models/example_recipes.py)";
+    }
+    std::vector<std::string> notes;
+    const ModelSet models = load_recipe_models(r, recipe, /*ignore_hash=*/false, &notes);
+    EXPECT_NO_THROW((void)CompiledComposition(r.composition, models, torch::kCPU, r.sampler.batch)) << name;
+    four_concepts |= referenced_models(r.composition).size() == 4;
+    for (const Node* t : collect_terms(r.composition)) masked |= t->mask.defined();
+  }
+  EXPECT_TRUE(four_concepts) << "no four-concept example in " << examples;
+  EXPECT_TRUE(masked) << "no example with a masked term in " << examples;
+
+  const fs::path card = fs::path(EBM_ASSETS_DIR).parent_path() / "docs" / "model_card" / "recipes";
+  int compared = 0;
+  for (const auto& entry : fs::directory_iterator(card)) {
+    if (entry.path().extension() != ".json") continue;
+    const fs::path example = examples / entry.path().filename();
+    ASSERT_TRUE(fs::exists(example)) << "the model card's " << entry.path().filename() << " has no example in " << examples;
+    EXPECT_EQ(node_to_json(load_recipe(example.string(), nullptr).composition),
+              node_to_json(load_recipe(entry.path().string(), nullptr).composition))
+        << example << " differs from the model card's composition";
+    ++compared;
+  }
+  EXPECT_GE(compared, 7);
+  EXPECT_GE(names.size(), 9u);
 }
 
 }  // namespace

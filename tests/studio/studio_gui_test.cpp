@@ -4,6 +4,7 @@
 // kept drawing while the worker sampled.
 #include "engine/export/grid.h"
 #include "engine/export/png_codec.h"
+#include "engine/recipe.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
@@ -351,5 +352,83 @@ TEST(StudioGui, AnAbsentGpuIsNamedAndARecipeForItRunsOnTheCpu) {
   const std::string error = report.at("error").get<std::string>();
   EXPECT_NE(error.find("did not start"), std::string::npos) << error;
   EXPECT_NE(error.find("cuda:7"), std::string::npos) << error;
+  fs::remove_all(dir);
+}
+
+// File > Open example (the script's open_example goes through the same list as the menu): the
+// shipped masked example opens with its models found by bare name among the shipped models (from
+// the build tree: the source tree's assets/models) and its mask; then a grid PNG dropped on the
+// window, its recipe naming another shipped model by bare name with nothing of that name beside it,
+// opens too. Nothing is preloaded (an empty models directory), so every model comes from a recipe.
+TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
+  const fs::path dir = fresh_dir("example");
+  fs::create_directories(dir / "no_models");
+  ebm::Recipe drawn;
+  drawn.models = {{"size", "size.safetensors", ""}};
+  drawn.composition = ebm::Node::term("small", "size", {0.35f});
+  drawn.sampler.batch = 2;
+  ebm::write_grid_png((dir / "grid.png").string(), torch::rand({2, 3, 64, 64}), ebm::GridOptions{}, &drawn);
+  const json script = {{"actions",
+                        {
+                            {{"do", "open_example"}, {"name", "masked_color_and_position"}},
+                            {{"do", "wait"}, {"until", "running"}},
+                            {{"do", "pause"}},
+                            {{"do", "save_preset"}, {"path", "opened.json"}},
+                            {{"do", "drop"}, {"paths", {(dir / "grid.png").string()}}},
+                            {{"do", "wait"}, {"until", "running"}},
+                            {{"do", "pause"}},
+                            {{"do", "quit"}},
+                        }}};
+  const fs::path out = dir / "out";
+  ASSERT_EQ(run("EBM_STUDIO_MODELS= " + scripted_studio(dir, script, 240, {dir / "no_models"})), 0)
+      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+  const json report = json::parse(read_text(out / "script_report.json"));
+  EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
+  EXPECT_TRUE(report.at("errors").empty()) << report.dump(2);
+
+  // The example as opened: its composition, mask included, and the shipped files by name.
+  const fs::path example = fs::path(EBM_SOURCE_DIR) / "assets" / "recipes" / "masked_color_and_position.json";
+  const ebm::Recipe opened = ebm::load_recipe((out / "opened.json").string(), nullptr);
+  EXPECT_EQ(ebm::node_to_json(opened.composition), ebm::node_to_json(ebm::load_recipe(example.string(), nullptr).composition));
+  std::set<std::string> names;
+  for (const auto& m : report.at("models")) {
+    const std::string name = m.at("name").get<std::string>();
+    names.insert(name);
+    EXPECT_EQ(m.at("state"), "ready") << m.dump();
+    EXPECT_TRUE(fs::equivalent(m.at("path").get<std::string>(), fs::path(EBM_SOURCE_DIR) / "assets" / "models" / (name + ".safetensors")))
+        << m.dump();
+  }
+  EXPECT_EQ(names, (std::set<std::string>{"color", "position", "size"}));
+  // The dropped PNG's composition is what the studio ended on.
+  EXPECT_EQ(report.at("composition"), ebm::node_to_json(drawn.composition)) << report.at("composition").dump();
+  fs::remove_all(dir);
+}
+
+// Errors a user can meet opening recipes: a model found nowhere names the file, where it was looked
+// for and what to do (the window stays up); an example that is not there lists the ones that are.
+TEST(StudioGui, ARecipeModelFoundNowhereAndAnUnknownExampleSayWhatToDo) {
+  const fs::path dir = fresh_dir("nowhere");
+  fs::create_directories(dir / "no_models");
+  const json recipe = {{"format", "ebm-recipe"},
+                       {"version", 1},
+                       {"models", {{{"name", "ghost"}, {"path", "ghost.safetensors"}}}},
+                       {"composition", {{"op", "term"}, {"name", "ghost"}, {"model", "ghost"}, {"label", {0.0}}}}};
+  std::ofstream(dir / "ghost.json") << recipe.dump();
+  const json script = {{"actions",
+                        {
+                            {{"do", "open_preset"}, {"path", (dir / "ghost.json").string()}},
+                            {{"do", "wait"}, {"frames", 3}},
+                            {{"do", "open_example"}, {"name", "no_such_example"}},
+                        }}};
+  const fs::path out = dir / "out";
+  EXPECT_EQ(run("EBM_STUDIO_MODELS= " + scripted_studio(dir, script, 60, {dir / "no_models"})), 1);
+  const json report = json::parse(read_text(out / "script_report.json"));
+  const std::string errors = report.at("errors").dump();
+  EXPECT_NE(errors.find("'ghost.safetensors'"), std::string::npos) << errors;
+  EXPECT_NE(errors.find((fs::path(EBM_SOURCE_DIR) / "assets" / "models").string()), std::string::npos) << errors;
+  EXPECT_NE(errors.find("set EBM_STUDIO_MODELS"), std::string::npos) << errors;
+  const std::string error = report.at("error").get<std::string>();
+  EXPECT_NE(error.find("no example named 'no_such_example'"), std::string::npos) << error;
+  EXPECT_NE(error.find("color_and_position"), std::string::npos) << error;
   fs::remove_all(dir);
 }

@@ -20,6 +20,13 @@ std::vector<std::string> list_presets(const std::string& dir) {
   return out;
 }
 
+// An example's menu entry: its file name without .json, '_' as spaces ("color and position").
+std::string example_title(const std::string& path) {
+  std::string t = std::filesystem::path(path).stem().string();
+  std::replace(t.begin(), t.end(), '_', ' ');
+  return t;
+}
+
 void preset_dialogs(PanelContext& c) {
   if (c.ui.open_preset_popup) {
     ImGui::OpenPopup("Open preset");
@@ -70,6 +77,13 @@ void draw_menu_bar(PanelContext& c) {
   if (ImGui::BeginMainMenuBar()) {
     if (ImGui::BeginMenu("File")) {
       if (ImGui::MenuItem("Open preset…", "Ctrl+O")) c.ui.open_preset_popup = true;
+      // The shipped example recipes (<prefix>/share/ebm-studio/recipes): every model-card composition,
+      // four concepts, a masked one. Greyed out when none were found.
+      if (ImGui::BeginMenu("Open example", c.examples && !c.examples->empty())) {
+        for (const auto& e : *c.examples)
+          if (ImGui::MenuItem(example_title(e).c_str())) c.actions.open_preset(e);
+        ImGui::EndMenu();
+      }
       if (ImGui::MenuItem("Save preset…", "Ctrl+S")) c.ui.save_preset_popup = true;
       if (ImGui::BeginMenu("Recent", c.recent && !c.recent->empty())) {
         for (const auto& r : *c.recent) {

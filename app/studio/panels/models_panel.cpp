@@ -37,8 +37,10 @@ void draw_models_panel(PanelContext& c) {
   if (models.empty()) {
     ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(1.f, 0.8f, 0.4f, 1.f));
     ImGui::TextWrapped(
-        "No models loaded. The shipped models (assets/models/*.safetensors) were not found. Open a model file "
-        "below (safetensors or PyTorch .pt), or drop it onto the window.");
+        "No models loaded. The shipped models were not found: not in $EBM_STUDIO_MODELS, not in "
+        "share/ebm-studio/models beside this ebm-studio's bin/ directory (an install), not in the source "
+        "tree's assets/models. Reinstall ebm-studio, or set EBM_STUDIO_MODELS to a directory of model files; "
+        "or open a model file below (safetensors or PyTorch .pt), or drop it onto the window.");
     ImGui::PopStyleColor();
   }
   std::string unload;

@@ -35,6 +35,7 @@ struct PanelContext {
   const std::vector<std::string>* recent = nullptr;  // recent presets and models, newest first
   std::string presets_dir;  // where Save preset suggests writing (XDG config)
   std::string gl_renderer;
+  const std::vector<std::string>* examples = nullptr;  // the shipped example recipes (File > Open example)
 };
 
 void draw_models_panel(PanelContext& c);
