@@ -1,6 +1,6 @@
 // ebm-studio: the desktop app. Thin main: parse the command line, build Studio, run its loop.
 #include "app/studio/studio.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/train/device.h"
 
 #include <CLI/CLI.hpp>

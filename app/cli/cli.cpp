@@ -1,7 +1,7 @@
 #include "app/cli/cli.h"
 
 #include "app/cli/commands.h"
-#include "engine/version.h"
+#include "engine/recipe/version.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>

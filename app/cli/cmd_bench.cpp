@@ -9,12 +9,12 @@
 #include "app/cli/bench_session.h"
 #include "app/cli/bench_support.h"
 #include "app/cli/commands.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
 #include "engine/rng/counter_rng.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "models/registry.h"
 
 #include <nlohmann/json.hpp>

@@ -4,8 +4,8 @@
 #include "app/cli/commands.h"
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/image_grid.h"
-#include "engine/device_check.h"
-#include "engine/image_io.h"
+#include "engine/gpu/device_check.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <ATen/CPUGeneratorImpl.h>

@@ -4,14 +4,14 @@
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
-#include "engine/batch_split.h"
-#include "engine/device_check.h"
+#include "engine/sampling/batch_split.h"
+#include "engine/gpu/device_check.h"
 #include "engine/dist/launcher.h"
 #include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>

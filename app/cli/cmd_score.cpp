@@ -4,9 +4,9 @@
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_flags.h"
-#include "engine/device_check.h"
-#include "engine/image_io.h"
-#include "engine/sampler_params.h"
+#include "engine/gpu/device_check.h"
+#include "engine/image/image_io.h"
+#include "engine/sampling/sampler_params.h"
 #include "models/checkpoint/model_file.h"
 
 #include <nlohmann/json.hpp>

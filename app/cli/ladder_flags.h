@@ -3,7 +3,7 @@
 // composition has a denoising model and the recipe has no schedule of its own.
 #pragma once
 
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <CLI/CLI.hpp>
 

@@ -2,7 +2,7 @@
 
 #include "app/studio/app_paths.h"
 #include "engine/energy/composition.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <algorithm>
 #include <map>

@@ -1,6 +1,6 @@
 #include "engine/eval/eval_recipe.h"
 
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/train/quick_grade.h"
 
 #include <torch/cuda.h>

@@ -1,7 +1,7 @@
 #include "engine/eval/eval_sampling.h"
 
 #include "engine/energy/model_loader.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 
 #include <algorithm>
 #include <chrono>

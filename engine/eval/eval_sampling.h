@@ -5,7 +5,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "models/cubes_classifier.h"
 
 #include <torch/torch.h>

@@ -1,6 +1,6 @@
 #include "engine/train/device.h"
 
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/dist/launcher.h"
 
 #include <stdexcept>

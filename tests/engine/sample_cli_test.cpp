@@ -1,7 +1,7 @@
 // `ebm sample` and `ebm bench` end to end (the real binary, EBM_BINARY), plus the Session's
 // LoadModel on real model files. Small-width CubesNets keep it fast.
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "engine/session.h"
 #include "models/checkpoint/atomic_file.h"

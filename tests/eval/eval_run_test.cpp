@@ -3,7 +3,7 @@
 #include "engine/eval/eval_recipe.h"
 #include "engine/energy/model_loader.h"
 #include "engine/eval/eval_suite.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"

@@ -5,7 +5,7 @@
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/cubes_scene.h"
 #include "engine/energy/model_loader.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/denoising_energy.h"
 

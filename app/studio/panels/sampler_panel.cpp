@@ -2,7 +2,7 @@
 // chain identity (seed lock/new, batch, init mode), preview cadence, and the timeline scrubber that
 // rewinds to a kept step.
 #include "app/studio/panels/panels.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 
 #include <algorithm>
 #include <string>

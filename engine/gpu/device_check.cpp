@@ -1,4 +1,4 @@
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 
 #include <algorithm>
 #include <stdexcept>

@@ -1,5 +1,7 @@
-#include "engine/gradient_maps.h"
+#include "engine/sampling/gradient_maps.h"
 
+#include <chrono>
+#include <map>
 #include <stdexcept>
 #include <string>
 
@@ -52,6 +54,59 @@ torch::Tensor gradient_magnitude(const torch::Tensor& grad) {
     throw std::invalid_argument("gradient_magnitude: expected a gradient [1,C,H,W] or [C,H,W]");
   const torch::Tensor g = grad.dim() == 4 ? grad[0] : grad;
   return g.to(torch::kFloat).square().sum(0).sqrt();
+}
+
+namespace {
+std::int64_t first_int(const torch::Tensor& t) { return t.to(torch::kCPU, torch::kLong).item<std::int64_t>(); }
+}  // namespace
+
+GradientMaps gradient_maps_of(const CompiledComposition& comp, const Node& root, const ChainState& cs,
+                              std::int64_t index, double sigma) {
+  using Clock = std::chrono::steady_clock;
+  GradientMaps m;
+  m.sample = index;
+  m.step = cs.step;
+  const auto t0 = Clock::now();
+  struct Timer {  // stamps the maps' cost however the computation ends
+    GradientMaps& m;
+    Clock::time_point t0;
+    ~Timer() { m.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
+  } timer{m, t0};
+  const std::int64_t batch = cs.x.size(0);
+  if (index < 0 || index >= batch) {
+    m.error = "sample " + std::to_string(index) + " is not in the batch (0.." + std::to_string(batch - 1) + ")";
+    return m;
+  }
+  try {
+    m.sigma = sigma;  // what the next step gives denoising models
+    m.sample_id = first_int(cs.sample_ids.narrow(0, index, 1));
+    std::vector<torch::Tensor> att(comp.terms().size());
+    for (size_t i = 0; i < att.size(); ++i) {
+      auto it = cs.attention.find(comp.terms()[i].name);
+      if (it != cs.attention.end()) att[i] = it->second.narrow(0, index, 1);
+    }
+    std::map<std::string, std::string> model_of;
+    for (const Node* t : collect_terms(root)) model_of[t->name] = t->model;
+    const auto parts = term_gradients(comp, cs.x.narrow(0, index, 1), att, m.sigma);
+    torch::Tensor total;
+    for (const auto& p : parts) {
+      GradientMaps::Term t;
+      t.name = comp.terms()[static_cast<size_t>(p.term)].name;
+      t.model = model_of[t.name];
+      t.coefficient = p.coefficient;
+      t.energy = p.energy;
+      t.norm = p.grad.to(torch::kDouble).norm().item<double>();
+      t.magnitude = gradient_magnitude(p.grad).to(torch::kCPU).contiguous();
+      t.max = t.magnitude.numel() > 0 ? t.magnitude.max().item<double>() : 0.0;
+      total = total.defined() ? total + p.grad : p.grad;
+      m.terms.push_back(std::move(t));
+    }
+    if (total.defined()) m.total_norm = total.to(torch::kDouble).norm().item<double>();
+  } catch (const std::exception& e) {
+    m.terms.clear();
+    m.error = std::string("gradient maps failed: ") + e.what();
+  }
+  return m;
 }
 
 }  // namespace ebm

@@ -1,6 +1,6 @@
 // In-memory PNG encode/decode with text chunks (libpng). Exported grids carry their recipe in an
 // iTXt chunk so a PNG can be dropped back into the studio or `ebm sample` to reproduce it; masks
-// inside recipes travel as small PNGs. Plain pixel I/O for files is engine/image_io.h.
+// inside recipes travel as small PNGs. Plain pixel I/O for files is image_io.h.
 #pragma once
 
 #include <torch/torch.h>

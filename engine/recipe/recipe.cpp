@@ -1,8 +1,8 @@
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 
-#include "engine/export/png_codec.h"
+#include "engine/image/png_codec.h"
 #include "engine/recipe/base64.h"
-#include "engine/version.h"
+#include "engine/recipe/version.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <nlohmann/json.hpp>

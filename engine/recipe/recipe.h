@@ -4,9 +4,9 @@
 // iTXt chunk of exported PNGs all use it. Format reference: docs/recipe.md.
 #pragma once
 
-#include "engine/energy/composition.h"
+#include "engine/energy/node.h"
 #include "engine/recipe/json_reader.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <nlohmann/json_fwd.hpp>
 

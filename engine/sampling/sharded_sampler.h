@@ -14,8 +14,8 @@
 // Same contract as Sampler (synchronous, one thread); the same calls with the same meaning.
 #pragma once
 
-#include "engine/batch_split.h"
-#include "engine/sampler.h"
+#include "engine/sampling/batch_split.h"
+#include "engine/sampling/sampler.h"
 
 #include <memory>
 #include <string>
@@ -34,12 +34,16 @@ class ShardedSampler {
   // std::invalid_argument naming a model that cannot be copied, when the chain runs on several).
   void set_models(ModelSet models);
   void set_composition(Node root);
-  void set_params(SamplerParams p);
+  // Every shard writes the edits in place (Sampler::edit_values); the first checks them before any
+  // shard changes.
+  void edit_values(const std::vector<ValueEdit>& edits);
+  void set_params(SamplerParams p);         // validates
+  void set_params(CheckedSamplerParams p);  // already validated: the shards take their shares unchecked
 
   const ModelSet& models() const { return models_; }
   const Node& composition() const { return primary().composition(); }
   bool has_composition() const { return primary().has_composition(); }
-  const SamplerParams& params() const { return params_; }
+  const SamplerParams& params() const { return params_.get(); }
   // The running chain's params: as Sampler::chain_params, with the chain's devices and the
   // micro_batch its shards evaluate in (⌈batch/devices⌉ when the params left it 0).
   SamplerParams chain_params() const;
@@ -66,6 +70,8 @@ class ShardedSampler {
   std::vector<torch::Device> devices() const;  // the shards' devices, first to last
   const std::string& last_step_path() const { return primary().last_step_path(); }
   int graph_captures() const { return primary().graph_captures(); }
+  // Compositions compiled so far, by all shards (value edits compile none).
+  std::int64_t compilations() const;
 
  private:
   struct Shard {
@@ -79,8 +85,9 @@ class ShardedSampler {
 
   Sampler& primary() { return *shards_.front().sampler; }
   const Sampler& primary() const { return *shards_.front().sampler; }
-  // The params shard k of n runs with: its share of the sample ids, its device, one chunk per share.
-  SamplerParams shard_params(const SamplerParams& p, int k, int n) const;
+  // The params shard k of n runs with: its share of the sample ids, its device, one chunk per share
+  // (checked params stay valid: every share of a checked split is non-empty).
+  CheckedSamplerParams shard_params(const CheckedSamplerParams& p, int k, int n) const;
   // params_ with the running chain's identity (what a Langevin edit mid-chain is forwarded with).
   SamplerParams running_params() const;
   void forward_params();
@@ -91,7 +98,7 @@ class ShardedSampler {
   std::vector<Shard> shards_;  // never empty; shards_[0] holds models_ themselves
   ModelSet models_;
   std::optional<Node> root_;
-  SamplerParams params_;
+  CheckedSamplerParams params_ = CheckedSamplerParams::check(SamplerParams{});
   SamplerParams chain_params_;  // params_ when the running chain started
   mutable ChainState gathered_;
   mutable bool gathered_valid_ = false;

@@ -1,4 +1,4 @@
-#include "engine/export/png_codec.h"
+#include "engine/image/png_codec.h"
 
 #include <png.h>
 

@@ -1,4 +1,4 @@
-#include "engine/batch_split.h"
+#include "engine/sampling/batch_split.h"
 
 #include <algorithm>
 #include <stdexcept>

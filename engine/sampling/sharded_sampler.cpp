@@ -1,6 +1,6 @@
-#include "engine/sharded_sampler.h"
+#include "engine/sampling/sharded_sampler.h"
 
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 
 #include <stdexcept>
 
@@ -50,8 +50,9 @@ std::vector<torch::Device> ShardedSampler::devices() const {
   return out;
 }
 
-SamplerParams ShardedSampler::shard_params(const SamplerParams& p, int k, int n) const {
-  if (n == 1) return p;
+CheckedSamplerParams ShardedSampler::shard_params(const CheckedSamplerParams& checked, int k, int n) const {
+  if (n == 1) return checked;
+  const SamplerParams& p = checked.get();
   SamplerParams q = p;
   const BatchShare share = batch_share(p.batch, n, k);
   const auto ids = p.ids();
@@ -60,11 +61,11 @@ SamplerParams ShardedSampler::shard_params(const SamplerParams& p, int k, int n)
   q.devices = 1;
   q.device = consecutive_devices(parse_device(p.device), n)[static_cast<size_t>(k)].str();
   if (q.micro_batch == 0) q.micro_batch = share_size(p.batch, n);
-  return q;
+  return CheckedSamplerParams(std::move(q));
 }
 
 SamplerParams ShardedSampler::running_params() const {
-  return has_chain() ? params_.with_identity_of(chain_params_) : params_;
+  return has_chain() ? params_->with_identity_of(chain_params_) : params_.get();
 }
 
 SamplerParams ShardedSampler::chain_params() const {
@@ -117,21 +118,36 @@ void ShardedSampler::set_composition(Node root) {
   root_ = std::move(root);
 }
 
-void ShardedSampler::set_params(SamplerParams p) {
-  p.validate();
+void ShardedSampler::edit_values(const std::vector<ValueEdit>& edits) {
+  primary().edit_values(edits);  // checks; throws before any shard changed
+  for (size_t k = 1; k < shards_.size(); ++k) shards_[k].sampler->edit_values(edits);
+  root_ = primary().composition();
+}
+
+std::int64_t ShardedSampler::compilations() const {
+  std::int64_t n = 0;
+  for (const auto& s : shards_) n += s.sampler->compilations();
+  return n;
+}
+
+void ShardedSampler::set_params(SamplerParams p) { set_params(CheckedSamplerParams::check(std::move(p))); }
+
+void ShardedSampler::set_params(CheckedSamplerParams p) {
   params_ = std::move(p);
   forward_params();
 }
 
 void ShardedSampler::forward_params() {
   // Identity fields (seed, batch, ids, device…) reach a shard at start(); mid-chain a shard gets the
-  // Langevin edits with its running share, so nothing it holds changes meaning.
-  const SamplerParams p = running_params();
+  // Langevin edits with its running share, so nothing it holds changes meaning. Checked params with
+  // the identity of a chain started from checked params are valid: nothing to check again.
+  const CheckedSamplerParams checked(running_params());
+  const SamplerParams& p = checked.get();
   const int n = shards();
   // Shards left from an earlier split while no chain runs (a start that failed): the next start
   // rebuilds them; until then only the first needs params (edits are checked against it).
   if (p.devices != n) {
-    primary().set_params(shard_params(p, 0, p.devices));
+    primary().set_params(shard_params(checked, 0, p.devices));
     return;
   }
   if (n > 1) {
@@ -141,7 +157,7 @@ void ShardedSampler::forward_params() {
       return;  // a batch the running shards cannot take: start() rebuilds them for it
     }
   }
-  for (int k = 0; k < n; ++k) shards_[static_cast<size_t>(k)].sampler->set_params(shard_params(p, k, n));
+  for (int k = 0; k < n; ++k) shards_[static_cast<size_t>(k)].sampler->set_params(shard_params(checked, k, n));
 }
 
 void ShardedSampler::rebuild(const std::vector<torch::Device>& devices) {
@@ -168,13 +184,13 @@ void ShardedSampler::rebuild(const std::vector<torch::Device>& devices) {
 }
 
 void ShardedSampler::start() {
-  const std::vector<torch::Device> devices = consecutive_devices(parse_device(params_.device), params_.devices);
+  const std::vector<torch::Device> devices = consecutive_devices(parse_device(params_->device), params_->devices);
   const int n = static_cast<int>(devices.size());
   if (n > 1) {
     for (int k = 0; k < n; ++k)
       require_available(devices[static_cast<size_t>(k)],
                         "device " + std::to_string(k + 1) + " of the " + std::to_string(n) + " the chains are split over");
-    check_batch_split(params_.batch, n, std::to_string(n) + " devices");
+    check_batch_split(params_->batch, n, std::to_string(n) + " devices");
   }
   bool same = static_cast<int>(shards_.size()) == n;
   for (int k = 1; same && k < n; ++k) same = shards_[static_cast<size_t>(k)].device == devices[static_cast<size_t>(k)];
@@ -191,7 +207,7 @@ void ShardedSampler::start() {
     gathered_valid_ = false;
     throw;
   }
-  chain_params_ = params_;
+  chain_params_ = params_.get();
   gathered_valid_ = false;
 }
 
