@@ -103,6 +103,24 @@ void Controller::submit_composition() {
   session_->submit(cmd::SetComposition{std::move(send)});
 }
 
+void Controller::submit_edit(ValueEdit e) {
+  // The engine holds the last valid draft: an edit of one of its values travels alone and compiles
+  // nothing there. After an invalid draft the engine still samples an older tree, so the whole
+  // draft goes (and says again why it cannot, if it still cannot).
+  if (!doc_error_.empty()) {
+    submit_composition();
+    return;
+  }
+  ++draft_version_;
+  try {
+    validate_structure(doc_);  // no masks in the draft's tree: a check of values, no tensor work
+  } catch (const std::exception& ex) {
+    doc_error_ = ex.what();
+    return;
+  }
+  session_->submit(cmd::EditValues{{std::move(e)}});
+}
+
 void Controller::sync_schedule(const Node& tree) {
   if (params_.schedule.annealed() && !auto_schedule_) return;  // the user's or the recipe's own schedule
   std::vector<ModelInfo> infos;
@@ -201,8 +219,8 @@ void Controller::set_label(const NodePath& p, std::vector<float> label) {
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("only terms have labels");
   if (const ModelEntry* m = model(n->model)) m->schema.validate(label);
-  n->label = std::move(label);
-  submit_composition();
+  n->label = label;
+  submit_edit(ValueEdit::term_label(p, std::move(label)));
 }
 
 void Controller::set_label_slot(const NodePath& p, int slot, float value) {
@@ -227,7 +245,7 @@ void Controller::set_one_hot(const NodePath& p, int slot) {
 void Controller::set_weight(const NodePath& p, double w) {
   if (!std::isfinite(w)) throw std::invalid_argument("weight must be a finite number");
   mutable_node(p)->weight = w;
-  submit_composition();
+  submit_edit(ValueEdit::weight(p, w));
 }
 
 void Controller::set_guidance(const NodePath& p, double g) {
@@ -236,7 +254,7 @@ void Controller::set_guidance(const NodePath& p, double g) {
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("guidance belongs to a term, not an operator");
   n->guidance = g;
-  submit_composition();
+  submit_edit(ValueEdit::guidance(p, g));
 }
 
 void Controller::set_guidance_interval(const NodePath& p, const GuidanceInterval& iv) {
@@ -244,7 +262,7 @@ void Controller::set_guidance_interval(const NodePath& p, const GuidanceInterval
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("a guidance interval belongs to a term, not an operator");
   n->guidance_interval = iv;
-  submit_composition();
+  submit_edit(ValueEdit::guidance_interval(p, iv));
 }
 
 void Controller::set_enabled(const NodePath& p, bool on) {
@@ -260,13 +278,18 @@ void Controller::set_solo(const NodePath& p, bool on) {
 }
 
 void Controller::set_temperature(const NodePath& p, double t) {
-  mutable_node(p)->temperature = t;
-  submit_composition();
+  Node* n = mutable_node(p);
+  n->temperature = t;
+  // Only an Or has a temperature the engine reads; elsewhere it rides along with the next tree.
+  if (n->kind == NodeKind::Or) submit_edit(ValueEdit::temperature(p, t));
+  else submit_composition();
 }
 
 void Controller::set_coefficient(const NodePath& p, double c) {
-  mutable_node(p)->coefficient = c;
-  submit_composition();
+  Node* n = mutable_node(p);
+  n->coefficient = c;
+  if (n->kind == NodeKind::Not) submit_edit(ValueEdit::coefficient(p, c));
+  else submit_composition();
 }
 
 void Controller::set_shared_prior(const NodePath& p, bool on) {
@@ -312,7 +335,7 @@ void Controller::paint_mask(const std::string& term, const std::vector<float>& p
     it = masks_.emplace(term, MaskImage(s, s, brush.erase ? 1.f : 0.f)).first;
   }
   it->second.stroke(points, brush);
-  submit_composition();
+  submit_mask(term);
 }
 
 void Controller::mask_op(const std::string& term, MaskOp op) {
@@ -333,7 +356,13 @@ void Controller::mask_op(const std::string& term, MaskOp op) {
     case MaskOp::Invert: it->second.invert(); break;
     case MaskOp::Remove: break;
   }
-  submit_composition();
+  submit_mask(term);
+}
+
+void Controller::submit_mask(const std::string& term) {
+  // The stroked term's mask alone: the other terms' masks are not rebuilt. A term's first mask is a
+  // change of structure the engine recompiles for by itself.
+  submit_edit(ValueEdit::term_mask(term_path(term), mask_tensor(masks_.at(term))));
 }
 
 }  // namespace ebm::studio

@@ -370,7 +370,7 @@ json ScriptRunner::report() const {
     json terms = json::array();
     for (const auto& t : g.terms)
       terms.push_back({{"name", t.name}, {"model", t.model}, {"norm", t.norm}, {"coefficient", t.coefficient},
-                       {"max", t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<double>() : 0.0}});
+                       {"max", t.max}});
     j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
   }
   j["gradient_tiles"] = studio_.ui().views.grad_tiles;

@@ -13,9 +13,11 @@ ValueEdit make(NodePath p, ValueEdit::Field f) {
 }
 
 void need_kind(const Node& n, const ValueEdit& e, bool ok, const char* owner) {
-  if (!ok)
-    throw std::invalid_argument(node_path_text(e.path) + "." + to_string(e.field) + ": a " + to_string(n.kind) +
-                                " node has no " + to_string(e.field) + " (it belongs to " + owner + ")");
+  if (ok) return;
+  const std::string kind = to_string(n.kind);
+  const char* article = (kind == "and" || kind == "or") ? "an " : "a ";
+  throw std::invalid_argument(node_path_text(e.path) + "." + to_string(e.field) + ": " + article + kind +
+                              " node has no " + to_string(e.field) + " (it belongs to " + owner + ")");
 }
 }  // namespace
 

@@ -30,6 +30,30 @@ void require_gpu_split(const torch::Device& first, int n, const std::string& fla
   for (const auto& d : consecutive_devices(first, n)) require_available(d, flag + ":");
 }
 
+torch::Device resolve_device(const std::string& name) {
+  if (name == "auto") return torch::cuda::is_available() ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  torch::Device d(torch::kCPU);
+  try {
+    d = torch::Device(name);
+  } catch (const std::exception&) {
+    throw std::invalid_argument("--device must be auto, cpu, cuda or cuda:N (got '" + name + "')");
+  }
+  if (d.is_cuda()) {
+    require_available(d, "--device");
+    if (!d.has_index()) d = torch::Device(torch::kCUDA, 0);
+  } else if (!d.is_cpu()) {
+    throw std::invalid_argument("--device must be cpu or cuda (got '" + name + "')");
+  }
+  return d;
+}
+
+std::vector<std::string> device_choices() {
+  std::vector<std::string> out{"cpu"};
+  const int n = torch::cuda::is_available() ? static_cast<int>(torch::cuda::device_count()) : 0;
+  for (int i = 0; i < n; ++i) out.push_back("cuda:" + std::to_string(i));
+  return out;
+}
+
 int gpus_from(const torch::Device& first) {
   if (!first.is_cuda() || !torch::cuda::is_available()) return 0;
   return std::max(0, static_cast<int>(torch::cuda::device_count()) - (first.has_index() ? first.index() : 0));

@@ -25,4 +25,13 @@ void require_gpu_split(const torch::Device& first, int n, const std::string& fla
 // How many GPUs there are from `first` on (0 for the CPU): what a split starting there can use.
 int gpus_from(const torch::Device& first);
 
+// A device from a command-line name: "auto" (the first GPU when CUDA is available, else the CPU),
+// "cpu", "cuda" (cuda:0), "cuda:N". Throws std::invalid_argument with what to do when the name or
+// the device is unusable.
+torch::Device resolve_device(const std::string& name);
+
+// The devices a chain can run on here, as names: "cpu", then "cuda:0" … (a front end lists them
+// without asking Torch itself).
+std::vector<std::string> device_choices();
+
 }  // namespace ebm

@@ -52,11 +52,7 @@ void timeline(PanelContext& c, const Snapshot& s) {
 // arithmetic and CUDA-graph replay (apply from the next step; docs/gpu.md).
 bool device_controls(SamplerParams& p) {
   bool changed = false;
-  static const std::vector<std::string> devices = [] {
-    std::vector<std::string> d{"cpu"};
-    for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i) d.push_back("cuda:" + std::to_string(i));
-    return d;
-  }();
+  static const std::vector<std::string> devices = device_choices();  // asked once: GPUs do not come and go
   std::string current = p.device == "cuda" ? "cuda:0" : p.device;
   if (ImGui::BeginCombo("device", current.c_str())) {
     for (const auto& d : devices)
