@@ -2,6 +2,7 @@
 // samples drawn exactly as `ebm sample` draws them, each classified and compared with the labels of
 // the recipe's terms; or `--suite`: the standard single-concept, conjunction and negation cases on the
 // shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
@@ -328,22 +329,13 @@ void register_eval(CLI::App& app) {
                   "suite: the noise levels LO,HI (σ; HI may be inf) where every term's guidance applies, e.g. 0,0.5; "
                   "elsewhere a term is its plain conditional energy (default: each model's own, usually every σ)");
   sub->callback([a] {
-    try {
+    run_command("eval", [&] {
       if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");
       if (a->suite)
         run_suite(*a);
       else
         run_recipe(*a);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm eval: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::string msg = e.what();
-      msg = msg.substr(0, msg.find("\nException raised from"));  // c10::Error appends a backtrace
-      std::cerr << "ebm eval: error: " << msg << "\n";
-      set_exit_code(1);
-    }
+    });
   });
 }
 

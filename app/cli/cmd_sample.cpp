@@ -1,5 +1,6 @@
 // `ebm sample`: runs a recipe (JSON, or a PNG exported by ebm) to completion and writes a PNG grid
 // carrying the recipe it ran (with the command line's overrides applied), so the grid reproduces.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
@@ -226,20 +227,11 @@ void register_sample(CLI::App& app) {
   add_ladder_flags(sub, a->ladder);
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
-    try {
-      if (auto code = launch_workers_if_asked(a->dist, "ebm sample")) {
-        set_exit_code(*code);
-        return;
-      }
+    run_command("sample", [&]() -> int {
+      if (auto code = launch_workers_if_asked(a->dist, "ebm sample")) return *code;  // the workers' exit code
       run_sample(*a);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm sample: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm sample: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+      return 0;
+    });
   });
 }
 

@@ -156,7 +156,7 @@ void register_score(CLI::App& app) {
       "Examples:\n"
       "  ebm score -w position.safetensors --label 0.2,-0.4 a.png b.png\n"
       "  ebm score -w converted_tf.safetensors --arch cubesnet --label-size 2 --label 0,0 a.png --json\n");
-  sub->callback([args] { run_guarded("score", [&] { score(*args); }); });
+  sub->callback([args] { run_command("score", [&] { score(*args); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

@@ -105,6 +105,10 @@ TEST(SampleCli, BadInputsGiveClearErrorsAndExitCodes) {
   CliRun missing = ebm(d, {"sample", "--recipe", d.f("missing.json"), "--out", d.f("y.png")});
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("missing.safetensors"), std::string::npos) << missing.err;
+  // The shared policy: one line naming the command; `ebm --verbose` is accepted before any command.
+  EXPECT_NE(missing.err.find("ebm sample: error: "), std::string::npos) << missing.err;
+  CliRun verbose = ebm(d, {"--verbose", "sample", "--recipe", d.f("missing.json"), "--out", d.f("y.png")});
+  EXPECT_EQ(verbose.code, 1) << verbose.err;
   CliRun dev = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("y.png"), "--device", "tpu"});
   EXPECT_EQ(dev.code, 2);
   EXPECT_NE(dev.err.find("unknown device 'tpu'"), std::string::npos) << dev.err;
