@@ -140,10 +140,13 @@ void run_recipe(const EvalArgs& a) {
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
   a.step_rule.apply(r.sampler);
-  std::vector<std::string> notes;
-  auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
+  RunnableOptions ro;
+  ro.ignore_hash = a.ignore_hash;
+  ro.ignore_hash_action = "evaluate";
+  std::vector<RecipeNote> notes;
+  auto models = load_recipe_models(r, a.recipe, ro, &notes);
   if (!a.quiet)
-    for (const auto& s : notes) std::cerr << s << "\n";
+    for (const auto& n : notes) std::cerr << n.text << "\n";
   eval::grade_targets(r.composition, models);  // a recipe that cannot be graded fails before the classifier loads
   nlohmann::json heldout;
   auto grader = load_grader(a, &heldout);
@@ -183,16 +186,16 @@ void run_suite(const EvalArgs& a) {
   auto grader = load_grader(a, &heldout);
 
   // Load each model once; every recipe of the suite shares them.
-  std::vector<std::string> notes;
+  std::vector<RecipeNote> notes;
   Recipe all;
   for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
-  auto models = eval::load_recipe_models(all, (dir / "suite.json").string(), false, &notes);
+  auto models = load_recipe_models(all, (dir / "suite.json").string(), RunnableOptions{}, &notes);
   if (!a.quiet)
-    for (const auto& s : notes) std::cerr << s << "\n";
+    for (const auto& n : notes) std::cerr << n.text << "\n";
 
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
-  eval::apply_model_schedule(base, models, a.ladder);
+  apply_model_schedule(base, models, a.ladder);  // every model's: the suite's cases share one schedule
 
   std::vector<eval::SuiteSplit> splits;
   if (a.split == "both") splits = {eval::SuiteSplit::Tune, eval::SuiteSplit::Heldout};

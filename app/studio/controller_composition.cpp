@@ -1,5 +1,6 @@
 // Controller: the composition draft (tree edits, labels, weights) and the terms' spatial masks.
 #include "app/studio/controller.h"
+#include "engine/recipe/runnable.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -123,14 +124,17 @@ void Controller::submit_edit(ValueEdit e) {
 
 void Controller::sync_schedule(const Node& tree) {
   if (params_.schedule.annealed() && !auto_schedule_) return;  // the user's or the recipe's own schedule
-  std::vector<ModelInfo> infos;
-  for (const auto& name : referenced_models(tree))
-    if (const ModelEntry* m = model(name); m != nullptr && m->state == ModelEntry::State::Ready) infos.push_back(m->info);
+  // The models arrive one background task at a time: the schedule is that of those already here.
+  const ModelInfoLookup ready = [this](const std::string& name) -> std::optional<ModelInfo> {
+    const ModelEntry* m = model(name);
+    if (m == nullptr || m->state != ModelEntry::State::Ready) return std::nullopt;
+    return m->info;
+  };
   SamplerParams next = params_;
   next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
   bool annealed = false;
   try {
-    annealed = apply_denoising_schedule(next, infos);
+    annealed = apply_model_schedule(next, tree, ready);
   } catch (const std::exception& e) {
     log_.error(e.what());
     return;
