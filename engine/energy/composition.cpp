@@ -265,7 +265,7 @@ torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vec
 torch::Tensor CompiledComposition::combine(const std::vector<torch::Tensor>& term_energy) const {
   if (!root_) return {};
   // Leaves are whole term energies, so a shared-prior node sums them as an "each" node would: the
-  // shares ∂E/∂E_i this gives are the terms' weights (gradient_maps.h says so).
+  // shares ∂E/∂E_i this gives are the terms' weights (sampling/gradient_maps.h says so).
   return eval(*root_, [&](int term) -> Parts {
     if (term >= static_cast<int>(term_energy.size()) || !term_energy[static_cast<size_t>(term)].defined())
       throw std::invalid_argument("combine: no energy given for active term '" + terms_[static_cast<size_t>(term)].name + "'");

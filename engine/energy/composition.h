@@ -77,7 +77,7 @@ class CompiledComposition {
                             const torch::Tensor& sigma) const;
   // The tree's energy [B'] given every active term's raw energy [B'] (indexed by term; inactive
   // entries are ignored): energy() with the models replaced by these values. Differentiating it
-  // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (gradient_maps.h). Undefined when
+  // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (sampling/gradient_maps.h). Undefined when
   // no term is active. Throws std::invalid_argument when an active term has no energy.
   torch::Tensor combine(const std::vector<torch::Tensor>& term_energy) const;
 

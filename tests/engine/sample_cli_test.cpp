@@ -115,7 +115,7 @@ TEST(SampleCli, BadInputsGiveClearErrorsAndExitCodes) {
 }
 
 // A GPU that is not here is a usage error in every subcommand that takes --device (exit 2), with the
-// device named and the way out (engine/device_check.h); an index past the last GPU likewise.
+// device named and the way out (engine/gpu/device_check.h); an index past the last GPU likewise.
 TEST(SampleCli, AnAbsentGpuIsAUsageErrorInEverySubcommand) {
   Dir d;
   save_recipe(d.f("r.json"), two_concept_recipe(d));

@@ -61,10 +61,9 @@ bool device_controls(SamplerParams& p) {
   }
   help_marker(devices.size() > 1 ? "Where the chain runs; applies at the next start or restart."
                                  : "Where the chain runs. This build or machine has no CUDA GPU, so only the CPU is listed.");
-  const torch::Device dev = parse_device(p.device);
-  const bool gpu = dev.is_cuda();
+  const bool gpu = p.device.rfind("cuda", 0) == 0;  // the names device_choices() gives, or "cuda"
   // Several GPUs: the chains split from the chosen one on (each GPU a copy of the models).
-  const int gpus_here = gpus_from(dev);
+  const int gpus_here = gpus_from(parse_device(p.device));
   if (gpus_here > 1) {
     int n = p.devices;
     if (ImGui::SliderInt("GPUs", &n, 1, gpus_here, "%d", ImGuiSliderFlags_AlwaysClamp) && n != p.devices)
