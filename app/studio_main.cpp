@@ -1,7 +1,6 @@
 // ebm-studio: the desktop app. Thin main: parse the command line, build Studio, run its loop.
 #include "app/studio/studio.h"
-#include "engine/device_check.h"
-#include "engine/train/device.h"
+#include "engine/gpu/device_check.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -37,7 +36,7 @@ int main(int argc, char** argv) {
   opt.controller.autostart = !no_autostart;
   if (batch > 0) opt.controller.sampler.batch = batch;
   try {
-    opt.controller.sampler.device = ebm::train::resolve_device(device).str();
+    opt.controller.sampler.device = ebm::resolve_device(device).str();
     if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);
     ebm::require_gpu_split(torch::Device(opt.controller.sampler.device), gpus, "--gpus " + std::to_string(gpus));
     opt.controller.sampler.devices = gpus;

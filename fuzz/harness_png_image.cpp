@@ -1,7 +1,7 @@
 // PNG images (what a user may drop into the studio as a mask or a reference): load_png reads from a
 // path, so the input goes through a scratch file. Invariant on acceptance: a [1, C, H, W] float
 // tensor with values in [0, 1].
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "fuzz/harnesses.h"
 #include "fuzz/scratch.h"
 #include "models/checkpoint/atomic_file.h"

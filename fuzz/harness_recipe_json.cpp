@@ -3,7 +3,7 @@
 // text. Accepted: the recipe must survive the writer round trip (recipe_check.h); rejected: only
 // RecipeError may come out — a nlohmann or std exception escaping would reach the user as an
 // unexplained failure.
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "fuzz/harnesses.h"
 #include "fuzz/recipe_check.h"
 

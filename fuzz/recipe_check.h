@@ -4,7 +4,7 @@
 // back would break "every exported PNG reproduces its run".
 #pragma once
 
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 
 namespace ebm::fuzz {
 

@@ -1,11 +1,11 @@
 #include "app/cli/bench_session.h"
 
 #include "app/cli/bench_support.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
-#include "engine/quantile.h"
+#include "app/common/quantile.h"
 #include "engine/session.h"
 
 #include <torch/torch.h>

@@ -1,7 +1,8 @@
 #include "app/cli/cli.h"
 
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
-#include "engine/version.h"
+#include "engine/recipe/version.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -22,6 +23,9 @@ int run(int argc, char** argv) {
   CLI::App app{"ebm: compositional generation with energy-based models (headless tool of ebm-studio)"};
   app.set_version_flag("--version", std::string("ebm ") + ebm::version());
   app.require_subcommand(1);
+  // Before the subcommand: `ebm --verbose sample …` (a subcommand's own -v means what it says there).
+  app.add_flag_callback("--verbose", [] { set_verbose(true); },
+                        "on a failure, print the C++ backtrace of the error too (cli_errors.h)");
   for (const auto& reg : registered_commands()) reg(app);
   try {
     app.parse(argc, argv);

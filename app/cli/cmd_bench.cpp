@@ -8,13 +8,14 @@
 // measured cost of TF32/bf16 arithmetic (and a check that the graph computes the eager step).
 #include "app/cli/bench_session.h"
 #include "app/cli/bench_support.h"
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
 #include "engine/rng/counter_rng.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "models/registry.h"
 
 #include <nlohmann/json.hpp>
@@ -341,16 +342,9 @@ void register_bench(CLI::App& app) {
       ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   sub->callback([args] {
-    try {
+    run_command("bench", [&] {
       run_bench(*args);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm bench: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm bench: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+    });
   });
 }
 

@@ -97,7 +97,7 @@ void register_convert(CLI::App& app) {
   sub->add_option("--cond-func", args->cond_func, "Number of masks K for --comb-mask")->check(CLI::Range(1, 64));
   sub->add_flag("--tf-names", args->tf_names, "Store TF variable names (HWIO) instead of module names");
   sub->add_flag("--verbose,-v", args->verbose, "List every skipped variable, optimizer slots included");
-  sub->callback([args] { run_guarded("convert", [&] { run_convert(*args); }); });
+  sub->callback([args] { run_command("convert", [&] { run_convert(*args); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

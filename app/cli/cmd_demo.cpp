@@ -1,4 +1,5 @@
 // `ebm demo`: a quick end-to-end check of the install: builds a CubesNet and prints energies.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "models/config.h"
 
@@ -12,9 +13,10 @@ namespace {
 void register_demo(CLI::App& app) {
   auto* sub = app.add_subcommand("demo", "Check the installation: run Torch and print a summary");
   sub->callback([] {
-    auto t = torch::rand({2, 3});
-    std::cout << "ebm demo: torch " << TORCH_VERSION << ", tensor sum " << t.sum().item<float>() << "\n";
-    set_exit_code(0);
+    run_command("demo", [] {
+      auto t = torch::rand({2, 3});
+      std::cout << "ebm demo: torch " << TORCH_VERSION << ", tensor sum " << t.sum().item<float>() << "\n";
+    });
   });
 }
 }  // namespace

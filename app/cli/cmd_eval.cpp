@@ -2,6 +2,7 @@
 // samples drawn exactly as `ebm sample` draws them, each classified and compared with the labels of
 // the recipe's terms; or `--suite`: the standard single-concept, conjunction and negation cases on the
 // shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
@@ -139,10 +140,13 @@ void run_recipe(const EvalArgs& a) {
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
   a.step_rule.apply(r.sampler);
-  std::vector<std::string> notes;
-  auto models = eval::load_recipe_models(r, a.recipe, a.ignore_hash, &notes);
+  RunnableOptions ro;
+  ro.ignore_hash = a.ignore_hash;
+  ro.ignore_hash_action = "evaluate";
+  std::vector<RecipeNote> notes;
+  auto models = load_recipe_models(r, a.recipe, ro, &notes);
   if (!a.quiet)
-    for (const auto& s : notes) std::cerr << s << "\n";
+    for (const auto& n : notes) std::cerr << n.text << "\n";
   eval::grade_targets(r.composition, models);  // a recipe that cannot be graded fails before the classifier loads
   nlohmann::json heldout;
   auto grader = load_grader(a, &heldout);
@@ -182,16 +186,16 @@ void run_suite(const EvalArgs& a) {
   auto grader = load_grader(a, &heldout);
 
   // Load each model once; every recipe of the suite shares them.
-  std::vector<std::string> notes;
+  std::vector<RecipeNote> notes;
   Recipe all;
   for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
-  auto models = eval::load_recipe_models(all, (dir / "suite.json").string(), false, &notes);
+  auto models = load_recipe_models(all, (dir / "suite.json").string(), RunnableOptions{}, &notes);
   if (!a.quiet)
-    for (const auto& s : notes) std::cerr << s << "\n";
+    for (const auto& n : notes) std::cerr << n.text << "\n";
 
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
   base.steps = a.steps;
-  eval::apply_model_schedule(base, models, a.ladder);
+  apply_model_schedule(base, models, a.ladder);  // every model's: the suite's cases share one schedule
 
   std::vector<eval::SuiteSplit> splits;
   if (a.split == "both") splits = {eval::SuiteSplit::Tune, eval::SuiteSplit::Heldout};
@@ -328,22 +332,13 @@ void register_eval(CLI::App& app) {
                   "suite: the noise levels LO,HI (σ; HI may be inf) where every term's guidance applies, e.g. 0,0.5; "
                   "elsewhere a term is its plain conditional energy (default: each model's own, usually every σ)");
   sub->callback([a] {
-    try {
+    run_command("eval", [&] {
       if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");
       if (a->suite)
         run_suite(*a);
       else
         run_recipe(*a);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm eval: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::string msg = e.what();
-      msg = msg.substr(0, msg.find("\nException raised from"));  // c10::Error appends a backtrace
-      std::cerr << "ebm eval: error: " << msg << "\n";
-      set_exit_code(1);
-    }
+    });
   });
 }
 

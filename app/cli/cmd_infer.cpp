@@ -3,11 +3,11 @@
 // (engine/infer/concept_reading.h; docs/engine.md "Reading images into concepts").
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/energy/model_loader.h"
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "engine/infer/concept_reading.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 #include "models/cubes_classifier.h"
 #include "models/checkpoint/model_file.h"
 
@@ -173,7 +173,9 @@ void register_infer(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--steps", a->read.steps, "continuous labels: descent steps per start")->capture_default_str();
   sub->add_option("--seed", a->read.seed, "seed of the noise draws")->capture_default_str();
-  sub->callback([a] { run_guarded("infer", [&] { run_infer(*a); }); });
+  // std::invalid_argument from reading a model or image is an input the command could not use (exit 1);
+  // its own usage problems are UsageErrors (exit 2).
+  sub->callback([a] { run_command("infer", [&] { run_infer(*a); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

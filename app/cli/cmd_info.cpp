@@ -163,7 +163,7 @@ void register_info(CLI::App& app) {
   sub->add_option("file", args->file, "Checkpoint: safetensors or PyTorch .pt")->required();
   sub->add_flag("--json", args->json, "Print one JSON document");
   args->model.add_to(sub);
-  sub->callback([args] { run_guarded("info", [&] { info(*args); }); });
+  sub->callback([args] { run_command("info", [&] { info(*args); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

@@ -154,7 +154,7 @@ void register_inspect(CLI::App& app) {
   sub->add_option("--limit", args->limit, "At most this many values per variable in the table output (0 = all)")
       ->check(CLI::NonNegativeNumber);
   sub->add_flag("--verify", args->verify, "Read every tensor and check its CRC32C");
-  sub->callback([args] { run_guarded("inspect", [&] { run_inspect(*args); }); });
+  sub->callback([args] { run_command("inspect", [&] { run_inspect(*args); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

@@ -1,11 +1,12 @@
 // `ebm render`: a grid of procedural cubes scenes (the training data of `ebm train`), optionally
 // arranged so one concept sweeps across the grid, e.g. `--concept position` puts x along columns and
 // y along rows. Deterministic per --seed; written atomically as a PNG.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/image_grid.h"
-#include "engine/device_check.h"
-#include "engine/image_io.h"
+#include "engine/gpu/device_check.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -132,16 +133,9 @@ void register_render(CLI::App& app) {
   sub->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
   sub->add_option("--labels-out", args->labels_out, "also write each scene's parameters as JSON");
   sub->callback([args] {
-    try {
+    run_command("render", [&] {
       run_render(*args);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm render: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm render: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+    });
   });
 }
 

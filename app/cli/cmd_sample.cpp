@@ -1,17 +1,17 @@
 // `ebm sample`: runs a recipe (JSON, or a PNG exported by ebm) to completion and writes a PNG grid
 // carrying the recipe it ran (with the command line's overrides applied), so the grid reproduces.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
-#include "engine/batch_split.h"
-#include "engine/device_check.h"
+#include "engine/sampling/batch_split.h"
+#include "engine/gpu/device_check.h"
 #include "engine/dist/launcher.h"
-#include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
-#include "engine/recipe.h"
-#include "models/checkpoint/sha256.h"
-#include "engine/sampler.h"
+#include "engine/recipe/recipe.h"
+#include "engine/recipe/runnable.h"
+#include "engine/sampling/sampler.h"
 
 #include <torch/cuda.h>
 #include <torch/torch.h>
@@ -109,31 +109,20 @@ void run_sample(const SampleArgs& a) {
   const auto group = join_group_if_worker(torch::Device(dist::rank_device_name(p.device, dist::is_worker())));
   const bool quiet = a.quiet || (group && group->rank() != 0);
 
-  ModelSet models;
-  for (auto& ref : r.models) {
-    const std::string path = resolve_model_path(a.recipe, ref.path);
-    auto loaded = load_energy_model(path);
-    if (!ref.sha256.empty() && loaded.sha256 != ref.sha256) {
-      const std::string msg = "model '" + ref.name + "' (" + path + ") has SHA-256 " + loaded.sha256 +
-                              " but the recipe was made with " + ref.sha256;
-      if (!a.ignore_hash) throw std::runtime_error(msg + "; pass --ignore-hash to sample with this file anyway");
-      if (!quiet) std::cerr << "ebm sample: warning: " << msg << "\n";
-    }
-    ref.sha256 = loaded.sha256;
-    if (!quiet) std::cerr << "model " << ref.name << ": " << loaded.summary << "\n";
-    models[ref.name] = loaded.model;
-  }
-
-  {
-    // Denoising models sample only on a noise ladder: a recipe without a schedule gets theirs (the
-    // one `ebm eval` and the studio use) and keeps it in the PNG's recipe.
-    std::vector<ModelInfo> infos;
-    for (const auto& name : referenced_models(r.composition))
-      if (auto it = models.find(name); it != models.end()) infos.push_back(it->second->info());
-    if (apply_denoising_schedule(p, infos, a.ladder) && !quiet)
+  // The recipe made runnable: its models loaded and checked against its hashes, and the schedule a
+  // denoising model needs when it has none (kept in the PNG's recipe).
+  RunnableOptions ro;
+  ro.ignore_hash = a.ignore_hash;
+  ro.ladder = a.ladder;
+  RunnableRecipe run = make_runnable(r, a.recipe, ro);
+  if (!quiet) {
+    for (const auto& n : run.notes) std::cerr << (n.hash_mismatch ? "ebm sample: warning: " : "") << n.text << "\n";
+    if (run.schedule_from_models)
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
-                << describe_ladder(a.ladder, p.total_steps()) << ")\n";
+                << describe_ladder(a.ladder, run.recipe.sampler.total_steps()) << ")\n";
   }
+  r = std::move(run.recipe);  // p is r.sampler: now with the hashes and the schedule
+  const ModelSet models = std::move(run.models);
 
   // `--gpus N`: each worker samples its share of the sample ids (a sample's chain depends only on its
   // id and the seed, so the grid is the one process's, image for image) and rank 0 writes the grid.
@@ -226,20 +215,11 @@ void register_sample(CLI::App& app) {
   add_ladder_flags(sub, a->ladder);
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
-    try {
-      if (auto code = launch_workers_if_asked(a->dist, "ebm sample")) {
-        set_exit_code(*code);
-        return;
-      }
+    run_command("sample", [&]() -> int {
+      if (auto code = launch_workers_if_asked(a->dist, "ebm sample")) return *code;  // the workers' exit code
       run_sample(*a);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm sample: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm sample: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+      return 0;
+    });
   });
 }
 

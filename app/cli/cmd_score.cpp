@@ -4,9 +4,9 @@
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/model_flags.h"
-#include "engine/device_check.h"
-#include "engine/image_io.h"
-#include "engine/sampler_params.h"
+#include "engine/gpu/device_check.h"
+#include "engine/image/image_io.h"
+#include "engine/sampling/sampler_params.h"
 #include "models/checkpoint/model_file.h"
 
 #include <nlohmann/json.hpp>
@@ -156,7 +156,7 @@ void register_score(CLI::App& app) {
       "Examples:\n"
       "  ebm score -w position.safetensors --label 0.2,-0.4 a.png b.png\n"
       "  ebm score -w converted_tf.safetensors --arch cubesnet --label-size 2 --label 0,0 a.png --json\n");
-  sub->callback([args] { run_guarded("score", [&] { score(*args); }); });
+  sub->callback([args] { run_command("score", [&] { score(*args); }, ArgumentErrors::Input); });
 }
 
 }  // namespace

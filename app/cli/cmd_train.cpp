@@ -1,6 +1,7 @@
 // `ebm train`: trains a cubes concept EBM (contrastive divergence or denoising score matching) on
 // procedurally rendered data; see docs/training.md. Ctrl-C / SIGTERM stop cleanly after the current
 // iteration with a checkpoint; --resume continues the same trajectory.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "app/cli/dist_flags.h"
 #include "engine/dist/launcher.h"
@@ -145,20 +146,11 @@ void register_train(CLI::App& app) {
       "dsm: classifier-free guidance of the sample grids, saved as the model's recommended guidance");
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
-    try {
-      if (auto code = launch_workers_if_asked(a->dist, "ebm train")) {
-        set_exit_code(*code);
-        return;
-      }
+    run_command("train", [&]() -> int {
+      if (auto code = launch_workers_if_asked(a->dist, "ebm train")) return *code;  // the workers' exit code
       run_train(*a);
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm train: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm train: error: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+      return 0;
+    });
   });
 }
 

@@ -1,5 +1,6 @@
 // `ebm train-classifier`: trains the grading classifier of `ebm eval` on freshly rendered cubes
 // scenes and reports its held-out accuracy; see docs/training.md.
+#include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "engine/train/classifier_training.h"
 
@@ -43,7 +44,7 @@ void register_train_classifier(CLI::App& app) {
   sub->add_option("--log-every", o->log_every, "iterations per progress line")->capture_default_str();
   sub->add_flag_callback("--no-progress", [o] { o->progress_bar = false; }, "no progress display");
   sub->callback([o] {
-    try {
+    run_command("train-classifier", [&] {
       g_stop_classifier.store(false);
       std::signal(SIGINT, on_classifier_signal);
       std::signal(SIGTERM, on_classifier_signal);
@@ -58,14 +59,7 @@ void register_train_classifier(CLI::App& app) {
         std::cout << "; count read right: empty floors " << m.count_accuracy_empty << ", one object "
                   << m.count_accuracy_one << ", two objects " << m.count_accuracy_two;
       std::cout << "\n  saved " << o->out << "\n";
-      set_exit_code(0);
-    } catch (const std::invalid_argument& e) {
-      std::cerr << "ebm train-classifier: " << e.what() << "\n";
-      set_exit_code(2);
-    } catch (const std::exception& e) {
-      std::cerr << "ebm train-classifier: error: " << e.what() << "\n";
-      set_exit_code(1);
-    }
+    });
   });
 }
 

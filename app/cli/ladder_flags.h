@@ -1,9 +1,9 @@
 // The flags that say how a denoising model's noise ladder is walked (LadderOptions in
-// engine/sampler_params.h), shared by `ebm sample` and `ebm eval`. They apply only when the
+// engine/sampling/schedule.h), shared by `ebm sample` and `ebm eval`. They apply only when the
 // composition has a denoising model and the recipe has no schedule of its own.
 #pragma once
 
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <CLI/CLI.hpp>
 

@@ -2,7 +2,7 @@
 // SamplerParams::step_rule, docs/engine.md).
 #pragma once
 
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <CLI/CLI.hpp>
 

@@ -58,7 +58,7 @@ void RecentFiles::load(const fs::path& file) {
   if (!fs::exists(file, ec)) return;
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(read_file(file));
+    j = nlohmann::json::parse(read_file(file.string()));
   } catch (const nlohmann::json::exception& e) {
     throw std::runtime_error("recent-files list " + file.string() + " is not valid JSON (" + e.what() +
                              "); starting with an empty list");
@@ -68,35 +68,6 @@ void RecentFiles::load(const fs::path& file) {
     if (e.is_string() && items_.size() < kMax) items_.push_back(e.get<std::string>());
 }
 
-void RecentFiles::save(const fs::path& file) const { write_file_atomic(file, nlohmann::json(items_).dump(2) + "\n"); }
-
-void write_file_atomic(const fs::path& path, const std::string& data) {
-  const fs::path tmp = path.string() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw std::runtime_error("cannot write " + tmp.string() + ": " + std::strerror(errno));
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
-    out.flush();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw std::runtime_error("cannot write " + path.string() + " (disk full?): " + std::strerror(errno));
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw std::runtime_error("cannot move the new file into place at " + path.string() + ": " + ec.message());
-  }
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path.string() + ": " + std::strerror(errno));
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+void RecentFiles::save(const fs::path& file) const { write_file_atomic(file.string(), nlohmann::json(items_).dump(2) + "\n"); }
 
 }  // namespace ebm::studio

@@ -1,6 +1,9 @@
 // Where the studio keeps its files: $XDG_CONFIG_HOME/ebm-studio (fallback ~/.config/ebm-studio) for
-// imgui.ini, presets/ and recent.json. Pure logic plus small, atomic file writes.
+// imgui.ini, presets/ and recent.json. Pure logic; its files are written through the project's one
+// atomic writer (models/checkpoint/atomic_file.h: temporary file, fsync, rename).
 #pragma once
+
+#include "models/checkpoint/atomic_file.h"
 
 #include <filesystem>
 #include <string>
@@ -37,10 +40,5 @@ class RecentFiles {
  private:
   std::vector<std::string> items_;
 };
-
-// Writes `data` to `path` through a temporary file in the same directory and a rename, so readers never
-// see a half-written file. Throws std::runtime_error naming the path and the OS error.
-void write_file_atomic(const std::filesystem::path& path, const std::string& data);
-std::string read_file(const std::filesystem::path& path);  // throws std::runtime_error
 
 }  // namespace ebm::studio

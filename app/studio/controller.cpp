@@ -12,7 +12,7 @@ Controller::Controller(UiLog& log, ControllerOptions options)
     : log_(log), options_(options.session), params_(options.sampler), autostart_(options.autostart) {
   doc_ = Node::op(NodeKind::And, {});
   session_ = std::make_unique<Session>(options_);
-  session_->submit(cmd::SetSampler{params_});
+  session_->submit(cmd::SetSampler{params_});  // checked by the worker: a bad option is an event
   snap_ = session_->latest();
 }
 
@@ -52,15 +52,18 @@ bool Controller::sampling() const { return snap_ && snap_->status == SessionStat
 
 void Controller::set_sampler(const SamplerParams& p) {
   try {
-    p.validate();
-  } catch (const std::exception& e) {
+    apply_sampler(p);
+  } catch (const std::invalid_argument& e) {
     log_.error(std::string("sampler settings not applied: ") + e.what());
-    return;
   }
+}
+
+void Controller::apply_sampler(const SamplerParams& p) {
+  CheckedSamplerParams checked = CheckedSamplerParams::check(p);  // the one check of this edit
   // A schedule of the user's or a recipe's replaces the automatic one for denoising models.
   if (!same_schedule(p.schedule, params_.schedule)) auto_schedule_ = false;
   params_ = p;
-  session_->submit(cmd::SetSampler{params_});
+  session_->submit(cmd::SetSampler{std::move(checked)});
 }
 
 void Controller::set_session_options(const SessionOptions& o) {

@@ -35,10 +35,8 @@ struct ModelEntry {
   LabelSchema schema;
   ModelInfo info;
   std::string kind;  // file format, e.g. "ebm safetensors"
+  std::string sha256;  // of the file, as the loader hashed it (travels with the model to the session)
 };
-
-// A position in the composition tree: child indices from the root ({} = the root).
-using NodePath = std::vector<int>;
 
 enum class MaskOp { Clear, Fill, Invert, Remove };
 
@@ -120,7 +118,11 @@ class Controller {
 
   // ---- sampler and run control
   const SamplerParams& sampler() const { return params_; }
+  // Checks `p` (once: the engine takes checked params as they are) and sends it; a bad value is
+  // logged and changes nothing (the panels' road).
   void set_sampler(const SamplerParams& p);
+  // The same, throwing std::invalid_argument for a bad value (the script runner's road).
+  void apply_sampler(const SamplerParams& p);
   const SessionOptions& session_options() const { return options_; }
   void set_session_options(const SessionOptions& o);
   void start();
@@ -157,6 +159,10 @@ class Controller {
   std::string unique_term_name(const std::string& base) const;
   std::string unique_model_name(const std::string& base) const;
   void submit_composition();  // validates the draft; sends it or records why not
+  // A value edit (weight, label, guidance, temperature, coefficient, mask) of the draft the engine
+  // has: sent alone (cmd::EditValues), so the engine compiles nothing; the whole draft otherwise.
+  void submit_edit(ValueEdit e);
+  void submit_mask(const std::string& term);  // the term's mask as it is now, as a value edit
   // Denoising models sample only on an annealed noise schedule: while the composition uses one and no
   // schedule was chosen (a recipe's is kept), the sampler gets the models' ladder, and loses it again
   // with the last denoising term.

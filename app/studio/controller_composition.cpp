@@ -1,5 +1,6 @@
 // Controller: the composition draft (tree edits, labels, weights) and the terms' spatial masks.
 #include "app/studio/controller.h"
+#include "engine/recipe/runnable.h"
 
 #include <algorithm>
 #include <stdexcept>
@@ -107,16 +108,37 @@ void Controller::submit_composition() {
   session_->submit(cmd::SetComposition{std::move(send)});
 }
 
+void Controller::submit_edit(ValueEdit e) {
+  // The engine holds the last valid draft: an edit of one of its values travels alone and compiles
+  // nothing there. After an invalid draft the engine still samples an older tree, so the whole
+  // draft goes (and says again why it cannot, if it still cannot).
+  if (!doc_error_.empty()) {
+    submit_composition();
+    return;
+  }
+  ++draft_version_;
+  try {
+    validate_structure(doc_);  // no masks in the draft's tree: a check of values, no tensor work
+  } catch (const std::exception& ex) {
+    doc_error_ = ex.what();
+    return;
+  }
+  session_->submit(cmd::EditValues{{std::move(e)}});
+}
+
 void Controller::sync_schedule(const Node& tree) {
   if (params_.schedule.annealed() && !auto_schedule_) return;  // the user's or the recipe's own schedule
-  std::vector<ModelInfo> infos;
-  for (const auto& name : referenced_models(tree))
-    if (const ModelEntry* m = model(name); m != nullptr && m->state == ModelEntry::State::Ready) infos.push_back(m->info);
+  // The models arrive one background task at a time: the schedule is that of those already here.
+  const ModelInfoLookup ready = [this](const std::string& name) -> std::optional<ModelInfo> {
+    const ModelEntry* m = model(name);
+    if (m == nullptr || m->state != ModelEntry::State::Ready) return std::nullopt;
+    return m->info;
+  };
   SamplerParams next = params_;
   next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
   bool annealed = false;
   try {
-    annealed = apply_denoising_schedule(next, infos);
+    annealed = apply_model_schedule(next, tree, ready);
   } catch (const std::exception& e) {
     log_.error(e.what());
     return;
@@ -205,8 +227,8 @@ void Controller::set_label(const NodePath& p, std::vector<float> label) {
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("only terms have labels");
   if (const ModelEntry* m = model(n->model)) m->schema.validate(label);
-  n->label = std::move(label);
-  submit_composition();
+  n->label = label;
+  submit_edit(ValueEdit::term_label(p, std::move(label)));
 }
 
 void Controller::set_label_slot(const NodePath& p, int slot, float value) {
@@ -231,7 +253,7 @@ void Controller::set_one_hot(const NodePath& p, int slot) {
 void Controller::set_weight(const NodePath& p, double w) {
   if (!std::isfinite(w)) throw std::invalid_argument("weight must be a finite number");
   mutable_node(p)->weight = w;
-  submit_composition();
+  submit_edit(ValueEdit::weight(p, w));
 }
 
 void Controller::set_guidance(const NodePath& p, double g) {
@@ -240,7 +262,7 @@ void Controller::set_guidance(const NodePath& p, double g) {
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("guidance belongs to a term, not an operator");
   n->guidance = g;
-  submit_composition();
+  submit_edit(ValueEdit::guidance(p, g));
 }
 
 void Controller::set_guidance_interval(const NodePath& p, const GuidanceInterval& iv) {
@@ -248,7 +270,7 @@ void Controller::set_guidance_interval(const NodePath& p, const GuidanceInterval
   Node* n = mutable_node(p);
   if (n->kind != NodeKind::Term) throw std::invalid_argument("a guidance interval belongs to a term, not an operator");
   n->guidance_interval = iv;
-  submit_composition();
+  submit_edit(ValueEdit::guidance_interval(p, iv));
 }
 
 void Controller::set_enabled(const NodePath& p, bool on) {
@@ -264,13 +286,18 @@ void Controller::set_solo(const NodePath& p, bool on) {
 }
 
 void Controller::set_temperature(const NodePath& p, double t) {
-  mutable_node(p)->temperature = t;
-  submit_composition();
+  Node* n = mutable_node(p);
+  n->temperature = t;
+  // Only an Or has a temperature the engine reads; elsewhere it rides along with the next tree.
+  if (n->kind == NodeKind::Or) submit_edit(ValueEdit::temperature(p, t));
+  else submit_composition();
 }
 
 void Controller::set_coefficient(const NodePath& p, double c) {
-  mutable_node(p)->coefficient = c;
-  submit_composition();
+  Node* n = mutable_node(p);
+  n->coefficient = c;
+  if (n->kind == NodeKind::Not) submit_edit(ValueEdit::coefficient(p, c));
+  else submit_composition();
 }
 
 void Controller::set_shared_prior(const NodePath& p, bool on) {
@@ -316,7 +343,7 @@ void Controller::paint_mask(const std::string& term, const std::vector<float>& p
     it = masks_.emplace(term, MaskImage(s, s, brush.erase ? 1.f : 0.f)).first;
   }
   it->second.stroke(points, brush);
-  submit_composition();
+  submit_mask(term);
 }
 
 void Controller::mask_op(const std::string& term, MaskOp op) {
@@ -337,7 +364,13 @@ void Controller::mask_op(const std::string& term, MaskOp op) {
     case MaskOp::Invert: it->second.invert(); break;
     case MaskOp::Remove: break;
   }
-  submit_composition();
+  submit_mask(term);
+}
+
+void Controller::submit_mask(const std::string& term) {
+  // The stroked term's mask alone: the other terms' masks are not rebuilt. A term's first mask is a
+  // change of structure the engine recompiles for by itself.
+  submit_edit(ValueEdit::term_mask(term_path(term), mask_tensor(masks_.at(term))));
 }
 
 }  // namespace ebm::studio

@@ -85,7 +85,7 @@ void Controller::collect_loads() {
     ModelEntry e = it->entry.get();
     auto m = std::find_if(models_.begin(), models_.end(), [&](const ModelEntry& x) { return x.name == it->name; });
     if (e.state == ModelEntry::State::Ready) {
-      session_->submit(cmd::AddModel{e.name, *it->model, e.path});
+      session_->submit(cmd::AddModel{e.name, *it->model, e.path, e.sha256});  // hashed once, by the loader
       log_.info("loaded model '" + e.name + "' from " + e.path + " (" + describe(e.config, e.info) + ")");
     } else {
       log_.error("cannot load model " + e.path + ": " + e.error);

@@ -1,5 +1,5 @@
 // Layout and colour scales of the Views panel's per-term gradient maps (the selected sample's
-// |∂(w_t·E_t)/∂x| per term, engine/gradient_maps.h): pure arithmetic, tested without GL.
+// |∂(w_t·E_t)/∂x| per term, engine/sampling/gradient_maps.h): pure arithmetic, tested without GL.
 #pragma once
 
 #include <string>

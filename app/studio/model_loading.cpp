@@ -1,7 +1,6 @@
 #include "app/studio/model_loading.h"
 
 #include "engine/energy/model_loader.h"
-#include "models/checkpoint/tf_bundle.h"
 
 #include <filesystem>
 
@@ -9,7 +8,7 @@ namespace ebm::studio {
 
 LoadedEnergyModel load_energy_model_file(const std::string& path) {
   std::error_code ec;
-  if (!std::filesystem::exists(path, ec) && !tf::looks_like_tf_checkpoint(path))
+  if (!std::filesystem::exists(path, ec) && !looks_like_model_path(path))
     throw std::runtime_error("no such file: " + path + " (check the path, or drop the file onto the window)");
   // The engine's loader: our safetensors (networks and denoising energies), .pt with metadata, and
   // original TensorFlow checkpoints (a prefix, its .index file or its directory).
@@ -30,6 +29,7 @@ LoadedEnergyModel load_energy_model_file(const std::string& path) {
   out.entry.info = out.model->info();
   out.entry.schema = out.entry.info.schema;
   out.entry.kind = loaded.format;
+  out.entry.sha256 = loaded.sha256;
   return out;
 }
 

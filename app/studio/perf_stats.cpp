@@ -1,6 +1,6 @@
 #include "app/studio/perf_stats.h"
 
-#include "engine/quantile.h"
+#include "app/common/quantile.h"
 
 #include <algorithm>
 #include <cstdio>

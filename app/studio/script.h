@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@
 namespace ebm::studio {
 
 class Studio;
+struct ScriptContext;
 
 struct ScriptAction {
   std::string op;        // "add_term", "set_label", …
@@ -34,17 +36,16 @@ struct Script {
   std::filesystem::path base_dir;  // relative output paths resolve against the output dir, inputs against this
 };
 
-// The actions a script may use, with one line each on what they do (docs and error messages).
-const std::vector<std::pair<std::string, std::string>>& script_ops();
-
-// Parses and validates every action before anything runs: unknown ops, missing or mistyped fields
-// and out-of-range numbers are errors naming the action. Throws std::invalid_argument.
+// Parses and validates every action before anything runs (each through its row of the table of
+// actions, script_ops.h): unknown ops, missing or mistyped fields and out-of-range numbers are errors
+// naming the action. Throws std::invalid_argument.
 Script parse_script(const std::string& json_text, const std::filesystem::path& base_dir);
 Script load_script(const std::filesystem::path& file);  // + "cannot read" errors
 
 class ScriptRunner {
  public:
   ScriptRunner(Script script, Studio& studio);
+  ~ScriptRunner();
   // One frame's worth: starts the next action or checks whether the waiting one finished.
   void tick();
   bool finished() const { return finished_; }
@@ -54,28 +55,16 @@ class ScriptRunner {
   nlohmann::json report() const;
 
  private:
-  bool start(const ScriptAction& a);     // true: done at once; false: wait (poll() decides)
-  bool poll(const ScriptAction& a);      // true: the waiting action is done
   void fail(const std::string& message);
-  std::filesystem::path output_path(const std::string& p) const;
-  std::filesystem::path input_path(const std::string& p) const;
 
   Script script_;
   Studio& studio_;
+  std::unique_ptr<ScriptContext> context_;  // what the actions run against, and their wait state
   size_t next_ = 0;
   bool waiting_ = false;
   bool finished_ = false;
   std::string error_;
   std::chrono::steady_clock::time_point started_, deadline_;
-  // Waiting state of the current action.
-  std::uint64_t wait_frames_until_ = 0;
-  std::chrono::steady_clock::time_point wait_time_until_;
-  std::int64_t wait_step_target_ = 0;
-  std::uint64_t wait_seq_ = 0;
-  std::uint64_t start_event_seq_ = 0;  // the last event before the latest start/restart (its errors come after)
-  std::optional<std::chrono::steady_clock::time_point> start_error_seen_;  // when `wait until running` first saw such an error
-  std::string wait_kind_;
-  std::vector<std::string> written_;
   std::int64_t max_step_seen_ = 0;
   std::uint64_t frames_at_start_ = 0;
 };

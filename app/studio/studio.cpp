@@ -5,9 +5,8 @@
 #include "app/studio/gl/readback.h"
 #include "app/studio/script.h"
 #include "app/studio/shortcuts.h"
+#include "engine/energy/model_loader.h"
 #include "engine/recipe/model_search.h"
-#include "models/cubes_classifier.h"
-#include "models/checkpoint/model_file.h"
 
 #include <GLFW/glfw3.h>
 #include <imgui.h>
@@ -306,12 +305,7 @@ namespace {
 // A grading classifier (`ebm train-classifier`) is not an energy model; a damaged file counts as a
 // model here so that loading it reports what is wrong with it.
 bool is_classifier_file(const std::string& path) {
-  if (fs::path(path).extension() != ".safetensors") return false;
-  try {
-    return inspect_checkpoint(path).metadata.count(kClassifierConfigKey) > 0;
-  } catch (const std::exception&) {
-    return false;
-  }
+  return fs::path(path).extension() == ".safetensors" && is_grading_classifier_file(path);
 }
 
 }  // namespace

@@ -2,9 +2,9 @@
 // through the engine (cmd::Export), so every file carries the recipe of exactly what was sampled.
 #include "app/studio/studio.h"
 
-#include "engine/batch_split.h"
-#include "engine/device_check.h"
-#include "engine/recipe.h"
+#include "engine/sampling/batch_split.h"
+#include "engine/gpu/device_check.h"
+#include "engine/recipe/recipe.h"
 
 #include <spdlog/spdlog.h>
 

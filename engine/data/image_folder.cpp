@@ -1,6 +1,6 @@
 #include "engine/data/image_folder.h"
 
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 

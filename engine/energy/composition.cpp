@@ -1,6 +1,5 @@
 #include "engine/energy/composition.h"
 
-#include "models/guidance.h"
 
 #include <cmath>
 #include <set>
@@ -10,62 +9,6 @@ namespace ebm {
 
 namespace {
 
-[[noreturn]] void fail(const std::string& path, const std::string& what) {
-  throw std::invalid_argument(path + ": " + what);
-}
-
-void validate_node(const Node& n, const std::string& path, int depth, int* count, std::set<std::string>* names) {
-  if (depth > kMaxCompositionDepth) fail(path, "composition nested deeper than " + std::to_string(kMaxCompositionDepth) + " levels");
-  if (++*count > kMaxCompositionNodes) fail(path, "composition has more than " + std::to_string(kMaxCompositionNodes) + " nodes");
-  if (!std::isfinite(n.weight)) fail(path + ".weight", "must be a finite number");
-  if (n.shared_prior && n.kind != NodeKind::And && n.kind != NodeKind::Not)
-    fail(path + ".prior", "only an and or a not node can share one prior among its terms");
-  switch (n.kind) {
-    case NodeKind::Term: {
-      if (n.name.empty()) fail(path + ".name", "every term needs a non-empty name");
-      if (!names->insert(n.name).second) fail(path + ".name", "term name '" + n.name + "' is used twice; names must be unique");
-      if (n.model.empty()) fail(path + ".model", "term '" + n.name + "' names no model");
-      if (static_cast<int>(n.label.size()) > kMaxLabelSize) fail(path + ".label", "longer than " + std::to_string(kMaxLabelSize));
-      for (size_t i = 0; i < n.label.size(); ++i)
-        if (!std::isfinite(n.label[i])) fail(path + ".label[" + std::to_string(i) + "]", "must be finite");
-      if (!n.children.empty()) fail(path + ".children", "a term has no children");
-      if (n.guidance && !(std::isfinite(*n.guidance) && *n.guidance >= 0 && *n.guidance <= kMaxGuidance))
-        fail(path + ".guidance", "must be a number in [0, " + std::to_string(static_cast<int>(kMaxGuidance)) +
-                                     "] (1 = no guidance)");
-      if (n.guidance_interval)
-        if (auto p = guidance_interval_problem(*n.guidance_interval); !p.empty()) fail(path + ".guidance_interval", p);
-      if (n.mask.defined()) {
-        if (n.mask.dim() != 2 || n.mask.size(0) < 1 || n.mask.size(1) < 1)
-          fail(path + ".mask", "must be a 2-D H×W map");
-        auto m = n.mask.to(torch::kFloat);
-        if (!torch::isfinite(m).all().item<bool>() || m.min().item<float>() < 0.f || m.max().item<float>() > 1.f)
-          fail(path + ".mask", "values must lie in [0, 1]");
-      }
-      return;
-    }
-    case NodeKind::Or:
-      if (!(n.temperature > 0) || !std::isfinite(n.temperature))
-        fail(path + ".temperature", "must be a finite number > 0 (the original uses 100)");
-      [[fallthrough]];
-    case NodeKind::And:
-      if (n.children.empty()) fail(path + ".children", to_string(n.kind) + " needs at least one child");
-      break;
-    case NodeKind::Not:
-      if (!std::isfinite(n.coefficient)) fail(path + ".coefficient", "must be a finite number (the original uses 0.001)");
-      if (n.children.size() != 2)
-        fail(path + ".children", "not needs exactly two children (the concept and the one to subtract), got " +
-                                     std::to_string(n.children.size()));
-      break;
-  }
-  for (size_t i = 0; i < n.children.size(); ++i)
-    validate_node(n.children[i], path + ".children[" + std::to_string(i) + "]", depth + 1, count, names);
-}
-
-void collect(const Node& n, std::vector<const Node*>* out) {
-  if (n.kind == NodeKind::Term) out->push_back(&n);
-  for (const auto& c : n.children) collect(c, out);
-}
-
 bool any_solo(const Node& n) {
   if (n.kind == NodeKind::Term) return n.solo;
   for (const auto& c : n.children)
@@ -73,64 +16,22 @@ bool any_solo(const Node& n) {
   return false;
 }
 
+// A term's mask as compiled: [1,1,S,S], resized bilinearly to the image size and clamped to [0, 1].
+torch::Tensor compiled_mask(const torch::Tensor& mask, int image_size, const torch::Device& device) {
+  auto m = mask.to(torch::kFloat).reshape({1, 1, mask.size(0), mask.size(1)});
+  if (m.size(2) != image_size || m.size(3) != image_size)
+    m = torch::nn::functional::interpolate(m, torch::nn::functional::InterpolateFuncOptions()
+                                                  .size(std::vector<int64_t>{image_size, image_size})
+                                                  .mode(torch::kBilinear)
+                                                  .align_corners(false));
+  return m.clamp(0.0, 1.0).to(device);
+}
+
 }  // namespace
-
-std::string to_string(NodeKind k) {
-  switch (k) {
-    case NodeKind::Term: return "term";
-    case NodeKind::And: return "and";
-    case NodeKind::Or: return "or";
-    case NodeKind::Not: return "not";
-  }
-  return "?";
-}
-
-NodeKind node_kind_from_string(const std::string& s) {
-  if (s == "term") return NodeKind::Term;
-  if (s == "and") return NodeKind::And;
-  if (s == "or") return NodeKind::Or;
-  if (s == "not") return NodeKind::Not;
-  throw std::invalid_argument("unknown composition node '" + s + "' (expected term, and, or, not)");
-}
-
-Node Node::term(std::string name, std::string model, std::vector<float> label, double weight) {
-  Node n;
-  n.kind = NodeKind::Term;
-  n.name = std::move(name);
-  n.model = std::move(model);
-  n.label = std::move(label);
-  n.weight = weight;
-  return n;
-}
-
-Node Node::op(NodeKind kind, std::vector<Node> children) {
-  Node n;
-  n.kind = kind;
-  n.children = std::move(children);
-  return n;
-}
-
-void validate_structure(const Node& root) {
-  int count = 0;
-  std::set<std::string> names;
-  validate_node(root, "composition", 0, &count, &names);
-}
-
-std::vector<const Node*> collect_terms(const Node& root) {
-  std::vector<const Node*> out;
-  collect(root, &out);
-  return out;
-}
-
-std::vector<std::string> referenced_models(const Node& root) {
-  std::set<std::string> s;
-  for (const Node* t : collect_terms(root)) s.insert(t->model);
-  return {s.begin(), s.end()};
-}
 
 CompiledComposition::CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device,
                                          std::int64_t batch)
-    : batch_(batch) {
+    : batch_(batch), device_(device) {
   validate_structure(root);
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
   // Image shape: every model of the tree (enabled or not) must agree, so toggling a term never
@@ -154,7 +55,7 @@ CompiledComposition::CompiledComposition(const Node& root, const ModelSet& model
     }
   }
   if (first.empty()) throw std::invalid_argument("composition has no terms; add at least one model term");
-  root_ = build(root, models, device, any_solo(root), "composition");
+  root_ = build(root, models, device, any_solo(root), NodePath{});
   if (host_values_.empty()) host_values_.push_back(1.0f);  // values_ is never empty (a pruned tree)
   values_ = torch::tensor(host_values_, torch::kFloat).to(device);
 }
@@ -166,7 +67,9 @@ int CompiledComposition::add_value(double v) {
 
 std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node& n, const ModelSet& models,
                                                                      const torch::Device& device, bool solo_mode,
-                                                                     const std::string& path, bool parent_shared) {
+                                                                     const NodePath& at, bool parent_shared) {
+  const std::string path = node_path_text(at);
+  Slots& slots = slots_[path];
   CNode c;
   c.kind = n.kind;
   c.shared_prior = n.shared_prior && (n.kind == NodeKind::And || n.kind == NodeKind::Not);
@@ -203,16 +106,7 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
         t.label = l.unsqueeze(0).expand({batch_, want}).contiguous();
       }
     }
-    if (n.mask.defined()) {
-      auto m = n.mask.to(torch::kFloat).reshape({1, 1, n.mask.size(0), n.mask.size(1)});
-      if (m.size(2) != image_size_ || m.size(3) != image_size_)
-        m = torch::nn::functional::interpolate(
-            m, torch::nn::functional::InterpolateFuncOptions()
-                   .size(std::vector<int64_t>{image_size_, image_size_})
-                   .mode(torch::kBilinear)
-                   .align_corners(false));
-      t.mask = m.clamp(0.0, 1.0).to(device);
-    }
+    if (n.mask.defined()) t.mask = compiled_mask(n.mask, image_size_, device);
     t.active = n.enabled && (!solo_mode || n.solo);
     t.split = parent_shared && info.denoising && t.label.defined();
     if (t.active && t.guidance != 1.0 && t.label.defined()) {
@@ -222,9 +116,10 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
       add_value(t.guidance_interval.hi);
     }
     c.term = static_cast<int>(terms_.size());
+    slots.term = c.term;
     terms_.push_back(std::move(t));
     if (!terms_.back().active) return std::nullopt;
-    c.weight_at = add_value(c.weight);
+    c.weight_at = slots.weight_at = add_value(c.weight);
     return c;
   }
   if (!n.enabled) {
@@ -239,8 +134,9 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     return std::nullopt;
   }
   for (size_t i = 0; i < n.children.size(); ++i) {
-    auto child =
-        build(n.children[i], models, device, solo_mode, path + ".children[" + std::to_string(i) + "]", c.shared_prior);
+    NodePath child_at = at;
+    child_at.push_back(static_cast<int>(i));
+    auto child = build(n.children[i], models, device, solo_mode, child_at, c.shared_prior);
     if (n.kind == NodeKind::Not) {
       (i == 0 ? c.has_pos : c.has_neg) = child.has_value();
       if (!child) continue;
@@ -248,9 +144,9 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     if (child) c.children.push_back(std::move(*child));
   }
   if (c.children.empty()) return std::nullopt;
-  c.weight_at = add_value(c.weight);
-  if (c.kind == NodeKind::Or) c.temperature_at = add_value(c.temperature);
-  if (c.kind == NodeKind::Not) c.coefficient_at = add_value(c.coefficient);
+  c.weight_at = slots.weight_at = add_value(c.weight);
+  if (c.kind == NodeKind::Or) c.temperature_at = slots.temperature_at = add_value(c.temperature);
+  if (c.kind == NodeKind::Not) c.coefficient_at = slots.coefficient_at = add_value(c.coefficient);
   return c;
 }
 
@@ -369,7 +265,7 @@ torch::Tensor CompiledComposition::energy(const torch::Tensor& x, const std::vec
 torch::Tensor CompiledComposition::combine(const std::vector<torch::Tensor>& term_energy) const {
   if (!root_) return {};
   // Leaves are whole term energies, so a shared-prior node sums them as an "each" node would: the
-  // shares ∂E/∂E_i this gives are the terms' weights (gradient_maps.h says so).
+  // shares ∂E/∂E_i this gives are the terms' weights (sampling/gradient_maps.h says so).
   return eval(*root_, [&](int term) -> Parts {
     if (term >= static_cast<int>(term_energy.size()) || !term_energy[static_cast<size_t>(term)].defined())
       throw std::invalid_argument("combine: no energy given for active term '" + terms_[static_cast<size_t>(term)].name + "'");
@@ -423,12 +319,77 @@ void CompiledComposition::assign_values(const CompiledComposition& o) {
   torch::NoGradGuard no_grad;
   values_.copy_(o.values_);
   host_values_ = o.host_values_;
-  root_ = o.root_;  // same shape; carries the compiled doubles for display
+  root_ = o.root_;    // same shape; carries the compiled doubles for display
+  slots_ = o.slots_;  // the same structure may sit at other paths (a pruned subtree moved)
   for (size_t i = 0; i < terms_.size(); ++i) {
     if (terms_[i].label.defined()) terms_[i].label.copy_(o.terms_[i].label);
     if (terms_[i].mask.defined()) terms_[i].mask.copy_(o.terms_[i].mask);
     terms_[i].guidance = o.terms_[i].guidance;
     terms_[i].guidance_interval = o.terms_[i].guidance_interval;
+  }
+}
+
+void CompiledComposition::write_value(int at, double v) {
+  host_values_[static_cast<size_t>(at)] = static_cast<float>(v);
+  torch::NoGradGuard no_grad;
+  values_.select(0, at).fill_(v);  // a fill on the device: nothing to copy from the host
+}
+
+bool CompiledComposition::apply_value(const ValueEdit& e) {
+  auto it = slots_.find(node_path_text(e.path));
+  if (it == slots_.end()) return true;  // inside a disabled subtree: nothing of it is compiled
+  const Slots& s = it->second;
+  using F = ValueEdit::Field;
+  if (e.field == F::Weight || e.field == F::Temperature || e.field == F::Coefficient) {
+    const int at = e.field == F::Weight ? s.weight_at : e.field == F::Temperature ? s.temperature_at : s.coefficient_at;
+    if (at >= 0) write_value(at, e.number);  // none: a pruned node, or a field its kind does not have
+    return true;
+  }
+  if (s.term < 0) return false;  // a term's field on an operator: let the compile say what is wrong
+  CTerm& t = terms_[static_cast<size_t>(s.term)];
+  const ModelInfo info = t.model->info();
+  switch (e.field) {
+    case F::Guidance: {
+      // Guidance 1 is no guidance at all (the plain conditional energy), a different graph: a switch to
+      // or from it recompiles, as does guidance on a model that cannot be guided (the compile refuses it).
+      if (e.number != 1.0 && !(info.denoising && info.label_size > 0)) return false;
+      const bool guided = t.active && e.number != 1.0 && t.label.defined();
+      if (guided != (t.guidance_at >= 0)) return false;
+      t.guidance = e.number;
+      if (guided) write_value(t.guidance_at, e.number);
+      return true;
+    }
+    case F::GuidanceInterval:
+      t.guidance_interval = e.interval;
+      if (t.interval_at >= 0) {
+        write_value(t.interval_at, e.interval.lo);
+        write_value(t.interval_at + 1, e.interval.hi);
+      }
+      return true;
+    case F::Label: {
+      const int want = info.label_size;
+      if (static_cast<int>(e.label.size()) != want) return false;
+      if (want == 0) return true;
+      if (info.schema.size() == want) {
+        try {
+          info.schema.validate(e.label);
+        } catch (const std::exception&) {
+          return false;  // out of the schema's range: the compile reports it
+        }
+      }
+      torch::NoGradGuard no_grad;
+      t.label.copy_(torch::tensor(e.label, torch::kFloat).unsqueeze(0).expand_as(t.label));
+      return true;
+    }
+    case F::Mask: {
+      if (e.mask.defined() != t.mask.defined()) return false;  // a mask added or removed
+      if (!e.mask.defined()) return true;
+      torch::NoGradGuard no_grad;
+      t.mask.copy_(compiled_mask(e.mask, image_size_, device_));
+      return true;
+    }
+    default:
+      return false;
   }
 }
 

@@ -1,97 +1,31 @@
-// Composition tree of energies (spec §5.1, without the original's Or overwrite bug):
-//   Term  E = weight · E_model(x_m | label)      x_m = x·m + stop_grad(x)·(1−m) for a spatial mask m
-//         with guidance g ≠ 1 (denoising models only, classifier-free guidance, Ho & Salimans 2022):
-//         E_model = E(x_m) + g·(E(x_m | label) − E(x_m)), E(x_m) the model's unconditional energy
-//   And   E = weight · Σ_i E_i                   (children carry their own weights)
-//   Or    E = weight · (−logsumexp_i(−T·E_i) / T) T = temperature, default 100
-//   Not   E = weight · (E_a − c·E_b)             c = coefficient, default 0.001; children {a, b}
-// nested freely.
-//
-// One prior (`shared_prior` on an And or Not; recipe "prior": "shared"): a denoising model's energy is
-// its unconditional energy plus a label-dependent part, E_i = U_i + D_i with U_i = E_i(x | ∅) (the
-// Gaussian prior and what the model knows of every image) and D_i = g_i·(E_i(x | c_i) − U_i). Summed
-// as above, k terms count the prior k times — the chain then samples a k-times sharper Gaussian
-// around the data mean at every noise level, which the measured compositions show as empty floors.
-// A shared-prior node composes the scores instead (Liu et al. 2022, "Compositional Visual Generation
-// with Composable Diffusion Models"): E = mean_w(U_i) + Σ w_i·D_i — one prior, the average of the
-// terms' unconditional energies (weighted by the term weights), plus every term's weighted pull;
-// Not subtracts c·D_b from its positive side and keeps that side's prior. An operator's own weight
-// scales its whole energy as before; a term's weight scales its pull (and its share of the prior).
-// Terms whose model is not a conditional denoising model have no U: their full energy joins the
-// sum. A single term is unchanged; so is every node without the flag (the default, "each"). A Term's mask leaves its energy value unchanged and multiplies its gradient w.r.t.
-// x by m (regional composition): outside the mask the term does not pull on the pixels.
-//
-// Disabled nodes are pruned; when any Term is `solo`, only solo Terms stay enabled. An operator left
-// with no children is pruned too; Not without its positive part keeps −c·E_b, without its negative
-// part it is E_a; Or of one child is that child (−logsumexp(−T·E)/T = E).
+// CompiledComposition: a composition tree (node.h, where the energy each node stands for is written
+// down) prepared for one chain and evaluated every step — labels and masks as device tensors of the
+// right shape, model pointers resolved, disabled nodes pruned.
 #pragma once
 
 #include "engine/energy/energy_model.h"
+#include "engine/energy/node.h"
+#include "engine/energy/value_edit.h"
 #include "models/guidance.h"
 
 #include <torch/torch.h>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace ebm {
 
-enum class NodeKind { Term, And, Or, Not };
-std::string to_string(NodeKind k);
-NodeKind node_kind_from_string(const std::string& s);  // "term" | "and" | "or" | "not"
-
-struct Node {
-  NodeKind kind = NodeKind::Term;
-  std::string name;      // Terms: unique id within the composition (per-term energies, masks are keyed by it)
-  double weight = 1.0;   // multiplies this node's energy
-  bool enabled = true;
-
-  // Term
-  std::string model;            // key into the ModelSet
-  std::vector<float> label;     // broadcast to every sample
-  bool solo = false;
-  torch::Tensor mask;           // optional [H,W] float in [0,1] on the CPU; resized to the image size
-  // Classifier-free guidance of a denoising model's term; unset = the model's recommended value
-  // (ModelInfo::guidance, 1 = plain conditional energy). Must stay 1 for other models.
-  std::optional<double> guidance;
-  // The noise levels σ at which that guidance applies (guidance.h); unset = the model's recommended
-  // interval (ModelInfo::guidance_interval, by default every σ).
-  std::optional<GuidanceInterval> guidance_interval;
-
-  double temperature = 100.0;   // Or
-  double coefficient = 0.001;   // Not
-  bool shared_prior = false;    // And, Not: compose the terms' scores around one prior (see above)
-  std::vector<Node> children;   // And/Or: >= 1, Not: exactly 2 (a, b)
-
-  static Node term(std::string name, std::string model, std::vector<float> label = {}, double weight = 1.0);
-  static Node op(NodeKind kind, std::vector<Node> children);
-};
-
-// Limits checked before anything is allocated from a recipe or a GUI edit.
-constexpr int kMaxCompositionDepth = 32;
-constexpr int kMaxCompositionNodes = 1024;
-constexpr int kMaxLabelSize = 4096;
-constexpr double kMaxGuidance = 100.0;
-
-// Structural checks that need no model: arity, finite weights, temperature > 0, unique non-empty
-// term names, masks 2-D within [0,1], depth/node limits. Throws std::invalid_argument naming the
-// node path (e.g. "composition.children[1].temperature").
-void validate_structure(const Node& root);
-
-// Terms of the tree in depth-first order (their index is the "term index" of per-term energies).
-std::vector<const Node*> collect_terms(const Node& root);
-// Names of the models the tree uses (enabled or not).
-std::vector<std::string> referenced_models(const Node& root);
-
 // The tree prepared for one chain: labels and masks as device tensors of the right shape, model
 // pointers resolved, disabled nodes pruned. Built once per structural edit, evaluated every step.
 //
-// The values users drag — weights, temperatures, coefficients, guidance and its σ interval (one float tensor on the
-// device), labels and mask contents — are read from device tensors when the tree is evaluated, and
-// assign_values() overwrites them in place. So an edit of values alone keeps every tensor where it
-// was: a captured CUDA graph of the step replays with the new values, without a re-capture.
+// The values users drag — weights, temperatures, coefficients, guidance and its σ interval (one float
+// tensor on the device), labels and mask contents — are read from device tensors when the tree is
+// evaluated, and apply_value() (one edit) or assign_values() (a whole tree of the same structure)
+// overwrites them in place. So an edit of values alone keeps every tensor where it was: a captured
+// CUDA graph of the step replays with the new values, without a re-capture, and nothing recompiles.
 class CompiledComposition {
  public:
   struct CNode {
@@ -143,7 +77,7 @@ class CompiledComposition {
                             const torch::Tensor& sigma) const;
   // The tree's energy [B'] given every active term's raw energy [B'] (indexed by term; inactive
   // entries are ignored): energy() with the models replaced by these values. Differentiating it
-  // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (gradient_maps.h). Undefined when
+  // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (sampling/gradient_maps.h). Undefined when
   // no term is active. Throws std::invalid_argument when an active term has no energy.
   torch::Tensor combine(const std::vector<torch::Tensor>& term_energy) const;
 
@@ -153,6 +87,11 @@ class CompiledComposition {
   // Copies `o`'s values (weights, temperatures, coefficients, guidance, labels, masks) into this
   // composition's tensors in place. Throws std::invalid_argument unless same_structure(o).
   void assign_values(const CompiledComposition& o);
+  // Writes one value edit (value_edit.h) into this composition's tensors in place and returns true;
+  // returns false, changing nothing, when the edit needs a recompile — a guidance switched to or from
+  // 1, a mask added or removed, a label the model does not take (the compile then says why). An edit
+  // of a node this composition pruned (disabled) changes nothing here and returns true.
+  bool apply_value(const ValueEdit& e);
   // Every node's weight/temperature/coefficient and every guided term's guidance and interval, float32 on the device.
   const torch::Tensor& values() const { return values_; }
   // Whether any active term's model needs σ > 0.
@@ -168,7 +107,7 @@ class CompiledComposition {
 
  private:
   std::optional<CNode> build(const Node& n, const ModelSet& models, const torch::Device& device, bool any_solo,
-                             const std::string& path, bool parent_shared = false);
+                             const NodePath& at, bool parent_shared = false);
   // A node's energy in parts: `pull` + `prior` / `prior_weight`, the prior (the weighted sum of
   // unconditional energies and the sum of their weights) undefined outside shared-prior nodes.
   struct Parts {
@@ -186,8 +125,17 @@ class CompiledComposition {
   torch::Tensor value(int at) const { return values_.select(0, at); }
   std::string structure_key() const;
 
+  // Where a compiled node keeps its values, by node path (node_path_text): what apply_value() writes.
+  struct Slots {
+    int weight_at = -1, temperature_at = -1, coefficient_at = -1;
+    int term = -1;  // Terms: index into terms()
+  };
+  void write_value(int at, double v);
+
   std::optional<CNode> root_;
   std::vector<CTerm> terms_;
+  std::map<std::string, Slots> slots_;
+  torch::Device device_{torch::kCPU};
   std::vector<float> host_values_;  // values() as built, before they move to the device
   torch::Tensor values_;
   std::int64_t batch_ = 0;

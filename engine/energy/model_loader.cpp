@@ -61,6 +61,16 @@ LoadedEnergyModel load_tf_energy_model(const std::string& path, const std::optio
 
 }  // namespace
 
+bool looks_like_model_path(const std::string& path) { return tf::looks_like_tf_checkpoint(path); }
+
+bool is_grading_classifier_file(const std::string& path) {
+  try {
+    return inspect_checkpoint(path).metadata.count(kClassifierConfigKey) > 0;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 LoadedEnergyModel load_energy_model(const std::string& path, const std::optional<ModelConfig>& config) {
   if (tf::looks_like_tf_checkpoint(path)) return load_tf_energy_model(path, config);
   LoadedEnergyModel out;

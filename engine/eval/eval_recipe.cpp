@@ -1,6 +1,6 @@
 #include "engine/eval/eval_recipe.h"
 
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 #include "engine/train/quick_grade.h"
 
 #include <torch/cuda.h>
@@ -18,7 +18,7 @@ EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const Mode
   out.params = r.sampler;
   // As the trainer's annealed sampler: no clamp along the ladder (a clamp at σ ≈ 1 would cut the
   // noise the levels rely on); the final images are clamped when they are graded.
-  out.schedule_from_model = apply_model_schedule(out.params, models, ladder);
+  out.schedule_from_model = apply_model_schedule(out.params, r.composition, info_lookup(models), ladder);
   out.params.validate();
   require_available(parse_device(out.params.device), "the sampler's device");
   const auto images = sample_n(models, r.composition, out.params, n, chunk, progress, &out.table.acceptance);

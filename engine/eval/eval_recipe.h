@@ -14,7 +14,8 @@ struct EvalOutcome {
 };
 
 // Checks the targets first (before any sampling: a recipe that cannot be graded fails at once), fills
-// in the denoising models' annealed schedule when the recipe has a constant one (apply_model_schedule:
+// in the denoising models' annealed schedule when the recipe has a constant one (apply_model_schedule,
+// engine/recipe/runnable.h:
 // no clamp along the ladder, the `noise` start),
 // samples n images in chunks of `chunk`, classifies and grades them (and counts the samples with an
 // object: GradeTable::objects_found).

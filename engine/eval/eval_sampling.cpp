@@ -1,38 +1,12 @@
 #include "engine/eval/eval_sampling.h"
 
-#include "engine/energy/model_loader.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 
 #include <algorithm>
 #include <chrono>
 #include <stdexcept>
 
 namespace ebm::eval {
-
-ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
-                            std::vector<std::string>* notes) {
-  ModelSet models;
-  for (auto& ref : r.models) {
-    const std::string path = resolve_model_path(recipe_path, ref.path);
-    auto loaded = load_energy_model(path);
-    if (!ref.sha256.empty() && loaded.sha256 != ref.sha256) {
-      const std::string msg = "model '" + ref.name + "' (" + path + ") has SHA-256 " + loaded.sha256 +
-                              " but the recipe was made with " + ref.sha256;
-      if (!ignore_hash) throw std::runtime_error(msg + "; pass --ignore-hash to evaluate this file anyway");
-      if (notes) notes->push_back(msg);
-    }
-    ref.sha256 = loaded.sha256;
-    if (notes) notes->push_back("model " + ref.name + ": " + loaded.summary);
-    models[ref.name] = loaded.model;
-  }
-  return models;
-}
-
-bool apply_model_schedule(SamplerParams& p, const ModelSet& models, const LadderOptions& ladder) {
-  std::vector<ModelInfo> infos;
-  for (const auto& [name, m] : models) infos.push_back(m->info());
-  return apply_denoising_schedule(p, infos, ladder);
-}
 
 torch::Tensor sample_n(const ModelSet& models, const Node& composition, SamplerParams params, int64_t n,
                        int64_t chunk, const SamplingProgressFn& progress, double* acceptance) {

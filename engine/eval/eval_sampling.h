@@ -5,7 +5,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
-#include "engine/recipe.h"
+#include "engine/recipe/runnable.h"
 #include "models/cubes_classifier.h"
 
 #include <torch/torch.h>
@@ -16,16 +16,8 @@
 
 namespace ebm::eval {
 
-// Loads every model of `r` (found by resolve_model_path from `recipe_path`), checking the recipe's SHA-256 of each
-// file: a mismatch throws unless `ignore_hash`, then it is noted in `notes`. Fills in the hashes.
-ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, bool ignore_hash,
-                            std::vector<std::string>* notes);
-
-// apply_denoising_schedule() (sampler_params.h) for these models: when `p` has a constant schedule
-// and a model is a denoising one, their ladder (geometric σ over the range every such model was
-// trained on, walked as `ladder` says: LadderOptions in sampler_params.h), no clamp
-// along it and the `noise` start. Returns whether it applied one.
-bool apply_model_schedule(SamplerParams& p, const ModelSet& models, const LadderOptions& ladder = {});
+// A recipe's models are loaded, and its schedule filled in, by engine/recipe/runnable.h
+// (load_recipe_models, apply_model_schedule), as for `ebm sample` and the studio.
 
 struct SamplingProgress {
   int64_t chunk = 0, chunks = 0;  // 1-based chunk being sampled

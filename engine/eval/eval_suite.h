@@ -12,7 +12,7 @@
 #pragma once
 
 #include "engine/data/cubes_scene.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 
 #include <filesystem>
 #include <optional>

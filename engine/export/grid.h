@@ -4,8 +4,8 @@
 // atomic (temp file + rename): a crash never leaves a half-written PNG.
 #pragma once
 
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 
 #include <torch/torch.h>
 

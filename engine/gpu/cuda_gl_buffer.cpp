@@ -11,6 +11,8 @@
 #include <GL/gl.h>
 #include <cuda_gl_interop.h>
 #include <cuda_runtime_api.h>
+
+#include "engine/gpu/cuda_check.h"
 #define EBM_INTEROP 1
 #endif
 
@@ -19,10 +21,9 @@ namespace ebm::gpu {
 #ifdef EBM_INTEROP
 
 namespace {
-void check(cudaError_t e, const char* what) {
-  if (e != cudaSuccess)
-    throw std::runtime_error(std::string(what) + ": " + cudaGetErrorString(e) +
-                             " (CUDA-GL interop needs the GL context on the NVIDIA GPU)");
+// What a failed interop call almost always means, added to its message.
+[[noreturn]] void rethrow_interop(const std::runtime_error& e) {
+  throw std::runtime_error(std::string(e.what()) + " (CUDA-GL interop needs the GL context on the NVIDIA GPU)");
 }
 }  // namespace
 
@@ -38,19 +39,19 @@ CudaGlBuffer::CudaGlBuffer(unsigned int gl_buffer, std::size_t bytes, int device
   c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(device));
   impl_->device = device;
   // WriteDiscard: CUDA overwrites the whole buffer, so GL's old contents need not be kept.
-  const cudaError_t e =
-      cudaGraphicsGLRegisterBuffer(&impl_->resource, gl_buffer, cudaGraphicsRegisterFlagsWriteDiscard);
-  if (e != cudaSuccess) {
-    (void)cudaGetLastError();
+  try {
+    EBM_CUDA_CHECK_THROW(
+        cudaGraphicsGLRegisterBuffer(&impl_->resource, gl_buffer, cudaGraphicsRegisterFlagsWriteDiscard));
+  } catch (const std::runtime_error& e) {
     impl_->resource = nullptr;
-    check(e, "cudaGraphicsGLRegisterBuffer");
+    rethrow_interop(e);
   }
 }
 
 CudaGlBuffer::~CudaGlBuffer() {
   if (impl_ && impl_->resource) {
     c10::cuda::CUDAGuard guard(static_cast<c10::DeviceIndex>(impl_->device));
-    (void)cudaGraphicsUnregisterResource(impl_->resource);
+    EBM_CUDA_CHECK_PRINT(cudaGraphicsUnregisterResource(impl_->resource));  // a destructor: say it, go on
   }
 }
 
@@ -61,15 +62,23 @@ namespace {
 void write_mapped(cudaGraphicsResource_t* resource, std::size_t bytes, int device, c10::cuda::CUDAStream side,
                   const std::function<void(torch::Tensor&)>& writer) {
   c10::cuda::CUDAStreamGuard stream_guard(side);
-  check(cudaGraphicsMapResources(1, resource, side.stream()), "cudaGraphicsMapResources");
+  try {
+    EBM_CUDA_CHECK_THROW(cudaGraphicsMapResources(1, resource, side.stream()));
+  } catch (const std::runtime_error& e) {
+    rethrow_interop(e);
+  }
   struct Unmap {
     cudaGraphicsResource_t* r;
     cudaStream_t s;
-    ~Unmap() { (void)cudaGraphicsUnmapResources(1, r, s); }
+    ~Unmap() { EBM_CUDA_CHECK_PRINT(cudaGraphicsUnmapResources(1, r, s)); }
   } unmap{resource, side.stream()};
   void* ptr = nullptr;
   std::size_t mapped = 0;
-  check(cudaGraphicsResourceGetMappedPointer(&ptr, &mapped, *resource), "cudaGraphicsResourceGetMappedPointer");
+  try {
+    EBM_CUDA_CHECK_THROW(cudaGraphicsResourceGetMappedPointer(&ptr, &mapped, *resource));
+  } catch (const std::runtime_error& e) {
+    rethrow_interop(e);
+  }
   if (mapped < bytes) throw std::runtime_error("CudaGlBuffer: the GL buffer is smaller than registered");
   torch::Tensor view = torch::from_blob(
       ptr, {static_cast<std::int64_t>(bytes)},

@@ -51,6 +51,8 @@ void StepGraph::capture(const std::function<void()>& body, int device, int warmu
         } catch (const std::exception&) {
         }
       }
+      // Clears the error the failed capture left behind, so the next CUDA call does not report it
+      // again; its cause travels in the exception below (not a status dropped: it is the one reported).
       (void)cudaGetLastError();
       throw std::runtime_error(std::string("CUDA graph capture failed: ") + e.what());
     }

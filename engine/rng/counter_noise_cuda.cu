@@ -1,4 +1,5 @@
 #include "engine/rng/counter_noise_cuda.h"
+#include "engine/gpu/cuda_check.h"
 #include "engine/rng/hash32.h"
 
 #include <cuda_runtime.h>
@@ -58,9 +59,7 @@ void launch_counter_noise(const std::int64_t* key_dev, std::uint32_t key_host, c
   const unsigned grid = static_cast<unsigned>(blocks < 65535 ? blocks : 65535);
   counter_noise_kernel<<<grid, kThreads, 0, static_cast<cudaStream_t>(stream)>>>(key_dev, key_host, ids, batch, n,
                                                                                 normal, out);
-  const cudaError_t err = cudaGetLastError();
-  if (err != cudaSuccess)
-    throw std::runtime_error(std::string("counter noise kernel: ") + cudaGetErrorString(err));
+  EBM_CUDA_CHECK_THROW(cudaGetLastError());  // the launch's own error (a bad configuration)
 }
 
 }  // namespace ebm::gpu

@@ -1,14 +1,16 @@
 // Commands a Session accepts (Session::submit). Plain values: the submitting thread builds one and
 // hands it over; the worker applies it between two Langevin steps, in submission order. Parameter
-// edits (SetComposition, SetSampler, SetOptions) and InspectSample are latest-wins: a newer one replaces an older one
-// of the same kind still waiting in the queue, unless a control command (Start, Step, …) is queued
-// between them — an edit queued before a Start applies to that Start.
+// edits (SetComposition, SetSampler, SetOptions) and InspectSample are latest-wins: a newer one
+// replaces an older one of the same kind still waiting in the queue, unless a control command (Start,
+// Step, …) or a value edit (EditValues) is queued between them — an edit queued before a Start
+// applies to that Start. Value edits are never dropped: each changes one value, in order.
 #pragma once
 
-#include "engine/energy/composition.h"
 #include "engine/energy/energy_model.h"
+#include "engine/energy/node.h"
+#include "engine/energy/value_edit.h"
 #include "engine/export/grid.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <cstdint>
 #include <memory>
@@ -52,7 +54,18 @@ struct ExportRequest {
 
 namespace cmd {
 struct SetComposition { Node root; };
-struct SetSampler { SamplerParams params; };  // Langevin fields apply next step; seed/batch/init/device at restart
+// Value edits of the composition set last (value_edit.h) — a slider tick, a brush stroke: written in
+// place on every shard, nothing compiled (an edit the compiled tree cannot take recompiles at the next
+// step, as SetComposition would). Errors (a bad path or value) arrive as events; the tree stays.
+struct EditValues { std::vector<ValueEdit> edits; };
+// Langevin fields apply next step; seed/batch/init/device at restart. Params the submitter checked
+// (CheckedSamplerParams) are taken as they are; plain ones are checked by the worker.
+struct SetSampler {
+  SetSampler(SamplerParams p) : params(std::move(p)) {}
+  SetSampler(CheckedSamplerParams p) : checked(std::move(p)) {}
+  SamplerParams params;
+  std::optional<CheckedSamplerParams> checked;
+};
 struct SetOptions { SessionOptions options; };
 struct Start {};                     // a new chain from the current params (restarts a running one)
 struct Pause {};
@@ -63,14 +76,17 @@ struct Finish {};                    // turns `repeat` off: the current run ends
 struct Restart { std::optional<std::uint64_t> seed; };  // a new chain; with a seed, that seed
 struct Rewind { std::int64_t step = 0; };               // back to a kept step, paused
 struct LoadModel { std::string name; std::string path; };  // from a model file (models/checkpoint)
-// An in-memory model. `path` (optional) is the file it came from, recorded (with its SHA-256) in
-// exported recipes; without one, recipes name it "memory:<name>" and cannot be replayed by `ebm sample`.
+// An in-memory model. `path` (optional) is the file it came from and `sha256` that file's hash as the
+// loader computed it (LoadedEnergyModel::sha256: the file is read and hashed once, off the sampling
+// thread), both recorded in exported recipes; without a path, recipes name it "memory:<name>" and
+// cannot be replayed by `ebm sample`.
 struct AddModel {
-  AddModel(std::string n, std::shared_ptr<EnergyModel> m, std::string p = {})
-      : name(std::move(n)), model(std::move(m)), path(std::move(p)) {}
+  AddModel(std::string n, std::shared_ptr<EnergyModel> m, std::string p = {}, std::string sha = {})
+      : name(std::move(n)), model(std::move(m)), path(std::move(p)), sha256(std::move(sha)) {}
   std::string name;
   std::shared_ptr<EnergyModel> model;
   std::string path;
+  std::string sha256;
 };
 struct UnloadModel { std::string name; };
 struct Export { ExportRequest request; };  // result: an `exported` or `error` event
@@ -79,7 +95,7 @@ struct Export { ExportRequest request; };  // result: an `exported` or `error` e
 struct InspectSample { std::int64_t index = -1; };
 }  // namespace cmd
 
-using Command = std::variant<cmd::SetComposition, cmd::SetSampler, cmd::SetOptions, cmd::Start, cmd::Pause,
+using Command = std::variant<cmd::SetComposition, cmd::EditValues, cmd::SetSampler, cmd::SetOptions, cmd::Start, cmd::Pause,
                              cmd::Resume, cmd::Step, cmd::Cancel, cmd::Finish, cmd::Restart, cmd::Rewind,
                              cmd::LoadModel, cmd::AddModel, cmd::UnloadModel, cmd::Export, cmd::InspectSample>;
 

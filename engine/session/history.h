@@ -3,7 +3,7 @@
 // state does not fit, the oldest ones go.
 #pragma once
 
-#include "engine/sampler.h"
+#include "engine/sampling/chain_state.h"
 
 #include <cstdint>
 #include <deque>

@@ -3,8 +3,9 @@
 // they like: its tensors are never written again (the sampler makes new tensors every step).
 #pragma once
 
-#include "engine/energy/composition.h"
-#include "engine/sampler_params.h"
+#include "engine/energy/node.h"
+#include "engine/sampling/gradient_maps.h"
+#include "engine/sampling/sampler_params.h"
 
 #include <torch/torch.h>
 
@@ -54,30 +55,6 @@ struct MemoryUse {
   std::int64_t host_rss_bytes = -1;
 };
 
-// How hard each term pulls on each pixel of one sample (cmd::InspectSample), computed by the worker
-// at `step` of chain `chain_id` on the sample's current image (gradient_maps.h): term t's part of the
-// energy gradient, (∂E/∂E_t)·∂E_t/∂x — w_t·∂E_t/∂x in an And — at the σ the next step uses. The
-// terms' parts add up to the gradient the sampler steps along (before its noise and proj_norm clip).
-struct GradientMaps {
-  struct Term {
-    std::string name;             // the term's name
-    std::string model;            // the model it evaluates
-    double coefficient = 0.0;     // ∂E/∂E_t: the term's weight as the tree applies it
-    double energy = 0.0;          // raw energy E_t
-    double norm = 0.0;            // L2 norm of the term's gradient (all pixels and channels)
-    torch::Tensor magnitude;      // [H,W] float on the CPU: per-pixel L2 norm over the channels
-  };
-  std::int64_t sample = -1;       // batch index
-  std::int64_t sample_id = -1;
-  std::uint64_t chain_id = 0;
-  std::int64_t step = 0;
-  double sigma = 0.0;
-  std::vector<Term> terms;        // the active terms, in term order
-  double total_norm = 0.0;        // L2 norm of the sum of the terms' gradients
-  double ms = 0.0;                // wall time the worker spent computing them
-  std::string error;              // set: why there are no maps (bad index, a model failed)
-};
-
 struct Snapshot {
   std::uint64_t seq = 0;       // publication counter
   SessionStatus status = SessionStatus::Idle;
@@ -101,12 +78,14 @@ struct Snapshot {
 
   double ms_per_step = 0.0;
   std::string step_path;       // how the sampler ran its last step: "eager" or "cuda graph" (Sampler)
+  std::int64_t compilations = 0;  // compositions compiled so far by all shards (value edits compile none)
   int devices = 1;             // devices the running chain is split over (images gathered on the first)
   MemoryUse memory;
   std::vector<std::int64_t> kept_steps;  // steps Rewind can go back to
   std::vector<Event> events;             // the most recent events, oldest first
   std::shared_ptr<const Curves> curves;
-  std::shared_ptr<const GradientMaps> gradient_maps;  // of the inspected sample (null: none inspected)
+  std::shared_ptr<const GradientMaps> gradient_maps;  // of the inspected sample (null: none inspected;
+                                                      // sampling/gradient_maps.h)
 
   // Host copy of the images as uint8 RGBA, [B,H,W,4] row-major (made on request; may sync the GPU).
   torch::Tensor host_rgba8() const;

@@ -1,16 +1,13 @@
+// Worker: the run loop, steps, chain starts and ends, events and publishing. The command handlers
+// are in worker_commands.cpp.
 #include "engine/session/worker.h"
 
-#include "engine/energy/model_loader.h"
 #include "engine/export/grid.h"
 #include "engine/gpu/thread_streams.h"
-#include "engine/gradient_maps.h"
-#include "models/checkpoint/sha256.h"
+#include "engine/session/snapshot_builder.h"
 
 #include <algorithm>
-#include <cmath>
 #include <fstream>
-#include <limits>
-#include <type_traits>
 #include <unistd.h>
 
 #if defined(EBM_HAVE_CUDA)
@@ -20,20 +17,6 @@
 namespace ebm {
 
 namespace {
-
-constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
-
-std::vector<float> to_floats(const torch::Tensor& t) {
-  if (!t.defined()) return {};
-  auto c = t.detach().to(torch::kCPU, torch::kFloat).contiguous();
-  return {c.data_ptr<float>(), c.data_ptr<float>() + c.numel()};
-}
-
-std::vector<std::int64_t> to_ints(const torch::Tensor& t) {
-  if (!t.defined()) return {};
-  auto c = t.detach().to(torch::kCPU, torch::kLong).contiguous();
-  return {c.data_ptr<std::int64_t>(), c.data_ptr<std::int64_t>() + c.numel()};
-}
 
 std::int64_t host_rss_bytes() {
   std::ifstream f("/proc/self/statm");
@@ -49,22 +32,11 @@ void free_cached_device_memory() {
 #endif
 }
 
-std::int64_t device_bytes(const torch::Tensor& x) {
-#if defined(EBM_HAVE_CUDA)
-  if (x.defined() && x.is_cuda()) {
-    // Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(x.device().index());
-    return stats.allocated_bytes[0].current;
-  }
-#endif
-  return -1;
-}
-
 }  // namespace
 
 Worker::Worker(Session& session, SessionOptions options)
     : session_(session), options_(options), history_(options.history_bytes, options.history_every),
-      run_ahead_(options.max_steps_ahead), curves_(std::make_shared<Curves>()) {}
+      run_ahead_(options.max_steps_ahead) {}
 
 void Worker::run() {
   // Every CUDA call of this thread on its own streams (engine/gpu/thread_streams.h): a GUI thread
@@ -91,6 +63,12 @@ void Worker::run() {
     }
   }
   sampler_.stop();
+}
+
+void Worker::apply(Command& c) {
+  dirty_ = true;
+  grad_stale_ = true;  // any command may change the image, the composition or the σ
+  std::visit([this](auto& v) { handle(v); }, c);
 }
 
 void Worker::event(Event::Kind kind, std::string message) {
@@ -123,163 +101,6 @@ bool Worker::check_compiles() {
   }
 }
 
-void Worker::apply(Command& c) {
-  dirty_ = true;
-  grad_stale_ = true;  // any command may change the image, the composition or the σ
-  std::visit(
-      [this](auto& v) {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, cmd::SetComposition>) {
-          try {
-            sampler_.set_composition(std::move(v.root));
-          } catch (const std::exception& e) {
-            event(Event::Kind::Error, std::string("composition rejected: ") + e.what());
-            return;
-          }
-          if (sampler_.has_chain()) check_compiles();
-        } else if constexpr (std::is_same_v<T, cmd::SetSampler>) {
-          const SamplerParams old = sampler_.params();
-          try {
-            sampler_.set_params(std::move(v.params));
-          } catch (const std::exception& e) {
-            event(Event::Kind::Error, std::string("sampler parameters rejected: ") + e.what());
-            return;
-          }
-          if (sampler_.has_chain() && !sampler_.params().same_chain(old))
-            event(Event::Kind::Info, "seed, batch, sample ids, init and device changes apply at the next restart");
-        } else if constexpr (std::is_same_v<T, cmd::SetOptions>) {
-          options_ = v.options;
-          history_.configure(options_.history_bytes, options_.history_every);
-          if (run_ahead_.limit() != options_.max_steps_ahead) run_ahead_.set_limit(options_.max_steps_ahead);
-        } else if constexpr (std::is_same_v<T, cmd::Start>) {
-          step_budget_ = 0;
-          start_chain();
-        } else if constexpr (std::is_same_v<T, cmd::Pause>) {
-          if (status_ == SessionStatus::Running) set_status(SessionStatus::Paused);
-          step_budget_ = 0;
-        } else if constexpr (std::is_same_v<T, cmd::Resume>) {
-          if (!sampler_.has_chain()) {
-            start_chain();
-          } else if (status_ != SessionStatus::Running) {
-            if (sampler_.step_count() >= sampler_.params().total_steps()) {
-              event(Event::Kind::Warning, "the run already reached its " +
-                                              std::to_string(sampler_.params().total_steps()) +
-                                              " steps; raise the step count, use Step, or restart");
-              return;
-            }
-            if (check_compiles()) set_status(SessionStatus::Running);
-          }
-          step_budget_ = 0;
-        } else if constexpr (std::is_same_v<T, cmd::Step>) {
-          if (v.n < 1) {
-            event(Event::Kind::Error, "step count must be at least 1");
-            return;
-          }
-          if (!sampler_.has_chain()) {
-            start_chain();
-            if (!sampler_.has_chain()) return;
-          } else if (!check_compiles()) {
-            return;
-          }
-          step_budget_ = v.n;
-          set_status(SessionStatus::Running);
-        } else if constexpr (std::is_same_v<T, cmd::Cancel>) {
-          step_budget_ = 0;
-          if (status_ == SessionStatus::Running || status_ == SessionStatus::Paused) {
-            sampler_.stop();
-            set_status(SessionStatus::Cancelled);
-          }
-        } else if constexpr (std::is_same_v<T, cmd::Finish>) {
-          options_.repeat = false;
-        } else if constexpr (std::is_same_v<T, cmd::Restart>) {
-          if (v.seed) {
-            SamplerParams p = sampler_.params();
-            p.seed = *v.seed;
-            sampler_.set_params(p);
-          }
-          step_budget_ = 0;
-          start_chain();
-        } else if constexpr (std::is_same_v<T, cmd::Rewind>) {
-          auto kept = history_.find(v.step);
-          if (!kept) {
-            auto steps = history_.steps();
-            event(Event::Kind::Error,
-                  "step " + std::to_string(v.step) + " is not kept" +
-                      (steps.empty() ? std::string(" (no states kept)")
-                                     : " (kept: " + std::to_string(steps.front()) + ".." + std::to_string(steps.back()) +
-                                           ", every " + std::to_string(std::max<std::int64_t>(1, options_.history_every)) + ")"));
-            return;
-          }
-          try {
-            sampler_.restore(*kept);
-          } catch (const std::exception& e) {
-            event(Event::Kind::Error, e.what());
-            return;
-          }
-          flush_curves();
-          auto c = std::make_shared<Curves>(*curves_);
-          const auto keep = static_cast<size_t>(
-              std::upper_bound(c->steps.begin(), c->steps.end(), v.step) - c->steps.begin());
-          c->steps.resize(keep);
-          c->energy.resize(keep);
-          c->grad_norm.resize(keep);
-          c->acceptance.resize(keep);
-          for (auto& t : c->terms) t.second.resize(keep);
-          curves_ = c;
-          history_.truncate_after(v.step);
-          last_stats_ = StepStats{};
-          step_budget_ = 0;
-          set_status(SessionStatus::Paused);
-        } else if constexpr (std::is_same_v<T, cmd::AddModel>) {
-          if (v.name.empty() || !v.model) {
-            event(Event::Kind::Error, "AddModel needs a name and a model");
-            return;
-          }
-          ModelRef ref{v.name, v.path.empty() ? "memory:" + v.name : v.path, ""};
-          if (!v.path.empty()) {
-            try {
-              ref.sha256 = sha256_file(v.path);
-            } catch (const std::exception& e) {
-              event(Event::Kind::Warning, std::string("model '") + v.name + "': " + e.what());
-            }
-          }
-          models_[v.name] = v.model;
-          model_refs_[v.name] = ref;
-          set_models();
-          if (sampler_.has_chain()) check_compiles();
-        } else if constexpr (std::is_same_v<T, cmd::UnloadModel>) {
-          model_refs_.erase(v.name);
-          if (!models_.erase(v.name)) {
-            event(Event::Kind::Warning, "model '" + v.name + "' is not loaded");
-            return;
-          }
-          set_models();
-          if (sampler_.has_chain()) check_compiles();
-        } else if constexpr (std::is_same_v<T, cmd::Export>) {
-          do_export(v.request);
-        } else if constexpr (std::is_same_v<T, cmd::InspectSample>) {
-          inspect_ = v.index < 0 ? -1 : v.index;
-        } else if constexpr (std::is_same_v<T, cmd::LoadModel>) {
-          if (v.name.empty() || v.path.empty()) {
-            event(Event::Kind::Error, "LoadModel needs a name and a file path");
-            return;
-          }
-          try {
-            LoadedEnergyModel loaded = load_energy_model(v.path);
-            models_[v.name] = loaded.model;
-            model_refs_[v.name] = ModelRef{v.name, v.path, loaded.sha256};
-            set_models();
-            event(Event::Kind::Info, "loaded model '" + v.name + "': " + loaded.summary);
-          } catch (const std::exception& e) {
-            event(Event::Kind::Error, "cannot load model '" + v.name + "' from " + v.path + ": " + e.what());
-            return;
-          }
-          if (sampler_.has_chain()) check_compiles();
-        }
-      },
-      c);
-}
-
 void Worker::set_models() {
   try {
     sampler_.set_models(models_);
@@ -305,54 +126,13 @@ void Worker::start_chain() {
   run_ahead_.clear();
   history_.clear();
   history_.offer(sampler_.state());
-  pending_rows_.clear();
-  curves_ = std::make_shared<Curves>();
+  curves_.clear();
   last_stats_ = StepStats{};
   resets_reported_ = 0;
   steps_since_publish_ = 0;
   last_publish_ = Clock::now();
   set_status(SessionStatus::Running);
   dirty_ = true;
-}
-
-void Worker::record_curve_row(const StepStats& st) {
-  auto names = sampler_.term_names();
-  if (!row_names_ || *row_names_ != names) row_names_ = std::make_shared<const std::vector<std::string>>(names);
-  std::vector<torch::Tensor> vals{st.energy.mean(), st.grad_norm.mean(),
-                                  st.accepted.defined() ? st.accepted.mean() : torch::full({}, kNaN, st.energy.options())};
-  for (const auto& t : st.per_term)
-    vals.push_back(t.defined() ? t.mean() : torch::full({}, kNaN, st.energy.options()));
-  pending_rows_.push_back({sampler_.step_count(), row_names_, torch::stack(vals)});
-}
-
-void Worker::flush_curves() {
-  if (pending_rows_.empty()) return;
-  std::vector<torch::Tensor> all;
-  for (const auto& r : pending_rows_) all.push_back(r.values.to(torch::kFloat));
-  const auto host = to_floats(torch::cat(all));
-  auto c = std::make_shared<Curves>(*curves_);
-  size_t off = 0;
-  for (const auto& r : pending_rows_) {
-    const size_t n0 = c->steps.size();
-    c->steps.push_back(r.step);
-    c->energy.push_back(host[off]);
-    c->grad_norm.push_back(host[off + 1]);
-    c->acceptance.push_back(host[off + 2]);
-    for (size_t i = 0; i < r.names->size(); ++i) {
-      const auto& name = (*r.names)[i];
-      auto it = std::find_if(c->terms.begin(), c->terms.end(), [&](const auto& t) { return t.first == name; });
-      if (it == c->terms.end()) {
-        c->terms.emplace_back(name, std::vector<float>(n0, kNaN));
-        it = c->terms.end() - 1;
-      }
-      it->second.push_back(host[off + 3 + i]);
-    }
-    for (auto& t : c->terms)
-      if (t.second.size() < c->steps.size()) t.second.resize(c->steps.size(), kNaN);
-    off += static_cast<size_t>(r.values.numel());
-  }
-  pending_rows_.clear();
-  curves_ = c;
 }
 
 void Worker::do_step() {
@@ -371,7 +151,7 @@ void Worker::do_step() {
   }
   run_ahead_.step_launched(sampler_.devices());
   last_stats_ = st;
-  record_curve_row(st);
+  curves_.record(sampler_.step_count(), sampler_.term_names(), st);
   // A chain split over several GPUs gathers its state to read it: only for a state the history keeps.
   if (history_.wants(sampler_.step_count())) history_.offer(sampler_.state());
   ++steps_since_publish_;
@@ -494,104 +274,48 @@ void Worker::update_gradient_maps() {
   // A running chain moves every step: refresh by time, so the maps never slow sampling much.
   const double since = std::chrono::duration<double, std::milli>(Clock::now() - grad_at_).count();
   if (same_sample && status_ == SessionStatus::Running && since < options_.gradient_maps_every_ms) return;
-
-  auto m = std::make_shared<GradientMaps>();
-  m->sample = inspect_;
-  m->chain_id = chain_id_;
-  m->step = cs.step;
   grad_stale_ = false;
   grad_at_ = Clock::now();
-  struct Timer {  // stamps the maps' cost however the computation ends
-    GradientMaps& m;
-    Clock::time_point t0 = Clock::now();
-    ~Timer() { m.ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
-  } timer{*m};
-  const std::int64_t batch = cs.x.size(0);
-  if (inspect_ >= batch) {
-    m->error = "sample " + std::to_string(inspect_) + " is not in the batch (0.." + std::to_string(batch - 1) + ")";
-    grad_maps_ = m;
-    return;
-  }
+  std::shared_ptr<GradientMaps> m;
   try {
-    const CompiledComposition& comp = sampler_.compiled();
-    m->sigma = sampler_.params().at(cs.step).sigma;  // what the next step gives denoising models
-    m->sample_id = to_ints(cs.sample_ids.narrow(0, inspect_, 1)).at(0);
-    std::vector<torch::Tensor> att(comp.terms().size());
-    for (size_t i = 0; i < att.size(); ++i) {
-      auto it = cs.attention.find(comp.terms()[i].name);
-      if (it != cs.attention.end()) att[i] = it->second.narrow(0, inspect_, 1);
-    }
-    std::map<std::string, std::string> model_of;
-    for (const Node* t : collect_terms(sampler_.composition())) model_of[t->name] = t->model;
-    const auto parts = term_gradients(comp, cs.x.narrow(0, inspect_, 1), att, m->sigma);
-    torch::Tensor total;
-    for (const auto& p : parts) {
-      GradientMaps::Term t;
-      t.name = comp.terms()[static_cast<size_t>(p.term)].name;
-      t.model = model_of[t.name];
-      t.coefficient = p.coefficient;
-      t.energy = p.energy;
-      t.norm = p.grad.to(torch::kDouble).norm().item<double>();
-      t.magnitude = gradient_magnitude(p.grad).to(torch::kCPU).contiguous();
-      total = total.defined() ? total + p.grad : p.grad;
-      m->terms.push_back(std::move(t));
-    }
-    if (total.defined()) m->total_norm = total.to(torch::kDouble).norm().item<double>();
-  } catch (const std::exception& e) {
-    m->terms.clear();
+    // The σ the next step gives denoising models.
+    m = std::make_shared<GradientMaps>(gradient_maps_of(sampler_.compiled(), sampler_.composition(), cs, inspect_,
+                                                        sampler_.params().at(cs.step).sigma));
+  } catch (const std::exception& e) {  // the composition does not compile
+    m = std::make_shared<GradientMaps>();
+    m->sample = inspect_;
+    m->step = cs.step;
     m->error = std::string("gradient maps failed: ") + e.what();
   }
+  m->chain_id = chain_id_;
   grad_maps_ = m;
 }
 
+void Worker::report_nan_resets(const Snapshot& s) {
+  std::int64_t total = 0;
+  for (auto r : s.resets) total += r;
+  if (total <= resets_reported_) return;
+  std::string ids;
+  for (size_t i = 0; i < s.resets.size(); ++i)
+    if (s.resets[i] > 0) ids += (ids.empty() ? "" : ", ") + std::to_string(s.sample_ids[i]);
+  event(Event::Kind::NanReset, std::to_string(total - resets_reported_) +
+                                   " chain(s) produced NaN/Inf and were re-initialised (samples " + ids + ")");
+  resets_reported_ = total;
+}
+
 void Worker::publish() {
-  flush_curves();
   update_gradient_maps();
-  auto s = std::make_shared<Snapshot>();
-  s->seq = ++snap_seq_;
-  s->status = status_;
-  s->chain_id = chain_id_;
-  s->params = sampler_.params();
-  s->total_steps = s->params.total_steps();
-  s->composition = sampler_.composition();
-  for (const auto& kv : models_) s->models.push_back(kv.first);
-  if (sampler_.has_chain()) {
-    const ChainState& cs = sampler_.state();
-    s->step = cs.step;
-    s->images = cs.x;
-    s->sample_ids = to_ints(cs.sample_ids);
-    s->resets = to_ints(cs.resets);
-    for (const auto& kv : cs.attention) s->masks.emplace_back(kv.first, torch::softmax(kv.second, 1));
-    std::int64_t total_resets = 0;
-    for (auto r : s->resets) total_resets += r;
-    if (total_resets > resets_reported_) {
-      std::string ids;
-      for (size_t i = 0; i < s->resets.size(); ++i)
-        if (s->resets[i] > 0) ids += (ids.empty() ? "" : ", ") + std::to_string(s->sample_ids[i]);
-      event(Event::Kind::NanReset, std::to_string(total_resets - resets_reported_) +
-                                       " chain(s) produced NaN/Inf and were re-initialised (samples " + ids + ")");
-      resets_reported_ = total_resets;
-    }
-    s->memory.chain_bytes = cs.bytes();
-    s->memory.device_bytes = device_bytes(cs.x);
-  }
-  s->has_composition = sampler_.has_composition();
-  try {
-    if (s->has_composition) s->term_names = sampler_.term_names();
-  } catch (const std::exception&) {
-    // Reported as an event when the edit was applied; the snapshot just carries no names.
-  }
-  if (last_stats_.energy.defined()) {
-    s->energy = to_floats(last_stats_.energy);
-    s->grad_norm = to_floats(last_stats_.grad_norm);
-    const size_t b = s->energy.size();
-    for (size_t i = 0; i < s->term_names.size(); ++i) {
-      if (i < last_stats_.per_term.size() && last_stats_.per_term[i].defined())
-        s->term_energy.push_back(to_floats(last_stats_.per_term[i]));
-      else
-        s->term_energy.emplace_back(b, kNaN);
-    }
-  }
+  SnapshotInputs in;
+  in.seq = ++snap_seq_;
+  in.status = status_;
+  in.chain_id = chain_id_;
+  for (const auto& kv : models_) in.models.push_back(kv.first);
+  in.last_stats = &last_stats_;
+  in.history = &history_;
+  in.curves = curves_.flush();
+  in.gradient_maps = grad_maps_;
+  std::shared_ptr<Snapshot> s = build_snapshot(sampler_, in);
+  report_nan_resets(*s);
   // What the snapshot holds on the GPU (images, attention masks) is complete before another thread
   // reads it on its own stream; and the wall time below is the real cost of the steps.
   if (s->images.defined()) gpu::ThreadStreams::synchronize(s->images.device());
@@ -599,14 +323,8 @@ void Worker::publish() {
   if (steps_since_publish_ > 0)
     ms_per_step_ = std::chrono::duration<double, std::milli>(now - window_start_).count() / steps_since_publish_;
   s->ms_per_step = ms_per_step_;
-  s->step_path = sampler_.last_step_path();
-  s->devices = sampler_.has_chain() ? sampler_.shards() : 1;
-  s->memory.history_bytes = history_.bytes();
   s->memory.host_rss_bytes = host_rss_bytes();
-  s->kept_steps = history_.steps();
   s->events.assign(events_.begin(), events_.end());
-  s->curves = curves_;
-  s->gradient_maps = grad_maps_;
   steps_since_publish_ = 0;
   last_publish_ = now;
   dirty_ = false;

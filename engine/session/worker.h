@@ -1,12 +1,13 @@
 // Worker: the state machine behind a Session, run on the session's thread. Applies commands between
-// steps, drives the Sampler, keeps history and curves, and publishes snapshots. Private to the
-// engine: use Session.
+// steps (one handler per command, worker_commands.cpp), drives the sampler, keeps history and curves,
+// and publishes snapshots (snapshot_builder.h). Private to the engine: use Session.
 #pragma once
 
 #include "engine/gpu/run_ahead.h"
-#include "engine/sharded_sampler.h"
+#include "engine/recipe/recipe.h"
+#include "engine/sampling/sharded_sampler.h"
 #include "engine/session.h"
-#include "engine/recipe.h"
+#include "engine/session/curve_recorder.h"
 #include "engine/session/history.h"
 
 #include <chrono>
@@ -25,15 +26,33 @@ class Worker {
   using Clock = std::chrono::steady_clock;
 
   void apply(Command& c);
+  // One handler per command (worker_commands.cpp).
+  void handle(cmd::SetComposition& c);
+  void handle(cmd::EditValues& c);
+  void handle(cmd::SetSampler& c);
+  void handle(cmd::SetOptions& c);
+  void handle(cmd::Start& c);
+  void handle(cmd::Pause& c);
+  void handle(cmd::Resume& c);
+  void handle(cmd::Step& c);
+  void handle(cmd::Cancel& c);
+  void handle(cmd::Finish& c);
+  void handle(cmd::Restart& c);
+  void handle(cmd::Rewind& c);
+  void handle(cmd::LoadModel& c);
+  void handle(cmd::AddModel& c);
+  void handle(cmd::UnloadModel& c);
+  void handle(cmd::Export& c);
+  void handle(cmd::InspectSample& c);
+
   void start_chain();
   void do_step();
   void recover_from_out_of_memory(const std::string& what);
   void end_of_run();
   void event(Event::Kind kind, std::string message);
   bool check_compiles();  // reports a failing composition as an error event
-  void record_curve_row(const StepStats& st);
-  void flush_curves();
   void update_gradient_maps();  // recomputes the inspected sample's maps when stale
+  void report_nan_resets(const Snapshot& s);
   void publish();
   void set_status(SessionStatus s);
   void set_models();  // hands models_ to the sampler; an error event when it refuses them
@@ -46,6 +65,7 @@ class Worker {
   ModelSet models_;
   std::map<std::string, ModelRef> model_refs_;  // file + hash of each model, for exported recipes
   History history_;
+  CurveRecorder curves_;
   gpu::RunAhead run_ahead_;  // bounds the steps queued on the GPU (SessionOptions::max_steps_ahead)
   SessionStatus status_ = SessionStatus::Idle;
   std::uint64_t chain_id_ = 0;
@@ -55,16 +75,6 @@ class Worker {
   std::deque<Event> events_;
   std::uint64_t event_seq_ = 0;
   std::int64_t resets_reported_ = 0;
-
-  // Per-step curve rows waiting for the next publish (device tensors: no sync per step).
-  struct Row {
-    std::int64_t step;
-    std::shared_ptr<const std::vector<std::string>> names;
-    torch::Tensor values;  // [2 + T]: mean energy, mean grad norm, per-term means (NaN: inactive)
-  };
-  std::vector<Row> pending_rows_;
-  std::shared_ptr<const std::vector<std::string>> row_names_;
-  std::shared_ptr<Curves> curves_;  // copied into each snapshot
 
   std::uint64_t snap_seq_ = 0;
   bool dirty_ = true;  // something changed since the last publish

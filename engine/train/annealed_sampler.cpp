@@ -1,7 +1,7 @@
 #include "engine/train/annealed_sampler.h"
 
-#include "engine/langevin.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/langevin.h"
+#include "engine/sampling/schedule.h"
 
 #include <cmath>
 #include <stdexcept>

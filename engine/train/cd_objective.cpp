@@ -1,6 +1,6 @@
 #include "engine/train/cd_objective.h"
 
-#include "engine/langevin.h"
+#include "engine/sampling/langevin.h"
 #include "engine/train/precision.h"
 #include "models/checkpoint/model_file.h"
 

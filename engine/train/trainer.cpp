@@ -2,7 +2,7 @@
 
 #include "engine/data/image_grid.h"
 #include "engine/dist/launcher.h"
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "engine/rng/generator_state.h"
 #include "engine/train/cd_objective.h"
 #include "engine/train/device.h"

@@ -1,7 +1,7 @@
 // `ebm info` and `ebm score` end to end: runs the real `ebm` binary (EBM_BINARY) and checks its
 // output and exit codes. The headline check: score on a TF-named safetensors file written by the
 // reference port prints the reference's energies to 1e-5.
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/model_file.h"
 #include "models/checkpoint/name_map.h"
 #include "models/registry.h"

@@ -1,4 +1,4 @@
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 #include "tests/checkpoint/test_util.h"
 

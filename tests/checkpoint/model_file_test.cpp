@@ -3,7 +3,7 @@
 #include "models/checkpoint/model_file.h"
 #include "models/checkpoint/name_map.h"
 #include "models/registry.h"
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "tests/checkpoint/test_util.h"
 
 #include <nlohmann/json.hpp>

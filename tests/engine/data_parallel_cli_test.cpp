@@ -6,8 +6,8 @@
 // - sampling: the grid of 2 processes is the grid of one, image for image (per-sample seeds);
 // - a worker that fails stops the others, and the launcher says which failed.
 #include "engine/dist/launcher.h"
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"

@@ -1,4 +1,4 @@
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "engine/session.h"
 #include "test_energies.h"
 #include "wait_for_snapshot.h"

@@ -2,7 +2,7 @@
 // step of the probability-flow ODE on Karras-spaced σ, and — run by the real Sampler on energies
 // whose noised scores are exact — it draws a Gaussian's and a two-component mixture's data
 // distribution in 32 steps, where the 400-step corrector ladder is the reference.
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "engine/sampling/euler_schedule.h"
 #include "test_energies.h"
 

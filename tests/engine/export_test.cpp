@@ -1,5 +1,5 @@
 #include "engine/export/grid.h"
-#include "engine/export/png_codec.h"
+#include "engine/image/png_codec.h"
 #include "engine/session.h"
 #include "test_energies.h"
 

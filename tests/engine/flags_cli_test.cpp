@@ -4,10 +4,10 @@
 // Each run is a few tenths of a second on 2 CPU cores; exit codes and what each flag changes are what
 // is checked. The BenchCliGpu suite needs CUDA (labelled `gpu`; it skips without it).
 #include "engine/energy/model_loader.h"
-#include "engine/image_io.h"
-#include "engine/recipe.h"
+#include "engine/image/image_io.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
-#include "engine/sampler_params.h"
+#include "engine/sampling/sampler_params.h"
 
 #include "tests/support/cli_run.h"
 #include "tests/support/small_denoiser.h"

@@ -1,4 +1,4 @@
-#include "engine/gradient_maps.h"
+#include "engine/sampling/gradient_maps.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>

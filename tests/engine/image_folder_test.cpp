@@ -2,7 +2,7 @@
 // (PNG and JPEG, grey/RGB/RGBA, mixed sizes) loads into images and labels with one-hot expansion,
 // caches and reloads from the cache, and every bad input named in issue #24 gives its error.
 #include "engine/data/image_folder.h"
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <stb_image_write.h>

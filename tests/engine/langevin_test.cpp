@@ -1,5 +1,5 @@
-#include "engine/langevin.h"
-#include "engine/sampler.h"
+#include "engine/sampling/langevin.h"
+#include "engine/sampling/sampler.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>

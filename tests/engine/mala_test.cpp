@@ -6,9 +6,9 @@
 // chain; the recipe carries the rule and refuses what it cannot sample. HMC: the same Gaussian
 // exactly, and one leapfrog step is MALA.
 #include "engine/energy/network_model.h"
-#include "engine/recipe.h"
-#include "engine/sampler.h"
-#include "engine/sharded_sampler.h"
+#include "engine/recipe/recipe.h"
+#include "engine/sampling/sampler.h"
+#include "engine/sampling/sharded_sampler.h"
 #include "models/registry.h"
 #include "test_energies.h"
 

@@ -1,6 +1,6 @@
 // The engine on the real networks (models/): small-width CubesNets so the suite stays fast on CPU.
 #include "engine/energy/network_model.h"
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "engine/session.h"
 #include "models/registry.h"
 #include "wait_for_snapshot.h"

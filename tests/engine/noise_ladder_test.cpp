@@ -1,7 +1,7 @@
 // The ways a denoising model's noise ladder is walked (LadderOptions): the predictor–corrector walk
 // written as langevin_step()s, and on a Gaussian whose noised energies are known exactly, that the
 // walk draws the data distribution.
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>

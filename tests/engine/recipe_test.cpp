@@ -1,4 +1,4 @@
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "engine/recipe/base64.h"
 #include "models/checkpoint/sha256.h"
 

@@ -1,7 +1,7 @@
 // `ebm sample` and `ebm bench` end to end (the real binary, EBM_BINARY), plus the Session's
 // LoadModel on real model files. Small-width CubesNets keep it fast.
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "engine/session.h"
 #include "models/checkpoint/atomic_file.h"
@@ -105,13 +105,17 @@ TEST(SampleCli, BadInputsGiveClearErrorsAndExitCodes) {
   CliRun missing = ebm(d, {"sample", "--recipe", d.f("missing.json"), "--out", d.f("y.png")});
   EXPECT_EQ(missing.code, 1);
   EXPECT_NE(missing.err.find("missing.safetensors"), std::string::npos) << missing.err;
+  // The shared policy: one line naming the command; `ebm --verbose` is accepted before any command.
+  EXPECT_NE(missing.err.find("ebm sample: error: "), std::string::npos) << missing.err;
+  CliRun verbose = ebm(d, {"--verbose", "sample", "--recipe", d.f("missing.json"), "--out", d.f("y.png")});
+  EXPECT_EQ(verbose.code, 1) << verbose.err;
   CliRun dev = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("y.png"), "--device", "tpu"});
   EXPECT_EQ(dev.code, 2);
   EXPECT_NE(dev.err.find("unknown device 'tpu'"), std::string::npos) << dev.err;
 }
 
 // A GPU that is not here is a usage error in every subcommand that takes --device (exit 2), with the
-// device named and the way out (engine/device_check.h); an index past the last GPU likewise.
+// device named and the way out (engine/gpu/device_check.h); an index past the last GPU likewise.
 TEST(SampleCli, AnAbsentGpuIsAUsageErrorInEverySubcommand) {
   Dir d;
   save_recipe(d.f("r.json"), two_concept_recipe(d));

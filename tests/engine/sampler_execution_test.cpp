@@ -1,8 +1,9 @@
 // How the sampler executes a step, on the CPU: value edits written into the compiled composition in
 // place (what lets a captured CUDA graph keep running), micro-batched evaluation, the precision
 // option's device check, key tensors of the counter noise, and the recipe fields of all three.
-#include "engine/recipe.h"
-#include "engine/sampler.h"
+#include "engine/recipe/recipe.h"
+#include "engine/rng/counter_rng.h"
+#include "engine/sampling/sampler.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>

@@ -2,7 +2,7 @@
 // replayed step computes the eager step (fp32: 1e-5), value edits and Langevin edits after the
 // capture take effect without a re-capture, a structural edit re-captures, a denoising model's σ
 // ladder (σ read from a device tensor) matches, and the bf16 option runs and stays near fp32.
-#include "engine/sampler.h"
+#include "engine/sampling/sampler.h"
 #include "engine/energy/denoising_model.h"
 #include "models/registry.h"
 #include "engine/energy/network_model.h"

@@ -4,7 +4,7 @@
 // without a re-capture; and the wall time of both against one is printed for the note.
 #include "engine/energy/network_model.h"
 #include "engine/gpu/step_graph.h"
-#include "engine/sharded_sampler.h"
+#include "engine/sampling/sharded_sampler.h"
 #include "gpu_test_composition.h"
 #include "models/registry.h"
 

@@ -4,7 +4,7 @@
 // on every shard, and refuse what it cannot split with errors that say why.
 #include "engine/energy/network_model.h"
 #include "engine/session.h"
-#include "engine/sharded_sampler.h"
+#include "engine/sampling/sharded_sampler.h"
 #include "engine/energy/denoising_model.h"
 #include "models/registry.h"
 #include "test_energies.h"

@@ -1,7 +1,7 @@
 // The shared-prior composition (composition.h, "One prior"): an And/Not of conditional denoising
 // terms composes their pulls around one prior, the weighted mean of their unconditional energies.
 #include "engine/energy/composition.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>

@@ -3,7 +3,7 @@
 #include "engine/eval/eval_recipe.h"
 #include "engine/energy/model_loader.h"
 #include "engine/eval/eval_suite.h"
-#include "engine/recipe.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/model_file.h"
@@ -70,8 +70,8 @@ TEST(EvalRun, EndToEndOnATinyModel) {
   Dir d("e2e");
   Recipe r = pos_not_red(d);
   save_recipe(d.f("r.json"), r);
-  std::vector<std::string> notes;
-  auto models = load_recipe_models(r, d.f("r.json"), false, &notes);
+  std::vector<RecipeNote> notes;
+  auto models = load_recipe_models(r, d.f("r.json"), RunnableOptions{}, &notes);
   ASSERT_EQ(models.size(), 2u);
   torch::manual_seed(3);
   ClassifierConfig cc;
@@ -108,7 +108,7 @@ TEST(EvalRun, EndToEndOnATinyModel) {
 TEST(EvalRun, SamplesDoNotDependOnTheChunkSize) {
   Dir d("chunk");
   Recipe r = pos_not_red(d);
-  auto models = load_recipe_models(r, d.f("r.json"), false, nullptr);
+  auto models = load_recipe_models(r, d.f("r.json"), RunnableOptions{}, nullptr);
   auto a = sample_n(models, r.composition, r.sampler, 5, 5);
   auto b = sample_n(models, r.composition, r.sampler, 5, 2);
   ASSERT_EQ(a.sizes(), b.sizes());

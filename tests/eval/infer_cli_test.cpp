@@ -2,7 +2,7 @@
 // the table and JSON shapes, a directory of models with the grader skipped, and the errors a user
 // can meet. What the readings are worth is measured on the shipped models by
 // scripts/models/infer_accuracy.py (docs/engine.md "Reading images into concepts").
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/cubes_classifier.h"
 
 #include "tests/support/cli_run.h"

@@ -5,8 +5,9 @@
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/cubes_scene.h"
 #include "engine/energy/model_loader.h"
-#include "engine/eval/eval_sampling.h"
-#include "engine/recipe.h"
+#include "engine/energy/composition.h"
+#include "engine/recipe/recipe.h"
+#include "engine/recipe/runnable.h"
 #include "models/checkpoint/sha256.h"
 #include "models/denoising_energy.h"
 
@@ -120,8 +121,8 @@ TEST(ShippedModels, TheExampleRecipesResolveAndPinTheShippedFiles) {
       EXPECT_EQ(sha256_file(found.string()), m.sha256) << name << ": " << m.name
                                                        << " is not the shipped file (re-pin: scripts/models/example_recipes.py)";
     }
-    std::vector<std::string> notes;
-    const ModelSet models = load_recipe_models(r, recipe, /*ignore_hash=*/false, &notes);
+    std::vector<RecipeNote> notes;
+    const ModelSet models = load_recipe_models(r, recipe, RunnableOptions{}, &notes);
     EXPECT_NO_THROW((void)CompiledComposition(r.composition, models, torch::kCPU, r.sampler.batch)) << name;
     four_concepts |= referenced_models(r.composition).size() == 4;
     for (const Node* t : collect_terms(r.composition)) masked |= t->mask.defined();

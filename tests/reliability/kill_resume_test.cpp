@@ -5,7 +5,7 @@
 // and the checkpoint's iteration never goes back. Finally the run is resumed to completion and its
 // log must be exactly the one an uninterrupted run with the same seed writes: every iteration
 // once, the same losses — it continued from the last checkpoint on the same trajectory.
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/safetensors.h"
 #include "tests/checkpoint/test_util.h"
 #include "tests/reliability/child_process.h"

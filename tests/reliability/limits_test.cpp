@@ -2,7 +2,7 @@
 // the refusal happens before the claimed memory is asked for (each check runs under an address-space
 // cap of current + 256 MiB; the claims are 1 GiB and up). RELIABILITY.md lists every limit.
 #include "engine/export/grid.h"
-#include "engine/image_io.h"
+#include "engine/image/image_io.h"
 #include "models/checkpoint/atomic_file.h"
 #include "models/checkpoint/pickle_check.h"
 #include "models/checkpoint/safetensors.h"

@@ -4,8 +4,8 @@
 //   cmake --build build --target ebm_make_fuzz_seeds && build/tests/reliability/ebm_make_fuzz_seeds fuzz/corpus
 // Deterministic (fixed seeds), so re-running it changes no file unless a writer changed.
 #include "engine/export/grid.h"
-#include "engine/image_io.h"
-#include "engine/recipe.h"
+#include "engine/image/image_io.h"
+#include "engine/recipe/recipe.h"
 #include "fuzz/png_fuzz_input.h"
 #include "fuzz/tf_fuzz_input.h"
 #include "models/checkpoint/crc32c.h"

@@ -4,8 +4,8 @@
 // read. The leak itself is caught by LeakSanitizer when this runs in the ASan build
 // (scripts/ci-sanitize.sh); here the error is checked.
 #include "engine/export/grid.h"
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 #include "fuzz/png_fuzz_input.h"
 #include "models/checkpoint/atomic_file.h"
 #include "tests/checkpoint/test_util.h"

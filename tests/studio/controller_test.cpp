@@ -273,3 +273,36 @@ TEST(Controller, AdoptsTheBatchTheEngineReducedAfterOutOfMemory) {
   c.set_sampler(p);
   EXPECT_EQ(c.sampler().batch, 2);
 }
+
+// A slider tick travels as a value (cmd::EditValues): weight, label and guidance-interval drags and
+// a second brush stroke on a running chain compile nothing in the engine (a term's first mask does:
+// it changes what the term evaluates).
+TEST(Controller, SliderTicksAndStrokesCompileNothing) {
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("pos", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  c.add_term({}, "pos", std::vector<float>{0.5f, -0.5f});
+  c.add_term({}, "pos", std::vector<float>{-0.5f, 0.5f});
+  Brush b;
+  b.radius = 2.f;
+  c.paint_mask("pos", {2.f, 2.f}, b);
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot()->status == SessionStatus::Running && c.snapshot()->step >= 2; }));
+  const std::int64_t compiled = c.snapshot()->compilations;
+  for (int i = 1; i <= 10; ++i) c.set_weight(c.term_path(1), 1.0 + 0.1 * i);
+  c.set_label_slot(c.term_path(0), 1, 0.25f);
+  c.paint_mask("pos", {5.f, 5.f}, b);
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s->composition.children.size() == 2 && s->composition.children[1].weight == 2.0 &&
+           s->composition.children[0].label[1] == 0.25f && s->composition.children[0].mask.defined() &&
+           s->composition.children[0].mask[5][5].item<float>() > 0.f;
+  }));
+  EXPECT_EQ(c.snapshot()->compilations, compiled) << "slider ticks and strokes must not recompile the composition";
+  EXPECT_EQ(c.snapshot()->status, SessionStatus::Running);
+  // The maps arrive with their maxima computed by the engine (a panel does no tensor work).
+  c.select(0);
+  ASSERT_TRUE(poll_until(c, [&] { const auto& g = c.snapshot()->gradient_maps; return g && !g->terms.empty(); }));
+  for (const auto& t : c.snapshot()->gradient_maps->terms)
+    EXPECT_FLOAT_EQ(static_cast<float>(t.max), t.magnitude.max().item<float>());
+}

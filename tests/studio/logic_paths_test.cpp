@@ -63,7 +63,7 @@ TEST(RecentFiles, SaveLoadAndCorruptFile) {
   RecentFiles back;
   back.load(dir / "recent.json");
   EXPECT_EQ(back.items(), r.items());
-  write_file_atomic(dir / "bad.json", "{not json");
+  ebm::write_file_atomic((dir / "bad.json").string(), "{not json");
   EXPECT_THROW(back.load(dir / "bad.json"), std::runtime_error);
   EXPECT_TRUE(back.items().empty());
   back.load(dir / "missing.json");  // a missing file is just an empty list
@@ -77,7 +77,7 @@ TEST(RecentFiles, SaveLoadAndCorruptFile) {
 
 TEST(AtomicWrite, FailsClearlyOnMissingDirectory) {
   try {
-    write_file_atomic("/nonexistent_dir_ebm/x.json", "{}");
+    ebm::write_file_atomic("/nonexistent_dir_ebm/x.json", "{}");
     FAIL() << "expected an exception";
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("/nonexistent_dir_ebm"), std::string::npos);

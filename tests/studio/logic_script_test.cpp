@@ -1,7 +1,10 @@
 // Script parsing: every action is validated before anything runs, with errors that name the action.
 #include "app/studio/script.h"
+#include "app/studio/script_ops.h"
 
 #include <gtest/gtest.h>
+
+#include <set>
 
 using namespace ebm::studio;
 
@@ -27,9 +30,21 @@ TEST(Script, ParsesObjectOrArray) {
   EXPECT_EQ(a.actions.size(), 1u);
 }
 
-TEST(Script, EveryKnownOpIsDocumented) {
-  for (const auto& [op, doc] : script_ops()) EXPECT_FALSE(doc.empty()) << op;
-  EXPECT_GE(script_ops().size(), 10u);
+// One table holds every action: its name, its help line, its argument check and how it runs; an
+// action that waits says how the runner knows it is done.
+TEST(Script, EveryKnownOpIsOneCompleteRowOfTheTable) {
+  std::set<std::string> names;
+  for (const ScriptOp& op : script_ops()) {
+    EXPECT_TRUE(names.insert(op.name).second) << op.name << " is listed twice";
+    EXPECT_FALSE(std::string(op.help).empty()) << op.name;
+    EXPECT_NE(op.validate, nullptr) << op.name;
+    EXPECT_NE(op.run, nullptr) << op.name;
+    EXPECT_EQ(find_script_op(op.name), &op);
+  }
+  EXPECT_EQ(find_script_op("fly"), nullptr);
+  EXPECT_GE(script_ops().size(), 29u);
+  for (const char* waits : {"load_model", "run_steps", "wait", "rewind", "export", "save_preset", "screenshot"})
+    EXPECT_NE(find_script_op(waits)->poll, nullptr) << waits;
 }
 
 TEST(Script, ErrorsNameTheActionAndTheField) {

@@ -3,8 +3,8 @@
 // takes a screenshot. Asserts the files, the recipe inside the exported PNG, and that the frame loop
 // kept drawing while the worker sampled.
 #include "engine/export/grid.h"
-#include "engine/export/png_codec.h"
-#include "engine/recipe.h"
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 

@@ -2,7 +2,7 @@
 // chain identity (seed lock/new, batch, init mode), preview cadence, and the timeline scrubber that
 // rewinds to a kept step.
 #include "app/studio/panels/panels.h"
-#include "engine/device_check.h"
+#include "engine/gpu/device_check.h"
 
 #include <algorithm>
 #include <string>
@@ -52,11 +52,7 @@ void timeline(PanelContext& c, const Snapshot& s) {
 // arithmetic and CUDA-graph replay (apply from the next step; docs/gpu.md).
 bool device_controls(SamplerParams& p) {
   bool changed = false;
-  static const std::vector<std::string> devices = [] {
-    std::vector<std::string> d{"cpu"};
-    for (int i = 0; i < static_cast<int>(torch::cuda::device_count()); ++i) d.push_back("cuda:" + std::to_string(i));
-    return d;
-  }();
+  static const std::vector<std::string> devices = device_choices();  // asked once: GPUs do not come and go
   std::string current = p.device == "cuda" ? "cuda:0" : p.device;
   if (ImGui::BeginCombo("device", current.c_str())) {
     for (const auto& d : devices)
@@ -65,10 +61,9 @@ bool device_controls(SamplerParams& p) {
   }
   help_marker(devices.size() > 1 ? "Where the chain runs; applies at the next start or restart."
                                  : "Where the chain runs. This build or machine has no CUDA GPU, so only the CPU is listed.");
-  const torch::Device dev = parse_device(p.device);
-  const bool gpu = dev.is_cuda();
+  const bool gpu = p.device.rfind("cuda", 0) == 0;  // the names device_choices() gives, or "cuda"
   // Several GPUs: the chains split from the chosen one on (each GPU a copy of the models).
-  const int gpus_here = gpus_from(dev);
+  const int gpus_here = gpus_from(parse_device(p.device));
   if (gpus_here > 1) {
     int n = p.devices;
     if (ImGui::SliderInt("GPUs", &n, 1, gpus_here, "%d", ImGuiSliderFlags_AlwaysClamp) && n != p.devices)

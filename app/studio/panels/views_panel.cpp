@@ -136,7 +136,7 @@ void gradient_maps_view(PanelContext& c, const Snapshot& s, const GradTileLayout
   }
   std::vector<float> maxima;
   for (const auto& t : gm->terms)
-    maxima.push_back(t.magnitude.defined() && t.magnitude.numel() > 0 ? t.magnitude.max().item<float>() : 0.f);
+    maxima.push_back(static_cast<float>(t.max));
   const auto scales = grad_scales(maxima, vs.grad_shared, vs.grad_log);
   const float gap = ImGui::GetStyle().ItemSpacing.x;
   for (size_t i = 0; i < gm->terms.size(); ++i) {

@@ -1,0 +1,57 @@
+// How the samples of a chain start, and restart after a NaN/Inf (SamplerParams::init, spec §5.2):
+// images and comb_mask attention logits drawn from the counter-based streams of rng/counter_rng.h,
+// so sample i of a seed starts from the same image whatever the batch and wherever it sits in it.
+#pragma once
+
+#include "engine/energy/composition.h"
+#include "engine/sampling/sampler_params.h"
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ebm {
+
+// The sub-stream of a term's mask noise: FNV-1a of its name, so masks keep their streams when other
+// terms are added or removed.
+std::uint32_t term_stream(const std::string& term);
+
+// For InitMode::Noise: the mean over the active denoising terms' training-image means, [C,1,1] on
+// the CPU (0.5 without one).
+torch::Tensor noise_start_mean(const CompiledComposition& comp);
+
+class ChainInit {
+ public:
+  // The chain's identity (init mode and image, seed, the schedule's first σ), as started.
+  void set_chain(const SamplerParams& chain);
+  // The composition's image shape and InitMode::Noise's mean ([C,1,1] on the chain's device).
+  void set_shape(std::int64_t channels, std::int64_t image_size, torch::Tensor start_mean);
+
+  // [B,C,S,S] on ids' device from the streams of `key` and `colour_key` (0-dim int64 keys: the
+  // Init streams at the start, the Reset streams of a step when re-initialising).
+  torch::Tensor images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const;
+  // The Image init's image, [C,S,S] on the chain's device: kept after the start so a reset needs no
+  // host copy (undefined: none kept).
+  void keep_image(torch::Tensor first_sample) { image_ = std::move(first_sample); }
+  // U(-1, 1) attention logits [B,K,S,S] of a comb_mask term, as the reference's mask chain starts.
+  torch::Tensor attention(const std::string& term, int k, const torch::Tensor& ids) const;
+  // Re-initialises the samples flagged in `bad` [B] (bool) from the given (Reset) streams, images and
+  // the masks of `terms`' comb_mask terms: torch::where on the device, no host sync.
+  void reset(const torch::Tensor& bad, const torch::Tensor& ids, const torch::Tensor& key,
+             const torch::Tensor& colour_key, const std::vector<CompiledComposition::CTerm>& terms,
+             torch::Tensor* x, std::map<std::string, torch::Tensor>* attention) const;
+
+ private:
+  InitMode mode_ = InitMode::GreyColour;
+  torch::Tensor init_image_;  // SamplerParams::init_image (CPU)
+  std::uint64_t seed_ = 0;
+  double sigma0_ = 1.0;
+  std::int64_t channels_ = 3, size_ = 64;
+  torch::Tensor start_mean_;
+  torch::Tensor image_;
+};
+
+}  // namespace ebm

@@ -1,0 +1,101 @@
+#include "engine/sampling/schedule.h"
+
+#include "engine/sampling/sampler_params.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace ebm {
+
+Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
+  double lo = 0, hi = 0;
+  bool any = false;
+  for (const auto& m : models) {
+    if (!m.denoising) continue;
+    lo = any ? std::max(lo, m.sigma_min) : m.sigma_min;
+    hi = any ? std::min(hi, m.sigma_max) : m.sigma_max;
+    any = true;
+  }
+  if (!any) return {};
+  if (!(hi >= lo && lo > 0))
+    throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
+  if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);
+  // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
+  return geometric_schedule(hi, lo, ladder.levels, ladder.steps_per_level, ladder.r * lo * lo, ladder.temperature);
+}
+
+Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt) {
+  if (!(sigma_max >= sigma_min && sigma_min > 0) || opt.levels < 1)
+    throw std::invalid_argument("a noise ladder needs sigma_max >= sigma_min > 0 and levels >= 1");
+  if (opt.steps_per_level < 0 || opt.steps_per_level > kMaxSteps || opt.top_steps < 0 || opt.top_steps > kMaxSteps)
+    throw std::invalid_argument("corrector steps per level and top steps must be in [0, " + std::to_string(kMaxSteps) + "]");
+  if (!(opt.r > 0) || !std::isfinite(opt.r)) throw std::invalid_argument("the corrector step factor r must be > 0");
+  if (!(opt.temperature > 0) || !(opt.temperature <= 10))
+    throw std::invalid_argument("the ladder's temperature must be in (0, 10]");
+  if (!opt.predictor && opt.steps_per_level < 1)
+    throw std::invalid_argument("a corrector-only ladder needs at least one step per level");
+  const std::vector<double> sigma = sigma_ladder(sigma_max, sigma_min, opt.levels);
+  Schedule s;
+  auto push = [&s](std::int64_t steps, double sg, double lr, double noise_var) {
+    if (steps > 0) s.levels.push_back({steps, sg, lr, std::sqrt(std::max(noise_var, 0.0))});
+  };
+  double carried_var = 0;  // the last predictor's noise, drawn by the next step
+  auto corrector = [&](std::int64_t steps, double sg) {
+    if (steps <= 0) return;
+    const double eps = opt.r * sg * sg;
+    const double var = 2 * eps * opt.temperature;
+    if (carried_var == 0) {
+      push(steps, sg, eps, var);
+    } else {
+      push(1, sg, eps, carried_var + var);
+      push(steps - 1, sg, eps, var);
+    }
+    carried_var = 0;
+  };
+  corrector(opt.top_steps, sigma.front());
+  for (size_t k = 0; k < sigma.size(); ++k) {
+    corrector(opt.steps_per_level, sigma[k]);
+    if (!opt.predictor) continue;
+    const double next = k + 1 < sigma.size() ? sigma[k + 1] : 0.0;
+    const double dvar = sigma[k] * sigma[k] - next * next;
+    push(1, sigma[k], dvar, carried_var);
+    carried_var = k + 1 < sigma.size() ? dvar : 0.0;
+  }
+  return s;
+}
+
+bool same_schedule(const Schedule& a, const Schedule& b) {
+  if (a.levels.size() != b.levels.size()) return false;
+  for (size_t i = 0; i < a.levels.size(); ++i) {
+    const auto &x = a.levels[i], &y = b.levels[i];
+    if (x.steps != y.steps || x.sigma != y.sigma || x.step_lr != y.step_lr || x.noise_std != y.noise_std) return false;
+  }
+  return true;
+}
+
+Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps,
+                            double temperature) {
+  if (!(sigma_max >= sigma_min && sigma_min > 0) || levels < 1 || steps_per_level < 1 || !(eps > 0))
+    throw std::invalid_argument("geometric schedule needs sigma_max >= sigma_min > 0, levels >= 1, steps >= 1, eps > 0");
+  if (!(temperature > 0) || !(temperature <= 10)) throw std::invalid_argument("the ladder's temperature must be in (0, 10]");
+  Schedule s;
+  for (double sigma : sigma_ladder(sigma_max, sigma_min, levels)) {
+    double lr = eps * (sigma / sigma_min) * (sigma / sigma_min);
+    s.levels.push_back({steps_per_level, sigma, lr, std::sqrt(2.0 * lr * temperature)});
+  }
+  return s;
+}
+
+std::vector<double> sigma_ladder(double sigma_max, double sigma_min, int levels) {
+  if (levels < 1 || !(sigma_min > 0) || !(sigma_max >= sigma_min))
+    throw std::invalid_argument("sigma ladder: need levels >= 1 and 0 < sigma_min <= sigma_max");
+  std::vector<double> s(static_cast<size_t>(levels));
+  for (int i = 0; i < levels; ++i)
+    s[static_cast<size_t>(i)] =
+        levels == 1 ? sigma_max : sigma_max * std::pow(sigma_min / sigma_max, static_cast<double>(i) / (levels - 1));
+  return s;
+}
+
+}  // namespace ebm

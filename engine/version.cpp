@@ -1,4 +1,0 @@
-#include "engine/version.h"
-namespace ebm {
-const char* version() { return "0.1.0"; }
-}  // namespace ebm
