@@ -7,6 +7,7 @@
 #include "engine/dist/launcher.h"
 #include "engine/train/device.h"
 #include "engine/train/trainer.h"
+#include "models/layers/augment.h"
 
 #include <nlohmann/json.hpp>
 
@@ -32,6 +33,7 @@ extern "C" void on_stop_signal(int sig) {
 struct TrainArgs {
   train::TrainOptions opt;
   bool resume = false;
+  bool augment_standard = false;  // --augment: the original's set for every --augment-* not given
   DistFlags dist;
   // Options given on the command line, as (json key, getter) — only these override a checkpoint's.
   std::vector<std::pair<CLI::Option*, std::function<void(nlohmann::json&)>>> given;
@@ -50,8 +52,32 @@ void toggle(CLI::App* sub, TrainArgs& a, const std::string& flag, const std::str
   a.given.emplace_back(o, [key, &field](nlohmann::json& j) { j[key] = field; });
 }
 
+// --augment fills in the original's transforms (AugmentOptions::standard) for the --augment-* flags
+// the command line leaves out; position and size concepts of the cubes keep only the photometric ones
+// (moving the object would make their label untrue).
+void apply_standard_augmentation(TrainArgs& a) {
+  if (!a.augment_standard) return;
+  const AugmentOptions std_aug = AugmentOptions::standard();
+  const bool spatial_label = !a.opt.folder_data() && (a.opt.concept_name == "position" || a.opt.concept_name == "size");
+  auto given = [&](const char* key) {
+    for (auto& g : a.given) {
+      nlohmann::json j;
+      g.second(j);
+      if (j.contains(key) && g.first->count() > 0) return true;
+    }
+    return false;
+  };
+  if (!given("augment_color")) a.opt.augment_color = std_aug.color_jitter;
+  if (!given("augment_blur")) a.opt.augment_blur = std_aug.blur;
+  if (spatial_label) return;
+  if (!given("augment_translate")) a.opt.augment_translate = std_aug.translate;
+  if (!given("augment_rotate")) a.opt.augment_rotate = std_aug.rotate_deg;
+  if (!given("augment_scale")) a.opt.augment_scale = std_aug.scale;
+}
+
 void run_train(TrainArgs& a) {
   const auto started = std::chrono::steady_clock::now();
+  apply_standard_augmentation(a);
   train::TrainOptions o = a.opt;
   if (a.resume) {
     nlohmann::json overrides = nlohmann::json::object();
@@ -75,8 +101,9 @@ void run_train(TrainArgs& a) {
             << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
             << (a.resume ? " (resuming)" : "") << "\n";
   train::Trainer trainer(o, a.resume, started, group.get());
-  if (!quiet) std::cerr << "ebm train: device " << trainer.device().str() << ", data pool " << o.pool << " scenes ready after "
-            << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() << " s\n";
+  if (!quiet) std::cerr << "ebm train: device " << trainer.device().str() << ", " << trainer.data_summary()
+            << " ready after " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
+            << " s" << (o.augment().any() ? ", augmentation: " + o.augment().describe() : std::string()) << "\n";
   auto r = trainer.run(&g_stop);
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
@@ -91,9 +118,11 @@ void run_train(TrainArgs& a) {
 void register_train(CLI::App& app) {
   auto a = std::make_shared<TrainArgs>();
   auto& t = a->opt;
-  auto* sub = app.add_subcommand("train", "Train a cubes concept EBM (cd or dsm) on procedural data; see docs/training.md");
+  auto* sub = app.add_subcommand(
+      "train", "Train a concept EBM (cd or dsm) on the procedural cubes or a folder of your images; see docs/training.md");
   CLI::App* s = sub;
-  opt(s, *a, "--concept", "concept_name", t.concept_name, "position | size | shape | color");
+  opt(s, *a, "--concept", "concept_name", t.concept_name,
+      "position | size | shape | color (the cubes), or the name of your --data folder's concept");
   opt(s, *a, "--objective", "objective", t.objective, "cd (the original contrastive divergence) | dsm (denoising score matching)");
   sub->add_option("--out", t.out_dir, "run directory (checkpoint, model, log, samples)")->required();
   sub->add_flag("--resume", a->resume, "continue the run in --out from its checkpoint");
@@ -111,7 +140,35 @@ void register_train(CLI::App& app) {
   toggle(s, *a, "--no-progress", "progress_bar", t.progress_bar, false, "no progress display");
   opt(s, *a, "--pool", "pool", t.pool, "rendered scenes kept on the device");
   opt(s, *a, "--objects", "num_objects", t.num_objects, "objects per scene (1 or 2)");
-  opt(s, *a, "--filters", "num_filters", t.num_filters, "CubesNet width (the original: 64)");
+  opt(s, *a, "--data", "data_dir", t.data_dir,
+      "a folder of images with labels.csv (file,<label columns>) to train on instead of the cubes");
+  {
+    auto* o = sub->add_option("--label-columns", t.label_columns, "--data: the labels.csv columns that make the label")
+                  ->delimiter(',');
+    a->given.emplace_back(o, [&t](nlohmann::json& j) { j["label_columns"] = t.label_columns; });
+    o = sub->add_option("--one-hot", t.one_hot, "--data: COLUMN:N, a column of class indices 0..N-1 (repeatable)")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+            ->allow_extra_args(false);
+    a->given.emplace_back(o, [&t](nlohmann::json& j) { j["one_hot"] = t.one_hot; });
+    o = sub->add_option("--label-range", t.label_ranges,
+                        "--data: COLUMN:LO,HI, a continuous column's range (default -1,1; repeatable)")
+            ->expected(1)
+            ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+            ->allow_extra_args(false);
+    a->given.emplace_back(o, [&t](nlohmann::json& j) { j["label_ranges"] = t.label_ranges; });
+  }
+  opt(s, *a, "--size", "image_size", t.image_size, "--data: 64 (CubesNet) or 128 (ResNet128)");
+  sub->add_flag("--augment", a->augment_standard,
+                "the original's augmentation (colour 0.1, translate 4 px, rotate 10°, blur 0.5) for every --augment-* not given");
+  opt(s, *a, "--augment-color", "augment_color", t.augment_color, "brightness/contrast/saturation jitter U(1-a, 1+a)");
+  opt(s, *a, "--augment-translate", "augment_translate", t.augment_translate, "shift by up to this many pixels");
+  opt(s, *a, "--augment-rotate", "augment_rotate", t.augment_rotate, "rotate by up to this many degrees");
+  opt(s, *a, "--augment-scale", "augment_scale", t.augment_scale, "zoom by U(1-s, 1+s)");
+  opt(s, *a, "--augment-blur", "augment_blur", t.augment_blur, "probability of the binomial (antialias) blur");
+  toggle(s, *a, "--checkpoint-activations", "checkpoint_activations", t.checkpoint_activations, true,
+         "recompute the residual blocks in the backward: less memory, one more forward per block");
+  opt(s, *a, "--filters", "num_filters", t.num_filters, "network width (the original: 64)");
   toggle(s, *a, "--no-spec-norm", "spec_norm", t.spec_norm, false, "cd: no spectral norm (dsm never uses it)");
   toggle(s, *a, "--bf16", "bf16", t.bf16, true, "CUDA autocast to bfloat16");
   toggle(s, *a, "--channels-last", "channels_last", t.channels_last, true, "channels_last memory format");

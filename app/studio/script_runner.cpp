@@ -3,6 +3,7 @@
 #include "app/studio/script.h"
 #include "app/studio/script_ops.h"
 #include "app/studio/studio.h"
+#include "engine/recipe/recipe.h"  // node_to_json (the report's composition)
 
 #include <spdlog/spdlog.h>
 
@@ -116,9 +117,11 @@ json ScriptRunner::report() const {
     j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
   }
   j["gradient_tiles"] = studio_.ui().views.grad_tiles;
+  j["composition"] = node_to_json(studio_.controller().composition());  // the tree as edited (masks aside)
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())
     j["models"].push_back({{"name", m.name},
+                           {"path", m.path},
                            {"state", m.state == ModelEntry::State::Ready ? "ready" : m.state == ModelEntry::State::Loading ? "loading" : "failed"},
                            {"error", m.error}});
   return j;

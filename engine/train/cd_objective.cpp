@@ -149,7 +149,8 @@ torch::Tensor CdObjective::step(const torch::Tensor& images, const torch::Tensor
 }
 
 torch::Tensor CdObjective::sample(const torch::Tensor& labels, torch::Generator& gen) {
-  auto x = 0.5 + 0.5 * torch::randn({labels.size(0), 3, 64, 64}, gen, labels.options().dtype(torch::kFloat));
+  const int64_t side = net_->config().image_size;  // 64 (CubesNet) or 128 (ResNet128)
+  auto x = 0.5 + 0.5 * torch::randn({labels.size(0), 3, side, side}, gen, labels.options().dtype(torch::kFloat));
   return chain(x, labels, opt_.sample_steps, gen, /*update_u=*/false).detach();
 }
 

@@ -94,9 +94,10 @@ torch::Tensor DsmObjective::sample(const torch::Tensor& labels, torch::Generator
   a.corrector_steps = opt_.sample_corrector;
   a.r = opt_.sample_r;
   const int64_t n = labels.size(0);
+  const int64_t side = ema_->network().config().image_size;  // 64 (CubesNet) or 128 (ResNet128)
   auto fopt = labels.options().dtype(torch::kFloat);
   auto x = ema_->data_mean() + std::sqrt(s.sigma_max * s.sigma_max + s.sigma_data * s.sigma_data) *
-                      torch::randn({n, 3, 64, 64}, gen, fopt);
+                      torch::randn({n, 3, side, side}, gen, fopt);
   AutocastScope amp(opt_.bf16, device_);
   const double g = opt_.sample_guidance;
   return sample_annealed(

@@ -13,7 +13,9 @@ namespace ebm::train {
   X(bf16) X(channels_last) X(cudnn_benchmark) X(cuda_graph) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
-  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from)
+  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from) \
+  X(data_dir) X(label_columns) X(one_hot) X(label_ranges) X(image_size) X(augment_color) X(augment_translate)     \
+  X(augment_rotate) X(augment_scale) X(augment_blur) X(checkpoint_activations)
 
 void to_json(nlohmann::json& j, const TrainOptions& o) {
   j = nlohmann::json::object();
@@ -30,11 +32,66 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
 #undef EBM_FROM
 }
 
+AugmentOptions TrainOptions::augment() const {
+  AugmentOptions a;
+  a.color_jitter = augment_color;
+  a.translate = augment_translate;
+  a.rotate_deg = augment_rotate;
+  a.scale = augment_scale;
+  a.blur = augment_blur;
+  return a;
+}
+
+namespace {
+// "NAME:REST" → (NAME, REST), naming the flag when the colon is missing.
+std::pair<std::string, std::string> split_spec(const std::string& spec, const char* flag, const char* form) {
+  const auto c = spec.rfind(':');
+  if (c == std::string::npos || c == 0 || c + 1 == spec.size())
+    throw std::invalid_argument(std::string("train options: ") + flag + " '" + spec + "': write " + form);
+  return {spec.substr(0, c), spec.substr(c + 1)};
+}
+}  // namespace
+
+std::map<std::string, int> TrainOptions::one_hot_columns() const {
+  std::map<std::string, int> out;
+  for (const auto& spec : one_hot) {
+    const auto [col, n] = split_spec(spec, "--one-hot", "COLUMN:N (e.g. hair:3)");
+    try {
+      size_t used = 0;
+      const int v = std::stoi(n, &used);
+      if (used != n.size()) throw std::invalid_argument(n);
+      out[col] = v;
+    } catch (const std::exception&) {
+      throw std::invalid_argument("train options: --one-hot '" + spec + "': N must be a whole number");
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::pair<float, float>> TrainOptions::label_range_columns() const {
+  std::map<std::string, std::pair<float, float>> out;
+  for (const auto& spec : label_ranges) {
+    const auto [col, r] = split_spec(spec, "--label-range", "COLUMN:LO,HI (e.g. age:0,100)");
+    const auto comma = r.find(',');
+    try {
+      if (comma == std::string::npos) throw std::invalid_argument(r);
+      size_t a = 0, b = 0;
+      const float lo = std::stof(r.substr(0, comma), &a), hi = std::stof(r.substr(comma + 1), &b);
+      if (a != comma || b != r.size() - comma - 1 || !(lo < hi)) throw std::invalid_argument(r);
+      out[col] = {lo, hi};
+    } catch (const std::exception&) {
+      throw std::invalid_argument("train options: --label-range '" + spec + "': write COLUMN:LO,HI with LO < HI");
+    }
+  }
+  return out;
+}
+
 const std::vector<std::string>& TrainOptions::resumable_keys() {
   static const std::vector<std::string> keys{"iters",      "time_limit_min", "log_every",    "sample_every",
                                              "ckpt_every", "progress_bar",   "device",       "lr",
                                              "out_dir",    "sample_steps",   "sample_levels", "sample_corrector",
-                                             "sample_r",   "cudnn_benchmark", "sample_guidance", "cuda_graph"};
+                                             "sample_r",   "cudnn_benchmark", "sample_guidance", "cuda_graph",
+                                             "checkpoint_activations"};
   return keys;
 }
 
@@ -42,8 +99,31 @@ void TrainOptions::validate() const {
   auto req = [](bool ok, const std::string& m) {
     if (!ok) throw std::invalid_argument("train options: " + m);
   };
-  req(concept_name == "position" || concept_name == "size" || concept_name == "shape" || concept_name == "color",
-      "--concept must be position, size, shape or color (got '" + concept_name + "')");
+  const bool cubes = concept_name == "position" || concept_name == "size" || concept_name == "shape" ||
+                     concept_name == "color";
+  if (folder_data()) {
+    req(!concept_name.empty() && !cubes,
+        "--data: name the concept of your images with --concept NAME (not position, size, shape or color, the "
+        "cubes concepts)");
+    req(!label_columns.empty(), "--data needs --label-columns: the labels.csv columns that make the label");
+    (void)one_hot_columns();
+    (void)label_range_columns();
+  } else {
+    req(cubes, "--concept must be position, size, shape or color (got '" + concept_name +
+                   "'); for a concept of your own images give --data DIR");
+    req(label_columns.empty() && one_hot.empty() && label_ranges.empty(),
+        "--label-columns, --one-hot and --label-range describe a --data folder");
+  }
+  req(image_size == 64 || image_size == 128, "--size must be 64 (CubesNet) or 128 (ResNet128)");
+  req(folder_data() || image_size == 64, "--size 128 needs --data: the cubes renders are 64×64");
+  try {
+    augment().validate();
+  } catch (const std::invalid_argument& e) {
+    req(false, e.what());
+  }
+  req(!(augment().geometric() && !folder_data() && (concept_name == "position" || concept_name == "size")),
+      "--augment-translate/rotate/scale move and resize what is in the image: a " + concept_name +
+          " label would no longer be true (colour, blur and the shape/colour concepts are fine)");
   req(objective == "cd" || objective == "dsm", "--objective must be cd or dsm (got '" + objective + "')");
   req(!out_dir.empty(), "--out DIR is required");
   req(iters >= 1 && iters <= 100000000, "--iters must be in [1, 1e8]");

@@ -5,8 +5,12 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "models/layers/augment.h"
+
 #include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ebm::train {
@@ -36,6 +40,21 @@ struct TrainOptions {
   // Data: a pool of rendered scenes kept on the device, drawn uniformly with replacement.
   int64_t pool = 50000;
   int num_objects = 1;
+  // Or a folder of images with labels.csv (engine/data/image_folder.h; `--data DIR`): then the
+  // concept is what `label_columns` say, named by concept_name (any name but the cubes ones).
+  std::string data_dir;
+  std::vector<std::string> label_columns;  // CSV columns that make the label, in order
+  std::vector<std::string> one_hot;        // "COLUMN:N": class indices 0 … N−1 expand to N values
+  std::vector<std::string> label_ranges;   // "COLUMN:LO,HI" (a continuous column's range; default [−1, 1])
+  int image_size = 64;                     // 64: CubesNet; 128: ResNet128 (the original's for that size)
+  // Augmentation of every training batch (models/layers/augment.h); 0 = off.
+  double augment_color = 0;
+  int augment_translate = 0;
+  double augment_rotate = 0;
+  double augment_scale = 0;
+  double augment_blur = 0;
+  // Recompute the residual blocks' activations in the backward (models/layers/checkpoint.h).
+  bool checkpoint_activations = false;
 
   // Model (CubesNet).
   int num_filters = 64;
@@ -81,7 +100,12 @@ struct TrainOptions {
   double sample_guidance = 1.0;  // classifier-free guidance of the sample grids, saved in the model
                                  // file as its recommended guidance (DenoisingSettings::guidance)
 
+  bool folder_data() const { return !data_dir.empty(); }
   double effective_lr() const { return lr > 0 ? lr : (objective == "dsm" ? 5e-4 : 3e-4); }
+  AugmentOptions augment() const;
+  // The parsed --one-hot and --label-range specs (throw std::invalid_argument naming the bad one).
+  std::map<std::string, int> one_hot_columns() const;
+  std::map<std::string, std::pair<float, float>> label_range_columns() const;
   // Throws std::invalid_argument naming the option and its allowed range.
   void validate() const;
   // Options that may differ between a checkpoint and the command that resumes it.

@@ -4,13 +4,12 @@
 #include "engine/dist/launcher.h"
 #include "engine/image/image_io.h"
 #include "engine/rng/generator_state.h"
-#include "engine/train/cd_objective.h"
 #include "engine/train/device.h"
-#include "engine/train/dsm_objective.h"
+#include "engine/train/objective_factory.h"
 #include "engine/train/progress.h"
 #include "engine/train/quick_grade.h"
 #include "models/checkpoint/atomic_file.h"
-#include "models/registry.h"
+#include "models/layers/augment.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Context.h>
@@ -71,16 +70,6 @@ torch::Generator make_device_generator(const torch::Device& d, uint64_t seed) {
   return at::detail::createCPUGenerator(seed);
 }
 
-// The DSM network's label schema: the concept's slots, then the null flag and the σ features
-// (see denoising_energy.h); tools show only the first concept_size slots.
-LabelSchema dsm_schema(LabelSchema concept, int sigma_features) {
-  LabelSchema s = std::move(concept);
-  s.slots.push_back({"dsm_null", SlotKind::Continuous, 0.f, 1.f, {}});
-  for (int k = 0; k < sigma_features; ++k)
-    s.slots.push_back({"dsm_sigma_" + std::to_string(k), SlotKind::Continuous, -1.f, 1.f, {}});
-  return s;
-}
-
 }  // namespace
 
 TrainOptions merge_resume_options(const nlohmann::json& saved, const nlohmann::json& overrides) {
@@ -124,10 +113,10 @@ Trainer::~Trainer() {
 
 void Trainer::build() {
   opt_.validate();
+  augment_ = opt_.augment();
   // In a group each process takes its own GPU: "cuda" means cuda:<local rank> (launcher.h).
   device_ = process_device(opt_.device, group_ != nullptr);
   if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(opt_.cudnn_benchmark);
-  const auto concept = data::cubes_concept_from_string(opt_.concept_name);
   const fs::path dir(opt_.out_dir);
   const bool has_ckpt = fs::exists(dir / kCheckpointFile);
   if (!resume_ && has_ckpt)
@@ -145,43 +134,12 @@ void Trainer::build() {
   device_gen_ = make_device_generator(device_, stream_seed(opt_.seed + (own_cd_streams ? 1000003ull * rank_ : 0), 3));
   torch::Generator cd_cpu_gen =
       own_cd_streams ? at::detail::createCPUGenerator(stream_seed(opt_.seed + 1000003ull * rank_, 6)) : data_gen_;
-  pool_ = std::make_unique<CubesPool>(concept, opt_.pool, opt_.num_objects, stream_seed(opt_.seed, 1), device_);
-  {
-    auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
-    data::SceneSampling so;
-    so.num_objects = opt_.num_objects;
-    preview_labels_ = data::concept_labels(data::sample_scenes(opt_.sample_n, g, so).first, concept).to(device_);
-  }
-
-  ModelConfig mc = ModelConfig::defaults_for(Arch::CubesNet);
-  mc.num_filters = opt_.num_filters;
-  const int L = data::label_size(concept);
-  if (opt_.objective == "cd") {
-    mc.label_size = L;
-    mc.spec_norm = opt_.spec_norm;
-    mc.energy_kind = EnergyKind::Contrastive;
-    auto net = make_network(mc, data::cubes_schema(concept));
-    objective_ = std::make_unique<CdObjective>(net, opt_, device_, device_gen_, cd_cpu_gen);
-  } else {
-    DenoisingSettings s;
-    s.sigma_min = opt_.sigma_min;
-    s.sigma_max = opt_.sigma_max;
-    s.sigma_features = opt_.sigma_features;
-    s.concept_size = L;
-    s.mean = pool_->channel_mean();
-    s.sigma_data = pool_->pixel_std();
-    mc.label_size = s.network_label_size();
-    mc.spec_norm = false;  // training.md: spectral norm keeps the score far too small to learn in time
-    mc.energy_kind = EnergyKind::Denoising;
-    auto schema = dsm_schema(data::cubes_schema(concept), s.sigma_features);
-    auto net = make_network(mc, schema);
-    auto ema = make_network(mc, schema);
-    auto calib_gen = at::detail::createCPUGenerator(stream_seed(opt_.seed, 5));
-    // The group's batch, so that N ranks calibrate exactly as one process of batch N·B would.
-    auto calib = pool_->sample(std::min<int64_t>(opt_.batch * world_, 64), calib_gen);
-    objective_ = std::make_unique<DsmObjective>(DenoisingEnergy(net, s), DenoisingEnergy(ema, s), opt_, device_,
-                                                device_gen_, calib.images, calib.labels);
-  }
+  data_ = make_training_source(opt_, device_, stream_seed(opt_.seed, 1));
+  preview_labels_ = data_->preview_labels(opt_.sample_n, stream_seed(opt_.seed, 4)).to(device_);
+  augment_gen_ = at::detail::createCPUGenerator(stream_seed(opt_.seed, 9));
+  // The group's batch calibrates DSM, so that N ranks calibrate exactly as one process of batch N·B would.
+  objective_ = make_objective(opt_, *data_, device_, device_gen_, cd_cpu_gen, std::min<int64_t>(opt_.batch * world_, 64),
+                              stream_seed(opt_.seed, 5));
 
   objective_->set_data_parallel(group_);
   if (writer()) {
@@ -203,14 +161,9 @@ void Trainer::build() {
   }
   if (!writer()) return;  // rank 0 owns options.json, the log, samples and checkpoints
   write_file_atomic((dir / kOptionsFile).string(), nlohmann::json(opt_).dump(2) + "\n");
-  if (!fs::exists(dir / "samples" / "reference.png")) {
-    auto g = at::detail::createCPUGenerator(stream_seed(opt_.seed, 4));
-    data::SceneSampling so;
-    so.num_objects = opt_.num_objects;
-    auto scenes = data::sample_scenes(opt_.sample_n, g, so);
-    torch::NoGradGuard no_grad;
-    save_png((dir / "samples" / "reference.png").string(), data::tile_images(data::CubesRenderer().render(scenes)));
-  }
+  if (!fs::exists(dir / "samples" / "reference.png"))
+    save_png((dir / "samples" / "reference.png").string(),
+             data::tile_images(data_->reference_images(opt_.sample_n, stream_seed(opt_.seed, 4))));
   log_ = std::fopen((dir / kLogFile).string().c_str(), "a");
   if (!log_) throw FileError("cannot open " + (dir / kLogFile).string() + " for appending");
 }
@@ -227,6 +180,7 @@ void Trainer::save_checkpoint(int64_t iteration) {
   objective_->save_state(t, "obj/");
   t["rng/data"] = generator_state(data_gen_);
   t["rng/device"] = generator_state(device_gen_);
+  t["rng/augment"] = generator_state(augment_gen_);
   const double secs = train_seconds_before_ + seconds_since(started_);
   Metadata md{{kMetaOptions, nlohmann::json(opt_).dump()},
               {kMetaIteration, std::to_string(iteration)},
@@ -255,6 +209,8 @@ void Trainer::load_checkpoint() {
     return it->second;
   };
   set_generator_state(data_gen_, get("rng/data"));
+  // Checkpoints from before augmentation existed have no augmentation stream: it starts at its seed.
+  if (f.tensors.count("rng/augment")) set_generator_state(augment_gen_, get("rng/augment"));
   // A run moved between CPU and GPU cannot continue the same noise stream (different generators);
   // it continues from the same weights with the new device's stream.
   if (meta(kMetaDeviceType) == (device_.is_cuda() ? "cuda" : "cpu")) set_generator_state(device_gen_, get("rng/device"));
@@ -293,7 +249,7 @@ nlohmann::json Trainer::training_info(int64_t iteration) const {
           {"iterations", iteration},
           {"train_seconds", secs},
           {"device", device_.str()},
-          {"data", "procedural cubes, engine/data/cubes_renderer.h"},
+          {"data", data_->describe()},
           {"options", nlohmann::json(opt_)}};
 }
 
@@ -308,11 +264,12 @@ void Trainer::save_samples(int64_t iteration) {
   char name[64];
   std::snprintf(name, sizeof name, "iter_%08lld.png", static_cast<long long>(iteration));
   save_png((fs::path(opt_.out_dir) / "samples" / name).string(), data::tile_images(imgs));
-  // A number to follow between grids: object found, position error / colour accuracy.
-  const auto grade = quick_grade(imgs, preview_labels_, data::cubes_concept_from_string(opt_.concept_name));
+  // A number to follow between grids (cubes only): object found, position error / colour accuracy.
   nlohmann::json j{{"iter", iteration}};
   std::string text = "samples at iteration " + std::to_string(iteration) + ":";
-  for (const auto& kv : grade.values()) {
+  const auto concept = data_->cubes_concept();
+  for (const auto& kv : concept ? quick_grade(imgs, preview_labels_, *concept).values()
+                                : std::vector<std::pair<std::string, double>>{}) {
     j["sample_" + kv.first] = kv.second;
     char buf[64];
     std::snprintf(buf, sizeof buf, " %s %.3f", kv.first.c_str(), kv.second);
@@ -420,7 +377,8 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     }
     const auto t0 = Clock::now();
     // The group's batch drawn alike on every rank; this rank trains on its rows.
-    auto batch = pool_->sample(opt_.batch * world_, data_gen_);
+    auto batch = data_->sample(opt_.batch * world_, data_gen_, iteration_);
+    if (augment_.any()) batch.images = augment_batch(batch.images, augment_, augment_gen_);
     if (world_ > 1) {
       batch.images = batch.images.narrow(0, rank_ * opt_.batch, opt_.batch);
       batch.labels = batch.labels.narrow(0, rank_ * opt_.batch, opt_.batch);

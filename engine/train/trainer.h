@@ -12,6 +12,9 @@
 //   samples/reference.png   renders of the fixed preview labels (what the samples should show)
 //   samples/iter_XXXXXXXX.png  samples from noise for the same labels
 //
+// Data: the procedural cubes or a folder of images (training_source.h), optionally augmented
+// (models/layers/augment.h, one draw per image from a saved CPU stream).
+//
 // Determinism: CPU runs are bit-reproducible for one thread count; a run stopped after a
 // checkpoint and resumed continues the same loss sequence (tests/train). RNG streams: model init
 // (global RNG, seeded), data pool scenes, batch indices + replay draws (CPU generator, saved),
@@ -20,8 +23,8 @@
 
 #include "engine/train/collapse_guard.h"
 #include "engine/train/objective.h"
-#include "engine/train/train_data.h"
 #include "engine/train/train_options.h"
+#include "engine/train/training_source.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -80,6 +83,7 @@ class Trainer {
   // the loop sees from a real objective — e.g. a jump in the logged loss, to run the collapse guard.
   void wrap_objective(const std::function<std::unique_ptr<Objective>(std::unique_ptr<Objective>)>& wrap);
   torch::Device device() const { return device_; }
+  std::string data_summary() const { return data_->summary(); }
 
  private:
   void build();
@@ -97,9 +101,10 @@ class Trainer {
   int rank_ = 0, world_ = 1;
   std::chrono::steady_clock::time_point started_;
   torch::Device device_{torch::kCPU};
-  std::unique_ptr<CubesPool> pool_;
+  std::unique_ptr<TrainingSource> data_;
+  AugmentOptions augment_;
   std::unique_ptr<Objective> objective_;
-  torch::Generator data_gen_, device_gen_;
+  torch::Generator data_gen_, device_gen_, augment_gen_;  // augment_gen_: the batches' augmentation draws
   torch::Tensor preview_labels_;
   int64_t iteration_ = 0;
   int64_t last_checkpoint_ = 0;  // iteration of the checkpoint on disk (0: none yet)
