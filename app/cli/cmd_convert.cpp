@@ -5,6 +5,7 @@
 // listed and left out.
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "app/cli/model_flags.h"
 #include "models/checkpoint/tf_convert.h"
 
@@ -53,6 +54,7 @@ ModelConfig config_for(const ConvertArgs& a, const tf::BundleReader& reader, con
 }
 
 void run_convert(const ConvertArgs& a) {
+  check_output_file(a.out, "--out");
   const tf::BundleReader reader(a.checkpoint);
   const std::string requested = !a.scope.empty() ? a.scope : a.model.tf_scope;
   const std::string scope = choose_tf_scope(reader, requested);

@@ -4,6 +4,7 @@
 // shipped concept models. The arithmetic lives in engine/eval/; see docs/training.md "Evaluation".
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
 #include "engine/eval/eval_recipe.h"
@@ -134,6 +135,7 @@ void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& table
 }
 
 void run_recipe(const EvalArgs& a) {
+  if (!a.json_out.empty()) check_output_file(a.json_out, "--json-out");
   std::vector<std::string> warnings;
   Recipe r = load_recipe(a.recipe, &warnings);
   for (const auto& w : warnings) std::cerr << "ebm eval: warning: " << w << "\n";
@@ -164,6 +166,7 @@ void run_recipe(const EvalArgs& a) {
 }
 
 void run_suite(const EvalArgs& a) {
+  if (!a.json_out.empty()) check_output_file(a.json_out, "--json-out");
   std::optional<GuidanceInterval> interval;  // read first: a typo should not wait for the models to load
   if (!a.guidance_interval.empty()) interval = parse_guidance_interval(a.guidance_interval);
   SamplerParams base;

@@ -3,6 +3,7 @@
 // y along rows. Deterministic per --seed; written atomically as a PNG.
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/image_grid.h"
 #include "engine/gpu/device_check.h"
@@ -103,6 +104,8 @@ void run_render(const RenderArgs& a) {
     arrange(scenes, c, cols);
   }
   if (a.out.empty() && a.folder.empty()) throw std::invalid_argument("give --out GRID.png, --folder DIR or both");
+  if (!a.out.empty()) check_output_file(a.out, "--out");
+  if (!a.folder.empty()) check_output_dir(a.folder, "--folder");
   torch::NoGradGuard no_grad;
   auto img = data::CubesRenderer().render(scenes.to(dev)).cpu();
   if (!a.out.empty()) save_png(a.out, data::tile_images(img, cols));

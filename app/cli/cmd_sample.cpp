@@ -2,6 +2,7 @@
 // carrying the recipe it ran (with the command line's overrides applied), so the grid reproduces.
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
@@ -80,6 +81,7 @@ class Progress {
 };
 
 void run_sample(const SampleArgs& a) {
+  check_output_file(a.out, "--out");  // before minutes of sampling, not after
   std::vector<std::string> warnings;
   Recipe r = load_recipe(a.recipe, &warnings);
   for (const auto& w : warnings) std::cerr << "ebm sample: warning: " << w << "\n";
@@ -88,6 +90,7 @@ void run_sample(const SampleArgs& a) {
   if (a.steps) {
     if (p.schedule.annealed())
       throw std::invalid_argument("--steps: the recipe has an annealed schedule; its levels set the step count");
+    if (*a.steps < 1) throw std::invalid_argument("--steps must be at least 1");
     p.steps = *a.steps;
   }
   if (a.seed) p.seed = *a.seed;
@@ -115,11 +118,23 @@ void run_sample(const SampleArgs& a) {
   ro.ignore_hash = a.ignore_hash;
   ro.ladder = a.ladder;
   RunnableRecipe run = make_runnable(r, a.recipe, ro);
+  if (a.steps && run.schedule_from_models) {
+    // An explicit step count applies to denoising models too: N steps are N − 1 Euler steps of the
+    // ladder's ODE and the final denoise (--walk euler; each step one network evaluation per term).
+    if (*a.steps < 2)
+      throw std::invalid_argument("--steps " + std::to_string(*a.steps) +
+                                  ": denoising models need at least 2 steps (Euler steps and the final denoise)");
+    ro.ladder.walk = LadderWalk::Euler;
+    ro.ladder.euler_steps = static_cast<int>(*a.steps - 1);
+    ro.ladder.euler_top_steps = 0;
+    run.recipe.sampler.schedule = {};
+    apply_model_schedule(run.recipe.sampler, run.recipe.composition, info_lookup(run.models), ro.ladder);
+  }
   if (!quiet) {
     for (const auto& n : run.notes) std::cerr << (n.hash_mismatch ? "ebm sample: warning: " : "") << n.text << "\n";
     if (run.schedule_from_models)
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
-                << describe_ladder(a.ladder, run.recipe.sampler.total_steps()) << ")\n";
+                << describe_ladder(ro.ladder, run.recipe.sampler.total_steps()) << ")\n";
   }
   r = std::move(run.recipe);  // p is r.sampler: now with the hashes and the schedule
   const ModelSet models = std::move(run.models);

@@ -3,6 +3,7 @@
 // iteration with a checkpoint; --resume continues the same trajectory.
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "app/cli/dist_flags.h"
 #include "engine/dist/launcher.h"
 #include "engine/train/device.h"
@@ -86,6 +87,7 @@ void run_train(TrainArgs& a) {
     o = train::merge_resume_options(train::read_checkpoint_options(a.opt.out_dir), overrides);
     o.out_dir = a.opt.out_dir;
   }
+  check_output_dir(o.out_dir, "--out");  // before the data is rendered or decoded
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);

@@ -2,6 +2,7 @@
 // scenes and reports its held-out accuracy; see docs/training.md.
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
+#include "app/cli/output_check.h"
 #include "engine/train/classifier_training.h"
 
 #include <atomic>
@@ -45,6 +46,7 @@ void register_train_classifier(CLI::App& app) {
   sub->add_flag_callback("--no-progress", [o] { o->progress_bar = false; }, "no progress display");
   sub->callback([o] {
     run_command("train-classifier", [&] {
+      check_output_file(o->out, "--out");
       g_stop_classifier.store(false);
       std::signal(SIGINT, on_classifier_signal);
       std::signal(SIGTERM, on_classifier_signal);

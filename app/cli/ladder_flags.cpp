@@ -3,6 +3,24 @@
 namespace ebm::cli {
 
 void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
+  sub->add_option_function<std::string>(
+         "--walk", [&ladder](const std::string& w) { ladder.walk = ladder_walk_from_string(w); },
+         "denoising models: corrector (annealed Langevin on the ladder, the default) or euler (Euler steps of the "
+         "probability-flow ODE on Karras-spaced noise levels: one network evaluation per step)")
+      ->check(CLI::IsMember({"corrector", "euler"}));
+  sub->add_option("--euler-steps", ladder.euler_steps, "--walk euler: Euler steps from the top noise level to the last")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
+  sub->add_option("--rho", ladder.rho, "--walk euler: Karras spacing exponent (larger: more steps at low noise)")
+      ->check(CLI::Range(0.1, 100.0))
+      ->capture_default_str();
+  sub->add_option("--churn", ladder.churn, "--walk euler: EDM's stochastic churn S_churn (0: deterministic)")
+      ->check(CLI::Range(0.0, 1000.0))
+      ->capture_default_str();
+  sub->add_option("--euler-top-steps", ladder.euler_top_steps,
+                  "--walk euler: corrector steps at the top noise level before the Euler steps")
+      ->check(CLI::Range(0, 100000))
+      ->capture_default_str();
   sub->add_option("--levels", ladder.levels, "denoising models: noise levels of the annealed ladder")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -26,6 +44,11 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
 }
 
 std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps) {
+  if (ladder.walk == LadderWalk::Euler)
+    return std::to_string(ladder.euler_steps) + " Euler steps (rho " + std::to_string(ladder.rho).substr(0, 4) +
+           (ladder.churn > 0 ? ", churn " + std::to_string(ladder.churn).substr(0, 5) : std::string()) + ")" +
+           (ladder.euler_top_steps > 0 ? " after " + std::to_string(ladder.euler_top_steps) + " top steps" : "") +
+           ", then the denoise: " + std::to_string(total_steps) + " steps";
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
          std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps" +
          (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "");

@@ -13,7 +13,7 @@
 // It is meant for the plain step rule: MALA/HMC would accept-test its churn steps as Langevin moves.
 #pragma once
 
-#include "engine/sampling/sampler_params.h"
+#include "engine/sampling/schedule.h"
 
 #include <vector>
 

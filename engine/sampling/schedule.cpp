@@ -1,5 +1,7 @@
 #include "engine/sampling/schedule.h"
 
+#include "engine/sampling/euler_schedule.h"
+
 #include "engine/sampling/sampler_params.h"
 
 #include <algorithm>
@@ -8,6 +10,14 @@
 #include <string>
 
 namespace ebm {
+
+std::string to_string(LadderWalk w) { return w == LadderWalk::Euler ? "euler" : "corrector"; }
+
+LadderWalk ladder_walk_from_string(const std::string& s) {
+  if (s == "corrector") return LadderWalk::Corrector;
+  if (s == "euler") return LadderWalk::Euler;
+  throw std::invalid_argument("unknown ladder walk '" + s + "' (expected corrector or euler)");
+}
 
 Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
   double lo = 0, hi = 0;
@@ -21,6 +31,15 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOp
   if (!any) return {};
   if (!(hi >= lo && lo > 0))
     throw std::invalid_argument("the denoising models were trained on disjoint noise ranges; give the recipe a schedule");
+  if (ladder.walk == LadderWalk::Euler) {
+    EulerWalkOptions e;
+    e.steps = ladder.euler_steps;
+    e.rho = ladder.rho;
+    e.churn = ladder.churn;
+    e.top_steps = ladder.euler_top_steps;
+    e.r = ladder.r;
+    return euler_schedule(hi, lo, e);
+  }
   if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);
   // geometric_schedule's step is eps·(σ/σ_min)²: eps = r·σ_min² gives r·σ² at every level.
   return geometric_schedule(hi, lo, ladder.levels, ladder.steps_per_level, ladder.r * lo * lo, ladder.temperature);

@@ -6,6 +6,7 @@
 #include "engine/energy/energy_model.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ebm {
@@ -53,6 +54,13 @@ inline constexpr std::int64_t kDefaultTopSteps = 200;
 //     r·σ² — T < 1 sharper and less varied (the predictor's moves keep their noise). The original
 //     noise-first step already runs colder than T (its stationary variance on a Gaussian at r = 0.1 is
 //     0.85 of the target's), while MALA and HMC sample T itself.
+//   walk: Corrector, the ladder above; or Euler (euler_schedule.h): `euler_steps` Euler steps of the
+//     probability-flow ODE on Karras-spaced σ (ρ = `rho`), EDM churn `churn`, `euler_top_steps`
+//     corrector steps at σ_max first, then the Tweedie denoise — one network evaluation per step.
+enum class LadderWalk { Corrector, Euler };
+std::string to_string(LadderWalk w);
+LadderWalk ladder_walk_from_string(const std::string& s);  // "corrector" | "euler"
+
 struct LadderOptions {
   int levels = 40;
   std::int64_t steps_per_level = 5;
@@ -60,6 +68,12 @@ struct LadderOptions {
   bool predictor = false;
   std::int64_t top_steps = kDefaultTopSteps;
   double temperature = 1.0;
+  // The walk (the fields above describe the corrector ladder; these the Euler walk).
+  LadderWalk walk = LadderWalk::Corrector;
+  int euler_steps = 32;
+  double rho = 7.0;
+  double churn = 0.0;
+  std::int64_t euler_top_steps = 0;
 };
 
 // The predictor–corrector walk as Langevin steps (noise first, then the gradient at the noised point,

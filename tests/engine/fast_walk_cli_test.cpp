@@ -1,0 +1,103 @@
+// `ebm sample` and friends on the fast walk and the output checks of issue #26: --walk euler and
+// --steps N on a denoising recipe run the steps they say (N − 1 Euler steps and the denoise, kept in
+// the PNG's recipe), and every command that writes reports an unwritable output before its work.
+#include "engine/image/png_codec.h"
+#include "engine/recipe/recipe.h"
+#include "models/checkpoint/sha256.h"
+
+#include "tests/support/cli_run.h"
+#include "tests/support/small_denoiser.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <unistd.h>
+
+namespace ebm {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Dir {
+  fs::path path = fs::temp_directory_path() / ("ebm_fast_walk_cli_" + std::to_string(::getpid()));
+  Dir() { fs::create_directories(path / "models"); }
+  ~Dir() { fs::remove_all(path); }
+  std::string f(const std::string& name) const { return (path / name).string(); }
+};
+
+test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
+  return test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
+}
+
+void save_denoiser_recipe(const Dir& d) {
+  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
+  Recipe r;
+  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
+  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
+  r.sampler.batch = 2;
+  save_recipe(d.f("r.json"), r);
+}
+
+// The schedule the PNG's recipe carries.
+Schedule grid_schedule(const std::string& png) { return load_recipe(png, nullptr).sampler.schedule; }
+
+TEST(FastWalkCli, StepsOnADenoisingRecipeAreEulerStepsAndTheDenoise) {
+  Dir d;
+  save_denoiser_recipe(d);
+  auto r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("s5.png"), "--steps", "5"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("5 steps"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("4 Euler steps"), std::string::npos) << r.err;
+  const auto s = grid_schedule(d.f("s5.png"));
+  ASSERT_EQ(s.levels.size(), 5u);
+  EXPECT_EQ(s.levels.front().sigma, 1.0);
+  EXPECT_NEAR(s.levels.back().step_lr, 0.05 * 0.05, 1e-12);  // the Tweedie denoise at σ_min
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("s1.png"), "--steps", "1"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("at least 2 steps"), std::string::npos) << r.err;
+  // --walk euler with its own flags, and churn adds noise to the steps after the first.
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("e.png"), "--walk", "euler", "--euler-steps", "6",
+              "--churn", "3", "--euler-top-steps", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto e = grid_schedule(d.f("e.png"));
+  ASSERT_EQ(e.levels.size(), 1u + 6u + 1u);
+  EXPECT_EQ(e.levels.front().steps, 2);
+  EXPECT_EQ(e.levels[1].noise_std, 0.0);
+  EXPECT_GT(e.levels[2].noise_std, 0.0);
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--walk", "heun"});
+  EXPECT_EQ(r.code, 2);
+}
+
+TEST(FastWalkCli, AnUnwritableOutputIsReportedBeforeTheWork) {
+  Dir d;
+  save_denoiser_recipe(d);
+  const std::string bad = d.f("missing_dir/out.png");
+  const auto t0 = std::chrono::steady_clock::now();
+  // 100000 steps would take minutes: the refusal must come first.
+  auto r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", bad, "--steps", "100000"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 30.0);
+  r = ebm(d, {"render", "--n", "2", "--out", bad});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+  r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--json-out", bad});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--json-out"), std::string::npos) << r.err;
+  r = ebm(d, {"train-classifier", "--out", bad, "--iters", "100000"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("--out"), std::string::npos) << r.err;
+  r = ebm(d, {"convert", d.f("models/pos.safetensors"), "--out", bad});
+  EXPECT_NE(r.code, 0);
+  // A directory where a file is needed, and a file where a directory is needed.
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("models")});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos) << r.err;
+  r = ebm(d, {"train", "--out", d.f("r.json"), "--iters", "100000", "--device", "cpu"});
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("not a directory"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace ebm
