@@ -161,8 +161,8 @@ torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x,
 }
 
 CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch::Tensor& x,
-                                                           const torch::Tensor& attention,
-                                                           const torch::Tensor& sigma) const {
+                                                           const torch::Tensor& attention, const torch::Tensor& sigma,
+                                                           UnconditionalCache* shared) const {
   const CTerm& t = terms_.at(static_cast<size_t>(term));
   torch::Tensor xin = x;
   // Same value as x; the gradient w.r.t. x is multiplied by the mask.
@@ -171,9 +171,26 @@ CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch
   torch::Tensor label = t.label;
   if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
   torch::Tensor e = t.model->energy_at(xin, label, attention, sigma).reshape({-1});
+  ++model_evaluations_;
   const bool guided = t.guidance_at >= 0 && label.defined();
   if (!guided && !(t.split && label.defined())) return {e, {}, {}};
-  torch::Tensor u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
+  // Outside its guidance interval a guided term is its plain conditional energy: on the CPU, where σ
+  // is a host number, the unconditional evaluation is skipped there (a GPU step reads σ on the device
+  // and keeps one graph for every level, so it evaluates both and selects).
+  if (guided && !t.split && !sigma.is_cuda() && !values_.is_cuda()) {
+    const double sg = sigma.item<double>();
+    if (sg < value(t.interval_at).item<double>() || sg > value(t.interval_at + 1).item<double>()) return {e, {}, {}};
+  }
+  torch::Tensor u;
+  const bool shareable = shared && !t.mask.defined() && !attention.defined();
+  if (shareable) {
+    if (auto it = shared->find(t.model.get()); it != shared->end()) u = it->second;
+  }
+  if (!u.defined()) {
+    u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
+    ++model_evaluations_;
+    if (shareable) (*shared)[t.model.get()] = u;
+  }
   torch::Tensor pull = e - u;
   if (guided)
     pull = pull * guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
@@ -241,9 +258,10 @@ CompiledComposition::Leaf CompiledComposition::model_leaf(const torch::Tensor& x
                                                           const std::vector<torch::Tensor>& attention,
                                                           const torch::Tensor& sigma,
                                                           std::vector<torch::Tensor>* per_term) const {
-  return [this, &x, &attention, &sigma, per_term](int term) {
+  auto shared = std::make_shared<UnconditionalCache>();  // this evaluation's, not the next one's
+  return [this, &x, &attention, &sigma, per_term, shared](int term) {
     torch::Tensor att = term < static_cast<int>(attention.size()) ? attention[term] : torch::Tensor();
-    Parts p = term_parts(term, x, att, sigma);
+    Parts p = term_parts(term, x, att, sigma, shared.get());
     if (per_term) (*per_term)[term] = p.total().detach();
     return p;
   };

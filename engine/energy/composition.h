@@ -102,6 +102,9 @@ class CompiledComposition {
   int channels() const { return channels_; }
   int image_size() const { return image_size_; }
   std::int64_t batch() const { return batch_; }
+  // How many times a model's energy was evaluated by this composition so far (each guided term costs
+  // its conditional and — unless shared or skipped — its unconditional energy).
+  std::int64_t model_evaluations() const { return model_evaluations_; }
   // Distinct models of the active terms (for spectral caching and device moves).
   std::vector<std::shared_ptr<EnergyModel>> active_models() const;
 
@@ -117,7 +120,11 @@ class CompiledComposition {
   // The tree's operators over leaf values: `leaf(i)` is term i's energy (a model, or given values).
   using Leaf = std::function<Parts(int term)>;
   Parts eval(const CNode& n, const Leaf& leaf) const;
-  Parts term_parts(int term, const torch::Tensor& x, const torch::Tensor& attention, const torch::Tensor& sigma) const;
+  // Unconditional energies of one evaluation, by model: terms of one model without a mask share it
+  // (E(x | ∅) does not depend on the term's label), so k guided terms of one model cost k + 1.
+  using UnconditionalCache = std::map<const EnergyModel*, torch::Tensor>;
+  Parts term_parts(int term, const torch::Tensor& x, const torch::Tensor& attention, const torch::Tensor& sigma,
+                   UnconditionalCache* shared = nullptr) const;
   Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, const torch::Tensor& sigma,
                   std::vector<torch::Tensor>* per_term) const;
 
@@ -134,6 +141,7 @@ class CompiledComposition {
 
   std::optional<CNode> root_;
   std::vector<CTerm> terms_;
+  mutable std::int64_t model_evaluations_ = 0;  // energy_at calls (counted, for the guided-step cost)
   std::map<std::string, Slots> slots_;
   torch::Device device_{torch::kCPU};
   std::vector<float> host_values_;  // values() as built, before they move to the device
