@@ -11,6 +11,7 @@
 #include "app/cli/cli_errors.h"
 #include "app/cli/commands.h"
 #include "engine/gpu/device_check.h"
+#include "engine/gpu/precision_scope.h"
 #include "engine/gpu/atlas.h"
 #include "engine/gpu/cuda_gl_buffer.h"
 #include "engine/gpu/headless_gl.h"
@@ -267,8 +268,10 @@ void run_bench(const BenchArgs& a) {
   std::vector<Mode> modes;
   for (const auto& m : split(a.modes.empty() ? (dev.is_cuda() ? "eager,graph,graph+tf32,graph+bf16" : "eager") : a.modes)) {
     modes.push_back(mode_from_string(m));
-    if (!dev.is_cuda() && (modes.back().graph || modes.back().precision != Precision::Fp32))
-      throw std::invalid_argument("--modes " + m + " needs --device cuda (the CPU runs eager fp32 only)");
+    const Precision p = modes.back().precision;
+    if (!dev.is_cuda() && (modes.back().graph || p == Precision::Tf32))
+      throw std::invalid_argument("--modes " + m + " needs --device cuda (the CPU runs eager fp32, or eager+bf16)");
+    if (!dev.is_cuda() && p == Precision::Bf16) gpu::check_precision(p, dev);  // names the missing instructions
   }
   torch::NoGradGuard no_grad;
   nlohmann::json out = nlohmann::json::array();

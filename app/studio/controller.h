@@ -43,6 +43,7 @@ enum class MaskOp { Clear, Fill, Invert, Remove };
 struct ControllerOptions {
   SessionOptions session;
   SamplerParams sampler;
+  LadderOptions ladder;   // how denoising models' noise ladder is walked (schedule.h: draft/final)
   bool autostart = true;  // build a default composition and start sampling once start-up models load
 };
 
@@ -118,6 +119,12 @@ class Controller {
 
   // ---- sampler and run control
   const SamplerParams& sampler() const { return params_; }
+  // The walk of denoising models' ladder: set_ladder replaces the schedule with the models' ladder
+  // walked this way (also over a recipe's own schedule), and keeps doing so as models come and go.
+  const LadderOptions& ladder() const { return ladder_; }
+  void set_ladder(const LadderOptions& l);
+  // Network evaluations per sample of one step of the composition as edited (evaluation_cost.h).
+  int evaluations_per_step() const;
   // Checks `p` (once: the engine takes checked params as they are) and sends it; a bad value is
   // logged and changes nothing (the panels' road).
   void set_sampler(const SamplerParams& p);
@@ -175,7 +182,8 @@ class Controller {
   UiLog& log_;
   SessionOptions options_;
   SamplerParams params_;
-  bool auto_schedule_ = false;  // params_.schedule was set by sync_schedule, not by the user or a recipe
+  bool auto_schedule_ = false;
+  LadderOptions ladder_;  // params_.schedule was set by sync_schedule, not by the user or a recipe
   bool autostart_ = true;
   bool autostart_done_ = false;
   bool restart_on_autostart_ = false;

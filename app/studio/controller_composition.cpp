@@ -1,5 +1,6 @@
 // Controller: the composition draft (tree edits, labels, weights) and the terms' spatial masks.
 #include "app/studio/controller.h"
+#include "engine/energy/evaluation_cost.h"
 #include "engine/recipe/runnable.h"
 
 #include <algorithm>
@@ -138,7 +139,7 @@ void Controller::sync_schedule(const Node& tree) {
   next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
   bool annealed = false;
   try {
-    annealed = apply_model_schedule(next, tree, ready);
+    annealed = apply_model_schedule(next, tree, ready, ladder_);
   } catch (const std::exception& e) {
     log_.error(e.what());
     return;
@@ -157,6 +158,21 @@ void Controller::sync_schedule(const Node& tree) {
     log_.info("denoising models: sampling on their annealed schedule, " + std::to_string(params_.total_steps()) +
               " steps over " + std::to_string(s.levels.size()) + " schedule entries (sigma " +
               std::to_string(s.levels.front().sigma) + " -> " + std::to_string(s.levels.back().sigma) + ")");
+}
+
+void Controller::set_ladder(const LadderOptions& l) {
+  ladder_ = l;
+  auto_schedule_ = true;  // the models' ladder walked this way replaces whatever schedule there was
+  params_.schedule = {};
+  sync_schedule(doc_);
+}
+
+int Controller::evaluations_per_step() const {
+  return ebm::evaluations_per_step(doc_, [this](const std::string& name) -> std::optional<ModelInfo> {
+    const ModelEntry* m = model(name);
+    if (m == nullptr || m->state != ModelEntry::State::Ready) return std::nullopt;
+    return m->info;
+  });
 }
 
 std::string Controller::add_term(const NodePath& parent, const std::string& model_name,

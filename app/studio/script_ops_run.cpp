@@ -59,6 +59,43 @@ bool run_set_sampler(ScriptContext& c, const ScriptAction& a) {
   return true;
 }
 
+void validate_set_walk(const ScriptAction& a) {
+  if (a.args.contains("quality")) {
+    need(a, "quality", json::value_t::string, "draft or final");
+    const auto q = a.args.at("quality").get<std::string>();
+    if (q != "draft" && q != "final") bad_arg(a, "'quality' must be draft or final");
+  }
+  parsed_if_given(a, "walk", "corrector or euler", ladder_walk_from_string);
+  in_range(a, "euler_steps", 1, 100000);
+  in_range(a, "churn", 0, 1000);
+  in_range(a, "euler_top_steps", 0, 100000);
+  in_range(a, "levels", 1, 10000);
+  in_range(a, "steps_per_level", 0, 100000);
+  in_range(a, "top_steps", 0, 100000);
+  if (a.args.contains("preview_denoised")) need(a, "preview_denoised", json::value_t::boolean, "true or false");
+}
+
+bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
+  Controller& ctl = c.controller();
+  const json& j = a.args;
+  LadderOptions l = ctl.ladder();
+  if (j.contains("quality")) l = j.at("quality") == "draft" ? draft_ladder() : final_ladder();
+  if (j.contains("walk")) l.walk = ladder_walk_from_string(j.at("walk").get<std::string>());
+  if (j.contains("euler_steps")) l.euler_steps = j.at("euler_steps").get<int>();
+  if (j.contains("churn")) l.churn = j.at("churn").get<double>();
+  if (j.contains("euler_top_steps")) l.euler_top_steps = j.at("euler_top_steps").get<std::int64_t>();
+  if (j.contains("levels")) l.levels = j.at("levels").get<int>();
+  if (j.contains("steps_per_level")) l.steps_per_level = j.at("steps_per_level").get<std::int64_t>();
+  if (j.contains("top_steps")) l.top_steps = j.at("top_steps").get<std::int64_t>();
+  ctl.set_ladder(l);
+  if (j.contains("preview_denoised")) {
+    SessionOptions o = ctl.session_options();
+    o.preview_denoised = j.at("preview_denoised").get<bool>();
+    ctl.set_session_options(o);
+  }
+  return true;
+}
+
 // Errors of a chain's start arrive as events after this one (`wait until running` reads them).
 void mark_start(ScriptContext& c) {
   c.start_event_seq = last_event_seq(c.controller());
@@ -220,6 +257,10 @@ std::vector<ScriptOp> run_script_ops() {
        "[steps, step_lr, noise_std, batch, seed, init, mode, step_rule, leapfrog_steps, device, precision, cuda_graph, "
        "preview_every_steps, preview_every_ms]",
        validate_set_sampler, run_set_sampler, nullptr},
+      {"set_walk",
+       "[quality (draft|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, levels, steps_per_level, "
+       "top_steps, preview_denoised]: how denoising models' ladder is walked",
+       validate_set_walk, run_set_walk, nullptr},
       {"start", "start a new chain", no_args, run_start, nullptr},
       {"pause", "pause", no_args, run_pause, nullptr},
       {"resume", "resume", no_args, run_resume, nullptr},

@@ -97,6 +97,16 @@ json ScriptRunner::report() const {
     perf["step_path"] = s->step_path;
   }
   j["sampling_perf"] = perf;
+  if (const auto& s = studio_.controller().snapshot(); s) {
+    j["chain"] = {{"status", to_string(s->status)},
+                  {"step", s->step},
+                  {"total_steps", s->total_steps},
+                  {"batch", s->params.batch},
+                  {"precision", to_string(s->params.precision)},
+                  {"schedule_levels", s->params.schedule.levels.size()},
+                  {"images_denoised", s->images_denoised}};
+  }
+  j["walk"] = to_string(studio_.controller().ladder().walk);
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
   j["files"] = context_->written;

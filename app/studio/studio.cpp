@@ -20,6 +20,10 @@
 
 namespace ebm::studio {
 
+namespace {
+constexpr int kCpuSamplingFps = 10;  // the frame cap while a chain samples on the CPU
+}  // namespace
+
 namespace fs = std::filesystem;
 
 namespace {
@@ -207,8 +211,13 @@ void Studio::frame() {
   glfwSwapBuffers(window_->handle());
 
   // Frame cap at the monitor's rate for drivers where vsync does not block (Xvfb, some compositors):
-  // an uncapped loop would take a whole core from the sampler.
-  const double budget = 1.0 / std::max(30, window_->refresh_rate());
+  // an uncapped loop would take a whole core from the sampler. While a chain samples on the CPU the
+  // cap is 10 fps: its previews change a few times a second, and every frame the GUI does not draw is
+  // CPU time for the sampler. Under Mesa's software GL (Xvfb) a frame costs ~31 ms of both cores: the
+  // opening composition's draft step at batch 4 took 409 ms at 60 and 20 fps, 294 ms at 10 (2 cores).
+  int fps = std::max(30, window_->refresh_rate());
+  if (sampling && controller_->sampler().device == "cpu") fps = std::min(fps, kCpuSamplingFps);
+  const double budget = 1.0 / fps;
   const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
   if (spent < budget) std::this_thread::sleep_for(std::chrono::duration<double>(budget - spent));
   const double frame = std::chrono::duration<double>(Clock::now() - t0).count();

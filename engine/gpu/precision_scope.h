@@ -1,6 +1,6 @@
 // PrecisionScope: the arithmetic of a sampling step on CUDA (Precision, precision.h) for as long
 // as the scope lives — TF32 switches of cuDNN and cuBLAS and bf16 autocast — restoring the previous
-// settings when it ends. On the CPU it changes nothing (the CPU computes in fp32).
+// settings when it ends. On the CPU only Bf16 does something: bf16 autocast (where the CPU has it).
 //
 // Autocast's weight cache stays off: a captured graph must not keep casts in a cache that is
 // emptied after the capture (the casts are cheap next to the convolutions, and inside the graph).

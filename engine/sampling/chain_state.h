@@ -28,6 +28,10 @@ struct StepStats {
   std::vector<torch::Tensor> per_term;  // [B] raw energy of each term (undefined: inactive)
   torch::Tensor grad_norm;              // [B] L2 norm of the (projected) gradient
   torch::Tensor reset;                  // [B] bool: samples re-initialised after NaN/Inf (undefined: none)
+  // [B,C,H,W] the step's estimate of the clean image on a denoising ladder, x̂₀ = p − σ²·∇E(p, σ) at
+  // the point p where the step took its gradient (Tweedie's formula; the progressive preview). Eager
+  // Langevin steps of the joint mode only; undefined otherwise.
+  torch::Tensor denoised;
   torch::Tensor accepted;               // [B] float, MALA and HMC only: 1 where the step took its
                                         // proposal (always, for a step without noise), 0 where the chain
                                         // stayed; Sequential: the fraction of stages. Undefined for Langevin

@@ -215,8 +215,10 @@ Evaluation Sampler::evaluate(int stage, bool sequential, const torch::Tensor& xn
   for (std::int64_t lo = 0; lo < batch; lo += chunk) {
     const std::int64_t n = std::min(chunk, batch - lo);
     torch::Tensor xi = (chunk == batch ? xn : xn.narrow(0, lo, n)).detach();
-    // Tensor-core arithmetic runs on NHWC: cuDNN then picks its channels-last kernels.
-    if (xi.is_cuda() && params_.precision != Precision::Fp32) xi = xi.contiguous(torch::MemoryFormat::ChannelsLast);
+    // Channels-last input for the reduced-precision paths: cuDNN's tensor cores and oneDNN's bf16 kernels
+    // (CPU) both prefer NHWC.
+    if ((xi.is_cuda() && params_.precision != Precision::Fp32) || params_.precision == Precision::Bf16)
+      xi = xi.contiguous(torch::MemoryFormat::ChannelsLast);
     xi.requires_grad_(true);
     std::vector<torch::Tensor> ai(terms.size());
     std::vector<torch::Tensor> inputs{xi};
@@ -307,6 +309,11 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
   };
   RuleResult r = langevin_rule(x, xi_noise, size, lp, at_point);
   stats->per_term = std::move(r.at.per_term);
+  if (!sequential && compiled_->needs_sigma() && r.at.g.defined()) {
+    // Tweedie's estimate at the point the gradient was taken (x + noise·ξ): a few elementwise ops.
+    const torch::Tensor p = xi_noise.defined() ? x.detach() + sc.noise_std * xi_noise : x.detach();
+    stats->denoised = (p - sc.sigma * sc.sigma * r.at.g).detach();
+  }
 
   // comb_mask chain (spec §4.2): step -attention_lr·dE/dmask, then 3×3 average pool without padding.
   for (size_t j = 0; j < mask_terms.size(); ++j) {

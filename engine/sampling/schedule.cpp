@@ -19,6 +19,17 @@ LadderWalk ladder_walk_from_string(const std::string& s) {
   throw std::invalid_argument("unknown ladder walk '" + s + "' (expected corrector or euler)");
 }
 
+LadderOptions final_ladder() { return LadderOptions{}; }
+
+LadderOptions draft_ladder() {
+  LadderOptions o;
+  o.walk = LadderWalk::Euler;
+  o.euler_steps = 10;
+  o.churn = 20;
+  o.euler_top_steps = 40;
+  return o;
+}
+
 Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
   double lo = 0, hi = 0;
   bool any = false;

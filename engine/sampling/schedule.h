@@ -82,6 +82,16 @@ struct LadderOptions {
 // past the end repeats it.
 Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt);
 
+// The two walks the studio offers (its Sampler panel's draft / final, and its CPU default):
+//   final  the default ladder above (200 top steps, 40 levels × 5 corrector steps: 400 steps);
+//   draft  40 corrector steps at σ_max (where objects form), then 10 Euler steps with churn 20 and the
+//          denoise: 51 steps. On the 2-core CPU, red ∧ position at batch 8 in bf16: a red object in 5 of
+//          8 samples, 22 s for `ebm sample` (the 400-step ladder: minutes); 4 other walks of 37–57 steps
+//          drew 1–4 of 8 (2026-12-04). Chosen on those CPU grids, not yet by the suite: a GPU sitting
+//          picks the walk that keeps its grades (docs/engine.md).
+LadderOptions final_ladder();
+LadderOptions draft_ladder();
+
 // The schedule that samples a composition of these models: none of them a denoising model → the
 // constant schedule (empty); otherwise a ladder (above) over the noise range every denoising model
 // was trained on (ModelInfo::sigma_min/max) — the form `ebm eval`, `ebm sample` and the studio use.

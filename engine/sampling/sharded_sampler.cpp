@@ -230,6 +230,7 @@ StepStats ShardedSampler::step() {
   out.grad_norm = gather(collect([](const StepStats& s) { return s.grad_norm; }), counts, dev, 0.0);
   out.reset = gather(collect([](const StepStats& s) { return s.reset; }), counts, dev, 0.0);
   out.accepted = gather(collect([](const StepStats& s) { return s.accepted; }), counts, dev, 0.0);
+  out.denoised = gather(collect([](const StepStats& s) { return s.denoised; }), counts, dev, 0.0);
   for (size_t i = 0; i < parts[0].per_term.size(); ++i)
     out.per_term.push_back(gather(collect([i](const StepStats& s) { return i < s.per_term.size() ? s.per_term[i] : torch::Tensor(); }),
                                   counts, dev, 0.0));

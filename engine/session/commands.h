@@ -36,6 +36,9 @@ struct SessionOptions {
   // GPU: steps the worker may have queued beyond those the GPU finished (gpu/run_ahead.h). More keeps
   // the GPU no busier; it makes previews and edits wait behind the queue. 0: no bound.
   int max_steps_ahead = 2;
+  // On a denoising ladder, previews show each step's estimate of the clean image (StepStats::denoised)
+  // instead of the noisy chain: shapes show from the first steps. Exports and history keep the chain.
+  bool preview_denoised = true;
 };
 
 // What cmd::Export writes. Every PNG carries the recipe of the chain as it is now (models, tree,

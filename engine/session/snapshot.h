@@ -68,6 +68,7 @@ struct Snapshot {
   std::vector<std::string> models;  // loaded model names
 
   torch::Tensor images;        // [B,C,H,W] float in [0,1], on the models' device (undefined: no chain)
+  bool images_denoised = false;  // images are the last step's clean-image estimate, not the chain
   std::vector<std::int64_t> sample_ids;
   std::vector<float> energy;   // [B] total energy at the last step
   std::vector<std::string> term_names;

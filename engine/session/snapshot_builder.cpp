@@ -50,6 +50,13 @@ std::shared_ptr<Snapshot> build_snapshot(ShardedSampler& sampler, const Snapshot
     const ChainState& cs = sampler.state();
     s->step = cs.step;
     s->images = cs.x;
+    // The preview of a denoising ladder: the step's estimate of the clean image, when it made one and
+    // the chain has not moved since (a rewind or restart shows the chain itself).
+    if (in.preview_denoised && in.last_stats && in.last_stats->denoised.defined() &&
+        in.last_stats->denoised.sizes() == cs.x.sizes() && in.stats_step == cs.step) {
+      s->images = in.last_stats->denoised.clamp(0.0, 1.0);
+      s->images_denoised = true;
+    }
     s->sample_ids = to_ints(cs.sample_ids);
     s->resets = to_ints(cs.resets);
     for (const auto& kv : cs.attention) s->masks.emplace_back(kv.first, torch::softmax(kv.second, 1));

@@ -22,6 +22,8 @@ struct SnapshotInputs {
   std::uint64_t chain_id = 0;
   std::vector<std::string> models;      // loaded model names
   const StepStats* last_stats = nullptr;  // the last step's statistics (null: none yet)
+  bool preview_denoised = false;          // images: the last step's clean-image estimate when it has one
+  std::int64_t stats_step = -1;           // the chain step after which last_stats was measured
   const History* history = nullptr;       // kept states (null: none)
   std::shared_ptr<const Curves> curves;
   std::shared_ptr<const GradientMaps> gradient_maps;

@@ -72,6 +72,7 @@ class Worker {
   std::int64_t step_budget_ = 0;  // >0: steps left of a Step N command
 
   StepStats last_stats_;
+  std::int64_t last_stats_step_ = -1;  // the chain step after which last_stats_ was measured
   std::deque<Event> events_;
   std::uint64_t event_seq_ = 0;
   std::int64_t resets_reported_ = 0;

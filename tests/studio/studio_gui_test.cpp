@@ -432,3 +432,34 @@ TEST(StudioGui, ARecipeModelFoundNowhereAndAnUnknownExampleSayWhatToDo) {
   EXPECT_NE(error.find("color_and_position"), std::string::npos) << error;
   fs::remove_all(dir);
 }
+
+// On a CPU the studio opens on the draft walk (issue #26): the shipped opening composition (colour ∧
+// position, guided) runs its 51 steps at batch 4 — in bf16 where the CPU has it — and finishes, the
+// previews showing the steps' clean-image estimates. The time is recorded, not asserted tightly
+// (ctest runs tests side by side); docs/studio.md quotes the quiet machine's figure.
+TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
+  const fs::path dir = fresh_dir("cpu_draft");
+  const json script = {{"actions",
+                        {{{"do", "wait"}, {"until", "running"}, {"timeout_s", 120}},
+                         {{"do", "wait"}, {"until", "settled"}, {"timeout_s", 300}},
+                         {{"do", "screenshot"}, {"path", "cpu_draft.png"}},
+                         {{"do", "quit"}}}}};
+  std::ofstream(dir / "script.json") << script.dump(2);
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE +
+                          " --device cpu --max-seconds 400 --script " + (dir / "script.json").string() +
+                          " --screenshot-dir " + (dir / "out").string() + " 2>&1";
+  const auto t0 = std::chrono::steady_clock::now();
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(dir / "out" / "script_report.json");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const json report = json::parse(read_text(dir / "out" / "script_report.json"));
+  EXPECT_EQ(report["walk"], "euler");
+  EXPECT_EQ(report["chain"]["status"], "finished");
+  EXPECT_EQ(report["chain"]["step"], 51);
+  EXPECT_EQ(report["chain"]["total_steps"], 51);
+  EXPECT_EQ(report["chain"]["batch"], 4);
+  EXPECT_TRUE(report["chain"]["images_denoised"].get<bool>());
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  EXPECT_LT(seconds, 240.0);  // a regression guard; quiet 2-core figure in docs/studio.md
+  std::cout << "studio on the CPU: opening composition finished in " << seconds << " s\n";
+  EXPECT_TRUE(fs::exists(dir / "out" / "cpu_draft.png"));
+}

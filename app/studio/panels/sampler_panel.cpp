@@ -2,6 +2,8 @@
 // chain identity (seed lock/new, batch, init mode), preview cadence, and the timeline scrubber that
 // rewinds to a kept step.
 #include "app/studio/panels/panels.h"
+#include "engine/gpu/precision.h"
+#include "engine/sampling/schedule.h"
 #include "engine/gpu/device_check.h"
 
 #include <algorithm>
@@ -76,19 +78,73 @@ bool device_controls(SamplerParams& p) {
   // choosing a later first GPU, say).
   const int most = std::max(1, gpus_here);
   if (p.devices > most) p.devices = most, changed = true;
-  ImGui::BeginDisabled(!gpu);
+  // bf16 on the CPU only where it has bf16 instructions (precision.h); tf32 there is plain fp32.
+  ImGui::BeginDisabled(!gpu && !cpu_has_native_bf16());
   const char* precisions[] = {"fp32", "tf32", "bf16"};
   int prec = p.precision == Precision::Fp32 ? 0 : p.precision == Precision::Tf32 ? 1 : 2;
   if (ImGui::Combo("precision", &prec, precisions, 3)) p.precision = precision_from_string(precisions[prec]), changed = true;
+  ImGui::EndDisabled();
+  ImGui::BeginDisabled(!gpu);
   if (ImGui::Checkbox("CUDA graph", &p.cuda_graph)) changed = true;
   ImGui::EndDisabled();
-  help_marker("GPU only. precision: fp32 (strict), tf32 (default: TF32 matrix units, ~1e-5 px per 43 steps) or "
-              "bf16 (autocast: fastest, energies ~1 % off). CUDA graph: replay the captured Langevin step "
-              "(edits of weights, labels and step size need no re-capture).");
+  help_marker("precision: fp32 (strict), tf32 (GPU default: TF32 matrix units, ~1e-5 px per 43 steps; fp32 on a "
+              "CPU) or bf16 (autocast: fastest, energies ~1-2 % off; on a CPU with bf16 instructions too, ~1.4-1.6x "
+              "its fp32 step). CUDA graph (GPU): replay the captured Langevin step (edits of weights, labels and "
+              "step size need no re-capture).");
   return changed;
 }
 
 }  // namespace
+
+// The walk of the denoising models' ladder: draft / final / custom, the custom walk's settings, and
+// what it costs in network evaluations per sample. Changes go through Controller::set_ladder.
+void ladder_controls(PanelContext& c, const SamplerParams& p) {
+  LadderOptions l = c.ctl.ladder();
+  bool changed = false;
+  const bool is_draft = l.walk == LadderWalk::Euler && l.euler_steps == draft_ladder().euler_steps &&
+                        l.churn == draft_ladder().churn && l.euler_top_steps == draft_ladder().euler_top_steps &&
+                        l.rho == draft_ladder().rho;
+  const LadderOptions fin = final_ladder();
+  const bool is_final = l.walk == LadderWalk::Corrector && l.levels == fin.levels &&
+                        l.steps_per_level == fin.steps_per_level && l.top_steps == fin.top_steps &&
+                        !l.predictor && l.r == fin.r && l.temperature == fin.temperature;
+  if (ImGui::RadioButton("draft", is_draft)) l = draft_ladder(), changed = true;
+  ImGui::SameLine();
+  if (ImGui::RadioButton("final", is_final)) l = final_ladder(), changed = true;
+  ImGui::SameLine();
+  ImGui::TextDisabled(is_draft || is_final ? "" : "(custom)");
+  help_marker("draft: 40 Langevin steps at the top noise level, then 10 Euler steps (51 in all) - a composition in "
+              "seconds, on a CPU too. final: the 400-step "
+              "annealed Langevin ladder the model card grades. Or set the walk below.");
+  const char* walks[] = {"corrector", "euler"};
+  int w = l.walk == LadderWalk::Euler ? 1 : 0;
+  if (ImGui::Combo("walk", &w, walks, 2)) l.walk = w == 1 ? LadderWalk::Euler : LadderWalk::Corrector, changed = true;
+  if (l.walk == LadderWalk::Euler) {
+    int n = l.euler_steps;
+    if (ImGui::DragInt("Euler steps", &n, 0.2f, 1, 2000)) l.euler_steps = std::max(1, n), changed = true;
+    float churn = static_cast<float>(l.churn);
+    if (ImGui::DragFloat("churn", &churn, 0.2f, 0.f, 200.f, "%.1f")) l.churn = churn, changed = true;
+    int top = static_cast<int>(l.euler_top_steps);
+    if (ImGui::DragInt("top steps", &top, 0.5f, 0, 2000)) l.euler_top_steps = std::max(0, top), changed = true;
+    help_marker("Euler steps of the probability-flow ODE on Karras-spaced noise levels (one evaluation each); churn "
+                "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first.");
+  } else {
+    int levels = l.levels;
+    if (ImGui::DragInt("levels", &levels, 0.2f, 1, 1000)) l.levels = std::max(1, levels), changed = true;
+    int per = static_cast<int>(l.steps_per_level);
+    if (ImGui::DragInt("steps per level", &per, 0.1f, 0, 100)) l.steps_per_level = std::max(0, per), changed = true;
+    int top = static_cast<int>(l.top_steps);
+    if (ImGui::DragInt("top steps", &top, 0.5f, 0, 2000)) l.top_steps = std::max(0, top), changed = true;
+    if (ImGui::Checkbox("predictor", &l.predictor)) changed = true;
+    if (!l.predictor && l.steps_per_level < 1) l.steps_per_level = 1;
+  }
+  const auto& L = p.schedule.levels;
+  const long long steps = static_cast<long long>(p.total_steps());
+  const int per_step = c.ctl.evaluations_per_step();
+  ImGui::TextDisabled("%lld steps, sigma %.3g -> %.3g", steps, L.front().sigma, L.back().sigma);
+  ImGui::TextDisabled("cost: %lld x %d = %lld network evaluations per sample", steps, per_step, steps * per_step);
+  if (changed) guarded(c.ctl, "set walk", [&] { c.ctl.set_ladder(l); });
+}
 
 void draw_sampler_panel(PanelContext& c) {
   if (!ImGui::Begin("Sampler")) {
@@ -138,12 +194,7 @@ void draw_sampler_panel(PanelContext& c) {
   ImGui::PushItemWidth(-110.f * c.scale);
   if (p.schedule.annealed()) {
     // Denoising models: the step, noise and length come from the noise ladder (per level), not the sliders.
-    const auto& L = p.schedule.levels;
-    ImGui::Text("annealed: %zu noise levels x %lld steps", L.size(), static_cast<long long>(L.front().steps));
-    ImGui::TextDisabled("sigma %.3g -> %.3g, step r*sigma^2 (%lld steps in all)", L.front().sigma, L.back().sigma,
-                        static_cast<long long>(p.total_steps()));
-    help_marker("Denoising models are sampled on the noise ladder they were trained on (annealed Langevin). "
-                "Set automatically while the composition uses one; a recipe may bring its own.");
+    ladder_controls(c, p);
   } else {
     int steps = static_cast<int>(p.steps);
     if (ImGui::DragInt("steps", &steps, 1.f, 1, 100000)) p.steps = steps, changed = true;
@@ -193,6 +244,9 @@ void draw_sampler_panel(PanelContext& c) {
   ImGui::PushItemWidth(-110.f * c.scale);
   int every = static_cast<int>(o.publish_every_steps);
   if (ImGui::DragInt("every k steps", &every, 0.2f, 0, 1000)) o.publish_every_steps = every, ochanged = true;
+  if (ImGui::Checkbox("denoised preview", &o.preview_denoised)) ochanged = true;
+  help_marker("On a denoising ladder, show each step's estimate of the clean image (Tweedie: x - sigma^2 dE/dx) "
+              "instead of the noisy chain, so shapes show from the first steps. Exports keep the chain.");
   float ms = static_cast<float>(o.publish_every_ms);
   if (ImGui::DragFloat("or every T ms", &ms, 1.f, 0.f, 5000.f, "%.0f")) o.publish_every_ms = ms, ochanged = true;
   help_marker("A snapshot (images, energies) is published every k steps or after T ms, whichever comes first; "
