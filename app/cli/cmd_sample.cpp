@@ -10,6 +10,7 @@
 #include "engine/gpu/device_check.h"
 #include "engine/dist/launcher.h"
 #include "engine/export/grid.h"
+#include "engine/image/image_io.h"
 #include "engine/recipe/recipe.h"
 #include "engine/recipe/runnable.h"
 #include "engine/sampling/sampler.h"
@@ -35,6 +36,8 @@ struct SampleArgs {
   std::optional<std::string> device;
   std::optional<int64_t> micro_batch;
   std::optional<std::string> precision;
+  std::optional<std::string> init_image;
+  std::optional<double> init_sigma;
   StepRuleFlags step_rule;
   bool no_cuda_graph = false;
   int columns = 0;
@@ -101,6 +104,21 @@ void run_sample(const SampleArgs& a) {
     p.batch = *a.batch;
   }
   if (a.offset) p.sample_offset = *a.offset;
+  if (a.init_image) {
+    // An edit from this image: the recipe's composition, started from the image (noised to
+    // --init-sigma), so what the noise leaves standing is kept.
+    p.init = InitMode::Image;
+    try {
+      p.init_image = load_image(*a.init_image, 3).squeeze(0);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(std::string("--init-image: ") + e.what());
+    }
+  }
+  if (a.init_sigma) {
+    if (p.init != InitMode::Image)
+      throw std::invalid_argument("--init-sigma noises an image start: give --init-image too (or a recipe whose init is an image)");
+    p.init_sigma = *a.init_sigma;
+  }
   if (a.device) p.device = *a.device;
   if (a.micro_batch) p.micro_batch = *a.micro_batch;
   if (a.precision) p.precision = precision_from_string(*a.precision);
@@ -136,6 +154,13 @@ void run_sample(const SampleArgs& a) {
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
                 << describe_ladder(ro.ladder, run.recipe.sampler.total_steps()) << ")\n";
   }
+  if (!quiet && run.recipe.sampler.init == InitMode::Image)
+    std::cerr << "ebm sample: starting from the init image"
+              << (init_noise_sigma(run.recipe.sampler) > 0
+                      ? " noised to sigma " + std::to_string(init_noise_sigma(run.recipe.sampler)) +
+                            (run.recipe.sampler.schedule.annealed() ? " (the ladder from there on)" : "")
+                      : std::string(" as it is"))
+              << "\n";
   r = std::move(run.recipe);  // p is r.sampler: now with the hashes and the schedule
   const ModelSet models = std::move(run.models);
 
@@ -222,6 +247,10 @@ void register_sample(CLI::App& app) {
   sub->add_option("--micro-batch", a->micro_batch,
                   "evaluate energies in chunks of this many samples (0 = whole batch; --gpus N sets ceil(batch/N))");
   sub->add_option("--precision", a->precision, "CUDA arithmetic: fp32, tf32 (default) or bf16 (docs/gpu.md)");
+  sub->add_option("--init-image", a->init_image,
+                  "start every chain from this PNG/JPEG (an edit of it: the recipe's labels, the image's rest)");
+  sub->add_option("--init-sigma", a->init_sigma,
+                  "noise the --init-image to this sigma and enter the ladder there (0: as it is; docs/recipe.md)");
   add_step_rule_flags(sub, a->step_rule, "overrides the recipe's (langevin when it names none)");
   sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();

@@ -1,5 +1,6 @@
 #include "engine/recipe/recipe.h"
 
+#include "engine/image/image_io.h"
 #include "engine/image/png_codec.h"
 #include "engine/recipe/base64.h"
 #include "engine/recipe/version.h"
@@ -58,12 +59,54 @@ json sampler_to_json(const SamplerParams& p) {
             {"micro_batch", p.micro_batch},
             {"precision", to_string(p.precision)},
             {"cuda_graph", p.cuda_graph}};
+  // An image start is one object, the image embedded: the recipe (and the PNG carrying it) stands alone.
   if (p.init == InitMode::Image && p.init_image.defined())
-    j["init_image"] = png_data_uri(png_encode(png_from_tensor(p.init_image)));
+    j["init"] = {{"image", png_data_uri(png_encode(png_from_tensor(p.init_image)))}, {"sigma", p.init_sigma}};
   return j;
 }
 
-void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>* warnings) {
+// "init": a mode name, or {"image": PNG data URI or file path, "sigma": S} for an image start.
+void init_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>* warnings, const RecipeFiles* files) {
+  if (!o.has("init")) return;
+  const json& v = o.raw("init");
+  if (v.is_string()) {
+    try {
+      p->init = init_mode_from_string(v.get<std::string>());
+    } catch (const std::invalid_argument& e) {
+      o.fail("init", e.what());
+    }
+    return;
+  }
+  if (!v.is_object())
+    o.fail("init", "expected a mode name (uniform, gaussian, grey_colour, noise) or {\"image\": ..., \"sigma\": ...}, got " +
+                       json_type_name(v));
+  JsonObject io(v, o.path("init"), warnings);
+  const std::string image = io.str("image", "", true, kMaxEmbeddedPngBytes * 4 / 3 + 64);
+  p->init = InitMode::Image;
+  p->init_sigma = io.num("sigma", 0.0, 0.0, kMaxInitSigma);
+  if (image.rfind("data:", 0) == 0) {
+    p->init_image = decode_png_field(io, "image", kMaxMaskSide);
+  } else {
+    if (files == nullptr)
+      io.fail("image", "'" + image + "' is a file path, but this recipe was not read from a file; embed the image as a PNG data URI");
+    const std::filesystem::path given(image);
+    const std::filesystem::path path = given.is_absolute() || files->dir.empty() ? given : std::filesystem::path(files->dir) / given;
+    try {
+      torch::Tensor img = load_image(path.string(), 3);
+      if (img.size(2) > kMaxMaskSide || img.size(3) > kMaxMaskSide)
+        io.fail("image", path.string() + " is " + std::to_string(img.size(3)) + "x" + std::to_string(img.size(2)) +
+                             "; an init image may be at most " + std::to_string(kMaxMaskSide) + " pixels a side");
+      p->init_image = img.squeeze(0);
+    } catch (const RecipeError&) {
+      throw;
+    } catch (const std::exception& e) {
+      io.fail("image", e.what());
+    }
+  }
+  io.finish();
+}
+
+void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>* warnings, const RecipeFiles* files) {
   p->steps = o.integer("steps", p->steps, 0, kMaxSteps);
   p->step_lr = o.num("step_lr", p->step_lr, -kBig, kBig);
   p->noise_std = o.num("noise_std", p->noise_std, 0, kBig);
@@ -78,7 +121,6 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
     p->proj = proj_norm_from_string(o.str("proj", to_string(p->proj)));
     p->mode = sample_mode_from_string(o.str("mode", to_string(p->mode)));
     p->step_rule = step_rule_from_string(o.str("step_rule", to_string(p->step_rule)));
-    p->init = init_mode_from_string(o.str("init", to_string(p->init)));
     p->precision = precision_from_string(o.str("precision", to_string(p->precision)));
   } catch (const std::invalid_argument& e) {
     throw RecipeError(o.path("") + " " + e.what());
@@ -102,9 +144,14 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
     l.finish();
     p->schedule.levels.push_back(sl);
   }
-  if (o.has("init_image")) p->init_image = decode_png_field(o, "init_image", kMaxMaskSide);
+  init_from_json(o, p, warnings, files);
+  // The form before the init object: "init": "image" with the image in "init_image".
+  if (o.has("init_image")) {
+    if (p->init_image.defined()) o.fail("init_image", "the image is given twice (in init.image and here); keep init.image");
+    p->init_image = decode_png_field(o, "init_image", kMaxMaskSide);
+  }
   if (p->init == InitMode::Image && !p->init_image.defined())
-    o.fail("init_image", "init 'image' needs an init_image (a PNG data URI)");
+    o.fail("init", "init 'image' needs its image: {\"image\": PNG data URI or file, \"sigma\": S}");
   o.finish();
 }
 
@@ -218,7 +265,7 @@ json recipe_to_json(const Recipe& r) {
 
 std::string recipe_to_string(const Recipe& r) { return recipe_to_json(r).dump(2) + "\n"; }
 
-Recipe recipe_from_json(const json& j, std::vector<std::string>* warnings) {
+Recipe recipe_from_json(const json& j, std::vector<std::string>* warnings, const RecipeFiles* files) {
   JsonObject o(j, "recipe", warnings);
   const std::string format = o.str("format", "", true, 64);
   if (format != kRecipeFormat) o.fail("format", "expected \"" + std::string(kRecipeFormat) + "\", got \"" + format + "\"");
@@ -254,7 +301,7 @@ Recipe recipe_from_json(const json& j, std::vector<std::string>* warnings) {
   }
   if (o.has("sampler")) {
     JsonObject s(o.raw("sampler"), "recipe.sampler", warnings);
-    sampler_from_json(s, &r.sampler, warnings);
+    sampler_from_json(s, &r.sampler, warnings, files);
   }
   r.sampler.seed = o.uinteger("seed", 0);
   r.sampler.batch = o.integer("batch", r.sampler.batch, 1, kMaxBatch);
@@ -270,7 +317,7 @@ Recipe recipe_from_json(const json& j, std::vector<std::string>* warnings) {
   return r;
 }
 
-Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warnings) {
+Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warnings, const RecipeFiles* files) {
   if (text.size() > kMaxRecipeBytes)
     throw RecipeError("recipe is larger than " + std::to_string(kMaxRecipeBytes >> 20) + " MiB");
   json j;
@@ -281,7 +328,7 @@ Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warni
     // as 1E400: both are the file's fault (found by fuzz/harness_recipe_json: the second escaped).
     throw RecipeError(std::string("recipe is not valid JSON: ") + e.what());
   }
-  return recipe_from_json(j, warnings);
+  return recipe_from_json(j, warnings, files);
 }
 
 Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings) {
@@ -291,13 +338,14 @@ Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings) 
   if (size > kMaxRecipeBytes)
     throw RecipeError("recipe '" + path + "' is larger than " + std::to_string(kMaxRecipeBytes >> 20) + " MiB");
   const std::string bytes = read_file(path);
+  const RecipeFiles files{std::filesystem::path(path).parent_path().string()};
   try {
     if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89PNG\r\n\x1a\n") == 0) {
       const std::string text = png_text_value(png_decode_text(bytes), kRecipePngKey);
       if (text.empty()) throw RecipeError("PNG has no ebm-recipe chunk (it was not exported by ebm, or was re-saved)");
-      return recipe_from_string(text, warnings);
+      return recipe_from_string(text, warnings, &files);
     }
-    return recipe_from_string(bytes, warnings);
+    return recipe_from_string(bytes, warnings, &files);
   } catch (const RecipeError& e) {
     throw RecipeError(path + ": " + e.what());
   } catch (const PngError& e) {

@@ -45,10 +45,18 @@ struct Recipe {
 nlohmann::json recipe_to_json(const Recipe& r);
 std::string recipe_to_string(const Recipe& r);  // pretty JSON, 2-space indent
 
+// Where a recipe may read the files it names (sampler.init.image as a path, not a data URI):
+// relative paths resolve against `dir` (empty: the working directory). A recipe read from text alone
+// (pasted, a script's, a fuzzer's) is given none and may name no file.
+struct RecipeFiles {
+  std::string dir;
+};
+
 // Throws RecipeError naming the JSON path and what was expected; unknown keys go to `warnings`.
-Recipe recipe_from_json(const nlohmann::json& j, std::vector<std::string>* warnings);
-Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warnings);
-// A .json recipe, or a PNG exported by ebm (its ebm-recipe chunk). Throws RecipeError/FileError.
+Recipe recipe_from_json(const nlohmann::json& j, std::vector<std::string>* warnings, const RecipeFiles* files = nullptr);
+Recipe recipe_from_string(std::string_view text, std::vector<std::string>* warnings, const RecipeFiles* files = nullptr);
+// A .json recipe, or a PNG exported by ebm (its ebm-recipe chunk); files it names are read relative
+// to its directory. Throws RecipeError/FileError.
 Recipe load_recipe(const std::string& path, std::vector<std::string>* warnings);
 void save_recipe(const std::string& path, const Recipe& r);  // atomic
 

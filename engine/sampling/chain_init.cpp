@@ -41,6 +41,7 @@ void ChainInit::set_chain(const SamplerParams& chain) {
   init_image_ = chain.init_image;
   seed_ = chain.seed;
   sigma0_ = chain.schedule.annealed() ? chain.schedule.levels.front().sigma : 1.0;
+  image_sigma_ = init_noise_sigma(chain);
   image_ = torch::Tensor();
 }
 
@@ -48,6 +49,25 @@ void ChainInit::set_shape(std::int64_t channels, std::int64_t image_size, torch:
   channels_ = channels;
   size_ = image_size;
   start_mean_ = std::move(start_mean);
+  if (image_.defined() && (image_.size(0) != channels || image_.size(1) != image_size)) image_ = torch::Tensor();
+}
+
+void ChainInit::prepare_image(const torch::Device& device) const {
+  if (mode_ != InitMode::Image || (image_.defined() && image_.device() == device)) return;
+  const std::int64_t c = channels_, s = size_;
+  if (!init_image_.defined()) throw std::invalid_argument("init 'image' has no image");
+  auto img = init_image_.to(torch::kFloat).unsqueeze(0);
+  if (img.size(1) == 4 && c == 3) img = img.slice(1, 0, 3);  // drop alpha
+  if (img.size(1) == 1 && c == 3) img = img.expand({1, 3, img.size(2), img.size(3)});
+  if (img.size(1) != c)
+    throw std::invalid_argument("init image has " + std::to_string(img.size(1)) + " channels, the models take " +
+                                std::to_string(c));
+  if (img.size(2) != s || img.size(3) != s)
+    img = torch::nn::functional::interpolate(img, torch::nn::functional::InterpolateFuncOptions()
+                                                      .size(std::vector<int64_t>{s, s})
+                                                      .mode(torch::kBilinear)
+                                                      .align_corners(false));
+  image_ = img.clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
 }
 
 torch::Tensor ChainInit::images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const {
@@ -64,19 +84,10 @@ torch::Tensor ChainInit::images(const torch::Tensor& key, const torch::Tensor& c
       return counter_uniform(key, ids, {c, s, s}).mul_(0.5).add_(colour.mul_(0.5));
     }
     case InitMode::Image: {
-      if (image_.defined()) return image_.unsqueeze(0).expand({ids.size(0), c, s, s}).contiguous();
-      auto img = init_image_.to(torch::kFloat).unsqueeze(0);
-      if (img.size(1) == 4 && c == 3) img = img.slice(1, 0, 3);  // drop alpha
-      if (img.size(1) == 1 && c == 3) img = img.expand({1, 3, img.size(2), img.size(3)});
-      if (img.size(1) != c)
-        throw std::invalid_argument("init image has " + std::to_string(img.size(1)) + " channels, the models take " +
-                                    std::to_string(c));
-      if (img.size(2) != s || img.size(3) != s)
-        img = torch::nn::functional::interpolate(img, torch::nn::functional::InterpolateFuncOptions()
-                                                          .size(std::vector<int64_t>{s, s})
-                                                          .mode(torch::kBilinear)
-                                                          .align_corners(false));
-      return img.clamp(0.0, 1.0).to(ids.device()).expand({ids.size(0), c, s, s}).contiguous();
+      prepare_image(ids.device());  // made at the start; again only after a reshape
+      auto x = image_.unsqueeze(0).expand({ids.size(0), c, s, s}).contiguous();
+      if (image_sigma_ > 0) x.add_(counter_normal(key, ids, {c, s, s}).mul_(image_sigma_));
+      return x;
     }
   }
   throw std::logic_error("unknown init mode");

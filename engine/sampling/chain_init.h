@@ -1,6 +1,8 @@
 // How the samples of a chain start, and restart after a NaN/Inf (SamplerParams::init, spec §5.2):
 // images and comb_mask attention logits drawn from the counter-based streams of rng/counter_rng.h,
 // so sample i of a seed starts from the same image whatever the batch and wherever it sits in it.
+// An image start with init_sigma is the image plus σ·N(0, I) from the same streams: each sample its
+// own noise, so a batch of edits of one image differ.
 #pragma once
 
 #include "engine/energy/composition.h"
@@ -33,9 +35,10 @@ class ChainInit {
   // [B,C,S,S] on ids' device from the streams of `key` and `colour_key` (0-dim int64 keys: the
   // Init streams at the start, the Reset streams of a step when re-initialising).
   torch::Tensor images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const;
-  // The Image init's image, [C,S,S] on the chain's device: kept after the start so a reset needs no
-  // host copy (undefined: none kept).
-  void keep_image(torch::Tensor first_sample) { image_ = std::move(first_sample); }
+  // The Image init's image fitted to the models, [C,S,S] on `device`: made once per chain (the first
+  // call after set_chain/set_shape) and kept, so a reset needs no host copy. Throws
+  // std::invalid_argument when its channels do not fit the models.
+  void prepare_image(const torch::Device& device) const;
   // U(-1, 1) attention logits [B,K,S,S] of a comb_mask term, as the reference's mask chain starts.
   torch::Tensor attention(const std::string& term, int k, const torch::Tensor& ids) const;
   // Re-initialises the samples flagged in `bad` [B] (bool) from the given (Reset) streams, images and
@@ -49,9 +52,10 @@ class ChainInit {
   torch::Tensor init_image_;  // SamplerParams::init_image (CPU)
   std::uint64_t seed_ = 0;
   double sigma0_ = 1.0;
+  double image_sigma_ = 0.0;  // init_noise_sigma(): the noise an image start gets
   std::int64_t channels_ = 3, size_ = 64;
   torch::Tensor start_mean_;
-  torch::Tensor image_;
+  mutable torch::Tensor image_;  // prepare_image()'s cache (images() makes it when a reshape dropped it)
 };
 
 }  // namespace ebm

@@ -168,9 +168,9 @@ void Sampler::start() {
     auto ids = torch::tensor(params_.ids(), torch::kLong).to(dev);
     ChainState s;
     s.sample_ids = ids;
+    init_.prepare_image(dev);
     s.x = init_.images(key_tensor(noise_key(params_.seed, NoiseStream::Init, 0, 0), dev),
                        key_tensor(noise_key(params_.seed, NoiseStream::InitColour, 0, 0), dev), ids);
-    if (params_.init == InitMode::Image) init_.keep_image(s.x[0].clone());  // resets need no host copy
     s.resets = torch::zeros({ids.size(0)}, torch::TensorOptions().dtype(torch::kLong).device(dev));
     for (const auto& t : compiled_->terms())
       if (t.attention_masks > 0) s.attention[t.name] = init_.attention(t.name, t.attention_masks, ids);

@@ -79,14 +79,31 @@ ProjNorm proj_norm_from_string(const std::string& s) {
   throw std::invalid_argument("unknown proj_norm type '" + s + "' (expected none, li, l2, l2_sample)");
 }
 
+namespace {
+// An edit from a noised image enters the ladder at its noise level (schedule_from_sigma).
+bool cut_at_init_sigma(SamplerParams& p) {
+  if (p.init != InitMode::Image || !(p.init_sigma > 0) || !p.schedule.annealed()) return false;
+  Schedule cut = schedule_from_sigma(p.schedule, p.init_sigma);
+  if (cut.levels.size() == p.schedule.levels.size()) return false;
+  p.schedule = std::move(cut);
+  return true;
+}
+}  // namespace
+
 bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
-  if (p.schedule.annealed()) return false;
+  if (p.schedule.annealed()) return cut_at_init_sigma(p);
   Schedule s = denoising_schedule(models, ladder);
   if (!s.annealed()) return false;
   p.schedule = std::move(s);
   p.clamp = false;
   if (p.init != InitMode::Image) p.init = InitMode::Noise;
+  cut_at_init_sigma(p);
   return true;
+}
+
+double init_noise_sigma(const SamplerParams& p) {
+  if (p.init != InitMode::Image || !(p.init_sigma > 0)) return 0.0;
+  return p.schedule.annealed() ? p.schedule.levels.front().sigma : p.init_sigma;
 }
 
 std::int64_t SamplerParams::total_steps() const {
@@ -171,6 +188,10 @@ void SamplerParams::validate() const {
     if (!init_image.defined() || init_image.dim() != 3)
       bad("init_image", "init mode 'image' needs a [C,H,W] image");
   }
+  if (!std::isfinite(init_sigma) || init_sigma < 0 || init_sigma > kMaxInitSigma)
+    bad("init_sigma", "must be in [0, " + std::to_string(static_cast<int>(kMaxInitSigma)) + "] (0: the image as it is)");
+  if (init_sigma > 0 && init != InitMode::Image)
+    bad("init_sigma", "noises an image start; it needs init 'image' (set init_sigma to 0 for init '" + to_string(init) + "')");
   parse_device(device);
   if (devices < 1 || devices > kMaxDevices)
     bad("devices", "must be in [1, " + std::to_string(kMaxDevices) + "], got " + std::to_string(devices));
@@ -193,7 +214,7 @@ bool SamplerParams::same_chain(const SamplerParams& o) const {
                     (!init_image.defined() || init_image.is_same(o.init_image) ||
                      (init_image.sizes() == o.init_image.sizes() && torch::equal(init_image, o.init_image)));
   return seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
-         init == o.init &&
+         init == o.init && init_sigma == o.init_sigma &&
          device == o.device && devices == o.devices && same_image;
 }
 
@@ -205,6 +226,7 @@ SamplerParams SamplerParams::with_identity_of(const SamplerParams& chain) const 
   p.sample_ids = chain.sample_ids;
   p.init = chain.init;
   p.init_image = chain.init_image;
+  p.init_sigma = chain.init_sigma;
   p.device = chain.device;
   p.devices = chain.devices;
   return p;

@@ -61,13 +61,18 @@ struct SamplerParams;
 // Puts a chain of a composition of these models on the schedule denoising models need, unless `p`
 // already has an annealed schedule of its own: denoising_schedule(), no clamp along the ladder
 // (noised states live outside [0, 1]; what is shown, saved or graded is clamped) and the `noise`
-// start (a chain started from an image keeps it). Returns whether it changed `p`. The one place
-// `ebm sample`, `ebm eval` and the studio decide this.
+// start (a chain started from an image keeps it). An image start with init_sigma > 0 then walks the
+// annealed schedule (its own or the new one) from init_sigma on: schedule_from_sigma(). Returns
+// whether it changed `p`. The one place `ebm sample`, `ebm eval` and the studio decide this.
 bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, const LadderOptions& ladder);
 inline bool apply_denoising_schedule(SamplerParams& p, const std::vector<ModelInfo>& models, int levels = 40,
                                      std::int64_t steps_per_level = 5, double r = 0.1) {
   return apply_denoising_schedule(p, models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps, 1.0});
 }
+
+// The noise an image start gets: the σ of the schedule's first level, or `p.init_sigma` on a constant
+// schedule; 0 without an image start or without init_sigma.
+double init_noise_sigma(const SamplerParams& p);
 
 // Per-step values a schedule yields at a given step.
 struct StepSettings {
@@ -112,6 +117,11 @@ struct SamplerParams {
   std::vector<std::int64_t> sample_ids;
   InitMode init = InitMode::GreyColour;
   torch::Tensor init_image;        // [C,H,W] float in [0,1] on the CPU, for InitMode::Image
+  // InitMode::Image only: start from the image noised to this σ and walk an annealed schedule from
+  // there (SDEdit, Meng et al. 2022): an edit that keeps what the noise does not wash out. 0: the
+  // image as it is. apply_denoising_schedule() cuts the schedule to its levels at or below σ, and the
+  // noise added is the first kept level's σ (this σ itself on a constant schedule).
+  double init_sigma = 0.0;
   std::string device = "cpu";      // "cpu", "cuda", "cuda:1" …
   // Devices the batch is split over in one process, from `device` on (cuda:1 with 2: cuda:1 and
   // cuda:2), each with a copy of the models and a share of ⌈batch/devices⌉ chains
@@ -155,6 +165,7 @@ constexpr std::int64_t kMaxBatch = 4096;
 constexpr std::int64_t kMaxSteps = 100000000;
 constexpr int kMaxScheduleLevels = 10000;
 constexpr int kMaxDevices = 64;
+constexpr double kMaxInitSigma = 100.0;
 
 torch::Device parse_device(const std::string& s);  // throws std::invalid_argument with the accepted forms
 

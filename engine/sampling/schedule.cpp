@@ -96,6 +96,15 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   return s;
 }
 
+Schedule schedule_from_sigma(const Schedule& s, double sigma) {
+  if (!s.annealed()) return s;
+  // A relative tolerance, so a σ written to a recipe and read back cuts at the same level.
+  const double limit = sigma * (1 + 1e-9);
+  auto first = std::find_if(s.levels.begin(), s.levels.end(), [&](const ScheduleLevel& l) { return l.sigma <= limit; });
+  if (first == s.levels.end()) first = s.levels.end() - 1;
+  return Schedule{std::vector<ScheduleLevel>(first, s.levels.end())};
+}
+
 bool same_schedule(const Schedule& a, const Schedule& b) {
   if (a.levels.size() != b.levels.size()) return false;
   for (size_t i = 0; i < a.levels.size(); ++i) {

@@ -102,6 +102,12 @@ inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int lev
   return denoising_schedule(models, LadderOptions{levels, steps_per_level, r, false, kDefaultTopSteps, 1.0});
 }
 
+// The part of an annealed schedule a chain started at noise level `sigma` walks: its levels from the
+// first one whose σ is at or below `sigma` on (only the last level when none is) — the ladder entered
+// partway down, as an edit from a noised image does. Cutting twice at the same σ cuts nothing more.
+// A constant schedule is returned as it is.
+Schedule schedule_from_sigma(const Schedule& s, double sigma);
+
 // Same levels (steps, σ, step size, noise) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);
 
