@@ -12,6 +12,7 @@
 #include "app/studio/sample_history.h"
 #include "app/studio/ui_log.h"
 #include "engine/energy/composition.h"
+#include "engine/recipe/runnable.h"
 #include "engine/session.h"
 #include "models/config.h"
 
@@ -141,6 +142,19 @@ class Controller {
   void restart(bool new_seed);
   void rewind(std::int64_t step);
 
+  // ---- edits from an image (issue #29; controller_image_edit.cpp)
+  // Sets the labels an image was read as (model name → label) on every term of those models that is
+  // not under a Not (a Not term says what the image should not be); with no term in the composition,
+  // builds an And of one term per model read. Returns the names of the terms it set.
+  std::vector<std::string> fill_labels(const std::vector<std::pair<std::string, std::vector<float>>>& by_model);
+  // Restarts every chain from `image` ([C,H,W] in [0,1], any size) noised to σ, the models' ladder
+  // walked from there (recipe init {image, sigma}); throws std::invalid_argument for a σ outside
+  // [0, 100] or an image of the wrong shape, changing nothing.
+  void edit_from_image(const torch::Tensor& image, double sigma);
+  // Back to the usual start (the noise start on a ladder, grey-colour otherwise), restarting.
+  void stop_image_edit();
+  bool editing_image() const { return params_.init == InitMode::Image; }
+
   // ---- files written by the engine (grid/sample/sequence PNGs and recipes; result: an event)
   void export_files(const ExportRequest& r);
   // Starts sampling once every pending model load has finished (after opening a recipe).
@@ -175,6 +189,11 @@ class Controller {
   // with the last denoising term.
   void sync_schedule(const Node& tree);
   void collect_loads();
+  // The ModelInfo of the models loaded so far (those still loading or failed: none).
+  ModelInfoLookup ready_models() const;
+  // `next` on the schedule it needs (the models' ladder when automatic, cut at an image start's σ),
+  // sent, and the chains restarted.
+  void restart_with(SamplerParams next);
   void maybe_autostart();
   void sync_inspected();  // tells the session which sample to compute gradient maps for
   Node default_composition() const;

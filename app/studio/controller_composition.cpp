@@ -130,11 +130,7 @@ void Controller::submit_edit(ValueEdit e) {
 void Controller::sync_schedule(const Node& tree) {
   if (params_.schedule.annealed() && !auto_schedule_) return;  // the user's or the recipe's own schedule
   // The models arrive one background task at a time: the schedule is that of those already here.
-  const ModelInfoLookup ready = [this](const std::string& name) -> std::optional<ModelInfo> {
-    const ModelEntry* m = model(name);
-    if (m == nullptr || m->state != ModelEntry::State::Ready) return std::nullopt;
-    return m->info;
-  };
+  const ModelInfoLookup ready = ready_models();
   SamplerParams next = params_;
   next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
   bool annealed = false;
@@ -167,13 +163,15 @@ void Controller::set_ladder(const LadderOptions& l) {
   sync_schedule(doc_);
 }
 
-int Controller::evaluations_per_step() const {
-  return ebm::evaluations_per_step(doc_, [this](const std::string& name) -> std::optional<ModelInfo> {
+ModelInfoLookup Controller::ready_models() const {
+  return [this](const std::string& name) -> std::optional<ModelInfo> {
     const ModelEntry* m = model(name);
     if (m == nullptr || m->state != ModelEntry::State::Ready) return std::nullopt;
     return m->info;
-  });
+  };
 }
+
+int Controller::evaluations_per_step() const { return ebm::evaluations_per_step(doc_, ready_models()); }
 
 std::string Controller::add_term(const NodePath& parent, const std::string& model_name,
                                  std::optional<std::vector<float>> label, double weight) {

@@ -21,7 +21,7 @@ std::filesystem::path ScriptContext::input_path(const std::string& p) const {
 const std::vector<ScriptOp>& script_ops() {
   static const std::vector<ScriptOp> kOps = [] {
     std::vector<ScriptOp> all = composition_script_ops();
-    for (auto rows : {run_script_ops(), file_script_ops()}) all.insert(all.end(), rows.begin(), rows.end());
+    for (auto rows : {run_script_ops(), file_script_ops(), reading_script_ops()}) all.insert(all.end(), rows.begin(), rows.end());
     return all;
   }();
   return kOps;

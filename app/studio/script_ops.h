@@ -55,9 +55,11 @@ struct ScriptOp {
 const std::vector<ScriptOp>& script_ops();
 const ScriptOp* find_script_op(const std::string& name);  // nullptr: no such action
 
-// The rows, by what they drive (script_ops_composition.cpp, script_ops_run.cpp, script_ops_files.cpp).
+// The rows, by what they drive (script_ops_composition.cpp, script_ops_run.cpp, script_ops_files.cpp,
+// script_ops_reading.cpp).
 std::vector<ScriptOp> composition_script_ops();
 std::vector<ScriptOp> run_script_ops();
 std::vector<ScriptOp> file_script_ops();
+std::vector<ScriptOp> reading_script_ops();
 
 }  // namespace ebm::studio

@@ -117,7 +117,7 @@ std::vector<ScriptOp> file_script_ops() {
       {"open_preset", "path: open a recipe JSON or an exported PNG", need_path, run_open_preset, nullptr},
       {"open_example", "name: open the shipped example NAME.json (File > Open example)", validate_open_example,
        run_open_example, nullptr},
-      {"drop", "paths [...]: files dropped on the window (recipes .json/.png open, other files load as models)",
+      {"drop", "paths [...]: files dropped on the window (recipes .json/.png open, pictures without a recipe are read, other files load as models)",
        validate_drop, run_drop, poll_drop},
       {"screenshot", "path: PNG of the whole window, taken at the end of the frame", need_path, run_screenshot,
        poll_screenshot},

@@ -127,6 +127,21 @@ json ScriptRunner::report() const {
     j["gradient_maps"] = {{"sample", g.sample}, {"step", g.step}, {"total_norm", g.total_norm}, {"ms", g.ms}, {"error", g.error}, {"terms", terms}};
   }
   j["gradient_tiles"] = studio_.ui().views.grad_tiles;
+  // The Read panel: its image, the state of its read, and what each model read.
+  const ConceptReader& reader = studio_.reader();
+  json readings = json::array();
+  for (const auto& r : reader.readings()) {
+    json one = {{"model", r.model}, {"text", r.text}, {"error", r.error}};
+    if (r.error.empty()) one["reading"] = r.reading;
+    readings.push_back(one);
+  }
+  const char* read_state = reader.state() == ConceptReader::State::Done ? "done"
+                           : reader.state() == ConceptReader::State::Reading ? "reading" : "idle";
+  j["read"] = {{"shown", studio_.ui().read.show}, {"source", reader.source()}, {"state", read_state},
+               {"seconds", reader.seconds()}, {"readings", readings}};
+  const SamplerParams& sp = studio_.controller().sampler();
+  j["init"] = {{"mode", to_string(sp.init)}, {"sigma", sp.init_sigma}, {"noise_sigma", init_noise_sigma(sp)},
+               {"total_steps", sp.total_steps()}};
   j["composition"] = node_to_json(studio_.controller().composition());  // the tree as edited (masks aside)
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())

@@ -88,6 +88,10 @@ Studio::Studio(StudioOptions options)
   };
   actions_.fit_view = [this] { fit_view(); };
   actions_.quit = [this] { quit(0); };
+  actions_.read_sample = [this](int i) { read_sample(i); };
+  actions_.read_again = [this] { start_read(); };
+  actions_.use_reading = [this] { use_reading(); };
+  actions_.edit_from_image = [this] { edit_from_read_image(); };
 
   output_dir_ = fs::current_path();
   if (!opt_.script.empty()) {
@@ -174,17 +178,11 @@ void Studio::frame() {
   if (!dropped_.empty()) {
     auto files = std::move(dropped_);
     dropped_.clear();
-    for (const auto& f : files) {
-      const std::string ext = fs::path(f).extension().string();
-      if (ext == ".json" || ext == ".png") {
-        open_preset(f);
-      } else {
-        controller_->open_model(f);
-        remember(f);
-      }
-    }
+    for (const auto& f : files) open_dropped_file(f);
   }
   const bool changed = controller_->poll();
+  poll_reader();
+  if (ui_.read.show && reader_.image().defined()) gfx_->update_read_image(reader_.image(), reader_.image_version());
   gfx_->update(*controller_, changed, ui_.masks.attention_term, ui_.masks.attention_k);
   const bool sampling = controller_->sampling();
 
@@ -277,7 +275,8 @@ void Studio::place_next(const char* name) {
                      {"Curves", x0 + lw, y0 + gh, cw, H - gh},
                      {"Sampler", x0 + lw + cw, y0, rw, sh},
                      {"Masks", x0 + lw + cw, y0 + sh, rw, mh},
-                     {"Export", x0 + lw + cw, y0 + sh + mh, rw, H - sh - mh}};
+                     {"Export", x0 + lw + cw, y0 + sh + mh, rw, H - sh - mh},
+                     {"Read", x0 + lw + cw, y0 + sh, rw, H - sh}};  // over Masks and Export when it opens
   for (const auto& r : rects) {
     if (std::strcmp(r.n, name) != 0) continue;
     ImGui::SetNextWindowPos(ImVec2(r.x, r.y), ImGuiCond_FirstUseEver);
@@ -289,6 +288,7 @@ void Studio::draw_ui() {
   PanelContext c{*controller_, ui_, *gfx_, frames_, actions_, imgui_->scale(), imgui_->mono_font(), &recent_.items(),
                  paths_.presets_dir().string(), gl_renderer_};
   c.examples = &examples_;
+  c.reader = &reader_;
   draw_menu_bar(c);
   place_next("Composition");
   draw_composition_panel(c);
@@ -304,6 +304,8 @@ void Studio::draw_ui() {
   draw_masks_panel(c);
   place_next("Export");
   draw_export_panel(c);
+  place_next("Read");
+  draw_read_panel(c);
   draw_perf_overlay(c);
   draw_help_window(c);
   draw_log_panel(c);

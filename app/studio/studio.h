@@ -10,6 +10,7 @@
 #pragma once
 
 #include "app/studio/app_paths.h"
+#include "app/studio/concept_reader.h"
 #include "app/studio/controller.h"
 #include "app/studio/imgui_layer.h"
 #include "app/studio/panels/panels.h"
@@ -81,6 +82,21 @@ class Studio {
   void export_now();
   void fit_view();
   void open_dropped(const std::vector<std::string>& paths);
+
+  // ---- reading images into concepts (studio_reading.cpp; the Read panel)
+  const ConceptReader& reader() const { return reader_; }
+  // Shows the image (PNG or JPEG) in the Read panel and reads it with the composition's models.
+  // Errors (no such file, not an image) go to the log; nothing else changes.
+  void read_image_file(const std::string& path);
+  // The same for sample `index` of the grid as it is now; throws std::out_of_range for no such sample.
+  void read_sample(int index);
+  // Reads the panel's image again with the models of the composition as it is now (or, with no term,
+  // every loaded concept model); throws std::invalid_argument for no image or no model.
+  void start_read();
+  // Sets the labels read on the composition's terms (Controller::fill_labels); returns the terms set.
+  std::vector<std::string> use_reading();
+  // Restarts the chains from the panel's image at the panel's σ (Controller::edit_from_image).
+  void edit_from_read_image();
   bool drop_pending() const { return !dropped_.empty(); }  // dropped files not opened yet
   const std::filesystem::path& output_dir() const { return output_dir_; }
 
@@ -91,6 +107,8 @@ class Studio {
   void place_next(const char* panel);  // first-use position and size of a panel
   void take_screenshot();
   void remember(const std::string& path);
+  void open_dropped_file(const std::string& path);  // a recipe, a picture to read, or a model file
+  void poll_reader();
 
   StudioOptions opt_;
   std::shared_ptr<UiLog> log_;
@@ -104,6 +122,7 @@ class Studio {
   std::unique_ptr<ViewResources> gfx_;
   std::unique_ptr<Controller> controller_;
   std::unique_ptr<ScriptRunner> script_;
+  ConceptReader reader_;  // after the controller: its task holds no reference into it
 
   UiState ui_;
   StudioActions actions_;

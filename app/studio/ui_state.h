@@ -60,6 +60,13 @@ struct ExportSettings {
   int sweep_seeds = 3;        // rows of a sweep grid
 };
 
+// The Read panel (issue #29): an image read into concepts, and the edit started from it.
+struct ReadSettings {
+  bool show = false;
+  float sigma = 0.4f;     // Edit from this image: the noise level the image is started at
+  bool thorough = false;  // the full read (ReadOptions defaults) on a CPU too; off: the quick one there
+};
+
 struct UiState {
   bool show_help = false;
   bool show_log = false;
@@ -76,6 +83,7 @@ struct UiState {
   MaskTool masks;
   CurveSettings curves;
   ExportSettings exports;
+  ReadSettings read;
   std::uint64_t last_toast_id = 0;
 };
 

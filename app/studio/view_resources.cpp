@@ -97,4 +97,24 @@ void ViewResources::update(Controller& ctl, bool snapshot_changed, const std::st
   }
 }
 
+void ViewResources::update_read_image(const torch::Tensor& image, std::uint64_t version) {
+  if (version == read_version_) return;
+  read_version_ = version;
+  try {
+    // [C,H,W] in [0,1] → tightly packed RGBA8 rows (gray replicated, alpha opaque).
+    auto rgb = image.to(torch::kCPU, torch::kFloat);
+    if (rgb.size(0) == 1) rgb = rgb.expand({3, rgb.size(1), rgb.size(2)});
+    rgb = rgb.slice(0, 0, 3);
+    auto alpha = torch::ones({1, rgb.size(1), rgb.size(2)});
+    const auto rgba = torch::cat({rgb, alpha}).mul(255).round().clamp(0, 255).to(torch::kUInt8).permute({1, 2, 0}).contiguous();
+    const int w = static_cast<int>(rgba.size(1)), h = static_cast<int>(rgba.size(0));
+    gl::Texture2D t(w, h, gl::TexFormat::RGBA8, gl::Filter::Nearest);
+    t.upload(rgba.data_ptr<std::uint8_t>());
+    read_image_ = std::move(t);
+  } catch (const std::exception& e) {
+    read_image_ = gl::Texture2D();
+    spdlog::error("cannot show the image to read: {}", e.what());
+  }
+}
+
 }  // namespace ebm::studio

@@ -7,6 +7,8 @@
 #include "app/studio/gl/texture_stream.h"
 #include "app/studio/gl/view_renderer.h"
 
+#include <torch/torch.h>
+
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -41,6 +43,11 @@ class ViewResources {
   // gradient_maps; null when it has none for that term.
   const gl::Texture2D* grad_texture(const std::string& term) const;
 
+  // The Read panel's image ([C,H,W] in [0,1]), uploaded when `version` (ConceptReader::image_version)
+  // changes; null before one arrives or after a failed upload (logged).
+  void update_read_image(const torch::Tensor& image, std::uint64_t version);
+  const gl::Texture2D* read_image() const { return read_image_.valid() ? &read_image_ : nullptr; }
+
   // Off-screen targets, one per view so each keeps its size between frames.
   gl::Framebuffer grid_fbo, canvas_fbo, attention_fbo;
   std::map<std::string, gl::Framebuffer> grad_fbos;
@@ -60,6 +67,8 @@ class ViewResources {
   int attention_k_shown_ = -1;
   bool attention_term_ready_ = false;
   const void* attention_snapshot_ = nullptr;
+  gl::Texture2D read_image_;
+  std::uint64_t read_version_ = 0;
   double upload_ms_ = 0.0;
   std::uint64_t uploads_ = 0;
 };

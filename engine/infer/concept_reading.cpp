@@ -224,6 +224,10 @@ std::vector<ConceptReading> read_concept(EnergyModel& m, const torch::Tensor& im
   const auto start_idx = torch::arange(n, long_opt).repeat_interleave(s);
   torch::optim::Adam adam({u}, torch::optim::AdamOptions(opt.lr));
   for (int step = 0; step < opt.steps; ++step) {
+    if (opt.cancel != nullptr && opt.cancel->load()) {
+      m.end_chain();
+      throw ReadCancelled();
+    }
     adam.zero_grad();
     reader.rows(start_idx, to_label(u), true).sum().backward();
     adam.step();
@@ -251,6 +255,13 @@ std::vector<ConceptReading> read_concept(EnergyModel& m, const torch::Tensor& im
   }
   m.end_chain();
   return out;
+}
+
+ReadOptions quick_read_options() {
+  ReadOptions o;
+  o.starts = 2;
+  o.steps = 15;
+  return o;
 }
 
 }  // namespace ebm

@@ -306,3 +306,70 @@ TEST(Controller, SliderTicksAndStrokesCompileNothing) {
   for (const auto& t : c.snapshot()->gradient_maps->terms)
     EXPECT_FLOAT_EQ(static_cast<float>(t.max), t.magnitude.max().item<float>());
 }
+
+// Issue #29: the labels an image was read as go to the composition's terms (not those under a Not),
+// or make one when there is none; an edit restarts the chains from the image on the cut ladder, and
+// "back to noise" restores the whole ladder and its start.
+TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
+  ModelInfo info;
+  info.channels = 3;
+  info.image_size = kSide;
+  info.label_size = 2;
+  info.denoising = true;
+  info.sigma_min = 0.02;
+  info.sigma_max = 0.8;
+  info.schema = LabelSchema::cubes_position();
+  auto noisy = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) { return 0.5 * (x - 0.5).square().flatten(1).sum(1); }, info);
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("pos", noisy, ModelConfig{});
+  c.add_model("other", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+
+  // An empty composition: one term per model read, And-ed.
+  auto filled = c.fill_labels({{"pos", {0.25f, -0.5f}}, {"other", {0.1f, 0.2f}}});
+  ASSERT_EQ(filled.size(), 2u);
+  ASSERT_EQ(c.term_paths().size(), 2u);
+  EXPECT_EQ(c.composition().kind, NodeKind::And);
+  EXPECT_FLOAT_EQ(c.node(c.term_path(0))->label[1], -0.5f);
+
+  // Terms under a Not keep their labels; a model nobody reads is left alone.
+  c.clear_composition();
+  c.add_term({}, "pos", std::vector<float>{0.f, 0.f}, 1.0);
+  c.add_operator({}, NodeKind::Not);
+  c.add_term({1}, "pos", std::vector<float>{0.9f, 0.9f}, 1.0);
+  filled = c.fill_labels({{"pos", {0.3f, 0.4f}}});
+  ASSERT_EQ(filled.size(), 1u);
+  EXPECT_FLOAT_EQ(c.node({0})->label[0], 0.3f);
+  EXPECT_FLOAT_EQ(c.node({1, 0})->label[0], 0.9f);
+  // A label that does not fit the model's schema is refused.
+  EXPECT_THROW(c.fill_labels({{"pos", {0.3f}}}), std::invalid_argument);
+
+  ASSERT_TRUE(c.sampler().schedule.annealed());
+  const auto full_steps = c.sampler().total_steps();
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 2; }));
+  const auto image = torch::full({3, 16, 16}, 0.25f);
+  c.edit_from_image(image, 0.3);
+  EXPECT_TRUE(c.editing_image());
+  EXPECT_EQ(c.sampler().init, InitMode::Image);
+  EXPECT_DOUBLE_EQ(c.sampler().init_sigma, 0.3);
+  EXPECT_LT(c.sampler().total_steps(), full_steps);
+  EXPECT_LE(c.sampler().schedule.levels.front().sigma, 0.3);
+  // The engine restarts on it: its chain's params carry the image start.
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s && s->params.init == InitMode::Image && s->total_steps == c.sampler().total_steps() && s->step >= 1;
+  }));
+  // A σ out of range changes nothing.
+  EXPECT_THROW(c.edit_from_image(image, -1.0), std::invalid_argument);
+  EXPECT_DOUBLE_EQ(c.sampler().init_sigma, 0.3);
+  // The ladder stays the models' own: a new term still re-derives it, cut at σ.
+  c.add_term({}, "other", std::vector<float>{0.f, 0.f}, 1.0);
+  EXPECT_LE(c.sampler().schedule.levels.front().sigma, 0.3);
+  c.stop_image_edit();
+  EXPECT_FALSE(c.editing_image());
+  EXPECT_EQ(c.sampler().init, InitMode::Noise);
+  EXPECT_EQ(c.sampler().total_steps(), full_steps);
+  EXPECT_FALSE(c.sampler().init_image.defined());
+}

@@ -2,7 +2,9 @@
 // two freshly made random-weight CubesNet files, samples, paints a mask, rewinds, exports a grid and
 // takes a screenshot. Asserts the files, the recipe inside the exported PNG, and that the frame loop
 // kept drawing while the worker sampled.
+#include "engine/data/cubes_renderer.h"
 #include "engine/export/grid.h"
+#include "engine/image/image_io.h"
 #include "engine/image/png_codec.h"
 #include "engine/recipe/recipe.h"
 #include "models/checkpoint/model_file.h"
@@ -16,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <set>
 #include <sstream>
 #include <sys/wait.h>
@@ -462,4 +465,93 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
   EXPECT_LT(seconds, 240.0);  // a regression guard; quiet 2-core figure in docs/studio.md
   std::cout << "studio on the CPU: opening composition finished in " << seconds << " s\n";
   EXPECT_TRUE(fs::exists(dir / "out" / "cpu_draft.png"));
+}
+
+// Issue #29: a picture without a recipe dropped on the window opens the Read panel and is read by the
+// composition's models (the opening composition: colour and position); its labels go into the
+// composition, the colour is changed to blue, and "Edit from this image" restarts the chains from it
+// at σ 0.4 — the samples come out blue where the lime sphere was.
+TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
+  const fs::path dir = fresh_dir("read_edit");
+  ebm::data::CubesObjects o;
+  o.pos = torch::tensor({{0.55f, -0.6f}});
+  o.size = torch::tensor({0.6f});
+  o.shape = torch::tensor({int64_t{1}});  // sphere
+  o.color = torch::tensor({int64_t{8}});  // lime
+  ebm::data::CubesScenes scene{o, std::nullopt};
+  torch::Tensor img;
+  {
+    torch::NoGradGuard no_grad;
+    img = ebm::data::CubesRenderer().render(scene)[0];
+  }
+  ebm::save_png((dir / "scene.png").string(), img);
+  std::vector<float> blue(20, 0.f);
+  blue[3] = 1.f;
+  const json script = {{"actions",
+                        {{{"do", "wait"}, {"until", "running"}, {"timeout_s", 120}},
+                         {{"do", "pause"}},
+                         {{"do", "drop"}, {"paths", {(dir / "scene.png").string()}}},
+                         {{"do", "wait_read"}, {"seconds", 300}},
+                         {{"do", "wait"}, {"frames", 3}},
+                         {{"do", "screenshot"}, {"path", "read_panel.png"}},
+                         {{"do", "use_reading"}},
+                         {{"do", "set_label"}, {"term", "color"}, {"label", blue}},
+                         {{"do", "edit_from_image"}, {"sigma", 0.4}},
+                         {{"do", "wait"}, {"until", "running"}, {"timeout_s", 60}},
+                         {{"do", "wait"}, {"until", "settled"}, {"timeout_s", 300}},
+                         {{"do", "export"}, {"path", "edit.png"}, {"kind", "samples"}},
+                         {{"do", "wait"}, {"frames", 3}},
+                         {{"do", "screenshot"}, {"path", "edited.png"}},
+                         {{"do", "quit"}}}}};
+  std::ofstream(dir / "script.json") << script.dump(2);
+  const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE +
+                          " --device cpu --max-seconds 600 --script " + (dir / "script.json").string() +
+                          " --screenshot-dir " + (dir / "out").string() + " 2>&1";
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(dir / "out" / "script_report.json");
+  const json report = json::parse(read_text(dir / "out" / "script_report.json"));
+  EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
+  const json& read = report["read"];
+  EXPECT_TRUE(read["shown"].get<bool>());
+  EXPECT_EQ(read["source"], "scene.png");
+  EXPECT_EQ(read["state"], "done");
+  std::map<std::string, json> by_model;
+  for (const auto& r : read["readings"]) by_model[r["model"].get<std::string>()] = r;
+  ASSERT_TRUE(by_model.count("color") && by_model.count("position")) << read.dump();
+  EXPECT_EQ(by_model["color"]["text"], "lime");
+  const auto pos = by_model["position"]["reading"]["label"].get<std::vector<float>>();
+  EXPECT_NEAR(pos[0], 0.55, 0.1);
+  EXPECT_NEAR(pos[1], -0.6, 0.1);
+  std::cout << "read in " << read["seconds"] << " s: position (" << pos[0] << ", " << pos[1] << ")\n";
+  // The composition took the position read; the colour is the one set after it.
+  for (const auto& t : report["composition"]["children"]) {
+    if (t["model"] == "position") EXPECT_NEAR(t["label"][0].get<double>(), pos[0], 1e-6);
+    if (t["model"] == "color") EXPECT_EQ(t["label"][3], 1.0);
+  }
+  EXPECT_EQ(report["init"]["mode"], "image");
+  EXPECT_NEAR(report["init"]["sigma"].get<double>(), 0.4, 1e-6);
+  EXPECT_LE(report["init"]["noise_sigma"].get<double>(), 0.4);
+  EXPECT_LT(report["init"]["total_steps"].get<int>(), 51);
+  EXPECT_EQ(report["chain"]["status"], "finished");
+  // Every sample: a blue object, centred near where the lime one was.
+  auto centroid = [](const torch::Tensor& mask) {
+    const auto idx = mask.nonzero().to(torch::kFloat);  // [N,2] (row, col)
+    return idx.mean(0);
+  };
+  const auto src = img;
+  const auto lime = (src[1] > 0.6) & (src[2] < 0.5);  // the lime object's lit pixels
+  ASSERT_GT(lime.sum().item<int64_t>(), 20);
+  const auto want = centroid(lime);
+  int samples = 0;
+  for (const auto& e : fs::directory_iterator(dir / "out")) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("edit_", 0) != 0) continue;
+    const auto x = ebm::load_png(e.path().string())[0];
+    const auto blue_px = (x[2] > x[0] + 0.2) & (x[2] > x[1] + 0.2);
+    ++samples;
+    ASSERT_GT(blue_px.sum().item<int64_t>(), 40) << name << ": no blue object";
+    const auto got = centroid(blue_px);
+    EXPECT_LT((got - want).norm().item<double>(), 8.0) << name << ": the object moved";
+  }
+  EXPECT_EQ(samples, 4);
+  EXPECT_TRUE(fs::exists(dir / "out" / "read_panel.png"));
 }

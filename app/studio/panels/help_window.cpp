@@ -31,6 +31,8 @@ void draw_help_window(PanelContext& c) {
   ImGui::BulletText("Selected sample: beside the grid, how hard each term pulls on each pixel ('gradients').");
   ImGui::BulletText("Masks canvas: hold the left button to paint (tick 'erase' to erase).");
   ImGui::BulletText("Drop .safetensors/.pt files to load models, a recipe .json or an exported PNG to restore its recipe.");
+  ImGui::BulletText("Drop any other picture (PNG, JPEG), or press 'Read concepts' on a selected sample: the Read panel\n"
+                    "shows what each concept model reads in it; use those labels, change one, and 'Edit from this image'.");
   ImGui::Spacing();
   ImGui::TextWrapped("Settings, window layout (imgui.ini), presets and the recent-files list live in "
                      "$XDG_CONFIG_HOME/ebm-studio (default ~/.config/ebm-studio).");

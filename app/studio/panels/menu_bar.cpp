@@ -113,6 +113,7 @@ void draw_menu_bar(PanelContext& c) {
       if (ImGui::MenuItem("Fit grid", "F")) c.actions.fit_view();
       ImGui::MenuItem("Perf overlay", nullptr, &c.ui.show_perf);
       ImGui::MenuItem("Log", nullptr, &c.ui.show_log);
+      ImGui::MenuItem("Read (image into concepts)", nullptr, &c.ui.read.show);
       ImGui::EndMenu();
     }
     if (ImGui::BeginMenu("Help")) {

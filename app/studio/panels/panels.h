@@ -2,6 +2,7 @@
 // Panels only read state and call Controller/Studio actions; they own no engine or GL lifetime.
 #pragma once
 
+#include "app/studio/concept_reader.h"
 #include "app/studio/controller.h"
 #include "app/studio/perf_stats.h"
 #include "app/studio/ui_state.h"
@@ -22,6 +23,11 @@ struct StudioActions {
   std::function<void(const std::string&)> screenshot;
   std::function<void()> fit_view;
   std::function<void()> quit;
+  // The Read panel's (studio_reading.cpp); each may throw std::invalid_argument saying what is missing.
+  std::function<void(int)> read_sample;   // read sample i of the grid
+  std::function<void()> read_again;       // the panel's image, with the composition's models as they are now
+  std::function<void()> use_reading;      // the labels read, into the composition
+  std::function<void()> edit_from_image;  // chains restarted from the panel's image at its σ
 };
 
 struct PanelContext {
@@ -36,6 +42,7 @@ struct PanelContext {
   std::string presets_dir;  // where Save preset suggests writing (XDG config)
   std::string gl_renderer;
   const std::vector<std::string>* examples = nullptr;  // the shipped example recipes (File > Open example)
+  const ConceptReader* reader = nullptr;                // the Read panel's image and readings
 };
 
 void draw_models_panel(PanelContext& c);
@@ -45,6 +52,7 @@ void draw_sampler_panel(PanelContext& c);
 void draw_views_panel(PanelContext& c);
 void draw_curves_panel(PanelContext& c);
 void draw_export_panel(PanelContext& c);
+void draw_read_panel(PanelContext& c);     // an image read into concepts, and the edit from it
 void draw_perf_overlay(PanelContext& c);
 void draw_log_panel(PanelContext& c);      // the Log window and the toasts
 void draw_help_window(PanelContext& c);    // F1

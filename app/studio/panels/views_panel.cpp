@@ -222,6 +222,12 @@ void draw_views_panel(PanelContext& c) {
   if (c.ctl.selected() >= 0) {
     ImGui::SameLine();
     ImGui::Text("| selected %d", c.ctl.selected());
+    ImGui::SameLine();
+    if (ImGui::SmallButton("Read concepts"))
+      guarded(c.ctl, "read concepts", [&] { c.actions.read_sample(c.ctl.selected()); });
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Read the selected sample into the composition's concepts (Read panel): the labels its models\n"
+                        "find most likely for it. From there: use them, change one, and edit from the image.");
   }
 
   if (!snap || !c.gfx.has_images()) {

@@ -1,0 +1,94 @@
+// Controller: edits that start from an image (issue #29) — the composition filled with the labels an
+// image was read as, and chains started from the image noised to σ (the recipe's init {image, sigma}),
+// so a changed label (a colour) is redrawn while what the noise leaves standing is kept.
+#include "app/studio/controller.h"
+
+#include <stdexcept>
+
+namespace ebm::studio {
+
+namespace {
+
+// Depth-first terms with whether a Not lies above them.
+void positive_terms(const Node& n, NodePath& at, bool under_not, std::vector<std::pair<NodePath, bool>>* out) {
+  if (n.kind == NodeKind::Term) {
+    out->emplace_back(at, under_not);
+    return;
+  }
+  for (size_t i = 0; i < n.children.size(); ++i) {
+    at.push_back(static_cast<int>(i));
+    positive_terms(n.children[i], at, under_not || n.kind == NodeKind::Not, out);
+    at.pop_back();
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std::string, std::vector<float>>>& by_model) {
+  std::vector<std::string> filled;
+  if (term_paths().empty()) {
+    // Nothing composed yet: the image's concepts, And-ed.
+    std::vector<Node> terms;
+    for (const auto& [name, label] : by_model) {
+      const ModelEntry* m = model(name);
+      if (m == nullptr || m->state != ModelEntry::State::Ready) continue;
+      m->schema.validate(label);
+      terms.push_back(Node::term(unique_term_name(name), name, label));
+      filled.push_back(terms.back().name);
+    }
+    if (terms.empty()) return filled;
+    set_composition(terms.size() == 1 ? terms.front() : Node::op(NodeKind::And, std::move(terms)), masks_);
+    return filled;
+  }
+  std::vector<std::pair<NodePath, bool>> terms;
+  NodePath at;
+  positive_terms(doc_, at, false, &terms);
+  for (const auto& [path, under_not] : terms) {
+    if (under_not) continue;
+    const Node& t = node_at(doc_, path);
+    for (const auto& [name, label] : by_model)
+      if (t.model == name) {
+        set_label(path, label);
+        filled.push_back(t.name);
+      }
+  }
+  return filled;
+}
+
+void Controller::restart_with(SamplerParams next) {
+  if (auto_schedule_) {
+    next.schedule = {};
+    apply_model_schedule(next, doc_, ready_models(), ladder_);
+  } else {
+    apply_denoising_schedule(next, {}, ladder_);  // a recipe's or the user's own ladder: cut at σ
+  }
+  const bool automatic = auto_schedule_;
+  apply_sampler(next);  // throws for a bad value, changing nothing
+  auto_schedule_ = automatic;  // the cut ladder is still the models' own
+  restart(false);
+}
+
+void Controller::edit_from_image(const torch::Tensor& image, double sigma) {
+  torch::Tensor img = image.dim() == 4 ? image.squeeze(0) : image;
+  if (img.dim() != 3) throw std::invalid_argument("the image to edit from must be [C,H,W]");
+  SamplerParams next = params_;
+  next.init = InitMode::Image;
+  next.init_image = img.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1).contiguous();
+  next.init_sigma = sigma;
+  restart_with(std::move(next));
+  log_.info("editing from the image: every chain starts from it noised to sigma " +
+            std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps");
+}
+
+void Controller::stop_image_edit() {
+  if (!editing_image()) return;
+  SamplerParams next = params_;
+  next.init_image = torch::Tensor();
+  next.init_sigma = 0;
+  // The ladder's own start when there is one (restart_with rebuilds an automatic ladder whole).
+  next.init = auto_schedule_ || next.schedule.annealed() ? InitMode::Noise : InitMode::GreyColour;
+  restart_with(std::move(next));
+  log_.info("back to sampling from noise");
+}
+
+}  // namespace ebm::studio

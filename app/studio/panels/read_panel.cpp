@@ -1,0 +1,139 @@
+// Read panel (issue #29): an image — dropped on the window, or a sample of the grid — read into the
+// concepts of the composition's models (the label each model finds most likely, with how sure it
+// is), those labels put into the composition, and the chains restarted from the image noised to σ:
+// change one label (a colour), press Edit, and the rest of the picture stays.
+#include "app/studio/panels/panels.h"
+
+#include "engine/infer/concept_reading.h"
+
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace ebm::studio {
+
+namespace {
+
+std::string describe_label(const std::vector<float>& label, const LabelSchema& schema) {
+  ConceptReading r;
+  r.label = label;
+  return r.describe(schema);
+}
+
+void draw_readings_table(PanelContext& c, const ConceptReader& reader) {
+  if (!ImGui::BeginTable("readings", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp))
+    return;
+  ImGui::TableSetupColumn("term");
+  ImGui::TableSetupColumn("model");
+  ImGui::TableSetupColumn("read as");
+  ImGui::TableSetupColumn("margin");
+  ImGui::TableSetupColumn("label now");
+  ImGui::TableHeadersRow();
+  std::set<std::string> shown;
+  auto row = [&](const std::string& term, const ModelReading& r, const std::string& now) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(term.c_str());
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(r.model.c_str());
+    ImGui::TableNextColumn();
+    if (!r.error.empty()) {
+      ImGui::TextColored(ImVec4(1.f, 0.45f, 0.4f, 1.f), "failed");
+      if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", r.error.c_str());
+    } else {
+      ImGui::TextUnformatted(r.text.c_str());
+    }
+    ImGui::TableNextColumn();
+    if (r.error.empty() && std::isfinite(r.reading.margin)) ImGui::Text("%.3g", r.reading.margin);
+    else ImGui::TextDisabled("-");
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(now.c_str());
+  };
+  for (const auto& p : c.ctl.term_paths()) {
+    const Node* t = c.ctl.node(p);
+    for (const auto& r : reader.readings())
+      if (r.model == t->model) {
+        const ModelEntry* m = c.ctl.model(t->model);
+        row(t->name, r, m ? describe_label(t->label, m->schema) : std::string("?"));
+        shown.insert(r.model);
+      }
+  }
+  for (const auto& r : reader.readings())
+    if (!shown.count(r.model)) row("-", r, r.model.empty() ? std::string() : "(no term)");
+  ImGui::EndTable();
+}
+
+}  // namespace
+
+void draw_read_panel(PanelContext& c) {
+  if (!c.ui.read.show || c.reader == nullptr) return;
+  if (!ImGui::Begin("Read", &c.ui.read.show)) {
+    ImGui::End();
+    return;
+  }
+  const ConceptReader& reader = *c.reader;
+  ReadSettings& rs = c.ui.read;
+
+  if (!reader.image().defined()) {
+    ImGui::TextWrapped("Drop a picture (PNG or JPEG without a recipe) on the window, or select a sample in the Views "
+                       "panel and press Read concepts: each concept model of the composition reads the label it finds "
+                       "most likely for it.");
+    ImGui::End();
+    return;
+  }
+  // The image, and what it is.
+  const float side = 128.f * c.scale;
+  if (const gl::Texture2D* t = c.gfx.read_image()) {
+    ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t->id())), ImVec2(side, side));
+    ImGui::SameLine();
+  }
+  ImGui::BeginGroup();
+  ImGui::Text("%s", reader.source().c_str());
+  ImGui::TextDisabled("%lld x %lld", static_cast<long long>(reader.image().size(2)), static_cast<long long>(reader.image().size(1)));
+  switch (reader.state()) {
+    case ConceptReader::State::Reading:
+      ImGui::Text("reading... %d of %d models", reader.models_done(), reader.models_total());
+      break;
+    case ConceptReader::State::Done: ImGui::Text("read in %.1f s", reader.seconds()); break;
+    case ConceptReader::State::Idle: ImGui::TextDisabled("not read yet"); break;
+  }
+  const bool reading = reader.state() == ConceptReader::State::Reading;
+  if (reading) ImGui::BeginDisabled();
+  if (ImGui::Button("Read again")) guarded(c.ctl, "read", [&] { c.actions.read_again(); });
+  if (reading) ImGui::EndDisabled();
+  ImGui::SameLine();
+  ImGui::Checkbox("thorough", &rs.thorough);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("On a CPU the read is quick by default (2 starts of 15 descent steps per continuous concept,\n"
+                      "~20 s for four models on 2 cores). Thorough: 4 starts of 40 steps, ~3x longer. On a GPU always thorough.");
+  ImGui::EndGroup();
+
+  if (reader.state() == ConceptReader::State::Done) {
+    section("What the models read");
+    draw_readings_table(c, reader);
+    if (ImGui::Button("Use these labels")) guarded(c.ctl, "use the labels read", [&] { c.actions.use_reading(); });
+    if (ImGui::IsItemHovered())
+      ImGui::SetTooltip("Set each term's label to what its model read (terms under Not keep theirs);\n"
+                        "with an empty composition, one term per model, And-ed.");
+    help_marker("margin: how much worse the runner-up scores (the next class, or the best label a quarter of the range "
+                "away). Near 0: the model cannot tell.");
+  }
+
+  section("Edit from this image");
+  ImGui::TextWrapped("Chains start from the image noised to sigma and walk the ladder from there: what the noise washes "
+                     "out is redrawn by the composition, the rest stays. Change one label, then Edit.");
+  ImGui::SetNextItemWidth(200.f * c.scale);
+  ImGui::SliderFloat("sigma", &rs.sigma, 0.05f, 1.0f, "%.2f");
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("~0.3-0.5 keeps where and how large the object is; 1 forgets the image.");
+  if (ImGui::Button("Edit from this image")) guarded(c.ctl, "edit from the image", [&] { c.actions.edit_from_image(); });
+  if (c.ctl.editing_image()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Back to noise")) guarded(c.ctl, "stop editing", [&] { c.ctl.stop_image_edit(); });
+    const SamplerParams& p = c.ctl.sampler();
+    ImGui::TextDisabled("editing: chains start from an image at sigma %.3f, %lld steps", init_noise_sigma(p),
+                        static_cast<long long>(p.total_steps()));
+  }
+  ImGui::End();
+}
+
+}  // namespace ebm::studio
