@@ -175,7 +175,17 @@ void register_infer(CLI::App& app) {
   sub->add_option("--seed", a->read.seed, "seed of the noise draws")->capture_default_str();
   // std::invalid_argument from reading a model or image is an input the command could not use (exit 1);
   // its own usage problems are UsageErrors (exit 2).
-  sub->callback([a] { run_command("infer", [&] { run_infer(*a); }, ArgumentErrors::Input); });
+  auto quick = std::make_shared<bool>(false);
+  sub->add_flag("--quick", *quick,
+                "the studio's CPU read: 2 starts of 15 descent steps (about 3x faster; --starts/--steps still override)");
+  sub->callback([a, quick, sub] {
+    if (*quick) {
+      const ReadOptions q = quick_read_options();
+      if (sub->count("--starts") == 0) a->read.starts = q.starts;
+      if (sub->count("--steps") == 0) a->read.steps = q.steps;
+    }
+    run_command("infer", [&] { run_infer(*a); }, ArgumentErrors::Input);
+  });
 }
 
 }  // namespace
