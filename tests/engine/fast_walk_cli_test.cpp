@@ -6,6 +6,7 @@
 #include "models/checkpoint/sha256.h"
 
 #include "tests/support/cli_run.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/small_denoiser.h"
 
 #include <gtest/gtest.h>
@@ -19,11 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("ebm_fast_walk_cli_" + std::to_string(::getpid()));
-  Dir() { fs::create_directories(path / "models"); }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : test::TempDir {
+  Dir() : TempDir("ebm_fast_walk_cli") {}
 };
 
 test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {

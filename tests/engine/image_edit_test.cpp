@@ -7,6 +7,7 @@
 #include "engine/recipe/recipe.h"
 #include "engine/sampling/sampler.h"
 #include "test_energies.h"
+#include "tests/support/temp_dir.h"
 
 #include <gtest/gtest.h>
 
@@ -114,10 +115,8 @@ TEST(ImageEdit, EachSampleStartsFromTheImagePlusItsOwnNoise) {
   EXPECT_NEAR((s.state().x - clean).std().item<double>(), p.schedule.levels.front().sigma, 0.02);
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("ebm_image_edit_" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path / "images"); }
-  ~TempDir() { fs::remove_all(path); }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("ebm_image_edit") { std::filesystem::create_directories(path / "images"); }
 };
 
 Recipe edit_recipe() {

@@ -33,6 +33,25 @@ std::shared_ptr<EnergyModel> quadratic(LabelSchema schema) {
       info);
 }
 
+// A denoising "position" model (σ 0.02–0.8) whose energy ignores its label: it brings a noise ladder.
+ModelInfo denoising_info() {
+  ModelInfo info;
+  info.channels = 3;
+  info.image_size = kSide;
+  info.label_size = 2;
+  info.denoising = true;
+  info.sigma_min = 0.02;
+  info.sigma_max = 0.8;
+  info.schema = LabelSchema::cubes_position();
+  return info;
+}
+
+std::shared_ptr<EnergyModel> denoising_model() {
+  return std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor&) { return 0.5 * (x - 0.5).square().flatten(1).sum(1); },
+      denoising_info());
+}
+
 ControllerOptions fast_options(bool autostart = false) {
   ControllerOptions o;
   o.autostart = autostart;
@@ -194,16 +213,8 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
 // A denoising model samples only on a noise schedule: adding its term gives the sampler the
 // model's annealed ladder, removing the last such term takes it away; a user's own schedule stays.
 TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
-  ModelInfo info;
-  info.channels = 3;
-  info.image_size = kSide;
-  info.label_size = 2;
-  info.denoising = true;
-  info.sigma_min = 0.02;
-  info.sigma_max = 0.8;
-  info.schema = LabelSchema::cubes_position();
-  auto noisy = std::make_shared<FunctionModel>(
-      [](const torch::Tensor& x, const torch::Tensor&) { return 0.5 * (x - 0.5).square().flatten(1).sum(1); }, info);
+  const ModelInfo info = denoising_info();
+  auto noisy = denoising_model();
   UiLog log;
   Controller c(log, fast_options());
   c.add_model("noisy", noisy, ModelConfig{});
@@ -311,16 +322,7 @@ TEST(Controller, SliderTicksAndStrokesCompileNothing) {
 // or make one when there is none; an edit restarts the chains from the image on the cut ladder, and
 // "back to noise" restores the whole ladder and its start.
 TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
-  ModelInfo info;
-  info.channels = 3;
-  info.image_size = kSide;
-  info.label_size = 2;
-  info.denoising = true;
-  info.sigma_min = 0.02;
-  info.sigma_max = 0.8;
-  info.schema = LabelSchema::cubes_position();
-  auto noisy = std::make_shared<FunctionModel>(
-      [](const torch::Tensor& x, const torch::Tensor&) { return 0.5 * (x - 0.5).square().flatten(1).sum(1); }, info);
+  auto noisy = denoising_model();
   UiLog log;
   Controller c(log, fast_options());
   c.add_model("pos", noisy, ModelConfig{});
