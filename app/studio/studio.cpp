@@ -22,6 +22,15 @@ namespace ebm::studio {
 
 namespace {
 constexpr int kCpuSamplingFps = 10;  // the frame cap while a chain samples on the CPU
+// The same when the GL itself runs on the CPU (Mesa's llvmpipe/softpipe, e.g. under Xvfb): its
+// frames cost the sampler's cores, so fewer of them.
+constexpr int kCpuSamplingFpsSoftwareGl = 5;
+
+bool software_gl(const std::string& renderer) {
+  for (const char* s : {"llvmpipe", "softpipe", "swrast", "Software Rasterizer"})
+    if (renderer.find(s) != std::string::npos) return true;
+  return false;
+}
 }  // namespace
 
 namespace fs = std::filesystem;
@@ -212,9 +221,11 @@ void Studio::frame() {
   // an uncapped loop would take a whole core from the sampler. While a chain samples on the CPU the
   // cap is 10 fps: its previews change a few times a second, and every frame the GUI does not draw is
   // CPU time for the sampler. Under Mesa's software GL (Xvfb) a frame costs ~31 ms of both cores: the
-  // opening composition's draft step at batch 4 took 409 ms at 60 and 20 fps, 294 ms at 10 (2 cores).
+  // opening composition's draft step at batch 4 took 409 ms at 60 and 20 fps, 294 ms at 10 and 256 ms
+  // at 5 (2 cores), so with a software GL the cap is 5.
   int fps = std::max(30, window_->refresh_rate());
-  if (sampling && controller_->sampler().device == "cpu") fps = std::min(fps, kCpuSamplingFps);
+  if (sampling && controller_->sampler().device == "cpu")
+    fps = std::min(fps, software_gl(gl_renderer_) ? kCpuSamplingFpsSoftwareGl : kCpuSamplingFps);
   const double budget = 1.0 / fps;
   const double spent = std::chrono::duration<double>(Clock::now() - t0).count();
   if (spent < budget) std::this_thread::sleep_for(std::chrono::duration<double>(budget - spent));

@@ -37,11 +37,15 @@ def main():
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--models", default=os.path.join(ROOT, "assets/models"))
     ap.add_argument("--ebm", default=os.path.join(ROOT, "build/app/ebm"))
+    ap.add_argument("--prior", choices=["shared", "each"], default="shared",
+                    help="the four terms composed around one prior (the shipped recipe's) or each with its own")
     ap.add_argument("--out", default="")
     ap.add_argument("extra", nargs="*", help="flags passed on to ebm eval (after --)")
     a = ap.parse_args()
     extra = a.extra or ["--walk", "euler", "--euler-steps", "32", "--churn", "20"]
     base = json.load(open(os.path.join(ROOT, "assets/recipes/position_size_shape_color.json")))
+    if a.prior == "each":
+        base["composition"].pop("prior", None)
     models = os.path.abspath(a.models)
     for m in base["models"]:
         m["path"] = os.path.join(models, m["name"] + ".safetensors")
@@ -86,6 +90,7 @@ def main():
             n_total += a.per_scene
             print("scene %d: %s" % (i, json.dumps(got)), file=sys.stderr)
     out = {"scenes": a.scenes, "per_scene": a.per_scene, "edits": n_total, "sigma": a.sigma, "seed": a.seed,
+           "prior": a.prior,
            "device": a.device, "flags": extra,
            "position_error": sums["position"] / n_total, "size_error": sums["size"] / n_total,
            "shape_accuracy": sums["shape"] / n_total, "new_color_accuracy": sums["color"] / n_total,
