@@ -110,12 +110,14 @@ json ScriptRunner::report() const {
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
   j["files"] = context_->written;
-  // What the UI showed the user: errors and warnings of the log, and each model's state.
+  // What the UI showed the user: the log's errors, warnings and info lines, and each model's state.
   j["errors"] = json::array();
   j["warnings"] = json::array();
+  j["info"] = json::array();
   for (const auto& e : studio_.controller().log().snapshot()) {
     if (e.level == LogLevel::Error) j["errors"].push_back(e.text);
     if (e.level == LogLevel::Warning) j["warnings"].push_back(e.text);
+    if (e.level == LogLevel::Info) j["info"].push_back(e.text);
   }
   // The selected sample's gradient maps as last published, and where the Views panel drew them.
   if (const auto& snap = studio_.controller().snapshot(); snap && snap->gradient_maps) {
