@@ -162,13 +162,14 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   const json report = json::parse(read_text(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
   EXPECT_EQ(report.at("actions_done").get<int>(), report.at("actions_total").get<int>());
-  // The frame loop kept running while the worker sampled (1.5 s of sampling at a capped frame rate).
-  EXPECT_GE(report.at("frames_while_sampling").get<int>(), 10) << report.dump(2);
+  // The frame loop kept running while the worker sampled (1.5 s of sampling and a few steps more, at
+  // the CPU-sampling cap: 5 fps under a software GL such as Xvfb's llvmpipe, 10 otherwise).
+  EXPECT_GE(report.at("frames_while_sampling").get<int>(), 6) << report.dump(2);
   EXPECT_GT(report.at("frames").get<int>(), report.at("frames_while_sampling").get<int>());
   EXPECT_GE(report.at("max_step_seen").get<int>(), 4);
   // The report says how the GUI kept up while sampling, and where and how the chain ran.
   const json& perf = report.at("sampling_perf");
-  EXPECT_GT(perf.at("fps").get<double>(), 5.0) << perf.dump(2);
+  EXPECT_GT(perf.at("fps").get<double>(), 3.0) << perf.dump(2);
   EXPECT_GT(perf.at("busy_ms_median").get<double>(), 0.0);
   EXPECT_LE(perf.at("busy_ms_median").get<double>(), perf.at("busy_ms_p99").get<double>());
   EXPECT_LE(perf.at("busy_ms_p99").get<double>(), perf.at("busy_ms_max").get<double>());
