@@ -61,17 +61,18 @@ struct StbFree {
 
 }  // namespace
 
-torch::Tensor load_png(const std::string& path, int channels) {
+namespace {
+
+void check_channels(const std::string& path, int channels) {
   if (channels != 1 && channels != 3)
     throw ImageError("cannot load '" + path + "': asked for " + std::to_string(channels) + " channels (1 or 3)");
-  const std::string bytes = read_file(path);
-  if (bytes.size() < 8 || std::memcmp(bytes.data(), kPngMagic, 8) != 0)
-    throw ImageError("cannot load '" + path + "': not a PNG file (wrong signature)");
-  // Sizes from the header first: stb's own refusal of a huge image says only "unknown image type",
-  // and it allocates the decoded size before finding the data missing (found by
-  // fuzz/harness_png_image), so a file too small to inflate to that size is refused here too.
-  if (const std::string why = png_header_problem(bytes); !why.empty())
-    throw ImageError("cannot load '" + path + "': " + why);
+}
+
+bool is_png(const std::string& bytes) { return bytes.size() >= 8 && std::memcmp(bytes.data(), kPngMagic, 8) == 0; }
+
+// A PNG's or JPEG's bytes through stb: sizes checked before the decoded image is allocated, 16-bit
+// PNGs kept at their precision. [1, channels, H, W] float in [0, 1].
+torch::Tensor decode_with_stb(const std::string& path, const std::string& bytes, int channels) {
   const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
   const int len = static_cast<int>(bytes.size());
   int w = 0, h = 0, file_channels = 0;
@@ -97,25 +98,32 @@ torch::Tensor load_png(const std::string& path, int channels) {
   return hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
 }
 
-torch::Tensor load_image(const std::string& path, int channels) {
-  if (channels != 1 && channels != 3)
-    throw ImageError("cannot load '" + path + "': asked for " + std::to_string(channels) + " channels (1 or 3)");
+torch::Tensor decode_png_bytes(const std::string& path, const std::string& bytes, int channels) {
+  // Sizes from the header first: stb's own refusal of a huge image says only "unknown image type",
+  // and it allocates the decoded size before finding the data missing (found by
+  // fuzz/harness_png_image), so a file too small to inflate to that size is refused here too.
+  if (const std::string why = png_header_problem(bytes); !why.empty())
+    throw ImageError("cannot load '" + path + "': " + why);
+  return decode_with_stb(path, bytes, channels);
+}
+
+}  // namespace
+
+torch::Tensor load_png(const std::string& path, int channels) {
+  check_channels(path, channels);
   const std::string bytes = read_file(path);
-  if (bytes.size() >= 8 && std::memcmp(bytes.data(), kPngMagic, 8) == 0) return load_png(path, channels);
+  if (!is_png(bytes)) throw ImageError("cannot load '" + path + "': not a PNG file (wrong signature)");
+  return decode_png_bytes(path, bytes, channels);
+}
+
+torch::Tensor load_image(const std::string& path, int channels) {
+  check_channels(path, channels);
+  const std::string bytes = read_file(path);
+  if (is_png(bytes)) return decode_png_bytes(path, bytes, channels);
   const bool jpeg = bytes.size() >= 3 && static_cast<unsigned char>(bytes[0]) == 0xFF &&
                     static_cast<unsigned char>(bytes[1]) == 0xD8 && static_cast<unsigned char>(bytes[2]) == 0xFF;
   if (!jpeg) throw ImageError("cannot load '" + path + "': neither a PNG nor a JPEG file (wrong signature)");
-  const auto* data = reinterpret_cast<const stbi_uc*>(bytes.data());
-  const int len = static_cast<int>(bytes.size());
-  int w = 0, h = 0, file_channels = 0;
-  if (!stbi_info_from_memory(data, len, &w, &h, &file_channels))
-    throw ImageError("cannot load '" + path + "': " + stbi_failure_reason());
-  if (static_cast<long long>(w) * h > kMaxPixels)
-    throw ImageError("cannot load '" + path + "': " + std::to_string(w) + "x" + std::to_string(h) + " is too large");
-  std::unique_ptr<stbi_uc, StbFree> px(stbi_load_from_memory(data, len, &w, &h, &file_channels, channels));
-  if (!px) throw ImageError("cannot load '" + path + "': " + stbi_failure_reason());
-  auto hwc = torch::from_blob(px.get(), {h, w, channels}, torch::kUInt8).to(torch::kFloat32).div_(255.0f);
-  return hwc.permute({2, 0, 1}).unsqueeze(0).contiguous();
+  return decode_with_stb(path, bytes, channels);
 }
 
 std::string encode_png(const torch::Tensor& image) {
