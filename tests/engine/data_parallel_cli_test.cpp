@@ -13,6 +13,7 @@
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
 
@@ -31,14 +32,8 @@ namespace {
 namespace fs = std::filesystem;
 using ebm::test::CliRun;
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("ebm_dp_cli_" + std::to_string(::getpid()));
-  Dir() {
-    fs::remove_all(path);
-    fs::create_directories(path / "models");
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  Dir() : TempDir("ebm_dp_cli") {}
 };
 
 CliRun ebm(const Dir& d, const std::vector<std::string>& args) {

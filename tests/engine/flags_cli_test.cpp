@@ -9,6 +9,7 @@
 #include "models/checkpoint/sha256.h"
 #include "engine/sampling/sampler_params.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_denoiser.h"
 
@@ -27,11 +28,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("ebm_flags_cli_" + std::to_string(::getpid()));
-  Dir() { fs::create_directories(path / "models"); }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  Dir() : TempDir("ebm_flags_cli") {}
 };
 
 using ebm::test::CliRun;

@@ -8,6 +8,7 @@
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
 #include "wait_for_snapshot.h"
@@ -24,11 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("ebm_sample_cli_" + std::to_string(::getpid()));
-  Dir() { fs::create_directories(path / "models"); }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  Dir() : TempDir("ebm_sample_cli") {}
 };
 
 using ebm::test::CliRun;

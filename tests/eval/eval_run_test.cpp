@@ -9,6 +9,7 @@
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
 
@@ -24,14 +25,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path;
-  explicit Dir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("ebm_eval_" + tag + "_" + std::to_string(::getpid()))) {
-    fs::create_directories(path / "models");
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  explicit Dir(const std::string& tag) : TempDir("ebm_eval_" + tag) {}
 };
 
 using ebm::test::save_small_cubesnet;

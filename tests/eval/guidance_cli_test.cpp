@@ -5,6 +5,7 @@
 // both exact checks).
 #include "models/cubes_classifier.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_denoiser.h"
 
@@ -20,11 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path = fs::temp_directory_path() / ("ebm_eval_guidance_" + std::to_string(::getpid()));
-  Dir() { fs::create_directories(path / "models"); }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  Dir() : TempDir("ebm_eval_guidance") {}
 };
 
 using ebm::test::CliRun;

@@ -5,6 +5,7 @@
 #include "engine/image/image_io.h"
 #include "models/cubes_classifier.h"
 
+#include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
 
@@ -21,14 +22,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Dir {
-  fs::path path;
-  explicit Dir(const std::string& tag)
-      : path(fs::temp_directory_path() / ("ebm_infer_" + tag + "_" + std::to_string(::getpid()))) {
-    fs::create_directories(path / "models");
-  }
-  ~Dir() { fs::remove_all(path); }
-  std::string f(const std::string& name) const { return (path / name).string(); }
+struct Dir : ebm::test::TempDir {
+  explicit Dir(const std::string& tag) : TempDir("ebm_infer_" + tag) {}
 };
 
 test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
