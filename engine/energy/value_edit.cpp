@@ -19,31 +19,21 @@ void need_kind(const Node& n, const ValueEdit& e, bool ok, const char* owner) {
   throw std::invalid_argument(node_path_text(e.path) + "." + to_string(e.field) + ": " + article + kind +
                               " node has no " + to_string(e.field) + " (it belongs to " + owner + ")");
 }
+
+ValueEdit number_edit(NodePath p, ValueEdit::Field f, double v) {
+  ValueEdit e = make(std::move(p), f);
+  e.number = v;
+  return e;
+}
 }  // namespace
 
-ValueEdit ValueEdit::weight(NodePath p, double w) {
-  ValueEdit e = make(std::move(p), Field::Weight);
-  e.number = w;
-  return e;
-}
+ValueEdit ValueEdit::weight(NodePath p, double w) { return number_edit(std::move(p), Field::Weight, w); }
 
-ValueEdit ValueEdit::temperature(NodePath p, double t) {
-  ValueEdit e = make(std::move(p), Field::Temperature);
-  e.number = t;
-  return e;
-}
+ValueEdit ValueEdit::temperature(NodePath p, double t) { return number_edit(std::move(p), Field::Temperature, t); }
 
-ValueEdit ValueEdit::coefficient(NodePath p, double c) {
-  ValueEdit e = make(std::move(p), Field::Coefficient);
-  e.number = c;
-  return e;
-}
+ValueEdit ValueEdit::coefficient(NodePath p, double c) { return number_edit(std::move(p), Field::Coefficient, c); }
 
-ValueEdit ValueEdit::guidance(NodePath p, double g) {
-  ValueEdit e = make(std::move(p), Field::Guidance);
-  e.number = g;
-  return e;
-}
+ValueEdit ValueEdit::guidance(NodePath p, double g) { return number_edit(std::move(p), Field::Guidance, g); }
 
 ValueEdit ValueEdit::guidance_interval(NodePath p, const GuidanceInterval& iv) {
   ValueEdit e = make(std::move(p), Field::GuidanceInterval);
