@@ -211,7 +211,10 @@ TEST(TrainCli, TheTimeLimitStopsTheRunCleanlyWithinItAndTheRunResumes) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(contains(r.err, "time limit 0.2")) << r.err;
   EXPECT_TRUE(contains(r.out, "stopped at iteration 0/100000 (time limit)")) << r.out;
-  EXPECT_LT(wall, 12.0) << "the run outlived its time limit";
+  // Quiet, the whole run takes ~1 s; the bound leaves room for a 2-core machine whose cores another
+  // test holds (22.6 s measured beside a 2-core `ebm infer`, 2026-12-05): what says the limit was
+  // kept is the stop at iteration 0 above.
+  EXPECT_LT(wall, 40.0) << "the run outlived its time limit by far";
   EXPECT_TRUE(fs::exists(d.f("run/checkpoint.safetensors")));
   EXPECT_TRUE(fs::exists(d.f("run/model.safetensors")));
 
