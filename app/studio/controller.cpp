@@ -63,7 +63,11 @@ void Controller::apply_sampler(const SamplerParams& p) {
   CheckedSamplerParams checked = CheckedSamplerParams::check(p);  // the one check of this edit
   // A schedule of the user's or a recipe's replaces the automatic one for denoising models.
   if (!same_schedule(p.schedule, params_.schedule)) auto_schedule_ = false;
-  params_ = p;
+  send_sampler(std::move(checked));
+}
+
+void Controller::send_sampler(CheckedSamplerParams checked) {
+  params_ = checked.get();
   session_->submit(cmd::SetSampler{std::move(checked)});
 }
 

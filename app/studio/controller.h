@@ -194,6 +194,9 @@ class Controller {
   // `next` on the schedule it needs (the models' ladder when automatic, cut at an image start's σ),
   // sent, and the chains restarted.
   void restart_with(SamplerParams next);
+  // Checked params to the engine, kept as this document's; whether the schedule is the automatic one
+  // is the caller's to say.
+  void send_sampler(CheckedSamplerParams checked);
   void maybe_autostart();
   void sync_inspected();  // tells the session which sample to compute gradient maps for
   Node default_composition() const;

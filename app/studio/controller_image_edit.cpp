@@ -62,9 +62,9 @@ void Controller::restart_with(SamplerParams next) {
   } else {
     apply_denoising_schedule(next, {}, ladder_);  // a recipe's or the user's own ladder: cut at σ
   }
-  const bool automatic = auto_schedule_;
-  apply_sampler(next);  // throws for a bad value, changing nothing
-  auto_schedule_ = automatic;  // the cut ladder is still the models' own
+  // The cut ladder is still the models' own: sent as it is, not as a schedule of the user's. A bad
+  // value throws here, changing nothing.
+  send_sampler(CheckedSamplerParams::check(std::move(next)));
   restart(false);
 }
 

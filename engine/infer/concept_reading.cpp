@@ -119,7 +119,9 @@ void ReadOptions::validate() const {
   req(chunk >= 1, "chunk must be >= 1");
 }
 
-std::string ConceptReading::describe(const LabelSchema& schema) const {
+std::string ConceptReading::describe(const LabelSchema& schema) const { return describe_label(label, schema); }
+
+std::string describe_label(const std::vector<float>& label, const LabelSchema& schema) {
   if (schema.one_hot()) {
     const auto it = std::max_element(label.begin(), label.end());
     const size_t k = static_cast<size_t>(it - label.begin());

@@ -75,6 +75,8 @@ struct ConceptReading {
   std::string describe(const LabelSchema& schema) const;
 };
 void to_json(nlohmann::json& j, const ConceptReading& r);
+// A label as a schema names it: "(0.31, -0.52)", "0.45", or the one-hot class's name ("red").
+std::string describe_label(const std::vector<float>& label, const LabelSchema& schema);
 
 // Reads every image of `images` [N,C,H,W] (in [0,1], the model's size and device) with model `m`.
 // Throws std::invalid_argument when the model has no label or no schema of its label size, or when

@@ -33,10 +33,7 @@ std::vector<std::string> images(int n) {
   return out;
 }
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
+using ebm::test::concat;
 
 // Splits the flags stored by the fixture script ("--arch cubesnet --label-size 2 ...").
 std::vector<std::string> split(const std::string& s) {

@@ -38,10 +38,7 @@ CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
   return ebm::test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
+using ebm::test::concat;
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

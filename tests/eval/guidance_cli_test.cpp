@@ -31,10 +31,7 @@ CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
   return ebm::test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
-std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
-  a.insert(a.end(), b.begin(), b.end());
-  return a;
-}
+using ebm::test::concat;
 
 // The suite's position case on the tiny models: 2 labels × 1 sample, a 2-level ladder with 1 top
 // step (3 steps: the suite's default ladder would be 400).

@@ -44,4 +44,10 @@ inline CliRun run_binary(const std::string& binary, const std::vector<std::strin
   return r;
 }
 
+// An argument list with more appended (a base command line and its variations).
+inline std::vector<std::string> concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
 }  // namespace ebm::test

@@ -14,12 +14,6 @@ namespace ebm::studio {
 
 namespace {
 
-std::string describe_label(const std::vector<float>& label, const LabelSchema& schema) {
-  ConceptReading r;
-  r.label = label;
-  return r.describe(schema);
-}
-
 void draw_readings_table(PanelContext& c, const ConceptReader& reader) {
   if (!ImGui::BeginTable("readings", 5, ImGuiTableFlags_RowBg | ImGuiTableFlags_BordersInnerV | ImGuiTableFlags_SizingStretchProp))
     return;
