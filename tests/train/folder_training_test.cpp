@@ -11,6 +11,7 @@
 #include "models/checkpoint/model_file.h"
 
 #include "tests/support/cli_run.h"
+#include "tests/support/tiny_train.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <stb_image_write.h>
@@ -65,38 +66,21 @@ void make_folder(const Folder& d) {
   write_file_atomic(d.f("data/labels.csv"), csv);
 }
 
+// The tiny run on the folder: a one-hot column beside two continuous ones, two augmentations on.
 TrainOptions folder_run(const Folder& d, const std::string& objective, const std::string& out) {
-  TrainOptions o;
-  o.objective = objective;
+  TrainOptions o = test::tiny_train_options(objective, d.f(out));
   o.concept_name = "placement";
   o.data_dir = d.f("data");
   o.label_columns = {"x", "y", "kind"};
   o.one_hot = {"kind:3"};
-  o.out_dir = d.f(out);
-  o.device = "cpu";
-  o.iters = 6;
-  o.batch = 4;
-  o.log_every = 1;
-  o.sample_every = 0;
-  o.ckpt_every = 3;
-  o.sample_n = 4;
-  o.progress_bar = false;
-  o.num_filters = 4;
   o.langevin_steps = 2;
-  o.sample_steps = 2;
-  o.replay_size = 8;
   o.sample_levels = 2;
-  o.warmup = 2;
   o.augment_color = 0.1;
   o.augment_translate = 2;
   return o;
 }
 
-std::vector<double> losses(const TrainResult& r) {
-  std::vector<double> l;
-  for (const auto& row : r.logged) l.push_back(row.front());
-  return l;
-}
+std::vector<double> losses(const TrainResult& r) { return test::logged_losses(r); }
 
 TEST(FolderTraining, BothObjectivesTrainOnAFolderAndResumeTheSameTrajectory) {
   Folder d("both");

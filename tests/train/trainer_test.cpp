@@ -5,6 +5,7 @@
 #include "engine/energy/denoising_model.h"
 #include "engine/train/trainer.h"
 #include "models/checkpoint/model_file.h"
+#include "tests/support/tiny_train.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -32,33 +33,10 @@ struct TempDir {
 };
 
 TrainOptions tiny(const std::string& objective, const std::string& dir) {
-  TrainOptions o;
-  o.objective = objective;
-  o.concept_name = "position";
-  o.out_dir = dir;
-  o.device = "cpu";
-  o.iters = 6;
-  o.batch = 4;
-  o.log_every = 1;
-  o.sample_every = 0;
-  o.ckpt_every = 3;
-  o.sample_n = 4;
-  o.progress_bar = false;
-  o.pool = 24;
-  o.num_filters = 4;
-  o.langevin_steps = 3;
-  o.sample_steps = 2;
-  o.replay_size = 8;  // replay starts on the third iteration (size > batch)
-  o.sample_levels = 3;
-  o.warmup = 2;
-  return o;
+  return test::tiny_train_options(objective, dir);
 }
 
-std::vector<double> losses(const TrainResult& r) {
-  std::vector<double> l;
-  for (const auto& row : r.logged) l.push_back(row.front());
-  return l;
-}
+std::vector<double> losses(const TrainResult& r) { return test::logged_losses(r); }
 
 // Training-statistics lines of a log (sample-grade lines carry no "loss").
 int count_lines(const fs::path& p) {
