@@ -25,6 +25,10 @@ std::vector<ModelReading> read_all(const torch::Tensor& image, const std::vector
     r.model = m.name;
     try {
       auto loaded = load_energy_model(m.path);
+      if (!m.sha256.empty() && loaded.sha256 != m.sha256)
+        throw std::runtime_error("the file " + m.path + " changed on disk since the studio loaded it (SHA-256 " +
+                                 m.sha256.substr(0, 12) + "… then, " + loaded.sha256.substr(0, 12) +
+                                 "… now): load the model again to read with what is on disk");
       loaded.model->to_device(dev);
       const auto x = fit_images(image.unsqueeze(0), loaded.model->info()).to(dev);
       r.reading = read_concept(*loaded.model, x, options).at(0);

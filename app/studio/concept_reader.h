@@ -20,10 +20,14 @@
 
 namespace ebm::studio {
 
-// One model to read with: the key terms use, its file, its schema (for the names of one-hot labels).
+// One model to read with: the key terms use, its file, its schema (for the names of one-hot labels),
+// and the SHA-256 of the file as the studio loaded it (empty: not checked). A read loads the file
+// again (its own instance, so the sampling worker keeps its own); when the bytes on disk are no longer
+// the ones the studio loaded, that model's reading is an error instead of a reading by another model.
 struct ReadModel {
   std::string name, path;
   LabelSchema schema;
+  std::string sha256;
 };
 
 struct ModelReading {

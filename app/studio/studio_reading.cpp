@@ -80,7 +80,7 @@ void Studio::start_read() {
   std::set<std::string> seen;
   auto add = [&](const ModelEntry& m) {
     if (m.state != ModelEntry::State::Ready || m.info.label_size < 1 || !seen.insert(m.name).second) return;
-    models.push_back({m.name, m.path, m.schema});
+    models.push_back({m.name, m.path, m.schema, m.sha256});
   };
   for (const auto& p : ctl.term_paths())
     if (const ModelEntry* m = ctl.model(ctl.node(p)->model)) add(*m);
