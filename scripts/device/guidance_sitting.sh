@@ -15,8 +15,8 @@
 #                                   #24's gradient-checkpointing memory (checkpoint_memory.sh)
 #   guidance_sitting.sh finish OUT  wait for the grader (at most WAIT_S), grade the tuned files with it
 #                                   on the held-out split, collect everything
-# Settings through the environment: CLF_MIN (15), N (128), WAIT_S (a phase's wait bound, 480),
-# GRADER_WAIT_S (200), HELD_WAIT_S (270).
+# Settings through the environment: CLF_MIN (13), N (128), WAIT_S (a phase's wait bound, 480),
+# GRADER_WAIT_S (200), HELD_WAIT_S (240).
 set -uo pipefail
 PHASE=${1:?usage: guidance_sitting.sh start|middle|finish|collect OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
@@ -59,7 +59,7 @@ case $PHASE in
     cat "$OUT/bench_preview.txt"
     echo "bench done at $((SECONDS - T0)) s"
     setsid nohup $EBM train-classifier --out runs/classifier.safetensors --device cuda --iters 1000000 \
-      --batch 256 --filters 64 --time-limit "${CLF_MIN:-15}" --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
+      --batch 256 --filters 64 --time-limit "${CLF_MIN:-13}" --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
     sweep runs/guid "$SINGLES" "$N" "g2|--guidance 2 --labels 8" "g3|--guidance 3 --labels 8" \
       "g4|--guidance 4 --labels 8" "g6|--labels 8"
     sweep runs/walk "position,color,position+size,position+color,shape+color" "$N" "final|--labels 8" \
@@ -138,7 +138,7 @@ PY
       esac
       sweep runs/held_$part "$cases" "$N" "each|--prior each --labels 8 --split heldout --models runs/tuned"
     done
-    T0=$SECONDS; WAIT_S=${HELD_WAIT_S:-270}
+    T0=$SECONDS; WAIT_S=${HELD_WAIT_S:-240}
     wait_for runs/held_a/sweep.txt runs/held_b/sweep.txt runs/held_c/sweep.txt runs/held_d/sweep.txt
     for m in color size shape; do cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"; done
     collect
