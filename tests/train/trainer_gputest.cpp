@@ -3,6 +3,7 @@
 // comparison with the reference loop: 3.6 it/s for CD at batch 64 on an H100).
 #include "engine/data/cubes_renderer.h"
 #include "engine/train/trainer.h"
+#include "tests/support/tiny_train.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
@@ -27,25 +28,19 @@ struct TempDir {
   ~TempDir() { fs::remove_all(path); }
 };
 
+// The tiny run at a size where the GPU path (cuDNN, the captured chain) is what runs.
 TrainOptions gpu_opts(const std::string& objective, const fs::path& dir) {
-  TrainOptions o;
-  o.objective = objective;
-  o.concept_name = "position";
-  o.out_dir = dir.string();
+  TrainOptions o = test::tiny_train_options(objective, dir.string());
   o.device = "cuda";
-  o.iters = 6;
   o.batch = 16;
-  o.log_every = 1;
-  o.sample_every = 0;
-  o.ckpt_every = 3;
   o.sample_n = 8;
-  o.progress_bar = false;
   o.pool = 256;
   o.num_filters = 16;
   o.langevin_steps = 5;
   o.sample_steps = 5;
   o.sample_levels = 5;
   o.replay_size = 64;
+  o.warmup = TrainOptions{}.warmup;  // these tests were tuned with the default warm-up
   return o;
 }
 
