@@ -40,7 +40,7 @@ collect() {
     [ -f "$d/sweep.txt" ] && { echo "== $d"; cat "$d/sweep.txt"; }
   done
   tar czf "$OUT/sweeps.tgz" runs/guid runs/walk runs/comp_* runs/held_* runs/*.log runs/read runs/tuned/*.json \
-    runs/classifier.stdout runs/ckpt_mem 2> /dev/null
+    runs/classifier.stdout runs/ckpt_mem runs/opening* 2> /dev/null
   echo "== grader"; tail -2 runs/classifier.stdout 2> /dev/null
 }
 
@@ -57,6 +57,14 @@ case $PHASE in
     timeout 40 $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2 --json \
       > "$OUT/bench_ebm.json" 2> "$OUT/bench_ebm.err"
     cat "$OUT/bench_preview.txt"
+    # #26: the opening composition at batch 64, the final and the draft walk (process start to PNG).
+    for spec in "final|" "draft|--walk euler --euler-steps 10 --churn 20 --euler-top-steps 40"; do
+      name=${spec%%|*}; t=$SECONDS
+      # shellcheck disable=SC2086  # a list of flags
+      timeout 60 $EBM sample --recipe assets/recipes/color_and_position.json --batch 64 --device cuda ${spec#*|} \
+        --out "runs/opening_$name.png" > "runs/opening_$name.log" 2>&1
+      echo "opening composition, $name walk, batch 64: $((SECONDS - t)) s from process start; $(grep -o '[0-9.]* ms/step' "runs/opening_$name.log" | tail -1)"
+    done | tee runs/opening.txt
     echo "bench done at $((SECONDS - T0)) s"
     setsid nohup $EBM train-classifier --out runs/classifier.safetensors --device cuda --iters 1000000 \
       --batch 256 --filters 64 --time-limit "${CLF_MIN:-13}" --no-progress > runs/classifier.stdout 2>&1 < /dev/null &
