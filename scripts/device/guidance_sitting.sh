@@ -13,8 +13,10 @@
 #                                   (runs/tuned); the composition cases graded with them, prior each vs
 #                                   shared (three sweeps side by side); #29's read accuracy on the GPU;
 #                                   #24's gradient-checkpointing memory (checkpoint_memory.sh)
-#   guidance_sitting.sh finish OUT  wait for the grader (at most WAIT_S), grade the tuned files with it
-#                                   on the held-out split, collect everything
+#   guidance_sitting.sh finish OUT  wait for the grader (at most GRADER_WAIT_S), grade the tuned files
+#                                   with it on the held-out split, collect everything
+#   guidance_sitting.sh rest OUT    middle and finish in one call (start with CLF_MIN=10): the held-out
+#                                   split of the one- and two-concept cases only
 # Settings through the environment: CLF_MIN (13), N (128), WAIT_S (a phase's wait bound, 480),
 # GRADER_WAIT_S (200), HELD_WAIT_S (240).
 set -uo pipefail
@@ -39,9 +41,75 @@ collect() {
   for d in runs/guid runs/walk runs/comp_a runs/comp_b runs/comp_c runs/held_a runs/held_b runs/held_c runs/held_d; do
     [ -f "$d/sweep.txt" ] && { echo "== $d"; cat "$d/sweep.txt"; }
   done
-  tar czf "$OUT/sweeps.tgz" runs/guid runs/walk runs/comp_* runs/held_* runs/*.log runs/read runs/tuned/*.json \
+  tar czf "$OUT/sweeps.tgz" runs/guid runs/walk runs/comp_* runs/held_* runs/*.log runs/read runs/tuned/choice.txt \
     runs/classifier.stdout runs/ckpt_mem runs/opening* 2> /dev/null
   echo "== grader"; tail -2 runs/classifier.stdout 2> /dev/null
+}
+
+tune_and_compose() {  # per-concept guidance from runs/guid into runs/tuned; the composition sweeps
+    mkdir -p runs/tuned
+    cp assets/models/*.safetensors runs/tuned/
+    # Per concept the guidance whose samples most often meet every target (ties: objects found).
+    python3 - runs/guid <<'PY' > runs/tuned/choice.txt
+import json, os, sys
+d = sys.argv[1]
+best = {}
+for g in ("2", "3", "4", "6"):
+    try:
+        tables = json.load(open(os.path.join(d, f"g{g}.json")))["tables"]
+    except (OSError, ValueError, KeyError):
+        continue
+    for t in tables:
+        key = (t["all_met"], t["objects_found"])
+        if t["case"] not in best or key > best[t["case"]][0]:
+            best[t["case"]] = (key, g)
+for case, (key, g) in sorted(best.items()):
+    print(case, g, f"all {key[0]:.3f} found {key[1]:.3f}")
+PY
+    cat runs/tuned/choice.txt
+    while read -r concept g _; do
+      python3 scripts/models/set_guidance.py "runs/tuned/$concept.safetensors" "$g" > /dev/null
+    done < runs/tuned/choice.txt
+    for part in a b c; do
+      case $part in
+        a) cases="position+size,position+shape,position+color" ;;
+        b) cases="shape+color,position+not color,shape+not color" ;;
+        c) cases="position+size+shape,position+shape+color,position+size+shape+color" ;;
+      esac
+      sweep runs/comp_$part "$cases" "$N" "each|--prior each --labels 8 --models runs/tuned" \
+        "shared|--prior shared --labels 8 --models runs/tuned"
+    done
+}
+read_accuracy() {  # #29 on the GPU, detached
+    mkdir -p runs/read
+    (PYTHONUNBUFFERED=1 timeout 420 python3 scripts/models/infer_accuracy.py --ebm "$EBM" --n 256 --device cuda \
+      --out runs/read/infer_n256.json > runs/read/infer.log 2>&1 &)
+    (PYTHONUNBUFFERED=1 timeout 420 python3 scripts/models/edit_accuracy.py --ebm "$EBM" --device cuda \
+      --out runs/read/edit_64.json > runs/read/edit.log 2>&1 &)
+}
+grader_and_heldout() {  # WAIT_UNTIL_S PARTS...: wait for the grader (until WAIT_UNTIL_S since T0), then
+  # the held-out sweeps of the named parts (a: single concepts, b: two, c: two with a negation, d: three/four)
+    local until=$1; shift
+    while pgrep -f "train-classifier" > /dev/null && [ $((SECONDS - T0)) -lt "$until" ]; do sleep 3; done
+    tail -3 runs/classifier.stdout
+    # The held-out grades read the tuned files with the new grader from a folder of their own (the
+    # composition sweeps may still be reading runs/tuned).
+    mkdir -p runs/tuned_new
+    cp runs/tuned/*.safetensors runs/tuned_new/
+    if [ -f runs/classifier.safetensors ]; then
+      cp runs/classifier.safetensors runs/tuned_new/classifier.safetensors
+      cp runs/classifier.safetensors "$OUT/classifier.safetensors"
+    fi
+    # The held-out split (never tuned on) with the tuned files and the new grader, in four sweeps.
+    for part in "$@"; do
+      case $part in
+        a) cases="position,size,shape,color" ;;
+        b) cases="position+size,position+shape,position+color" ;;
+        c) cases="shape+color,position+not color,shape+not color" ;;
+        d) cases="position+size+shape,position+shape+color,position+size+shape+color" ;;
+      esac
+      sweep runs/held_$part "$cases" "$N" "each|--prior each --labels 8 --split heldout --models runs/tuned_new"
+    done
 }
 
 case $PHASE in
@@ -86,43 +154,8 @@ case $PHASE in
   middle)
     source .devdeps/device-env.sh
     wait_for runs/guid/sweep.txt
-    mkdir -p runs/tuned
-    cp assets/models/*.safetensors runs/tuned/
-    # Per concept the guidance whose samples most often meet every target (ties: objects found).
-    python3 - runs/guid <<'PY' > runs/tuned/choice.txt
-import json, os, sys
-d = sys.argv[1]
-best = {}
-for g in ("2", "3", "4", "6"):
-    try:
-        tables = json.load(open(os.path.join(d, f"g{g}.json")))["tables"]
-    except (OSError, ValueError, KeyError):
-        continue
-    for t in tables:
-        key = (t["all_met"], t["objects_found"])
-        if t["case"] not in best or key > best[t["case"]][0]:
-            best[t["case"]] = (key, g)
-for case, (key, g) in sorted(best.items()):
-    print(case, g, f"all {key[0]:.3f} found {key[1]:.3f}")
-PY
-    cat runs/tuned/choice.txt
-    while read -r concept g _; do
-      python3 scripts/models/set_guidance.py "runs/tuned/$concept.safetensors" "$g" > /dev/null
-    done < runs/tuned/choice.txt
-    for part in a b c; do
-      case $part in
-        a) cases="position+size,position+shape,position+color" ;;
-        b) cases="shape+color,position+not color,shape+not color" ;;
-        c) cases="position+size+shape,position+shape+color,position+size+shape+color" ;;
-      esac
-      sweep runs/comp_$part "$cases" "$N" "each|--prior each --labels 8 --models runs/tuned" \
-        "shared|--prior shared --labels 8 --models runs/tuned"
-    done
-    mkdir -p runs/read
-    (PYTHONUNBUFFERED=1 timeout 420 python3 scripts/models/infer_accuracy.py --ebm "$EBM" --n 256 --device cuda \
-      --out runs/read/infer_n256.json > runs/read/infer.log 2>&1 &)
-    (PYTHONUNBUFFERED=1 timeout 420 python3 scripts/models/edit_accuracy.py --ebm "$EBM" --device cuda \
-      --out runs/read/edit_64.json > runs/read/edit.log 2>&1 &)
+    tune_and_compose
+    read_accuracy
     timeout 300 bash scripts/device/checkpoint_memory.sh runs/ckpt_mem > "$OUT/ckpt_mem.txt" 2>&1
     cat "$OUT/ckpt_mem.txt"
     wait_for runs/comp_a/sweep.txt runs/comp_b/sweep.txt runs/comp_c/sweep.txt
@@ -130,24 +163,24 @@ PY
     ;;
   finish)
     source .devdeps/device-env.sh
-    while pgrep -f "train-classifier" > /dev/null && [ $((SECONDS - T0)) -lt "${GRADER_WAIT_S:-200}" ]; do sleep 3; done
-    tail -3 runs/classifier.stdout
-    if [ -f runs/classifier.safetensors ]; then
-      cp runs/classifier.safetensors runs/tuned/classifier.safetensors
-      cp runs/classifier.safetensors "$OUT/classifier.safetensors"
-    fi
-    # The held-out split (never tuned on) with the tuned files and the new grader, in four sweeps.
-    for part in a b c d; do
-      case $part in
-        a) cases="position,size,shape,color" ;;
-        b) cases="position+size,position+shape,position+color" ;;
-        c) cases="shape+color,position+not color,shape+not color" ;;
-        d) cases="position+size+shape,position+shape+color,position+size+shape+color" ;;
-      esac
-      sweep runs/held_$part "$cases" "$N" "each|--prior each --labels 8 --split heldout --models runs/tuned"
-    done
+    grader_and_heldout "${GRADER_WAIT_S:-200}" a b c d
     T0=$SECONDS; WAIT_S=${HELD_WAIT_S:-240}
     wait_for runs/held_a/sweep.txt runs/held_b/sweep.txt runs/held_c/sweep.txt runs/held_d/sweep.txt
+    for m in color size shape; do cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"; done
+    collect
+    ;;
+  rest)  # middle and finish in one call, for a sitting with less device time: everything stops
+    # waiting at REST_S (540) seconds; what has not finished by then is not collected
+    source .devdeps/device-env.sh
+    wait_for runs/guid/sweep.txt
+    tune_and_compose
+    read_accuracy
+    timeout 200 bash scripts/device/checkpoint_memory.sh runs/ckpt_mem > "$OUT/ckpt_mem.txt" 2>&1
+    cat "$OUT/ckpt_mem.txt"
+    grader_and_heldout 330 a b
+    WAIT_S=${REST_S:-540}
+    wait_for runs/comp_a/sweep.txt runs/comp_b/sweep.txt runs/comp_c/sweep.txt runs/held_a/sweep.txt \
+      runs/held_b/sweep.txt
     for m in color size shape; do cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"; done
     collect
     ;;
