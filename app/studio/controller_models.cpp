@@ -134,8 +134,12 @@ void Controller::open_startup_models(const std::vector<std::string>& paths) {
 
 Node Controller::default_composition() const {
   // The first two ready models of one image size, And-ed, with their default labels: the smallest
-  // composition that shows what the studio is for.
+  // composition that shows what the studio is for. Around one prior (recipe "prior": "shared"): with
+  // the shipped files that is colour ∧ position, which met every target in 82 % of samples that way
+  // against 81 % summed, at position error 0.082 against 0.189, and every case of three or four
+  // concepts a user builds from it composes far better so (MODEL_CARD.md, 2026-12-05).
   Node root = Node::op(NodeKind::And, {});
+  root.shared_prior = true;
   int size = -1;
   for (const auto& m : models_) {
     if (m.state != ModelEntry::State::Ready || root.children.size() >= 2) continue;
