@@ -21,14 +21,7 @@ export EBM=./build/app/ebm
 T0=$SECONDS
 WAIT_S=${WAIT_S:-500}
 
-sweep() {  # dir cases n variants... : eval_sweep.sh detached
-  setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &
-}
-wait_for() {  # files...: until each exists or WAIT_S has passed
-  for f in "$@"; do
-    while [ ! -f "$f" ] && [ $((SECONDS - T0)) -lt "$WAIT_S" ]; do sleep 5; done
-  done
-}
+source scripts/device/sitting_common.sh  # sweep, wait_for, archive
 collect() {
   for d in runs/ab runs/suite_a runs/suite_b runs/cand; do
     [ -d "$d" ] || continue

@@ -29,20 +29,13 @@ WAIT_S=${WAIT_S:-480}
 left() { local l=$((${1:-560} - (SECONDS - T0))); echo $((l > 5 ? l : 5)); }  # seconds left of a call's budget (default 560)
 SINGLES="size,color,shape"
 
-sweep() {  # dir cases n variants... : eval_sweep.sh detached
-  setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &
-}
-wait_for() {  # files...: until each exists or WAIT_S has passed
-  for f in "$@"; do
-    while [ ! -f "$f" ] && [ $((SECONDS - T0)) -lt "$WAIT_S" ]; do sleep 5; done
-  done
-}
+source scripts/device/sitting_common.sh  # sweep, wait_for, archive
 collect() {
   for d in runs/guid runs/walk runs/comp_a runs/comp_b runs/comp_c runs/held_a runs/held_b runs/held_c runs/held_d; do
     [ -f "$d/sweep.txt" ] && { echo "== $d"; cat "$d/sweep.txt"; }
   done
-  tar czf "$OUT/sweeps.tgz" runs/guid runs/walk runs/comp_* runs/held_* runs/*.log runs/read runs/tuned/choice.txt \
-    runs/classifier.stdout runs/ckpt_mem runs/opening* 2> /dev/null
+  archive "$OUT/sweeps.tgz" runs/guid runs/walk runs/comp_* runs/held_* runs/*.log runs/read runs/tuned/choice.txt \
+    runs/classifier.stdout runs/ckpt_mem/*.log runs/ckpt_mem/*/log.jsonl runs/opening*
   echo "== grader"; tail -2 runs/classifier.stdout 2> /dev/null
 }
 
