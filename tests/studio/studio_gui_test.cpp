@@ -470,8 +470,8 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
 
 // Issue #29: a picture without a recipe dropped on the window opens the Read panel and is read by the
 // composition's models (the opening composition: colour and position); its labels go into the
-// composition, the colour is changed to blue, and "Edit from this image" restarts the chains from it
-// at σ 0.4 — the samples come out blue where the lime sphere was.
+// composition, the colour is changed to blue (at guidance 6, energies summed), and "Edit from this
+// image" restarts the chains from it at σ 0.4 — the samples come out blue where the lime sphere was.
 TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   const fs::path dir = fresh_dir("read_edit");
   ebm::data::CubesObjects o;
@@ -497,6 +497,11 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
                          {{"do", "screenshot"}, {"path", "read_panel.png"}},
                          {{"do", "use_reading"}},
                          {{"do", "set_label"}, {"term", "color"}, {"label", blue}},
+                         // Recolouring wants a strong colour pull and summed energies (docs/studio.md,
+                         // Read): the file's guidance 2 around one prior, chosen for sampling from
+                         // noise, leaves the lime sphere lime.
+                         {{"do", "set_guidance"}, {"term", "color"}, {"guidance", 6.0}},
+                         {{"do", "set_operator"}, {"path", json::array()}, {"prior", "each"}},
                          {{"do", "edit_from_image"}, {"sigma", 0.4}},
                          {{"do", "wait"}, {"until", "running"}, {"timeout_s", 60}},
                          {{"do", "wait"}, {"until", "settled"}, {"timeout_s", 300}},
