@@ -142,7 +142,7 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
   fill_rgba_atlas(images, layout, expected);
   const std::int64_t spin_cycles = 100'000'000;  // ≈ 50 ms at the H200's ~2 GHz
 
-  auto preview_of = [&](const torch::Tensor& source, double* host_ms, std::int64_t spin = spin_cycles) {
+  auto preview_of = [&](const torch::Tensor& source, double* host_ms, std::int64_t spin) {
     const auto t0 = std::chrono::steady_clock::now();
     reg.fill({source}, [&](torch::Tensor& mapped) {
       if (spin > 0) at::cuda::sleep(spin);  // on the copy's stream, ahead of the copy
@@ -164,7 +164,7 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
   preview_of(x, &first_ms, 0);
   preview_of(x, &warm_ms, 0);
   torch::cuda::synchronize();
-  preview_of(x, &ms);
+  preview_of(x, &ms, spin_cycles);
   x.fill_(0.5);
   std::cout << "fill() returned after " << ms << " ms (copy queued behind a ~50 ms spin); without the spin: "
             << first_ms << " ms the first time, " << warm_ms << " ms warm\n";
@@ -180,7 +180,7 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
     snapshot = images.to(torch::kCUDA);
     worker.synchronize();  // as the session's worker does before it publishes
   }
-  preview_of(snapshot, &ms);
+  preview_of(snapshot, &ms, spin_cycles);
   const void* dropped = snapshot.data_ptr();
   snapshot = torch::Tensor();
   bool reused = false;
