@@ -2,6 +2,7 @@
 // by the Masks panel's mouse handling and the script's "paint mask stroke" action.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 namespace ebm::studio {
@@ -19,7 +20,7 @@ struct MaskImage {
 
   MaskImage() = default;
   MaskImage(int w, int h, float fill_value = 1.f);
-  float at(int x, int y) const { return values[static_cast<size_t>(y) * width + x]; }
+  float at(int x, int y) const { return values[static_cast<std::size_t>(y) * width + x]; }
   bool empty() const { return values.empty(); }
 
   void fill(float v);
