@@ -105,6 +105,22 @@ grader_and_heldout() {  # WAIT_UNTIL_S PARTS...: wait for the grader (until WAIT
     done
 }
 
+tune_read_and_measure() {  # CKPT_LIMIT_S: the tuned files and their compositions, the read accuracy
+  # (detached), then the checkpointing memory table within CKPT_LIMIT_S
+    wait_for runs/guid/sweep.txt
+    tune_and_compose
+    read_accuracy
+    timeout "$1" bash scripts/device/checkpoint_memory.sh runs/ckpt_mem > "$OUT/ckpt_mem.txt" 2>&1
+    cat "$OUT/ckpt_mem.txt"
+}
+deliver() {  # the tuned files that differ from the shipped ones (guidance rewritten), then collect
+    for m in color size shape; do
+      cmp -s "runs/tuned/$m.safetensors" "assets/models/$m.safetensors" ||
+        cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"
+    done
+    collect
+}
+
 case $PHASE in
   start)
     source .devdeps/device-env.sh
@@ -146,11 +162,7 @@ case $PHASE in
     ;;
   middle)
     source .devdeps/device-env.sh
-    wait_for runs/guid/sweep.txt
-    tune_and_compose
-    read_accuracy
-    timeout 300 bash scripts/device/checkpoint_memory.sh runs/ckpt_mem > "$OUT/ckpt_mem.txt" 2>&1
-    cat "$OUT/ckpt_mem.txt"
+    tune_read_and_measure 300
     wait_for runs/comp_a/sweep.txt runs/comp_b/sweep.txt runs/comp_c/sweep.txt
     collect
     ;;
@@ -159,23 +171,17 @@ case $PHASE in
     grader_and_heldout "${GRADER_WAIT_S:-200}" a b c d
     T0=$SECONDS; WAIT_S=${HELD_WAIT_S:-240}
     wait_for runs/held_a/sweep.txt runs/held_b/sweep.txt runs/held_c/sweep.txt runs/held_d/sweep.txt
-    for m in color size shape; do cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"; done
-    collect
+    deliver
     ;;
   rest)  # middle and finish in one call, for a sitting with less device time: everything stops
     # waiting at REST_S (540) seconds; what has not finished by then is not collected
     source .devdeps/device-env.sh
-    wait_for runs/guid/sweep.txt
-    tune_and_compose
-    read_accuracy
-    timeout 200 bash scripts/device/checkpoint_memory.sh runs/ckpt_mem > "$OUT/ckpt_mem.txt" 2>&1
-    cat "$OUT/ckpt_mem.txt"
+    tune_read_and_measure 200
     grader_and_heldout 330 a b
     WAIT_S=${REST_S:-540}
     wait_for runs/comp_a/sweep.txt runs/comp_b/sweep.txt runs/comp_c/sweep.txt runs/held_a/sweep.txt \
       runs/held_b/sweep.txt
-    for m in color size shape; do cp "runs/tuned/$m.safetensors" "$OUT/tuned_$m.safetensors"; done
-    collect
+    deliver
     ;;
   collect) collect ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
