@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   ebm::gpu::use_all_cores();  // LibTorch's CPU pool starts at one thread here (cpu_threads.h)
+  // The GUI thread's tensor work is small; the pool's threads are for the sampling worker.
+  ebm::gpu::serial_ops_on_this_thread();
   opt.vsync = !no_vsync;
   opt.controller.autostart = !no_autostart;
   if (batch > 0) opt.controller.sampler.batch = batch;

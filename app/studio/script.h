@@ -65,6 +65,7 @@ class ScriptRunner {
   bool finished_ = false;
   std::string error_;
   std::chrono::steady_clock::time_point started_, deadline_;
+  std::vector<double> done_at_;  // seconds from started_ to each finished action's end
   std::int64_t max_step_seen_ = 0;
   std::uint64_t frames_at_start_ = 0;
 };

@@ -47,6 +47,7 @@ void ScriptRunner::tick() {
       }
       if (!find_script_op(a.op)->poll(*context_, a)) return;
       waiting_ = false;
+      done_at_.push_back(std::chrono::duration<double>(Clock::now() - started_).count());
     }
     // Models still loading (those given on the command line load in the background at start-up):
     // actions run once they are in, as a user would see them in the Models panel first.
@@ -63,6 +64,7 @@ void ScriptRunner::tick() {
       deadline_ = Clock::now() + std::chrono::milliseconds(static_cast<long>(1000.0 * a.args.value("timeout_s", kDefaultTimeoutS)));
       const ScriptOp* op = find_script_op(a.op);  // parse_script accepted only actions of the table
       waiting_ = !op->run(*context_, a) && op->poll != nullptr;
+      if (!waiting_) done_at_.push_back(std::chrono::duration<double>(Clock::now() - started_).count());
       finished_ = context_->quit;
     }
   } catch (const std::exception& e) {
@@ -109,6 +111,8 @@ json ScriptRunner::report() const {
   j["walk"] = to_string(studio_.controller().ladder().walk);
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
+  // When each finished action finished, in seconds since the script started: where a run's time went.
+  j["action_done_s"] = done_at_;
   j["files"] = context_->written;
   // What the UI showed the user: the log's errors, warnings and info lines, and each model's state.
   j["errors"] = json::array();
