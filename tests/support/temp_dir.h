@@ -1,6 +1,6 @@
 // A scratch directory for one test: made under the system's temp dir with the test binary's pid in
 // its name (parallel ctest jobs do not collide), with a models/ folder, removed with everything in it
-// when the test ends. f("x.png") is the path of a file in it.
+// when the test ends. f("x.png") is the path of a file in it, str() its own path.
 #pragma once
 
 #include <filesystem>
@@ -23,6 +23,7 @@ struct TempDir {
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
   std::string f(const std::string& name) const { return (path / name).string(); }
+  std::string str() const { return path.string(); }
 };
 
 }  // namespace ebm::test

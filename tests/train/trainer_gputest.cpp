@@ -3,6 +3,7 @@
 // comparison with the reference loop: 3.6 it/s for CD at batch 64 on an H100).
 #include "engine/data/cubes_renderer.h"
 #include "engine/train/trainer.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tiny_train.h"
 
 #include <ATen/CPUGeneratorImpl.h>
@@ -19,13 +20,9 @@ namespace fs = std::filesystem;
 #define EBM_REQUIRE_CUDA() \
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device"
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ebm_trainer_gpu_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
+// This suite's scratch directories: tests/support/temp_dir.h's, named after the test.
+struct TempDir : test::TempDir {
+  explicit TempDir(const std::string& name) : test::TempDir("ebm_trainer_gpu_" + name) {}
 };
 
 // The tiny run at a size where the GPU path (cuDNN, the captured chain) is what runs.

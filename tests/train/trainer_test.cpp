@@ -5,6 +5,7 @@
 #include "engine/energy/denoising_model.h"
 #include "engine/train/trainer.h"
 #include "models/checkpoint/model_file.h"
+#include "tests/support/temp_dir.h"
 #include "tests/support/tiny_train.h"
 
 #include <gtest/gtest.h>
@@ -22,14 +23,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name) {
-    path = fs::temp_directory_path() / ("ebm_trainer_test_" + name + "_" + std::to_string(::getpid()));
-    fs::remove_all(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string str() const { return path.string(); }
+// This suite's scratch directories: tests/support/temp_dir.h's, named after the test.
+struct TempDir : test::TempDir {
+  explicit TempDir(const std::string& name) : test::TempDir("ebm_trainer_test_" + name) {}
 };
 
 TrainOptions tiny(const std::string& objective, const std::string& dir) {
