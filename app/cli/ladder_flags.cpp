@@ -21,6 +21,9 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
                   "--walk euler: corrector steps at the top noise level before the Euler steps")
       ->check(CLI::Range(0, 100000))
       ->capture_default_str();
+  sub->add_flag("--heun", ladder.heun,
+                "--walk euler: Heun's second-order steps (EDM): two network evaluations per step but the last, "
+                "as accurate with far fewer steps");
   sub->add_option("--levels", ladder.levels, "denoising models: noise levels of the annealed ladder")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -45,7 +48,7 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
 
 std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps) {
   if (ladder.walk == LadderWalk::Euler)
-    return std::to_string(ladder.euler_steps) + " Euler steps (rho " + std::to_string(ladder.rho).substr(0, 4) +
+    return std::to_string(ladder.euler_steps) + (ladder.heun ? " Heun" : " Euler") + " steps (rho " + std::to_string(ladder.rho).substr(0, 4) +
            (ladder.churn > 0 ? ", churn " + std::to_string(ladder.churn).substr(0, 5) : std::string()) + ")" +
            (ladder.euler_top_steps > 0 ? " after " + std::to_string(ladder.euler_top_steps) + " top steps" : "") +
            ", then the denoise: " + std::to_string(total_steps) + " steps";

@@ -35,8 +35,11 @@ torch::Tensor decode_png_field(JsonObject& o, const std::string& key, int max_si
 
 json schedule_to_json(const Schedule& s) {
   json a = json::array();
-  for (const auto& l : s.levels)
-    a.push_back({{"steps", l.steps}, {"sigma", l.sigma}, {"step_lr", l.step_lr}, {"noise_std", l.noise_std}});
+  for (const auto& l : s.levels) {
+    json j = {{"steps", l.steps}, {"sigma", l.sigma}, {"step_lr", l.step_lr}, {"noise_std", l.noise_std}};
+    if (l.heun_sigma > 0) j["heun_sigma"] = l.heun_sigma;  // only Heun levels carry it
+    a.push_back(std::move(j));
+  }
   return a;
 }
 
@@ -141,6 +144,7 @@ void sampler_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>
     sl.sigma = l.num("sigma", 0, 0, kBig, true);
     sl.step_lr = l.num("step_lr", 0, -kBig, kBig, true);
     sl.noise_std = l.num("noise_std", 0, 0, kBig, true);
+    sl.heun_sigma = l.num("heun_sigma", 0, 0, kBig);
     l.finish();
     p->schedule.levels.push_back(sl);
   }

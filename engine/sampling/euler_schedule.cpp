@@ -49,9 +49,11 @@ Schedule euler_schedule(double sigma_max, double sigma_min, const EulerWalkOptio
     // No churn on the first step: the chain starts at σ_max's noise (the `noise` start), not above it.
     const bool churned = k > 0 && sk >= opt.churn_min && sk <= opt.churn_max;
     const double hat = sk * (1.0 + (churned ? gamma_max : 0.0));
-    s.levels.push_back({1, hat, hat * (hat - next), std::sqrt(std::max(hat * hat - sk * sk, 0.0))});
+    // Heun on every step but the last (euler_schedule.h says why).
+    const double heun_to = opt.heun && k + 1 < opt.steps ? next : 0.0;
+    s.levels.push_back({1, hat, hat * (hat - next), std::sqrt(std::max(hat * hat - sk * sk, 0.0)), heun_to});
   }
-  s.levels.push_back({1, sigma_min, sigma_min * sigma_min, 0.0});  // Tweedie: E[x0 | x_σmin]
+  s.levels.push_back({1, sigma_min, sigma_min * sigma_min, 0.0, 0.0});  // Tweedie: E[x0 | x_σmin]
   return s;
 }
 

@@ -261,7 +261,7 @@ Evaluation Sampler::evaluate(int stage, bool sequential, const torch::Tensor& xn
 
 torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
                                 std::map<std::string, torch::Tensor>* att, const StepScalars& sc,
-                                const LangevinParams& lp, bool add_noise, StepStats* stats) {
+                                const LangevinParams& lp, bool add_noise, StepStats* stats, double heun_to) {
   const auto& seed = chain_params_.seed;
   const std::int64_t c = x.size(1), h = x.size(2), w = x.size(3);
   auto stage_key = [&](const torch::Tensor& stage0, NoiseStream stream) {
@@ -309,10 +309,22 @@ torch::Tensor Sampler::one_step(int stage, bool sequential, torch::Tensor x, con
   };
   RuleResult r = langevin_rule(x, xi_noise, size, lp, at_point);
   stats->per_term = std::move(r.at.per_term);
+  // Where the gradient was taken: x + noise·ξ.
+  const torch::Tensor start = xi_noise.defined() ? x.detach() + sc.noise_std * xi_noise : x.detach();
   if (!sequential && compiled_->needs_sigma() && r.at.g.defined()) {
-    // Tweedie's estimate at the point the gradient was taken (x + noise·ξ): a few elementwise ops.
-    const torch::Tensor p = xi_noise.defined() ? x.detach() + sc.noise_std * xi_noise : x.detach();
-    stats->denoised = (p - sc.sigma * sc.sigma * r.at.g).detach();
+    // Tweedie's estimate there: a few elementwise ops.
+    stats->denoised = (start - sc.sigma * sc.sigma * r.at.g).detach();
+  }
+  if (heun_to > 0) {
+    // Heun's correction (euler_schedule.h): the slope at the Euler step's end point and σ_{k+1},
+    // averaged with the one at the start. The step's energies and previews stay the start's.
+    StepScalars at_next = sc;
+    at_next.sigma = torch::full({}, heun_to, sc.sigma.options());
+    const Evaluation end = evaluate(stage, sequential, r.x, att_in, mask_terms, at_next);
+    const torch::Tensor end_lr = (sc.sigma - heun_to) * heun_to;
+    torch::Tensor out = start - 0.5 * sc.step_lr * r.grad - 0.5 * end_lr * project_gradient(end.g, lp);
+    if (lp.clamp) out = out.clamp(lp.clamp_lo, lp.clamp_hi);
+    r.x = out.detach();
   }
 
   // comb_mask chain (spec §4.2): step -attention_lr·dE/dmask, then 3×3 average pool without padding.
@@ -375,7 +387,7 @@ StepStats Sampler::eager_step(const StepSettings& set, const LangevinParams& lp)
   torch::Tensor x = state_.x;
   auto att = state_.attention;
   if (params_.mode == SampleMode::Joint) {
-    x = one_step(0, false, x, ids, &att, sc, lp, set.noise_std > 0, &st);
+    x = one_step(0, false, x, ids, &att, sc, lp, set.noise_std > 0, &st, set.heun_sigma);
   } else {
     const int stages = compiled_->num_stages();
     std::vector<torch::Tensor> merged(compiled_->terms().size());
@@ -422,7 +434,9 @@ StepStats Sampler::step() {
   if (compiled_->needs_sigma()) require_noise_level(set.sigma);
   gpu::check_precision(params_.precision, state_.x.device());
   gpu::PrecisionScope precision(params_.precision, state_.x.device());
-  if (graph_eligible()) {
+  // A Heun step (two evaluations, a σ of its own for the second) runs eagerly; the captured graph of
+  // the walk's plain steps stays for the denoise after it.
+  if (set.heun_sigma == 0 && graph_eligible()) {
     try {
       return graph_step(set, lp);
     } catch (const std::runtime_error& e) {

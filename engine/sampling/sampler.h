@@ -88,10 +88,11 @@ class Sampler {
   Evaluation evaluate(int stage, bool sequential, const torch::Tensor& x, const std::vector<torch::Tensor>& att_in,
                       const std::vector<size_t>& mask_terms, const StepScalars& sc);
   // One stage of one step through the step rule; adds its statistics to `stats`. `lp`'s structural
-  // fields (clamp, projection) are read here, step size and noise come from `sc`.
+  // fields (clamp, projection) are read here, step size and noise come from `sc`. heun_to > 0: the
+  // step is Heun's from sc.sigma down to heun_to (euler_schedule.h; eager steps only).
   torch::Tensor one_step(int stage, bool sequential, torch::Tensor x, const torch::Tensor& ids,
                          std::map<std::string, torch::Tensor>* att, const StepScalars& sc, const LangevinParams& lp,
-                         bool add_noise, StepStats* stats);
+                         bool add_noise, StepStats* stats, double heun_to = 0.0);
   bool graph_eligible() const;
   std::string graph_key(const LangevinParams& lp) const;  // the structural settings a capture depends on
   StepStats graph_step(const StepSettings& set, const LangevinParams& lp);

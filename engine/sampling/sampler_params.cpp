@@ -119,7 +119,8 @@ StepSettings SamplerParams::at(std::int64_t step) const {
   for (size_t i = 0; i < schedule.levels.size(); ++i) {
     const auto& l = schedule.levels[i];
     acc += l.steps;
-    if (step < acc || i + 1 == schedule.levels.size()) return {l.step_lr, l.noise_std, l.sigma, static_cast<int>(i)};
+    if (step < acc || i + 1 == schedule.levels.size())
+      return {l.step_lr, l.noise_std, l.sigma, static_cast<int>(i), l.heun_sigma};
   }
   return {step_lr, noise_std, 0.0, 0};
 }
@@ -161,6 +162,15 @@ void SamplerParams::validate() const {
     finite_pos(l.sigma, f + ".sigma", true);
     if (!std::isfinite(l.step_lr)) bad(f + ".step_lr", "must be finite");
     finite_pos(l.noise_std, f + ".noise_std", true);
+    finite_pos(l.heun_sigma, f + ".heun_sigma", true);
+    if (l.heun_sigma > 0) {
+      // Heun's step is the Euler step of the probability-flow ODE corrected: it goes down the ladder.
+      if (!(l.heun_sigma < l.sigma)) bad(f + ".heun_sigma", "must be below the level's sigma (a Heun step goes from sigma down to heun_sigma)");
+      if (step_rule != StepRule::Langevin)
+        bad(f + ".heun_sigma", "Heun steps run under step rule langevin only (a Metropolis test has no second-order step); drop --heun or use --step-rule langevin");
+      if (mode != SampleMode::Joint)
+        bad(f + ".heun_sigma", "Heun steps need joint sampling (mode sequential evaluates the terms one by one)");
+    }
   }
   if (leapfrog_steps < 1 || leapfrog_steps > 100) bad("leapfrog_steps", "must be in [1, 100]");
   if (step_rule != StepRule::Langevin) {

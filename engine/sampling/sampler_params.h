@@ -78,6 +78,7 @@ double init_noise_sigma(const SamplerParams& p);
 struct StepSettings {
   double step_lr = 100.0, noise_std = 0.001, sigma = 0.0;
   int level = 0;
+  double heun_sigma = 0.0;  // > 0: a Heun step to this σ (ScheduleLevel::heun_sigma)
 };
 
 struct SamplerParams {

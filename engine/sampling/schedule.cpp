@@ -49,6 +49,7 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOp
     e.churn = ladder.churn;
     e.top_steps = ladder.euler_top_steps;
     e.r = ladder.r;
+    e.heun = ladder.heun;
     return euler_schedule(hi, lo, e);
   }
   if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);
@@ -109,9 +110,18 @@ bool same_schedule(const Schedule& a, const Schedule& b) {
   if (a.levels.size() != b.levels.size()) return false;
   for (size_t i = 0; i < a.levels.size(); ++i) {
     const auto &x = a.levels[i], &y = b.levels[i];
-    if (x.steps != y.steps || x.sigma != y.sigma || x.step_lr != y.step_lr || x.noise_std != y.noise_std) return false;
+    if (x.steps != y.steps || x.sigma != y.sigma || x.step_lr != y.step_lr || x.noise_std != y.noise_std ||
+        x.heun_sigma != y.heun_sigma)
+      return false;
   }
   return true;
+}
+
+std::int64_t schedule_evaluations(const Schedule& s, std::int64_t constant_steps) {
+  if (!s.annealed()) return constant_steps;
+  std::int64_t n = 0;
+  for (const auto& l : s.levels) n += l.steps * (l.heun_sigma > 0 ? 2 : 1);
+  return n;
 }
 
 Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std::int64_t steps_per_level, double eps,

@@ -18,6 +18,10 @@ struct ScheduleLevel {
   double sigma = 0.0;
   double step_lr = 100.0;
   double noise_std = 0.001;
+  // > 0: each step of the level is Heun's (EDM's second-order step, euler_schedule.h) from σ (this
+  // level's, after its noise) to heun_sigma: the Euler step there, the gradient at that point and
+  // σ = heun_sigma, and the average of the two slopes — two network evaluations per step.
+  double heun_sigma = 0.0;
 };
 
 // Empty levels: the constant schedule of every original script (SamplerParams::steps steps at
@@ -56,7 +60,8 @@ inline constexpr std::int64_t kDefaultTopSteps = 200;
 //     0.85 of the target's), while MALA and HMC sample T itself.
 //   walk: Corrector, the ladder above; or Euler (euler_schedule.h): `euler_steps` Euler steps of the
 //     probability-flow ODE on Karras-spaced σ (ρ = `rho`), EDM churn `churn`, `euler_top_steps`
-//     corrector steps at σ_max first, then the Tweedie denoise — one network evaluation per step.
+//     corrector steps at σ_max first, then the Tweedie denoise — one network evaluation per step;
+//     with `heun`, each Euler step is Heun's second-order step (two evaluations).
 enum class LadderWalk { Corrector, Euler };
 std::string to_string(LadderWalk w);
 LadderWalk ladder_walk_from_string(const std::string& s);  // "corrector" | "euler"
@@ -74,6 +79,7 @@ struct LadderOptions {
   double rho = 7.0;
   double churn = 0.0;
   std::int64_t euler_top_steps = 0;
+  bool heun = false;
 };
 
 // The predictor–corrector walk as Langevin steps (noise first, then the gradient at the noised point,
@@ -108,7 +114,11 @@ inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int lev
 // A constant schedule is returned as it is.
 Schedule schedule_from_sigma(const Schedule& s, double sigma);
 
-// Same levels (steps, σ, step size, noise) in the same order.
+// Network evaluations of a run on this schedule per evaluation of the composition: its steps, a Heun
+// level's counted twice (the constant schedule: `constant_steps`).
+std::int64_t schedule_evaluations(const Schedule& s, std::int64_t constant_steps);
+
+// Same levels (steps, σ, step size, noise, Heun's σ) in the same order.
 bool same_schedule(const Schedule& a, const Schedule& b);
 
 }  // namespace ebm

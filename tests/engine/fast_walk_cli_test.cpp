@@ -1,6 +1,7 @@
 // `ebm sample` and friends on the fast walk and the output checks of issue #26: --walk euler and
 // --steps N on a denoising recipe run the steps they say (N − 1 Euler steps and the denoise, kept in
 // the PNG's recipe), and every command that writes reports an unwritable output before its work.
+#include "engine/image/image_io.h"
 #include "engine/image/png_codec.h"
 #include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
@@ -65,6 +66,36 @@ TEST(FastWalkCli, StepsOnADenoisingRecipeAreEulerStepsAndTheDenoise) {
   EXPECT_GT(e.levels[2].noise_std, 0.0);
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--walk", "heun"});
   EXPECT_EQ(r.code, 2);
+}
+
+// --heun: Heun's second-order steps on every Euler step but the last, kept in the PNG's recipe
+// (each such level carries the σ it steps to), and the PNG re-runs to the same images.
+TEST(FastWalkCli, HeunStepsTravelInThePngAndReRunToTheSameImages) {
+  Dir d;
+  save_denoiser_recipe(d);
+  auto r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("h.png"), "--walk", "euler", "--euler-steps", "4",
+                   "--heun", "--churn", "2"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("4 Heun steps"), std::string::npos) << r.err;
+  const auto h = grid_schedule(d.f("h.png"));
+  ASSERT_EQ(h.levels.size(), 4u + 1u);
+  for (size_t k = 0; k < 3; ++k) {
+    // σ_{k+1}: the next level's σ before its churn raises it.
+    EXPECT_GT(h.levels[k].heun_sigma, 0.0);
+    EXPECT_LT(h.levels[k].heun_sigma, h.levels[k].sigma);
+    EXPECT_LE(h.levels[k].heun_sigma, h.levels[k + 1].sigma);
+  }
+  EXPECT_EQ(h.levels[3].heun_sigma, 0.0);  // the last Euler step
+  EXPECT_EQ(h.levels[4].heun_sigma, 0.0);  // the denoise
+  r = ebm(d, {"sample", "--recipe", d.f("h.png"), "--out", d.f("h2.png")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto a = load_png(d.f("h.png")), b = load_png(d.f("h2.png"));
+  EXPECT_TRUE(torch::equal(a, b));
+  // Not under a Metropolis rule: the refusal names the field and what to do.
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("m.png"), "--walk", "euler", "--heun", "--step-rule", "mala"});
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("heun_sigma"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("step rule langevin"), std::string::npos) << r.err;
 }
 
 TEST(FastWalkCli, AnUnwritableOutputIsReportedBeforeTheWork) {

@@ -3,6 +3,7 @@
 // capture take effect without a re-capture, a structural edit re-captures, a denoising model's σ
 // ladder (σ read from a device tensor) matches, and the bf16 option runs and stays near fp32.
 #include "engine/sampling/sampler.h"
+#include "engine/sampling/euler_schedule.h"
 #include "engine/energy/denoising_model.h"
 #include "models/registry.h"
 #include "engine/energy/network_model.h"
@@ -110,6 +111,58 @@ TEST(SamplerGraphGpu, EditsAfterCaptureTakeEffectWithoutReCapture) {
   graph.step();
   EXPECT_EQ(graph.graph_captures(), 2);
   EXPECT_EQ(graph.last_step_path(), "cuda graph");
+}
+
+// A denoising model's chain on `schedule` (its σ read from the device in a captured graph).
+std::unique_ptr<Sampler> make_denoising(bool graph, const Schedule& schedule) {
+  ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
+  DenoisingSettings set;
+  cfg.label_size = set.network_label_size();
+  cfg.energy_kind = EnergyKind::Denoising;
+  torch::manual_seed(3);
+  auto model = std::make_shared<DenoisingModel>(DenoisingEnergy(make_network(cfg), set, 1.0));
+  auto sp = std::make_unique<Sampler>();
+  sp->set_models({{"d", model}});
+  sp->set_composition(Node::term("p", "d", {0.3f, -0.2f}));
+  SamplerParams p;
+  p.batch = 8;
+  p.device = "cuda";
+  p.cuda_graph = graph;
+  p.schedule = schedule;
+  p.clamp = false;
+  p.init = InitMode::Noise;
+  sp->set_params(p);
+  return sp;
+}
+
+// A Heun walk (euler_schedule.h): its Heun steps run eagerly, the plain steps around them (top
+// corrector steps, the last Euler step, the denoise) replay one captured graph, and the chain is the
+// eager chain's.
+TEST(SamplerGraphGpu, HeunStepsRunEagerlyBesideTheCapturedPlainSteps) {
+  REQUIRE_CUDA();
+  torch::NoGradGuard ng;
+  EulerWalkOptions o;
+  o.steps = 4;
+  o.top_steps = 2;
+  o.churn = 2;
+  o.heun = true;
+  const Schedule s = euler_schedule(1.0, 0.05, o);
+  auto edp = make_denoising(false, s), gdp = make_denoising(true, s);
+  Sampler &eager = *edp, &graph = *gdp;
+  eager.start();
+  graph.start();
+  std::vector<std::string> paths;
+  for (int i = 0; i < 2 + 4 + 1; ++i) {
+    auto a = eager.step();
+    auto b = graph.step();
+    ASSERT_LE(max_diff(a.energy, b.energy), 1e-4 * (1 + a.energy.abs().max().item<double>())) << "step " << i;
+    paths.push_back(graph.last_step_path());
+  }
+  EXPECT_LE(max_diff(eager.state().x, graph.state().x), 1e-4);
+  EXPECT_EQ(paths[0], "cuda graph");
+  EXPECT_EQ(paths[2], "eager");  // the first Heun step
+  EXPECT_EQ(paths[6], "cuda graph");  // the denoise, on the graph captured for the top steps
+  EXPECT_EQ(graph.graph_captures(), 1);
 }
 
 TEST(SamplerGraphGpu, ADenoisingLadderReadsSigmaFromTheDevice) {

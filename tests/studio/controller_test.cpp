@@ -248,6 +248,33 @@ TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
   EXPECT_NE(describe(net, info).find("denoising (sigma 0.02-0.8)"), std::string::npos) << describe(net, info);
 }
 
+// The Sampler panel's walk (set_ladder): draft and final, and a Heun walk whose levels carry the σ
+// each step goes to — what the panel's cost line counts twice — and which the engine then samples.
+TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("noisy", denoising_model(), ModelConfig{});
+  c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
+  c.set_ladder(draft_ladder());
+  EXPECT_EQ(c.sampler().total_steps(), 40 + 10 + 1);
+  EXPECT_EQ(schedule_evaluations(c.sampler().schedule, c.sampler().total_steps()), 51);
+  LadderOptions heun = draft_ladder();
+  heun.euler_steps = 6;
+  heun.heun = true;
+  c.set_ladder(heun);
+  const Schedule& s = c.sampler().schedule;
+  ASSERT_EQ(s.levels.size(), 1u + 6u + 1u);
+  for (size_t k = 1; k <= 5; ++k) EXPECT_GT(s.levels[k].heun_sigma, 0.0) << "level " << k;
+  EXPECT_EQ(s.levels[6].heun_sigma, 0.0);
+  EXPECT_EQ(schedule_evaluations(s, c.sampler().total_steps()), 40 + 11 + 1);
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 44; }));  // past the first Heun steps
+  EXPECT_EQ(log.error_count(), 0u);
+  EXPECT_NE(c.snapshot()->status, SessionStatus::Error);
+  c.set_ladder(final_ladder());
+  EXPECT_EQ(c.sampler().total_steps(), 400);
+}
+
 // Out of device memory at the panel's batch: the engine halves it and restarts; the controller
 // adopts the smaller batch (so the next sampler edit does not ask for the old one) and warns.
 TEST(Controller, AdoptsTheBatchTheEngineReducedAfterOutOfMemory) {

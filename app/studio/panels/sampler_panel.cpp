@@ -103,7 +103,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
   bool changed = false;
   const bool is_draft = l.walk == LadderWalk::Euler && l.euler_steps == draft_ladder().euler_steps &&
                         l.churn == draft_ladder().churn && l.euler_top_steps == draft_ladder().euler_top_steps &&
-                        l.rho == draft_ladder().rho;
+                        l.rho == draft_ladder().rho && l.heun == draft_ladder().heun;
   const LadderOptions fin = final_ladder();
   const bool is_final = l.walk == LadderWalk::Corrector && l.levels == fin.levels &&
                         l.steps_per_level == fin.steps_per_level && l.top_steps == fin.top_steps &&
@@ -126,8 +126,10 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
     if (ImGui::DragFloat("churn", &churn, 0.2f, 0.f, 200.f, "%.1f")) l.churn = churn, changed = true;
     int top = static_cast<int>(l.euler_top_steps);
     if (ImGui::DragInt("top steps", &top, 0.5f, 0, 2000)) l.euler_top_steps = std::max(0, top), changed = true;
+    if (ImGui::Checkbox("Heun", &l.heun)) changed = true;
     help_marker("Euler steps of the probability-flow ODE on Karras-spaced noise levels (one evaluation each); churn "
-                "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first.");
+                "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first. "
+                "Heun: second-order steps (EDM), two evaluations each but the last - as far with half the steps.");
   } else {
     int levels = l.levels;
     if (ImGui::DragInt("levels", &levels, 0.2f, 1, 1000)) l.levels = std::max(1, levels), changed = true;
@@ -140,9 +142,15 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
   }
   const auto& L = p.schedule.levels;
   const long long steps = static_cast<long long>(p.total_steps());
+  // A Heun step evaluates the composition twice.
+  const long long evaluated = static_cast<long long>(schedule_evaluations(p.schedule, p.total_steps()));
   const int per_step = c.ctl.evaluations_per_step();
   ImGui::TextDisabled("%lld steps, sigma %.3g -> %.3g", steps, L.front().sigma, L.back().sigma);
-  ImGui::TextDisabled("cost: %lld x %d = %lld network evaluations per sample", steps, per_step, steps * per_step);
+  if (evaluated != steps)
+    ImGui::TextDisabled("cost: (%lld steps + %lld Heun) x %d = %lld evaluations per sample", steps, evaluated - steps,
+                        per_step, evaluated * per_step);
+  else
+    ImGui::TextDisabled("cost: %lld x %d = %lld network evaluations per sample", steps, per_step, steps * per_step);
   if (changed) guarded(c.ctl, "set walk", [&] { c.ctl.set_ladder(l); });
 }
 
