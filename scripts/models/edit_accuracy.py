@@ -7,7 +7,8 @@ against those labels with the grading classifier, so position and size errors ar
 original scene and colour accuracy is the share that took the new colour.
 
     python3 scripts/models/edit_accuracy.py --scenes 16 --per-scene 4 --sigma 0.4 [--device cuda]
-        [--models assets/models] [--ebm build/app/ebm] [--out result.json] [-- extra ebm eval flags]
+        [--models assets/models] [--ebm build/app/ebm] [--prior shared|each] [--color-guidance G]
+        [--out result.json] [-- extra ebm eval flags]
 
 The extra flags default to the Euler walk (--walk euler --euler-steps 32 --churn 20), cut at sigma.
 """
@@ -39,6 +40,8 @@ def main():
     ap.add_argument("--ebm", default=os.path.join(ROOT, "build/app/ebm"))
     ap.add_argument("--prior", choices=["shared", "each"], default="shared",
                     help="the four terms composed around one prior (the shipped recipe's) or each with its own")
+    ap.add_argument("--color-guidance", type=float, default=0.0,
+                    help="the colour term's guidance (0: the colour file's own, 2); recolouring may want more")
     ap.add_argument("--out", default="")
     ap.add_argument("extra", nargs="*", help="flags passed on to ebm eval (after --)")
     a = ap.parse_args()
@@ -70,6 +73,8 @@ def main():
                     t["label"] = one_hot(int(truth["shape"]), 3)
                 elif t["model"] == "color":
                     t["label"] = one_hot(new, 20)
+                    if a.color_guidance > 0:
+                        t["guidance"] = a.color_guidance
             r.setdefault("sampler", {})["init"] = {"image": os.path.join(d, truth["file"]), "sigma": a.sigma}
             path = os.path.join(d, "edit_%03d.json" % i)
             json.dump(r, open(path, "w"))
@@ -90,7 +95,7 @@ def main():
             n_total += a.per_scene
             print("scene %d: %s" % (i, json.dumps(got)), file=sys.stderr)
     out = {"scenes": a.scenes, "per_scene": a.per_scene, "edits": n_total, "sigma": a.sigma, "seed": a.seed,
-           "prior": a.prior,
+           "prior": a.prior, "color_guidance": a.color_guidance or "the file's",
            "device": a.device, "flags": extra,
            "position_error": sums["position"] / n_total, "size_error": sums["size"] / n_total,
            "shape_accuracy": sums["shape"] / n_total, "new_color_accuracy": sums["color"] / n_total,

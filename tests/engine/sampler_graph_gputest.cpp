@@ -168,28 +168,8 @@ TEST(SamplerGraphGpu, HeunStepsRunEagerlyBesideTheCapturedPlainSteps) {
 TEST(SamplerGraphGpu, ADenoisingLadderReadsSigmaFromTheDevice) {
   REQUIRE_CUDA();
   torch::NoGradGuard ng;
-  auto make_dsm = [](bool graph) {
-    ModelConfig cfg = ModelConfig::defaults_for(Arch::CubesNet);
-    DenoisingSettings set;
-    cfg.label_size = set.network_label_size();
-    cfg.energy_kind = EnergyKind::Denoising;
-    torch::manual_seed(3);
-    auto model = std::make_shared<DenoisingModel>(DenoisingEnergy(make_network(cfg), set, 1.0));
-    auto sp = std::make_unique<Sampler>();
-    Sampler& s = *sp;
-    s.set_models({{"d", model}});
-    s.set_composition(Node::term("p", "d", {0.3f, -0.2f}));
-    SamplerParams p;
-    p.batch = 8;
-    p.device = "cuda";
-    p.cuda_graph = graph;
-    p.schedule = geometric_schedule(1.0, 0.05, 4, 2, 1e-3);  // σ changes every 2 steps
-    p.clamp = false;
-    p.init = InitMode::Noise;
-    s.set_params(p);
-    return sp;
-  };
-  auto edp = make_dsm(false), gdp = make_dsm(true);
+  const Schedule ladder = geometric_schedule(1.0, 0.05, 4, 2, 1e-3);  // σ changes every 2 steps
+  auto edp = make_denoising(false, ladder), gdp = make_denoising(true, ladder);
   Sampler &eager = *edp, &graph = *gdp;
   eager.start();
   graph.start();
