@@ -6,7 +6,7 @@
 #                                   the GPU is still quiet; then, detached: the grader trained alone for
 #                                   CLF_MIN minutes, the per-concept guidance sweep of the single
 #                                   cases (size, colour, shape at guidance 2/3/4/the file's 6) and the
-#                                   walk sweep (#26: final vs draft vs Euler-32); then the gpu-labelled
+#                                   walk sweep (#26: final vs draft vs 24 top + 8 Heun steps, 40 evaluations); then the gpu-labelled
 #                                   tests, and what is finished by then
 #   guidance_sitting.sh middle OUT  per concept, the guidance with the most samples meeting every target
 #                                   (ties: objects found) is written into copies of the shipped files
@@ -149,7 +149,7 @@ case $PHASE in
       "g4|--guidance 4 --labels 8" "g6|--labels 8"
     sweep runs/walk "position,color,position+size,position+color,shape+color" "$N" "final|--labels 8" \
       "draft|--walk euler --euler-steps 10 --churn 20 --euler-top-steps 40 --labels 8" \
-      "e32|--walk euler --euler-steps 32 --churn 20 --euler-top-steps 8 --labels 8"
+      "heun|--walk euler --heun --euler-steps 8 --churn 20 --euler-top-steps 24 --labels 8"
     timeout "$(left 420)" ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     echo "all built at $((SECONDS - T0)) s"
     (cd build && timeout "$(left 520)" ctest -L gpu --output-on-failure > "$OUT/ctest_gpu.log" 2>&1)
