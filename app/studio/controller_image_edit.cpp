@@ -3,6 +3,7 @@
 // so a changed label (a colour) is redrawn while what the noise leaves standing is kept.
 #include "app/studio/controller.h"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace ebm::studio {
@@ -26,6 +27,7 @@ void positive_terms(const Node& n, NodePath& at, bool under_not, std::vector<std
 
 std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std::string, std::vector<float>>>& by_model) {
   std::vector<std::string> filled;
+  std::map<std::string, std::vector<float>> read;  // becomes read_labels_ once every label is set
   if (term_paths().empty()) {
     // Nothing composed yet: the image's concepts, And-ed.
     std::vector<Node> terms;
@@ -35,9 +37,11 @@ std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std
       m->schema.validate(label);
       terms.push_back(Node::term(unique_term_name(name), name, label));
       filled.push_back(terms.back().name);
+      read[filled.back()] = label;
     }
     if (terms.empty()) return filled;
     set_composition(terms.size() == 1 ? terms.front() : Node::op(NodeKind::And, std::move(terms)), masks_);
+    read_labels_ = std::move(read);
     return filled;
   }
   std::vector<std::pair<NodePath, bool>> terms;
@@ -50,8 +54,10 @@ std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std
       if (t.model == name) {
         set_label(path, label);
         filled.push_back(t.name);
+        read[t.name] = label;
       }
   }
+  read_labels_ = std::move(read);
   return filled;
 }
 
@@ -68,9 +74,37 @@ void Controller::restart_with(SamplerParams next) {
   restart(false);
 }
 
-void Controller::edit_from_image(const torch::Tensor& image, double sigma) {
+std::vector<std::string> Controller::raise_changed_terms_guidance() {
+  std::vector<std::string> raised;
+  std::vector<std::pair<NodePath, bool>> terms;
+  NodePath at;
+  positive_terms(doc_, at, false, &terms);
+  for (const auto& [path, under_not] : terms) {
+    if (under_not) continue;
+    const Node& t = node_at(doc_, path);
+    const auto read = read_labels_.find(t.name);
+    const ModelEntry* m = model(t.model);
+    if (read == read_labels_.end() || m == nullptr || m->state != ModelEntry::State::Ready) continue;
+    if (!(m->info.denoising && m->info.label_size > 0)) continue;  // only denoising models are guided
+    bool changed = read->second.size() != t.label.size();
+    for (size_t i = 0; !changed && i < t.label.size(); ++i) changed = std::abs(read->second[i] - t.label[i]) > 1e-6f;
+    const double g = t.guidance.value_or(m->info.guidance);
+    if (!changed || g >= kEditGuidance) continue;
+    set_guidance(path, kEditGuidance);
+    raised.push_back(t.name);
+    log_.info("guidance of '" + t.name + "' raised from " + std::to_string(g).substr(0, 4) + " to " +
+              std::to_string(kEditGuidance).substr(0, 3) +
+              " for the edit: its changed label has to outweigh what the image still shows (Read panel: edit pull)");
+  }
+  return raised;
+}
+
+std::vector<std::string> Controller::edit_from_image(const torch::Tensor& image, double sigma) {
   torch::Tensor img = image.dim() == 4 ? image.squeeze(0) : image;
   if (img.dim() != 3) throw std::invalid_argument("the image to edit from must be [C,H,W]");
+  if (!(sigma >= 0 && sigma <= kMaxInitSigma))
+    throw std::invalid_argument("the edit's sigma must be in [0, " + std::to_string(kMaxInitSigma) + "]");
+  const std::vector<std::string> raised = edit_pull_ ? raise_changed_terms_guidance() : std::vector<std::string>{};
   SamplerParams next = params_;
   next.init = InitMode::Image;
   next.init_image = img.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1).contiguous();
@@ -78,6 +112,7 @@ void Controller::edit_from_image(const torch::Tensor& image, double sigma) {
   restart_with(std::move(next));
   log_.info("editing from the image: every chain starts from it noised to sigma " +
             std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps");
+  return raised;
 }
 
 void Controller::stop_image_edit() {

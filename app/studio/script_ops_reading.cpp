@@ -51,10 +51,14 @@ bool run_use_reading(ScriptContext& c, const ScriptAction&) {
   return true;
 }
 
-void validate_edit_from_image(const ScriptAction& a) { in_range(a, "sigma", 0, kMaxInitSigma); }
+void validate_edit_from_image(const ScriptAction& a) {
+  in_range(a, "sigma", 0, kMaxInitSigma);
+  if (a.args.contains("pull")) need(a, "pull", json::value_t::boolean, "true or false");
+}
 
 bool run_edit_from_image(ScriptContext& c, const ScriptAction& a) {
   if (a.args.contains("sigma")) c.studio.ui().read.sigma = a.args.at("sigma").get<float>();
+  if (a.args.contains("pull")) c.controller().set_edit_pull(a.args.at("pull").get<bool>());
   c.start_event_seq = last_event_seq(c.controller());
   c.start_error_seen.reset();
   c.studio.edit_from_read_image();
@@ -78,7 +82,7 @@ std::vector<ScriptOp> reading_script_ops() {
        validate_wait_read, run_wait_read, poll_wait_read},
       {"use_reading", "set the labels read on the composition's terms (Read panel: Use these labels)", no_args,
        run_use_reading, nullptr},
-      {"edit_from_image", "[sigma]: restart the chains from the Read panel's image noised to sigma", validate_edit_from_image,
+      {"edit_from_image", "[sigma, pull]: restart the chains from the Read panel's image noised to sigma (pull: raise changed labels to guidance 6)", validate_edit_from_image,
        run_edit_from_image, nullptr},
       {"stop_image_edit", "back to sampling from noise (Read panel: Back to noise)", no_args, run_stop_image_edit, nullptr},
   };

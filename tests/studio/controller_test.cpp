@@ -379,7 +379,21 @@ TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
   c.start();
   ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 2; }));
   const auto image = torch::full({3, 16, 16}, 0.25f);
-  c.edit_from_image(image, 0.3);
+  // Labels as read: the edit pull raises nothing.
+  EXPECT_TRUE(c.edit_from_image(image, 0.3).empty());
+  EXPECT_FALSE(c.node({0})->guidance.has_value());
+  // A label changed after the reading: the term is raised to the edit's guidance (its model's own is
+  // 1 here), the Not's term (not filled) is not; with the pull off, nothing is raised.
+  c.set_label({0}, {0.6f, 0.4f});
+  c.set_edit_pull(false);
+  EXPECT_TRUE(c.edit_from_image(image, 0.3).empty());
+  c.set_edit_pull(true);
+  const auto raised = c.edit_from_image(image, 0.3);
+  ASSERT_EQ(raised.size(), 1u);
+  EXPECT_EQ(raised[0], c.node({0})->name);
+  EXPECT_DOUBLE_EQ(c.node({0})->guidance.value_or(0), Controller::kEditGuidance);
+  EXPECT_FALSE(c.node({1, 0})->guidance.has_value());
+  EXPECT_TRUE(c.edit_from_image(image, 0.3).empty());  // already at 6: raised once
   EXPECT_TRUE(c.editing_image());
   EXPECT_EQ(c.sampler().init, InitMode::Image);
   EXPECT_DOUBLE_EQ(c.sampler().init_sigma, 0.3);

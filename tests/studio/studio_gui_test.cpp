@@ -497,11 +497,9 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
                          {{"do", "screenshot"}, {"path", "read_panel.png"}},
                          {{"do", "use_reading"}},
                          {{"do", "set_label"}, {"term", "color"}, {"label", blue}},
-                         // Recolouring wants a strong colour pull and summed energies (docs/studio.md,
-                         // Read): the file's guidance 2 around one prior, chosen for sampling from
-                         // noise, leaves the lime sphere lime.
-                         {{"do", "set_guidance"}, {"term", "color"}, {"guidance", 6.0}},
-                         {{"do", "set_operator"}, {"path", json::array()}, {"prior", "each"}},
+                         // The edit pull (on by default) raises the changed colour term to guidance 6
+                         // around the composition's one prior (docs/studio.md, Read): the file's own
+                         // 2, chosen for sampling from noise, leaves the lime sphere lime.
                          {{"do", "edit_from_image"}, {"sigma", 0.4}},
                          {{"do", "wait"}, {"until", "running"}, {"timeout_s", 60}},
                          {{"do", "wait"}, {"until", "settled"}, {"timeout_s", 300}},
@@ -538,15 +536,21 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   for (const auto& r : read["readings"]) by_model[r["model"].get<std::string>()] = r;
   ASSERT_TRUE(by_model.count("color") && by_model.count("position")) << read.dump();
   EXPECT_EQ(by_model["color"]["text"], "blue");
+  // Where the edited object is, the pixel check below tests. The position model's quick read of an
+  // edited sample is printed, not asserted: the edit pull (guidance 6 around one prior) draws the new
+  // colour more often but rougher, and a rough blue object 8 px from the sphere's place was once read
+  // at (−1, −0.52) (2026-12-05).
   const auto pos = by_model["position"]["reading"]["label"].get<std::vector<float>>();
-  EXPECT_NEAR(pos[0], 0.55, 0.2);  // the pixel check below is the finer one (8 px = 0.25)
-  EXPECT_NEAR(pos[1], -0.6, 0.2);
   std::cout << "the edit read back in " << read["seconds"] << " s: position (" << pos[0] << ", " << pos[1] << ")\n";
   // The composition took the position read; the colour is the one set after it.
   for (const auto& t : report["composition"]["children"]) {
     if (t["model"] == "position") EXPECT_NEAR(t["label"][0].get<double>(), 0.55, 0.1);  // as read from the scene
-    if (t["model"] == "color") EXPECT_EQ(t["label"][3], 1.0);
+    if (t["model"] == "color") {
+      EXPECT_EQ(t["label"][3], 1.0);
+      EXPECT_EQ(t.value("guidance", 0.0), 6.0) << t.dump();  // raised by the edit pull
+    }
   }
+  EXPECT_EQ(report["composition"].value("prior", ""), "shared");
   EXPECT_EQ(report["init"]["mode"], "image");
   EXPECT_NEAR(report["init"]["sigma"].get<double>(), 0.4, 1e-6);
   EXPECT_LE(report["init"]["noise_sigma"].get<double>(), 0.4);
