@@ -52,6 +52,7 @@ struct EvalArgs {
   int64_t steps = 200;
   LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
+  bool per_label = false;          // suite: a text line per target label too
   double not_coefficient = 0.001;
   std::optional<double> guidance;
   std::string guidance_interval;  // suite: "LO,HI" (empty: each model's own)
@@ -209,7 +210,7 @@ void run_suite(const EvalArgs& a) {
   const int64_t per_label = a.n / a.labels;
   Progress progress(a.quiet);
   nlohmann::json runs = nlohmann::json::object();
-  std::vector<std::vector<eval::GradeTable>> split_tables;
+  std::vector<std::vector<eval::GradeTable>> split_tables, split_label_tables;
   std::vector<std::string> skipped;
   for (const auto split : splits) {
     const auto seeds = eval::suite_seeds(split);
@@ -243,7 +244,7 @@ void run_suite(const EvalArgs& a) {
     for (const auto& s : skipped)
       if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
 
-    std::vector<eval::GradeTable> tables, parts;
+    std::vector<eval::GradeTable> tables, parts, label_tables;
     nlohmann::json per_label_json = nlohmann::json::array();
     for (size_t i = 0; i < recipes.size(); ++i) {
       const auto& sr = recipes[i];
@@ -252,6 +253,7 @@ void run_suite(const EvalArgs& a) {
       auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
                                        [&](const eval::SamplingProgress& p) { progress(p); });
       per_label_json.push_back(out.table);
+      label_tables.push_back(out.table);
       parts.push_back(out.table);
       if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
         tables.push_back(eval::combine(sr.case_name, parts));
@@ -264,6 +266,7 @@ void run_suite(const EvalArgs& a) {
                               {"tables", tables},
                               {"per_label", per_label_json}};
     split_tables.push_back(std::move(tables));
+    split_label_tables.push_back(std::move(label_tables));
   }
   nlohmann::json j = {{"models", dir.string()},
                       {"n_per_label", per_label},
@@ -281,6 +284,7 @@ void run_suite(const EvalArgs& a) {
     if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
     if (a.json) std::cout << j.dump(2) << "\n";
     else std::cout << describe_grader(heldout) << eval::format_tables(split_tables[0]);
+    if (!a.json && a.per_label) std::cout << "\n== per target label\n" << eval::format_per_label(split_label_tables[0]);
     return;
   }
   j["splits"] = runs;
@@ -290,8 +294,12 @@ void run_suite(const EvalArgs& a) {
     return;
   }
   std::cout << describe_grader(heldout);
-  for (size_t i = 0; i < splits.size(); ++i)
+  for (size_t i = 0; i < splits.size(); ++i) {
     std::cout << "\n== " << to_string(splits[i]) << " split\n" << eval::format_tables(split_tables[i]);
+    if (a.per_label)
+      std::cout << "\n== " << to_string(splits[i]) << " split, per target label\n"
+                << eval::format_per_label(split_label_tables[i]);
+  }
   std::cout << "\n== side by side\n" << eval::format_split_summary(split_tables[0], split_tables[1]);
 }
 
@@ -326,6 +334,9 @@ void register_eval(CLI::App& app) {
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
   add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");
+  sub->add_flag("--per-label", a->per_label,
+                "suite: also a line per target label of each case (all met, found, 2+): which labels a case misses; "
+                "the JSON always has them (per_label)");
   sub->add_option("--cases", a->cases, "suite: only these cases, comma-separated (e.g. size,shape,color)")->delimiter(',');
   sub->add_option("--not-coefficient", a->not_coefficient, "suite: c of the negation E_a − c·E_b")->capture_default_str();
   sub->add_option("--guidance", a->guidance,

@@ -192,6 +192,21 @@ std::string format_tables(const std::vector<GradeTable>& tables) {
   return s;
 }
 
+std::string format_per_label(const std::vector<GradeTable>& parts) {
+  const char* f = "%-18s %-40s %7s %7s %7s %5s\n";
+  std::string s = line(f, "case", "target label", "all met", "found", "2+", "n", "");
+  std::string last;
+  for (const auto& t : parts) {
+    std::string targets;
+    for (const auto& r : t.rows) targets += (targets.empty() ? "" : " & ") + r.target.describe();
+    s += line(f, t.name == last ? "" : t.name, targets, num(t.all_met, 2),
+              t.objects_found >= 0 ? num(t.objects_found, 2) : "-",
+              t.multiple_objects >= 0 ? num(t.multiple_objects, 2) : "-", std::to_string(t.n), "");
+    last = t.name;
+  }
+  return s;
+}
+
 namespace {
 // "0.087 · 0.94 all · 1.00 found · 0.00 2+ · PASS"
 std::string summary_cell(const GradeTable* t) {

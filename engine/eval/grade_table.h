@@ -88,6 +88,11 @@ std::string format_tables(const std::vector<GradeTable>& tables);
 // one graded on a single split shows "—" for the other.
 std::string format_split_summary(const std::vector<GradeTable>& tune, const std::vector<GradeTable>& heldout);
 
+// One line per target label (the parts combine() pools: a suite case's labels, in order): the
+// case, its targets, all-met, objects found and two-or-more — which labels a case misses (which
+// colours the colour model cannot draw) instead of their mean alone.
+std::string format_per_label(const std::vector<GradeTable>& parts);
+
 void to_json(nlohmann::json& j, const GradeRow& r);
 void to_json(nlohmann::json& j, const GradeTable& t);
 

@@ -270,9 +270,14 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   EXPECT_EQ(untimed(k["per_label"][2]), untimed(j["per_label"][2]));
   // --split both grades the tune and held-out seeds side by side; --prior shared reaches the cases.
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2", "--quiet",
-              "--cases", "position+color", "--split", "both", "--prior", "shared", "--json-out", d.f("both.json")});
+              "--cases", "position+color", "--split", "both", "--prior", "shared", "--json-out", d.f("both.json"),
+              "--per-label"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("== side by side"), std::string::npos) << r.out;
+  // --per-label: a line per target label of each split, targets joined ("(x, y) & colour").
+  EXPECT_NE(r.out.find("== tune split, per target label"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("== heldout split, per target label"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(") & "), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("held-out"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("grader"), std::string::npos) << r.out;
   const auto both = nlohmann::json::parse(read_file(d.f("both.json")));

@@ -289,6 +289,22 @@ TEST(EvalGrade, SplitSummaryPutsTheTwoSplitsSideBySide) {
   EXPECT_NE(s.find("—"), std::string::npos) << s;  // shape was graded on one split only
 }
 
+// --per-label: a line per target label of a case, with its targets, all-met, found and 2+.
+TEST(EvalGrade, PerLabelLinesShowWhichLabelsACaseMisses) {
+  auto red = grade("color", planted_counting(), {kRed});
+  auto green = grade("color", planted(), {target(CubesConcept::Color, one_hot(20, 1))});
+  const std::string s = format_per_label({red, green});
+  EXPECT_NE(s.find("target label"), std::string::npos) << s;
+  EXPECT_NE(s.find("red"), std::string::npos) << s;
+  EXPECT_NE(s.find("green"), std::string::npos) << s;
+  EXPECT_EQ(s.find("color"), s.rfind("color")) << s;  // the case named once, on its first label
+  EXPECT_NE(s.find(std::to_string(red.n)), std::string::npos) << s;
+  char met[16];
+  std::snprintf(met, sizeof met, "%.2f", green.all_met);
+  EXPECT_NE(s.find(met), std::string::npos) << s;
+  EXPECT_NE(s.find(" - "), std::string::npos) << s;  // the non-counting part has no found / 2+
+}
+
 TEST(EvalGrade, RejectsEmptyInput) {
   CubesPrediction p;
   EXPECT_THROW(grade("x", p, {kPos}), std::invalid_argument);
