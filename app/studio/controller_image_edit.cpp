@@ -23,6 +23,18 @@ void positive_terms(const Node& n, NodePath& at, bool under_not, std::vector<std
   }
 }
 
+// The paths of the terms no Not lies above: those an image's reading speaks for (a Not's term says
+// what the image should not be).
+std::vector<NodePath> terms_outside_not(const Node& root) {
+  std::vector<std::pair<NodePath, bool>> terms;
+  NodePath at;
+  positive_terms(root, at, false, &terms);
+  std::vector<NodePath> out;
+  for (const auto& [path, under_not] : terms)
+    if (!under_not) out.push_back(path);
+  return out;
+}
+
 }  // namespace
 
 std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std::string, std::vector<float>>>& by_model) {
@@ -44,11 +56,7 @@ std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std
     read_labels_ = std::move(read);
     return filled;
   }
-  std::vector<std::pair<NodePath, bool>> terms;
-  NodePath at;
-  positive_terms(doc_, at, false, &terms);
-  for (const auto& [path, under_not] : terms) {
-    if (under_not) continue;
+  for (const NodePath& path : terms_outside_not(doc_)) {
     const Node& t = node_at(doc_, path);
     for (const auto& [name, label] : by_model)
       if (t.model == name) {
@@ -76,11 +84,7 @@ void Controller::restart_with(SamplerParams next) {
 
 std::vector<std::string> Controller::raise_changed_terms_guidance() {
   std::vector<std::string> raised;
-  std::vector<std::pair<NodePath, bool>> terms;
-  NodePath at;
-  positive_terms(doc_, at, false, &terms);
-  for (const auto& [path, under_not] : terms) {
-    if (under_not) continue;
+  for (const NodePath& path : terms_outside_not(doc_)) {
     const Node& t = node_at(doc_, path);
     const auto read = read_labels_.find(t.name);
     const ModelEntry* m = model(t.model);
