@@ -245,14 +245,12 @@ void run_suite(const EvalArgs& a) {
       if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
 
     std::vector<eval::GradeTable> tables, parts, label_tables;
-    nlohmann::json per_label_json = nlohmann::json::array();
     for (size_t i = 0; i < recipes.size(); ++i) {
       const auto& sr = recipes[i];
       progress.set_run(to_string(split) + " " + sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" +
                        std::to_string(a.labels) + "]");
       auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
                                        [&](const eval::SamplingProgress& p) { progress(p); });
-      per_label_json.push_back(out.table);
       label_tables.push_back(out.table);
       parts.push_back(out.table);
       if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
@@ -264,7 +262,7 @@ void run_suite(const EvalArgs& a) {
                               {"seed", so.seed},
                               {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
                               {"tables", tables},
-                              {"per_label", per_label_json}};
+                              {"per_label", label_tables}};
     split_tables.push_back(std::move(tables));
     split_label_tables.push_back(std::move(label_tables));
   }
@@ -282,9 +280,12 @@ void run_suite(const EvalArgs& a) {
     for (auto& [k, v] : runs[to_string(splits[0])].items()) j[k] = v;
     j["split"] = to_string(splits[0]);
     if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
-    if (a.json) std::cout << j.dump(2) << "\n";
-    else std::cout << describe_grader(heldout) << eval::format_tables(split_tables[0]);
-    if (!a.json && a.per_label) std::cout << "\n== per target label\n" << eval::format_per_label(split_label_tables[0]);
+    if (a.json) {
+      std::cout << j.dump(2) << "\n";
+      return;
+    }
+    std::cout << describe_grader(heldout) << eval::format_tables(split_tables[0]);
+    if (a.per_label) std::cout << "\n== per target label\n" << eval::format_per_label(split_label_tables[0]);
     return;
   }
   j["splits"] = runs;

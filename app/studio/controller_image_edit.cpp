@@ -3,7 +3,6 @@
 // so a changed label (a colour) is redrawn while what the noise leaves standing is kept.
 #include "app/studio/controller.h"
 
-#include <cmath>
 #include <stdexcept>
 
 namespace ebm::studio {
@@ -90,10 +89,8 @@ std::vector<std::string> Controller::raise_changed_terms_guidance() {
     const ModelEntry* m = model(t.model);
     if (read == read_labels_.end() || m == nullptr || m->state != ModelEntry::State::Ready) continue;
     if (!(m->info.denoising && m->info.label_size > 0)) continue;  // only denoising models are guided
-    bool changed = read->second.size() != t.label.size();
-    for (size_t i = 0; !changed && i < t.label.size(); ++i) changed = std::abs(read->second[i] - t.label[i]) > 1e-6f;
     const double g = t.guidance.value_or(m->info.guidance);
-    if (!changed || g >= kEditGuidance) continue;
+    if (read->second == t.label || g >= kEditGuidance) continue;  // fill_labels stored the floats it set
     set_guidance(path, kEditGuidance);
     raised.push_back(t.name);
     log_.info("guidance of '" + t.name + "' raised from " + std::to_string(g).substr(0, 4) + " to " +
@@ -106,13 +103,12 @@ std::vector<std::string> Controller::raise_changed_terms_guidance() {
 std::vector<std::string> Controller::edit_from_image(const torch::Tensor& image, double sigma) {
   torch::Tensor img = image.dim() == 4 ? image.squeeze(0) : image;
   if (img.dim() != 3) throw std::invalid_argument("the image to edit from must be [C,H,W]");
-  if (!(sigma >= 0 && sigma <= kMaxInitSigma))
-    throw std::invalid_argument("the edit's sigma must be in [0, " + std::to_string(kMaxInitSigma) + "]");
-  const std::vector<std::string> raised = edit_pull_ ? raise_changed_terms_guidance() : std::vector<std::string>{};
   SamplerParams next = params_;
   next.init = InitMode::Image;
   next.init_image = img.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1).contiguous();
   next.init_sigma = sigma;
+  next.validate();  // a bad σ throws here, before the pull changes any guidance
+  const std::vector<std::string> raised = edit_pull_ ? raise_changed_terms_guidance() : std::vector<std::string>{};
   restart_with(std::move(next));
   log_.info("editing from the image: every chain starts from it noised to sigma " +
             std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps");
