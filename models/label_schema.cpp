@@ -61,6 +61,9 @@ std::vector<float> LabelSchema::default_label() const {
 LabelSchema LabelSchema::cubes_position() { return {"position", {continuous("x", -1, 1), continuous("y", -1, 1)}}; }
 LabelSchema LabelSchema::cubes_size() { return {"size", {continuous("size", 0.3f, 0.7f)}}; }
 LabelSchema LabelSchema::cubes_shape() { return {"shape", {one_hot_slot("box"), one_hot_slot("sphere"), one_hot_slot("cylinder")}}; }
+LabelSchema LabelSchema::cubes_count() {
+  return {"count", {one_hot_slot("no object"), one_hot_slot("one object"), one_hot_slot("two objects")}};
+}
 LabelSchema LabelSchema::cubes_color() {
   LabelSchema s{"color", {}};
   for (const auto& c : kCubesColors) s.slots.push_back(one_hot_slot(c.name, c.rgb));

@@ -34,6 +34,9 @@ struct LabelSchema {
   static LabelSchema cubes_size();      // [size] in [0.3, 0.7]
   static LabelSchema cubes_shape();     // one-hot box, sphere, cylinder
   static LabelSchema cubes_color();     // one-hot over the 20 fixed colours
+  // Ours, not the original's: how many objects a scene holds, one-hot none, one, two (a model of
+  // it, ANDed into a composition, asks for exactly one object: docs/training.md "The count concept").
+  static LabelSchema cubes_count();
   static LabelSchema celeba_attribute(const std::string& attr);  // one-hot [absent, present]
   static LabelSchema generic(int size);  // continuous slots l0..l{n-1} in [-1, 1]
   // The schema the original would use for a cubes label size (2→position, 1→size, 3→shape, 20→color).

@@ -49,6 +49,8 @@ struct EvalArgs {
   std::optional<uint64_t> label_seed;
   std::string split = "tune";      // suite: tune | heldout | both (SuiteSplit)
   std::string prior = "each";      // suite: each | shared (composition.h)
+  bool one_object = false;         // suite: AND count.safetensors' "one object" into every case
+  std::optional<double> count_guidance;
   int64_t steps = 200;
   LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
@@ -193,6 +195,17 @@ void run_suite(const EvalArgs& a) {
   std::vector<RecipeNote> notes;
   Recipe all;
   for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
+  std::filesystem::path count_file;
+  if (a.one_object) {
+    count_file = std::filesystem::absolute(dir / "count.safetensors");
+    if (!std::filesystem::is_regular_file(count_file))
+      throw std::invalid_argument("--one-object needs the count model " + count_file.string() +
+                                  "; train it with `ebm train --concept count --objective dsm --out runs/count` "
+                                  "and copy runs/count/model.safetensors there (docs/training.md)");
+    all.models.push_back({eval::kCountTerm, count_file.string(), ""});
+  } else if (a.count_guidance) {
+    throw std::invalid_argument("--count-guidance goes with --one-object");
+  }
   auto models = load_recipe_models(all, (dir / "suite.json").string(), RunnableOptions{}, &notes);
   if (!a.quiet)
     for (const auto& n : notes) std::cerr << n.text << "\n";
@@ -223,6 +236,8 @@ void run_suite(const EvalArgs& a) {
     so.guidance = a.guidance;
     so.guidance_interval = interval;
     so.shared_prior = a.prior == "shared";
+    so.count_model = count_file;
+    so.count_guidance = a.count_guidance;
     skipped.clear();
     auto recipes = eval::suite_recipes(files, so, base, &skipped);
     if (!a.cases.empty()) {
@@ -332,6 +347,12 @@ void register_eval(CLI::App& app) {
                   "around the mean of their unconditional energies)")
       ->check(CLI::IsMember({"each", "shared"}))
       ->capture_default_str();
+  sub->add_flag("--one-object", a->one_object,
+                "suite: AND the count model (count.safetensors beside the concept models) asking for one object "
+                "into every case; the objects-found column grades it");
+  sub->add_option("--count-guidance", a->count_guidance,
+                  "suite: with --one-object, the count term's guidance (default: the count model's own)")
+      ->check(CLI::Range(0.0, 100.0));
   sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
   add_ladder_flags(sub, a->ladder);
   add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");

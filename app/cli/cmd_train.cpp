@@ -135,6 +135,8 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--seed", "seed", t.seed, "seed of data, init and noise");
   opt(s, *a, "--init-from", "init_from", t.init_from,
       "start from this model file's weights (an earlier run's model.safetensors) instead of a random init");
+  toggle(s, *a, "--init-across-concepts", "init_across_concepts", t.init_across_concepts, true,
+         "with --init-from: the file may be of another concept with a label of the same length (a warm start)");
   opt(s, *a, "--log-every", "log_every", t.log_every, "iterations per log line");
   opt(s, *a, "--sample-every", "sample_every", t.sample_every, "iterations per sample grid (0 = only at the end)");
   opt(s, *a, "--ckpt-every", "ckpt_every", t.ckpt_every, "iterations per checkpoint");

@@ -70,6 +70,30 @@ std::vector<std::vector<float>> draw_labels(CubesConcept c, int count, torch::Ge
   return out;
 }
 
+std::vector<float> one_object_label() { return {0.f, 1.f, 0.f}; }
+
+namespace {
+// Adds the count term to a case's composition: into a conjunction, around a single term, or on the
+// positive side of a negation (Not keeps exactly two children).
+Node with_count_term(Node composition, const SuiteOptions& opt) {
+  Node count = Node::term(kCountTerm, kCountTerm, one_object_label());
+  count.guidance = opt.count_guidance;
+  if (composition.kind == NodeKind::And) {
+    composition.children.push_back(std::move(count));
+    return composition;
+  }
+  if (composition.kind == NodeKind::Not) {
+    Node positive = Node::op(NodeKind::And, {std::move(composition.children[0]), std::move(count)});
+    positive.shared_prior = opt.shared_prior;
+    composition.children[0] = std::move(positive);
+    return composition;
+  }
+  Node both = Node::op(NodeKind::And, {std::move(composition), std::move(count)});
+  both.shared_prior = opt.shared_prior;
+  return both;
+}
+}  // namespace
+
 std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept, fs::path>>& files,
                                        const SuiteOptions& opt, const SamplerParams& base,
                                        std::vector<std::string>* skipped) {
@@ -118,6 +142,10 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       } else {
         r.composition = Node::op(NodeKind::And, terms);
         r.composition.shared_prior = opt.shared_prior;
+      }
+      if (!opt.count_model.empty()) {
+        r.models.push_back({kCountTerm, opt.count_model.string(), ""});
+        r.composition = with_count_term(std::move(r.composition), opt);
       }
       r.sampler = base;
       r.sampler.seed = opt.seed;

@@ -60,7 +60,15 @@ struct SuiteOptions {
   std::optional<double> guidance; // every term's classifier-free guidance (unset: each model's own)
   std::optional<GuidanceInterval> guidance_interval;  // and the σ where it applies (unset: each model's own)
   bool shared_prior = false;      // the cases' And/Not compose around one prior (composition.h)
+  // The count model (engine/train/count_source.h) ANDed into every case with the label "one object"
+  // (term "count", on the positive side of a negation), at this guidance; empty: no count term.
+  std::filesystem::path count_model;
+  std::optional<double> count_guidance;  // unset: the count model's own
 };
+
+// The term name and label of the suite's count term ("one object" of LabelSchema::cubes_count()).
+inline constexpr const char* kCountTerm = "count";
+std::vector<float> one_object_label();
 
 // Recipes of every standard case whose concepts all have a model in `files` (model refs use the
 // files' absolute paths; SHA-256 left empty). `skipped` receives the names of the other cases.

@@ -13,6 +13,13 @@ bool any_solo(const Node& n) {
   return std::any_of(n.children.begin(), n.children.end(), [](const Node& c) { return any_solo(c); });
 }
 
+// A term of the count concept (engine/train/count_source.h) asks how many objects a scene holds; the
+// grade's objects-found column reads that for every sample, so it adds no target of its own.
+bool is_count_term(const Node& term, const ModelSet& models) {
+  auto it = models.find(term.model);
+  return it != models.end() && it->second && it->second->info().schema.concept_name == "count";
+}
+
 data::CubesConcept concept_of(const Node& term, const ModelSet& models, const std::string& path) {
   auto it = models.find(term.model);
   if (it == models.end() || !it->second)
@@ -42,6 +49,7 @@ void collect(const Node& n, const ModelSet& models, bool solo_only, bool negated
   switch (n.kind) {
     case NodeKind::Term: {
       if (solo_only && !n.solo) return;
+      if (is_count_term(n, models)) return;
       GradeTarget t;
       t.term = n.name;
       t.model = n.model;
@@ -100,7 +108,8 @@ std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models)
   std::vector<GradeTarget> out;
   collect(root, models, any_solo(root), false, "composition", &out);
   if (out.empty())
-    throw std::invalid_argument("composition: no enabled term to grade (every term is disabled)");
+    throw std::invalid_argument("composition: no enabled term of position, size, shape or colour to grade (every term is disabled, or "
+                                "only count terms are left)");
   return out;
 }
 

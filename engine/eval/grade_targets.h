@@ -27,7 +27,8 @@ struct GradeTarget {
 // The targets of the enabled (and, when any Term is solo, only the solo) Terms of `root`, depth
 // first. Throws std::invalid_argument naming the term when its model is missing, is not a cubes
 // concept model (schema concept position/size/shape/color with the matching label size), has no
-// label, or when the tree has an Or; and when nothing is left to grade.
+// label, or when the tree has an Or; and when nothing is left to grade. Terms of a count model
+// (schema concept "count") are left out: the grade's objects-found column is their target.
 std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models);
 
 }  // namespace ebm::eval

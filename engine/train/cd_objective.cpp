@@ -172,7 +172,7 @@ void CdObjective::load_state(const TensorMap& in, const std::string& prefix) {
   if (opt_.replay_size > 0) replay_.load_state(rep);
 }
 
-void CdObjective::init_from_model(const std::string& path) {
+void CdObjective::init_from_model(const std::string& path, bool across_concepts) {
   const LoadedModel src = load_init_source(path, [](const std::string& p) { return load_model(p); });
   const ModelConfig& a = src.network->config();
   const ModelConfig& b = net_->config();
@@ -180,7 +180,7 @@ void CdObjective::init_from_model(const std::string& path) {
     return init_from_mismatch(path, what, have, want, "--concept, --objective cd and --filters");
   };
   if (a.energy_kind != EnergyKind::Contrastive) throw mismatch("the model", "not a cd model", "a cd model");
-  if (src.network->schema().concept_name != net_->schema().concept_name)
+  if (!across_concepts && src.network->schema().concept_name != net_->schema().concept_name)
     throw mismatch("its concept", src.network->schema().concept_name, net_->schema().concept_name);
   if (a.arch != b.arch || a.num_filters != b.num_filters || a.label_size != b.label_size || a.spec_norm != b.spec_norm)
     throw mismatch("its network", to_string(a.arch) + " with " + std::to_string(a.num_filters) + " filters",

@@ -49,7 +49,7 @@ class CdObjective : public Objective {
   void save_state(TensorMap& out, const std::string& prefix) const override;
   void load_state(const TensorMap& in, const std::string& prefix) override;
   void save_model(const std::string& path, const nlohmann::json& training_info) const override;
-  void init_from_model(const std::string& path) override;
+  void init_from_model(const std::string& path, bool across_concepts) override;
 
   NetworkImpl& network() { return *net_; }
   ClipAdam& optimizer() { return *adam_; }

@@ -124,7 +124,7 @@ void DsmObjective::load_state(const TensorMap& in, const std::string& prefix) {
   adam_->load_state(opt);
 }
 
-void DsmObjective::init_from_model(const std::string& path) {
+void DsmObjective::init_from_model(const std::string& path, bool across_concepts) {
   const DenoisingEnergy src = load_init_source(path, [](const std::string& p) { return load_denoising_energy(p); });
   const DenoisingSettings& a = src->settings();
   const DenoisingSettings& b = model_->settings();
@@ -133,7 +133,12 @@ void DsmObjective::init_from_model(const std::string& path) {
   };
   const std::string& ca = src->network().schema().concept_name;
   const std::string& cb = model_->network().schema().concept_name;
-  if (ca != cb) throw mismatch("its concept", ca, cb);
+  if (ca != cb && !across_concepts)
+    throw std::invalid_argument("--init-from " + path + ": its concept is " + ca + " but this run trains " + cb +
+                                "; start from a model of the same concept, or add --init-across-concepts to warm-start "
+                                "from another concept whose label has as many values");
+  const int la = src->network().config().label_size, lb = model_->network().config().label_size;
+  if (la != lb) throw mismatch("its label", std::to_string(la) + " values", std::to_string(lb) + " values");
   if (a.sigma_min != b.sigma_min || a.sigma_max != b.sigma_max || a.sigma_features != b.sigma_features)
     throw mismatch("its noise range", "[" + std::to_string(a.sigma_min) + ", " + std::to_string(a.sigma_max) + "] with " +
                                           std::to_string(a.sigma_features) + " sigma features",

@@ -36,7 +36,7 @@ class DsmObjective : public Objective {
   void save_state(TensorMap& out, const std::string& prefix) const override;
   void load_state(const TensorMap& in, const std::string& prefix) override;
   void save_model(const std::string& path, const nlohmann::json& training_info) const override;
-  void init_from_model(const std::string& path) override;
+  void init_from_model(const std::string& path, bool across_concepts) override;
 
   DenoisingEnergyImpl& model() { return *model_; }
   DenoisingEnergyImpl& ema() { return *ema_; }

@@ -33,8 +33,9 @@ class Objective {
   virtual void save_state(TensorMap& out, const std::string& prefix) const = 0;
   virtual void load_state(const TensorMap& in, const std::string& prefix) = 0;
   // Starts a fresh run from the weights of a model file this objective saved (save_model) — same
-  // concept, architecture and width; throws std::invalid_argument naming what differs.
-  virtual void init_from_model(const std::string& path) = 0;
+  // concept (any concept with a label of the same length when `across_concepts`), architecture and
+  // width; throws std::invalid_argument naming what differs.
+  virtual void init_from_model(const std::string& path, bool across_concepts) = 0;
   // The model the run ships (EMA weights for DSM), as a self-describing model file.
   virtual void save_model(const std::string& path, const nlohmann::json& training_info) const = 0;
 

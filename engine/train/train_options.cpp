@@ -13,7 +13,7 @@ namespace ebm::train {
   X(bf16) X(channels_last) X(cudnn_benchmark) X(cuda_graph) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
-  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from) \
+  X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from) X(init_across_concepts) \
   X(data_dir) X(label_columns) X(one_hot) X(label_ranges) X(image_size) X(augment_color) X(augment_translate)     \
   X(augment_rotate) X(augment_scale) X(augment_blur) X(checkpoint_activations)
 
@@ -100,16 +100,16 @@ void TrainOptions::validate() const {
     if (!ok) throw std::invalid_argument("train options: " + m);
   };
   const bool cubes = concept_name == "position" || concept_name == "size" || concept_name == "shape" ||
-                     concept_name == "color";
+                     concept_name == "color" || concept_name == "count";
   if (folder_data()) {
     req(!concept_name.empty() && !cubes,
-        "--data: name the concept of your images with --concept NAME (not position, size, shape or color, the "
-        "cubes concepts)");
+        "--data: name the concept of your images with --concept NAME (not position, size, shape, color or count, "
+        "the cubes concepts)");
     req(!label_columns.empty(), "--data needs --label-columns: the labels.csv columns that make the label");
     (void)one_hot_columns();
     (void)label_range_columns();
   } else {
-    req(cubes, "--concept must be position, size, shape or color (got '" + concept_name +
+    req(cubes, "--concept must be position, size, shape, color or count (got '" + concept_name +
                    "'); for a concept of your own images give --data DIR");
     req(label_columns.empty() && one_hot.empty() && label_ranges.empty(),
         "--label-columns, --one-hot and --label-range describe a --data folder");
@@ -135,6 +135,9 @@ void TrainOptions::validate() const {
   req(sample_n >= 1 && sample_n <= 1024, "--sample-n must be in [1, 1024]");
   req(pool >= 1 && pool <= 2000000, "--pool must be in [1, 2e6] scenes");
   req(num_objects == 1 || num_objects == 2, "--objects must be 1 or 2");
+  req(!init_across_concepts || !init_from.empty(), "--init-across-concepts goes with --init-from FILE");
+  req(!(concept_name == "count" && num_objects != 1 && !folder_data()),
+      "--objects: the count concept's scenes hold none, one or two objects by design; leave --objects out");
   req(num_filters >= 4 && num_filters <= 512, "--filters must be in [4, 512]");
   req(langevin_steps >= 1 && langevin_steps <= 10000, "--steps must be in [1, 10000]");
   req(step_lr > 0 && langevin_noise >= 0, "--step-lr must be > 0 and --noise >= 0");

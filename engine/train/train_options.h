@@ -17,7 +17,7 @@ namespace ebm::train {
 
 struct TrainOptions {
   // What and where.
-  std::string concept_name = "position";  // position | size | shape | color
+  std::string concept_name = "position";  // position | size | shape | color | count
   std::string objective = "cd";           // cd | dsm
   std::string out_dir;
   std::string device = "auto";            // auto | cpu | cuda | cuda:N
@@ -26,6 +26,9 @@ struct TrainOptions {
   // random init; the optimizer, EMA warm-up and data stream start fresh. Continues training across
   // sittings when only the model file travels (a checkpoint with optimizer state is 4× larger).
   std::string init_from;
+  // With init_from: the file may be of another concept whose label has as many values (a warm start
+  // of the count concept from the shape model, say); the weights carry over, the label's meaning does not.
+  bool init_across_concepts = false;
 
   // Length and cadence.
   int64_t iters = 30000;         // total iterations (a resumed run continues up to this count)

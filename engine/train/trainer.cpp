@@ -156,7 +156,7 @@ void Trainer::build() {
       device_gen_.set_current_seed(stream_seed(opt_.seed + 1000003ull * rank_, 8 + static_cast<uint64_t>(iteration_)));
     }
   } else {
-    if (!opt_.init_from.empty()) objective_->init_from_model(opt_.init_from);
+    if (!opt_.init_from.empty()) objective_->init_from_model(opt_.init_from, opt_.init_across_concepts);
     if (writer()) write_file_atomic((dir / kLogFile).string(), std::string());
   }
   if (!writer()) return;  // rank 0 owns options.json, the log, samples and checkpoints

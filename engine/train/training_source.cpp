@@ -2,6 +2,7 @@
 
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/image_folder.h"
+#include "engine/train/count_source.h"
 #include "engine/train/batch_loader.h"
 #include "engine/train/train_data.h"
 
@@ -149,6 +150,7 @@ class FolderSource : public TrainingSource {
 
 std::unique_ptr<TrainingSource> make_training_source(const TrainOptions& opt, const torch::Device& device,
                                                      uint64_t pool_seed) {
+  if (opt.concept_name == "count" && !opt.folder_data()) return make_count_source(opt, device, pool_seed);
   if (!opt.folder_data()) return std::make_unique<CubesSource>(opt, device, pool_seed);
   return std::make_unique<FolderSource>(opt, device);
 }

@@ -237,7 +237,7 @@ class JumpingLoss : public Objective {
   torch::Tensor sample(const torch::Tensor& labels, torch::Generator& gen) override { return inner_->sample(labels, gen); }
   void save_state(TensorMap& out, const std::string& prefix) const override { inner_->save_state(out, prefix); }
   void load_state(const TensorMap& in, const std::string& prefix) override { inner_->load_state(in, prefix); }
-  void init_from_model(const std::string& path) override { inner_->init_from_model(path); }
+  void init_from_model(const std::string& path, bool across) override { inner_->init_from_model(path, across); }
   void save_model(const std::string& path, const nlohmann::json& info) const override { inner_->save_model(path, info); }
 
  private:

@@ -1,0 +1,100 @@
+#include "engine/train/count_source.h"
+
+#include "engine/data/cubes_renderer.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <algorithm>
+
+namespace ebm::train {
+
+namespace {
+
+constexpr int64_t kNumCounts = 3;       // none, one, two objects
+constexpr int64_t kRenderChunk = 256;   // bounds the renderer's temporaries, as the cubes pool does
+
+torch::Tensor count_labels(const torch::Tensor& counts) {
+  return torch::one_hot(counts.to(torch::kLong), kNumCounts).to(torch::kFloat);
+}
+
+class CountSource : public TrainingSource {
+ public:
+  CountSource(const TrainOptions& opt, const torch::Device& device, uint64_t pool_seed) {
+    auto gen = at::detail::createCPUGenerator(pool_seed);
+    const int64_t n = opt.pool;
+    auto counts = torch::randint(0, kNumCounts, {n}, gen, torch::kLong);
+    labels_ = count_labels(counts).to(device);
+    images_ = torch::empty({n, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
+    torch::NoGradGuard no_grad;
+    for (int64_t start = 0; start < n; start += kRenderChunk) {
+      const int64_t m = std::min(kRenderChunk, n - start);
+      auto img = render_counted_scenes(counts.narrow(0, start, m), gen, device);
+      images_.narrow(0, start, m).copy_((img * 255.0).round_().to(torch::kUInt8));
+    }
+    auto f = images_.to(torch::kFloat).div(255.0);
+    auto mean = f.mean({0, 2, 3}).cpu();
+    mean_ = {mean[0].item<double>(), mean[1].item<double>(), mean[2].item<double>()};
+    std_ = f.var(0).mean().sqrt().item<double>();
+  }
+
+  TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t) override {
+    auto idx = torch::randint(0, images_.size(0), {batch}, gen, torch::kLong);
+    idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
+    return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
+  }
+  std::array<double, 3> channel_mean() const override { return mean_; }
+  double pixel_std() const override { return std_; }
+  LabelSchema schema() const override { return LabelSchema::cubes_count(); }
+  int image_size() const override { return 64; }
+  // The grids cycle through none, one, two objects, so each column shows one count.
+  torch::Tensor preview_labels(int64_t n, uint64_t) const override {
+    return count_labels(torch::arange(n, torch::kLong).remainder(kNumCounts));
+  }
+  torch::Tensor reference_images(int64_t n, uint64_t seed) const override {
+    auto gen = at::detail::createCPUGenerator(seed);
+    torch::NoGradGuard no_grad;
+    return render_counted_scenes(torch::arange(n, torch::kLong).remainder(kNumCounts), gen, torch::kCPU);
+  }
+  nlohmann::json describe() const override {
+    return {{"kind", "procedural cubes"}, {"renderer", "engine/data/cubes_renderer.h"}, {"pool", images_.size(0)},
+            {"objects", "0, 1 or 2 per scene, a third each"}};
+  }
+  std::string summary() const override {
+    return "data pool " + std::to_string(images_.size(0)) + " scenes of none, one or two objects";
+  }
+
+ private:
+  torch::Tensor images_, labels_;
+  std::array<double, 3> mean_{0.5, 0.5, 0.5};
+  double std_ = 0.2;
+};
+
+}  // namespace
+
+torch::Tensor render_counted_scenes(const torch::Tensor& counts, torch::Generator& gen, const torch::Device& device) {
+  if (counts.dim() != 1 || counts.scalar_type() != torch::kLong || counts.device().type() != torch::kCPU)
+    throw std::invalid_argument("render_counted_scenes: counts must be a [n] int64 CPU tensor");
+  const int64_t n = counts.size(0);
+  if (n > 0 && (counts.min().item<int64_t>() < 0 || counts.max().item<int64_t>() >= kNumCounts))
+    throw std::invalid_argument("render_counted_scenes: a count must be 0, 1 or 2");
+  const data::CubesRenderer renderer;
+  const auto size = renderer.options().image_size;
+  // Every scene starts as the empty floor; the one- and two-object scenes are rendered and put in place.
+  auto out = renderer.render_floor(1, device).expand({n, 3, size, size}).contiguous();
+  for (int objects = 1; objects <= 2; ++objects) {
+    auto where = (counts == objects).nonzero().reshape({-1});
+    if (where.numel() == 0) continue;
+    data::SceneSampling so;
+    so.num_objects = objects;
+    auto scenes = data::sample_scenes(where.numel(), gen, so).to(device);
+    out.index_copy_(0, where.to(device), renderer.render(scenes));
+  }
+  return out;
+}
+
+std::unique_ptr<TrainingSource> make_count_source(const TrainOptions& opt, const torch::Device& device,
+                                                  uint64_t pool_seed) {
+  return std::make_unique<CountSource>(opt, device, pool_seed);
+}
+
+}  // namespace ebm::train

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The count concept's sitting (issue #28: compositions that hold exactly one object), in device calls
+# that follow each other while the machine is warm. Everything long runs detached (setsid), so it
+# outlives the call that starts it. Run from the repo root on the GPU machine:
+#   count_sitting.sh start OUT   the CUDA build (GUI on), the benches while the GPU is quiet, then the
+#                                count model trained for COUNT_MIN minutes (warm start from the shipped
+#                                shape model: same label length), the rest of the build and every
+#                                `gpu`-labelled test beside it
+#   count_sitting.sh grade OUT   waits for the count model, then grades compositions with and without
+#                                its "one object" term (ebm eval --one-object) side by side
+#   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
+#                                collects whatever has finished
+# Settings through the environment: COUNT_MIN (11), N (128), GRADE_WAIT_S (560).
+set -uo pipefail
+PHASE=${1:?usage: count_sitting.sh start|grade|finish OUT}; OUT=${2:?OUT}
+mkdir -p "$OUT" runs
+export EBM=./build/app/ebm
+N=${N:-128}
+T0=$SECONDS
+source .devdeps/device-env.sh
+source scripts/device/sitting_common.sh  # sweep, archive
+stamp() { echo "$1 at $((SECONDS - T0)) s"; }
+CASES="size,color,position+size,position+color,shape+color,position+shape+color"
+
+collect() {
+  for d in runs/count_eval; do [ -f "$d/sweep.txt" ] && { echo "== $d"; cat "$d/sweep.txt"; }; done
+  echo "== count training"; tail -2 runs/count.stdout 2> /dev/null
+  archive "$OUT/runs.tgz" runs/count_eval runs/*.log runs/count.stdout runs/count/log.jsonl runs/count/options.json \
+    runs/ckpt_mem/*.log runs/ckpt_mem/*/log.jsonl
+  local grid
+  grid=$(ls runs/count/samples/iter_*.png 2> /dev/null | tail -1)
+  [ -n "$grid" ] && cp "$grid" "$OUT/count_grid.png"
+  [ -f runs/count/model.safetensors ] && cp runs/count/model.safetensors "$OUT/count.safetensors"
+}
+
+case $PHASE in
+  start)
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI=ON > "$OUT/cmake.log" 2>&1 \
+      && ninja -C build ebm > "$OUT/build_ebm.log" 2>&1 || { tail -30 "$OUT/cmake.log" "$OUT/build_ebm.log"; exit 1; }
+    stamp "ebm built"
+    timeout 60 $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 1 --modes graph+bf16 \
+      --preview 1,4,16 --steps 48 > "$OUT/bench_preview.txt" 2>&1
+    timeout 40 $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2 --json \
+      > "$OUT/bench_ebm.json" 2> "$OUT/bench_ebm.err"
+    cat "$OUT/bench_preview.txt"
+    stamp "benches done"
+    setsid nohup $EBM train --concept count --objective dsm --dsm-weighting edm --batch 128 --lr 2e-4 \
+      --init-from assets/models/shape.safetensors --init-across-concepts --pool 40000 --iters 1000000 \
+      --time-limit "${COUNT_MIN:-11}" --sample-every 2000 --sample-guidance 4 --device cuda --no-progress \
+      --out runs/count > runs/count.stdout 2>&1 < /dev/null &
+    ninja -C build -j 14 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
+    stamp "all built"
+    (cd build && timeout 240 ctest -L gpu --output-on-failure > "../$OUT/ctest_gpu.log" 2>&1)
+    grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$OUT/ctest_gpu.log" | head -30
+    stamp "gpu tests done"
+    tail -3 runs/count.stdout; tail -2 runs/count/log.jsonl 2> /dev/null
+    collect
+    ;;
+  grade)
+    while pgrep -f "concept count" > /dev/null && [ $((SECONDS - T0)) -lt 330 ]; do sleep 3; done
+    tail -3 runs/count.stdout
+    stamp "count model done"
+    mkdir -p runs/withcount
+    cp assets/models/*.safetensors runs/withcount/
+    cp runs/count/model.safetensors runs/withcount/count.safetensors
+    M="--labels 8 --models runs/withcount"
+    sweep runs/count_eval "$CASES" "$N" "shared|--prior shared $M" "one2|--prior shared $M --one-object --count-guidance 2" \
+      "one4|--prior shared $M --one-object --count-guidance 4" "one8|--prior shared $M --one-object --count-guidance 8" \
+      "each_one4|--prior each $M --one-object --count-guidance 4"
+    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt "${GRADE_WAIT_S:-560}" ]; do sleep 3; done
+    stamp "sweep done"
+    collect
+    ;;
+  finish)
+    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt 240 ]; do sleep 3; done
+    timeout $((560 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 30 > "$OUT/ckpt_mem.txt" 2>&1
+    cat "$OUT/ckpt_mem.txt"
+    stamp "checkpoint table done"
+    collect
+    ;;
+  *) echo "unknown phase $PHASE" >&2; exit 2 ;;
+esac
