@@ -137,7 +137,7 @@ void DsmObjective::init_from_model(const std::string& path, bool across_concepts
     throw std::invalid_argument("--init-from " + path + ": its concept is " + ca + " but this run trains " + cb +
                                 "; start from a model of the same concept, or add --init-across-concepts to warm-start "
                                 "from another concept whose label has as many values");
-  const int la = src->network().config().label_size, lb = model_->network().config().label_size;
+  const int la = a.concept_size, lb = b.concept_size;
   if (la != lb) throw mismatch("its label", std::to_string(la) + " values", std::to_string(lb) + " values");
   if (a.sigma_min != b.sigma_min || a.sigma_max != b.sigma_max || a.sigma_features != b.sigma_features)
     throw mismatch("its noise range", "[" + std::to_string(a.sigma_min) + ", " + std::to_string(a.sigma_max) + "] with " +

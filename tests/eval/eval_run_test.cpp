@@ -144,6 +144,46 @@ TEST(EvalRun, SuiteBuildsTheCasesItHasModelsFor) {
     EXPECT_EQ(sr.recipe.composition.shared_prior, sr.recipe.composition.kind != NodeKind::Term) << sr.case_name;
 }
 
+TEST(EvalRun, TheCountTermJoinsEveryCaseOnItsPositiveSide) {
+  Dir d("suite_count");
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
+  SuiteOptions so;
+  so.labels_per_case = 2;
+  so.shared_prior = true;
+  so.count_model = d.f("models/count.safetensors");
+  so.count_guidance = 4.0;
+  const auto recipes = suite_recipes(concept_model_files(d.path / "models"), so, SamplerParams{}, nullptr);
+  ASSERT_EQ(recipes.size(), 4u * 2u);
+  auto is_count = [](const Node& n) {
+    return n.kind == NodeKind::Term && n.name == kCountTerm && n.label == one_object_label() && n.guidance == 4.0;
+  };
+  for (const auto& sr : recipes) {
+    const Node& c = sr.recipe.composition;
+    EXPECT_TRUE(std::any_of(sr.recipe.models.begin(), sr.recipe.models.end(),
+                            [&](const ModelRef& m) { return m.name == kCountTerm && m.path == so.count_model.string(); }))
+        << sr.case_name;
+    if (sr.case_name == "position+not color") {
+      // Not keeps its two children: the count joins the positive side, never the negated one.
+      ASSERT_EQ(c.kind, NodeKind::Not);
+      ASSERT_EQ(c.children[0].kind, NodeKind::And);
+      EXPECT_TRUE(c.children[0].shared_prior);
+      EXPECT_TRUE(is_count(c.children[0].children.back()));
+      EXPECT_EQ(c.children[1].name, "color");
+    } else {
+      // A single concept becomes concept ∧ one object; a conjunction gains one more term.
+      ASSERT_EQ(c.kind, NodeKind::And) << sr.case_name;
+      EXPECT_TRUE(c.shared_prior);
+      EXPECT_EQ(c.children.size(), sr.case_name == "position+color" ? 3u : 2u);
+      EXPECT_TRUE(is_count(c.children.back())) << sr.case_name;
+    }
+  }
+  // The concept terms' target labels are the ones the suite draws without the count term.
+  so.count_model.clear();
+  const auto plain = suite_recipes(concept_model_files(d.path / "models"), so, SamplerParams{}, nullptr);
+  EXPECT_EQ(plain[0].recipe.composition.label, recipes[0].recipe.composition.children[0].label);
+}
+
 TEST(EvalRun, TheSuiteHasThreeAndFourConceptCasesAndTwoSeedSplits) {
   const auto cases = standard_cases();
   ASSERT_EQ(cases.size(), 13u);

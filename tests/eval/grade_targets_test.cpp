@@ -44,6 +44,23 @@ TEST(EvalTargets, ConjunctionAndNegation) {
   EXPECT_EQ(t[2].describe(), "not red");
 }
 
+TEST(EvalTargets, ACountTermAddsNoTargetOfItsOwn) {
+  // The objects-found column grades "one object"; the other terms are graded as before.
+  auto models = cubes_models();
+  models["count"] = fake(LabelSchema::cubes_count());
+  auto root = Node::op(NodeKind::And, {Node::term("p", "pos", {0.3f, -0.5f}), Node::term("n", "count", {0.f, 1.f, 0.f})});
+  auto t = grade_targets(root, models);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].term, "p");
+  // A composition of count terms alone has nothing else to grade, and says so.
+  try {
+    grade_targets(Node::term("n", "count", {0.f, 1.f, 0.f}), models);
+    FAIL() << "expected an error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("only count terms"), std::string::npos) << e.what();
+  }
+}
+
 TEST(EvalTargets, DoubleNegationIsPositive) {
   auto inner = Node::op(NodeKind::Not, {Node::term("a", "size", {0.5f}), Node::term("c", "color", red())});
   auto root = Node::op(NodeKind::Not, {Node::term("p", "pos", {0.f, 0.f}), inner});

@@ -183,6 +183,13 @@ TEST(Trainer, InitFromStartsAtTheModelFilesWeightsAndRefusesMisfits) {
   other_concept.concept_name = "color";
   other_concept.init_from = model_a;
   expect_refused(other_concept, "its concept is position but this run trains color");
+  // Across concepts only with --init-across-concepts, and only where the label has as many values.
+  auto count = tiny("dsm", bad.str());
+  count.concept_name = "count";
+  count.init_from = model_a;
+  expect_refused(count, "add --init-across-concepts");
+  count.init_across_concepts = true;
+  expect_refused(count, "its label is 2 values but this run trains 3 values");
   auto other_width = tiny("dsm", bad.str());
   other_width.num_filters = 8;
   other_width.init_from = model_a;
