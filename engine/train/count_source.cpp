@@ -1,6 +1,7 @@
 #include "engine/train/count_source.h"
 
 #include "engine/data/cubes_renderer.h"
+#include "engine/train/train_data.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 
@@ -17,33 +18,32 @@ torch::Tensor count_labels(const torch::Tensor& counts) {
   return torch::one_hot(counts.to(torch::kLong), kNumCounts).to(torch::kFloat);
 }
 
+// The pool: counts drawn per scene, each scene rendered with that many objects, kept as uint8.
+CubesPool render_count_pool(int64_t n, uint64_t seed, const torch::Device& device) {
+  auto gen = at::detail::createCPUGenerator(seed);
+  torch::Generator g(gen);
+  auto counts = torch::randint(0, kNumCounts, {n}, g, torch::kLong);
+  auto images = torch::empty({n, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
+  torch::NoGradGuard no_grad;
+  for (int64_t start = 0; start < n; start += kRenderChunk) {
+    const int64_t m = std::min(kRenderChunk, n - start);
+    auto img = render_counted_scenes(counts.narrow(0, start, m), g, device);
+    images.narrow(0, start, m).copy_((img * 255.0).round_().to(torch::kUInt8));
+  }
+  return CubesPool(images, count_labels(counts).to(device));
+}
+
 class CountSource : public TrainingSource {
  public:
-  CountSource(const TrainOptions& opt, const torch::Device& device, uint64_t pool_seed) {
-    auto gen = at::detail::createCPUGenerator(pool_seed);
-    const int64_t n = opt.pool;
-    auto counts = torch::randint(0, kNumCounts, {n}, gen, torch::kLong);
-    labels_ = count_labels(counts).to(device);
-    images_ = torch::empty({n, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
-    torch::NoGradGuard no_grad;
-    for (int64_t start = 0; start < n; start += kRenderChunk) {
-      const int64_t m = std::min(kRenderChunk, n - start);
-      auto img = render_counted_scenes(counts.narrow(0, start, m), gen, device);
-      images_.narrow(0, start, m).copy_((img * 255.0).round_().to(torch::kUInt8));
-    }
-    auto f = images_.to(torch::kFloat).div(255.0);
-    auto mean = f.mean({0, 2, 3}).cpu();
-    mean_ = {mean[0].item<double>(), mean[1].item<double>(), mean[2].item<double>()};
-    std_ = f.var(0).mean().sqrt().item<double>();
-  }
+  CountSource(const TrainOptions& opt, const torch::Device& device, uint64_t pool_seed)
+      : pool_(render_count_pool(opt.pool, pool_seed, device)) {}
 
   TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t) override {
-    auto idx = torch::randint(0, images_.size(0), {batch}, gen, torch::kLong);
-    idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
-    return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
+    auto b = pool_.sample(batch, gen);
+    return {b.images, b.labels};
   }
-  std::array<double, 3> channel_mean() const override { return mean_; }
-  double pixel_std() const override { return std_; }
+  std::array<double, 3> channel_mean() const override { return pool_.channel_mean(); }
+  double pixel_std() const override { return pool_.pixel_std(); }
   LabelSchema schema() const override { return LabelSchema::cubes_count(); }
   int image_size() const override { return 64; }
   // The grids cycle through none, one, two objects, so each column shows one count.
@@ -52,21 +52,20 @@ class CountSource : public TrainingSource {
   }
   torch::Tensor reference_images(int64_t n, uint64_t seed) const override {
     auto gen = at::detail::createCPUGenerator(seed);
+    torch::Generator g(gen);
     torch::NoGradGuard no_grad;
-    return render_counted_scenes(torch::arange(n, torch::kLong).remainder(kNumCounts), gen, torch::kCPU);
+    return render_counted_scenes(torch::arange(n, torch::kLong).remainder(kNumCounts), g, torch::kCPU);
   }
   nlohmann::json describe() const override {
-    return {{"kind", "procedural cubes"}, {"renderer", "engine/data/cubes_renderer.h"}, {"pool", images_.size(0)},
+    return {{"kind", "procedural cubes"}, {"renderer", "engine/data/cubes_renderer.h"}, {"pool", pool_.size()},
             {"objects", "0, 1 or 2 per scene, a third each"}};
   }
   std::string summary() const override {
-    return "data pool " + std::to_string(images_.size(0)) + " scenes of none, one or two objects";
+    return "data pool " + std::to_string(pool_.size()) + " scenes of none, one or two objects";
   }
 
  private:
-  torch::Tensor images_, labels_;
-  std::array<double, 3> mean_{0.5, 0.5, 0.5};
-  double std_ = 0.2;
+  CubesPool pool_;
 };
 
 }  // namespace

@@ -31,12 +31,20 @@ CubesPool::CubesPool(data::CubesConcept concept, int64_t size, int num_objects, 
   }
 }
 
-CubesPool::Batch CubesPool::sample(int64_t batch, torch::Generator& gen) const {
-  auto idx = torch::randint(0, size(), {batch}, gen, torch::kLong);
+CubesPool::CubesPool(torch::Tensor images_u8, torch::Tensor labels)
+    : images_(std::move(images_u8)), labels_(std::move(labels)) {
+  if (images_.dim() != 4 || images_.scalar_type() != torch::kUInt8 || labels_.dim() != 2 ||
+      labels_.size(0) != images_.size(0) || images_.size(0) < 1 || images_.device() != labels_.device())
+    throw std::invalid_argument("data pool: uint8 images [N,3,S,S] and labels [N,L] on one device, N >= 1");
+}
+
+PoolBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
+                         torch::Generator& gen) {
+  auto idx = torch::randint(0, images_u8.size(0), {batch}, gen, torch::kLong);
   // A pinned, asynchronous copy: a plain host→GPU copy would wait for the queued GPU work (a host
   // sync per iteration) before the next iteration could be enqueued.
-  idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
-  return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
+  idx = images_u8.is_cuda() ? idx.pin_memory().to(images_u8.device(), /*non_blocking=*/true) : idx;
+  return {images_u8.index_select(0, idx).to(torch::kFloat).div_(255.0), labels.index_select(0, idx)};
 }
 
 std::array<double, 3> CubesPool::channel_mean() const {

@@ -14,18 +14,25 @@
 
 namespace ebm::train {
 
+// B rows of a uint8 image set and its labels, drawn uniformly with replacement from `gen` (a CPU
+// generator, so the draw is device-independent): images as float in [0,1], both on the set's device.
+struct PoolBatch {
+  torch::Tensor images;  // [B,3,S,S] float in [0,1]
+  torch::Tensor labels;  // [B,L] float
+};
+PoolBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
+                         torch::Generator& gen);
+
 class CubesPool {
  public:
   // `progress(done, total)` is called after each rendered chunk (may be empty).
   CubesPool(data::CubesConcept concept, int64_t size, int num_objects, uint64_t seed, const torch::Device& device,
             const std::function<void(int64_t, int64_t)>& progress = {});
+  // A pool of images rendered elsewhere (uint8 [N,3,64,64]) and their labels [N,L], on one device.
+  CubesPool(torch::Tensor images_u8, torch::Tensor labels);
 
-  struct Batch {
-    torch::Tensor images;  // [B,3,64,64] float in [0,1] on the device
-    torch::Tensor labels;  // [B,L] float on the device
-  };
   // Draws B indices from `gen` (a CPU generator, so the draw is device-independent).
-  Batch sample(int64_t batch, torch::Generator& gen) const;
+  PoolBatch sample(int64_t batch, torch::Generator& gen) const { return draw_from_pool(images_, labels_, batch, gen); }
 
   int64_t size() const { return images_.size(0); }
   // Per-channel mean [3] and the mean per-pixel standard deviation of the pool (DSM prior).

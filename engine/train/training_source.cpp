@@ -89,9 +89,8 @@ class FolderSource : public TrainingSource {
 
   TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t iteration) override {
     if (streamed_) return loader_->next(iteration, batch);
-    auto idx = torch::randint(0, images_.size(0), {batch}, gen, torch::kLong);
-    idx = images_.is_cuda() ? idx.pin_memory().to(images_.device(), /*non_blocking=*/true) : idx;
-    return {images_.index_select(0, idx).to(torch::kFloat).div_(255.0), labels_.index_select(0, idx)};
+    auto b = draw_from_pool(images_, labels_, batch, gen);
+    return {b.images, b.labels};
   }
   std::array<double, 3> channel_mean() const override { return mean_; }
   double pixel_std() const override { return std_; }
