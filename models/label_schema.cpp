@@ -51,7 +51,7 @@ void LabelSchema::validate(const std::vector<float>& label) const {
 std::vector<float> LabelSchema::default_label() const {
   std::vector<float> out(slots.size(), 0.f);
   if (one_hot()) {
-    if (!out.empty()) out[0] = 1.f;
+    if (!out.empty()) out[static_cast<size_t>(default_slot >= 0 && default_slot < size() ? default_slot : 0)] = 1.f;
     return out;
   }
   for (size_t i = 0; i < slots.size(); ++i) out[i] = 0.5f * (slots[i].min + slots[i].max);
@@ -62,7 +62,9 @@ LabelSchema LabelSchema::cubes_position() { return {"position", {continuous("x",
 LabelSchema LabelSchema::cubes_size() { return {"size", {continuous("size", 0.3f, 0.7f)}}; }
 LabelSchema LabelSchema::cubes_shape() { return {"shape", {one_hot_slot("box"), one_hot_slot("sphere"), one_hot_slot("cylinder")}}; }
 LabelSchema LabelSchema::cubes_count() {
-  return {"count", {one_hot_slot("no object"), one_hot_slot("one object"), one_hot_slot("two objects")}};
+  LabelSchema s{"count", {one_hot_slot("no object"), one_hot_slot("one object"), one_hot_slot("two objects")}};
+  s.default_slot = 1;
+  return s;
 }
 LabelSchema LabelSchema::cubes_color() {
   LabelSchema s{"color", {}};
@@ -98,6 +100,7 @@ void to_json(nlohmann::json& j, const LabelSchema& s) {
     if (!sl.rgb.empty()) o["rgb"] = sl.rgb;
     j["slots"].push_back(o);
   }
+  if (s.default_slot != 0) j["default"] = s.default_slot;
 }
 
 void from_json(const nlohmann::json& j, LabelSchema& s) {
@@ -119,6 +122,10 @@ void from_json(const nlohmann::json& j, LabelSchema& s) {
     sl.rgb = o.value("rgb", std::string());
     s.slots.push_back(std::move(sl));
   }
+  s.default_slot = j.value("default", 0);
+  if (s.default_slot < 0 || (s.default_slot > 0 && (s.default_slot >= s.size() || !s.one_hot())))
+    throw std::invalid_argument("label schema 'default' must name one of its one-hot slots (0 … " +
+                                std::to_string(s.size() - 1) + "), got " + std::to_string(s.default_slot));
 }
 
 }  // namespace ebm

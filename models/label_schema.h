@@ -22,12 +22,15 @@ struct LabelSlot {
 struct LabelSchema {
   std::string concept_name;  // "position", "size", "shape", "color", "attribute", "custom"
   std::vector<LabelSlot> slots;
+  // One-hot schemas: the slot a new term starts on (the count concept's is "one object", what a
+  // composition asks of it); stored as "default" in the schema JSON when not 0.
+  int default_slot = 0;
 
   int size() const { return static_cast<int>(slots.size()); }
   bool one_hot() const { return !slots.empty() && slots.front().kind == SlotKind::OneHot; }
   // Throws std::invalid_argument when `label` does not fit (wrong length, out of range, not one-hot).
   void validate(const std::vector<float>& label) const;
-  std::vector<float> default_label() const;
+  std::vector<float> default_label() const;  // one-hot: default_slot; continuous: each slot's midpoint
 
   // The original cubes concepts (spec §6 "Cubes labels").
   static LabelSchema cubes_position();  // [x, y] in [-1, 1]

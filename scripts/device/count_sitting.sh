@@ -7,10 +7,11 @@
 #                                shape model: same label length), the rest of the build and every
 #                                `gpu`-labelled test beside it
 #   count_sitting.sh grade OUT   waits for the count model, then grades compositions with and without
-#                                its "one object" term (ebm eval --one-object) side by side
+#                                its "one object" term (ebm eval --one-object) side by side, then the
+#                                gradient-checkpointing table (#24) with what is left of the call
 #   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
 #                                collects whatever has finished
-# Settings through the environment: COUNT_MIN (11), N (128), GRADE_WAIT_S (560).
+# Settings through the environment: COUNT_MIN (9), N (128), GRADE_WAIT_S (420).
 set -uo pipefail
 PHASE=${1:?usage: count_sitting.sh start|grade|finish OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
@@ -47,7 +48,7 @@ case $PHASE in
     stamp "benches done"
     setsid nohup $EBM train --concept count --objective dsm --dsm-weighting edm --batch 128 --lr 2e-4 \
       --init-from assets/models/shape.safetensors --init-across-concepts --pool 40000 --iters 1000000 \
-      --time-limit "${COUNT_MIN:-11}" --sample-every 2000 --sample-guidance 4 --device cuda --no-progress \
+      --time-limit "${COUNT_MIN:-9}" --sample-every 2000 --sample-guidance 4 --device cuda --no-progress \
       --out runs/count > runs/count.stdout 2>&1 < /dev/null &
     ninja -C build -j 14 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "all built"
@@ -58,7 +59,7 @@ case $PHASE in
     collect
     ;;
   grade)
-    while pgrep -f "concept count" > /dev/null && [ $((SECONDS - T0)) -lt 330 ]; do sleep 3; done
+    while pgrep -f "concept count" > /dev/null && [ $((SECONDS - T0)) -lt 300 ]; do sleep 3; done
     tail -3 runs/count.stdout
     stamp "count model done"
     mkdir -p runs/withcount
@@ -68,8 +69,14 @@ case $PHASE in
     sweep runs/count_eval "$CASES" "$N" "shared|--prior shared $M" "one2|--prior shared $M --one-object --count-guidance 2" \
       "one4|--prior shared $M --one-object --count-guidance 4" "one8|--prior shared $M --one-object --count-guidance 8" \
       "each_one4|--prior each $M --one-object --count-guidance 4"
-    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt "${GRADE_WAIT_S:-560}" ]; do sleep 3; done
+    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt "${GRADE_WAIT_S:-420}" ]; do sleep 3; done
     stamp "sweep done"
+    # #24's table with what is left of the call, once the sweep has the GPU no more.
+    if [ -f runs/count_eval/sweep.txt ]; then
+      timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 30 > "$OUT/ckpt_mem.txt" 2>&1
+      cat "$OUT/ckpt_mem.txt"
+      stamp "checkpoint table done"
+    fi
     collect
     ;;
   finish)

@@ -56,6 +56,24 @@ TEST(LabelSchema, JsonRoundTrip) {
   nlohmann::json j = s;
   auto t = j.get<LabelSchema>();
   EXPECT_EQ(nlohmann::json(t), j);
+  EXPECT_FALSE(j.contains("default")) << "a first-slot default is not written";
+}
+
+TEST(LabelSchema, TheCountSchemaStartsOnOneObjectAndKeepsItThroughJson) {
+  const auto count = LabelSchema::cubes_count();
+  EXPECT_EQ(count.default_label(), (std::vector<float>{0.f, 1.f, 0.f}));
+  nlohmann::json j = count;
+  EXPECT_EQ(j.at("default"), 1);
+  EXPECT_EQ(j.get<LabelSchema>().default_label(), count.default_label());
+  // A file without the key (every model written before it existed) starts on the first slot.
+  j.erase("default");
+  EXPECT_EQ(j.get<LabelSchema>().default_label(), (std::vector<float>{1.f, 0.f, 0.f}));
+  // A default that names no one-hot slot is refused, naming the range.
+  j["default"] = 3;
+  EXPECT_THROW(j.get<LabelSchema>(), std::invalid_argument);
+  nlohmann::json pos = LabelSchema::cubes_position();
+  pos["default"] = 1;
+  EXPECT_THROW(pos.get<LabelSchema>(), std::invalid_argument);
 }
 
 }  // namespace ebm
