@@ -3,7 +3,7 @@
 # without --checkpoint-activations, for ResNet128 (--size 128) at batch 128 and 256 and CubesNet
 # (--size 64) at batch 1024, each objective (CD with a third of the iterations: each runs a 40-step chain). Peak memory is the process's largest `used_memory` in
 # nvidia-smi (polled every 0.2 s: what the caching allocator holds, the CUDA context included);
-# it/s is the trainer's own steady-state figure. Run from the repo root after building ebm:
+# it/s is the trainer's own figure over its last 5 iterations (the first ones autotune cuDNN). Run from the repo root after building ebm:
 #   bash scripts/device/checkpoint_memory.sh RUNDIR [ITERS]
 set -uo pipefail
 DIR=${1:?usage: checkpoint_memory.sh RUNDIR [ITERS]}; ITERS=${2:-30}
@@ -19,7 +19,7 @@ for objective in dsm cd; do
       rm -rf "$run"
       iters=$ITERS; [ "$objective" = cd ] && iters=$(( (ITERS + 2) / 3 ))  # a CD iteration is 40 chain steps
       flags=(--data "$DIR/data" --concept where --label-columns x,y --size "$size" --objective "$objective"
-             --batch "$batch" --iters "$iters" --sample-every 0 --ckpt-every 100000 --sample-n 4 --no-progress --out "$run")
+             --batch "$batch" --iters "$iters" --log-every 5 --sample-every 0 --ckpt-every 100000 --sample-n 4 --no-progress --out "$run")
       [ $ckpt = yes ] && flags+=(--checkpoint-activations)
       $EBM train "${flags[@]}" > "$run.log" 2>&1 &
       pid=$!

@@ -73,7 +73,7 @@ case $PHASE in
     stamp "sweep done"
     # #24's table with what is left of the call, once the sweep has the GPU no more.
     if [ -f runs/count_eval/sweep.txt ]; then
-      timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 30 > "$OUT/ckpt_mem.txt" 2>&1
+      timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
       cat "$OUT/ckpt_mem.txt"
       stamp "checkpoint table done"
     fi
