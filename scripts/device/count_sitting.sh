@@ -9,11 +9,12 @@
 #   count_sitting.sh grade OUT   waits for the count model, then grades compositions with and without
 #                                its "one object" term (ebm eval --one-object) side by side, then the
 #                                gradient-checkpointing table (#24) with what is left of the call
+#   count_sitting.sh quick OUT   all in one call for a short sitting (a 4-minute count model, 3 variants)
 #   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
 #                                collects whatever has finished
 # Settings through the environment: COUNT_MIN (9), N (128), GRADE_WAIT_S (420).
 set -uo pipefail
-PHASE=${1:?usage: count_sitting.sh start|grade|finish OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: count_sitting.sh start|grade|finish|quick OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 N=${N:-128}
@@ -84,6 +85,28 @@ case $PHASE in
     timeout $((560 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 30 > "$OUT/ckpt_mem.txt" 2>&1
     cat "$OUT/ckpt_mem.txt"
     stamp "checkpoint table done"
+    collect
+    ;;
+  quick)  # everything in one call, for a sitting with little device time: ebm alone, the count
+    # model for COUNT_MIN (4) minutes, then three variants of the sweep; no tests, no benches
+    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI=OFF > "$OUT/cmake.log" 2>&1 \
+      && ninja -C build ebm > "$OUT/build_ebm.log" 2>&1 || { tail -30 "$OUT/cmake.log" "$OUT/build_ebm.log"; exit 1; }
+    stamp "ebm built"
+    $EBM train --concept count --objective dsm --dsm-weighting edm --batch 128 --lr 2e-4 \
+      --init-from assets/models/shape.safetensors --init-across-concepts --pool 30000 --iters 1000000 \
+      --time-limit "${COUNT_MIN:-4}" --sample-every 2000 --sample-guidance 4 --device cuda --no-progress \
+      --out runs/count > runs/count.stdout 2>&1 < /dev/null
+    tail -3 runs/count.stdout
+    stamp "count model done"
+    mkdir -p runs/withcount
+    cp assets/models/*.safetensors runs/withcount/
+    cp runs/count/model.safetensors runs/withcount/count.safetensors
+    M="--labels 8 --models runs/withcount"
+    sweep runs/count_eval "${QUICK_CASES:-size,color,position+color,shape+color,position+shape+color}" "$N" \
+      "shared|--prior shared $M" "one4|--prior shared $M --one-object --count-guidance 4" \
+      "one8|--prior shared $M --one-object --count-guidance 8"
+    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt 575 ]; do sleep 3; done
+    stamp "sweep done"
     collect
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
