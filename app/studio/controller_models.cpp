@@ -133,19 +133,29 @@ void Controller::open_startup_models(const std::vector<std::string>& paths) {
 }
 
 Node Controller::default_composition() const {
-  // The first two ready models of one image size, And-ed, with their default labels: the smallest
-  // composition that shows what the studio is for. Around one prior (recipe "prior": "shared"): with
-  // the shipped files that is colour ∧ position, which met every target in 82 % of samples that way
-  // against 81 % summed, at position error 0.082 against 0.189, and every case of three or four
-  // concepts a user builds from it composes far better so (MODEL_CARD.md, 2026-12-05).
+  // Two ready models of one image size, And-ed, with their default labels: the smallest composition
+  // that shows what the studio is for — colour ∧ position when those concepts are loaded (the shipped
+  // files), else the first two. Around one prior (recipe "prior": "shared"): with the shipped files
+  // colour ∧ position met every target in 82 % of samples that way against 81 % summed, at position
+  // error 0.082 against 0.189, and every case of three or four concepts a user builds from it
+  // composes far better so (MODEL_CARD.md, 2026-12-05). A count model (how many objects) draws no
+  // concept of its own, so it is never one of the two.
   Node root = Node::op(NodeKind::And, {});
   root.shared_prior = true;
+  std::vector<const ModelEntry*> ready;
+  for (const auto& m : models_)
+    if (m.state == ModelEntry::State::Ready && m.schema.concept_name != "count") ready.push_back(&m);
+  auto rank = [](const ModelEntry* m) {
+    const std::string& c = m->schema.concept_name;
+    return c == "color" ? 0 : c == "position" ? 1 : 2;
+  };
+  std::stable_sort(ready.begin(), ready.end(), [&](const ModelEntry* a, const ModelEntry* b) { return rank(a) < rank(b); });
   int size = -1;
-  for (const auto& m : models_) {
-    if (m.state != ModelEntry::State::Ready || root.children.size() >= 2) continue;
-    if (size >= 0 && m.info.image_size != size) continue;
-    size = m.info.image_size;
-    root.children.push_back(Node::term(m.name, m.name, m.schema.default_label(), 1.0));
+  for (const ModelEntry* m : ready) {
+    if (root.children.size() >= 2) break;
+    if (size >= 0 && m->info.image_size != size) continue;
+    size = m->info.image_size;
+    root.children.push_back(Node::term(m->name, m->name, m->schema.default_label(), 1.0));
   }
   return root;
 }

@@ -210,6 +210,25 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
   EXPECT_TRUE(c.history().rows().empty() || c.history().rows().back().step <= 1);
 }
 
+// With the shipped set (a count model among the concepts, loaded in whatever order) the opening
+// composition is colour ∧ position around one prior; the count model is never one of the two terms.
+TEST(Controller, TheDefaultCompositionIsColourAndPositionAndNeverTheCount) {
+  UiLog log;
+  Controller c(log, fast_options(true));
+  c.add_model("count", quadratic(LabelSchema::cubes_count()), ModelConfig{});
+  c.add_model("size", quadratic(LabelSchema::cubes_size()), ModelConfig{});
+  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  c.add_model("color", quadratic(LabelSchema::cubes_color()), ModelConfig{});
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->status == SessionStatus::Running; }));
+  ASSERT_EQ(c.term_paths().size(), 2u);
+  EXPECT_EQ(c.node(c.term_path(0))->model, "color");
+  EXPECT_EQ(c.node(c.term_path(1))->model, "position");
+  EXPECT_TRUE(c.composition().shared_prior);
+  // Added by hand, a count term starts on "one object" (the schema's default slot).
+  c.add_term({}, "count", std::nullopt, 1.0);
+  EXPECT_EQ(c.node(c.term_path(2))->label, (std::vector<float>{0.f, 1.f, 0.f}));
+}
+
 // A denoising model samples only on a noise schedule: adding its term gives the sampler the
 // model's annealed ladder, removing the last such term takes it away; a user's own schedule stays.
 TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
