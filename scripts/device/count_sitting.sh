@@ -72,6 +72,7 @@ case $PHASE in
       "each_one4|--prior each $M --one-object --count-guidance 4"
     while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt "${GRADE_WAIT_S:-420}" ]; do sleep 3; done
     stamp "sweep done"
+    collect  # now, in case the call is cut short below
     # #24's table with what is left of the call, once the sweep has the GPU no more.
     if [ -f runs/count_eval/sweep.txt ]; then
       timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
