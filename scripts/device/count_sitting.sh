@@ -20,7 +20,7 @@ export EBM=./build/app/ebm
 N=${N:-128}
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh  # sweep, archive
+source scripts/device/sitting_common.sh  # sweep, archive, build_ebm, gpu_benches
 stamp() { echo "$1 at $((SECONDS - T0)) s"; }
 CASES="size,color,position+size,position+color,shape+color,position+shape+color"
 
@@ -35,17 +35,18 @@ collect() {
   [ -f runs/count/model.safetensors ] && cp runs/count/model.safetensors "$OUT/count.safetensors"
 }
 
+models_with_count() {  # the shipped models and the new count model, side by side in runs/withcount
+  mkdir -p runs/withcount
+  cp assets/models/*.safetensors runs/withcount/
+  cp runs/count/model.safetensors runs/withcount/count.safetensors
+}
+
 case $PHASE in
   start)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI=ON > "$OUT/cmake.log" 2>&1 \
-      && ninja -C build ebm > "$OUT/build_ebm.log" 2>&1 || { tail -30 "$OUT/cmake.log" "$OUT/build_ebm.log"; exit 1; }
+    build_ebm "$OUT" ON
     stamp "ebm built"
-    timeout 60 $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 1 --modes graph+bf16 \
-      --preview 1,4,16 --steps 48 > "$OUT/bench_preview.txt" 2>&1
-    timeout 40 $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2 --json \
-      > "$OUT/bench_ebm.json" 2> "$OUT/bench_ebm.err"
-    cat "$OUT/bench_preview.txt"
+    gpu_benches "$OUT"
     stamp "benches done"
     setsid nohup $EBM train --concept count --objective dsm --dsm-weighting edm --batch 128 --lr 2e-4 \
       --init-from assets/models/shape.safetensors --init-across-concepts --pool 40000 --iters 1000000 \
@@ -63,9 +64,7 @@ case $PHASE in
     while pgrep -f "concept count" > /dev/null && [ $((SECONDS - T0)) -lt 300 ]; do sleep 3; done
     tail -3 runs/count.stdout
     stamp "count model done"
-    mkdir -p runs/withcount
-    cp assets/models/*.safetensors runs/withcount/
-    cp runs/count/model.safetensors runs/withcount/count.safetensors
+    models_with_count
     M="--labels 8 --models runs/withcount"
     sweep runs/count_eval "$CASES" "$N" "shared|--prior shared $M" "one2|--prior shared $M --one-object --count-guidance 2" \
       "one4|--prior shared $M --one-object --count-guidance 4" "one8|--prior shared $M --one-object --count-guidance 8" \
@@ -90,8 +89,7 @@ case $PHASE in
     ;;
   quick)  # everything in one call, for a sitting with little device time: ebm alone, the count
     # model for COUNT_MIN (4) minutes, then three variants of the sweep; no tests, no benches
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI=OFF > "$OUT/cmake.log" 2>&1 \
-      && ninja -C build ebm > "$OUT/build_ebm.log" 2>&1 || { tail -30 "$OUT/cmake.log" "$OUT/build_ebm.log"; exit 1; }
+    build_ebm "$OUT" OFF
     stamp "ebm built"
     $EBM train --concept count --objective dsm --dsm-weighting edm --batch 128 --lr 2e-4 \
       --init-from assets/models/shape.safetensors --init-across-concepts --pool 30000 --iters 1000000 \
@@ -99,9 +97,7 @@ case $PHASE in
       --out runs/count > runs/count.stdout 2>&1 < /dev/null
     tail -3 runs/count.stdout
     stamp "count model done"
-    mkdir -p runs/withcount
-    cp assets/models/*.safetensors runs/withcount/
-    cp runs/count/model.safetensors runs/withcount/count.safetensors
+    models_with_count
     M="--labels 8 --models runs/withcount"
     sweep runs/count_eval "${QUICK_CASES:-size,color,position+color,shape+color,position+shape+color}" "$N" \
       "shared|--prior shared $M" "one4|--prior shared $M --one-object --count-guidance 4" \

@@ -29,7 +29,7 @@ WAIT_S=${WAIT_S:-480}
 left() { local l=$((${1:-560} - (SECONDS - T0))); echo $((l > 5 ? l : 5)); }  # seconds left of a call's budget (default 560)
 SINGLES="size,color,shape"
 
-source scripts/device/sitting_common.sh  # sweep, wait_for, archive
+source scripts/device/sitting_common.sh  # sweep, wait_for, archive, build_ebm, gpu_benches
 collect() {
   for d in runs/guid runs/walk runs/comp_a runs/comp_b runs/comp_c runs/held_a runs/held_b runs/held_c runs/held_d; do
     [ -f "$d/sweep.txt" ] && { echo "== $d"; cat "$d/sweep.txt"; }
@@ -125,15 +125,9 @@ case $PHASE in
   start)
     source .devdeps/device-env.sh
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader
-    cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI=ON > "$OUT/cmake.log" 2>&1 \
-      && ninja -C build ebm > "$OUT/build_ebm.log" 2>&1 || { tail -30 "$OUT/cmake.log" "$OUT/build_ebm.log"; exit 1; }
+    build_ebm "$OUT" ON
     echo "ebm built in $((SECONDS - T0)) s"
-    # The bench first, while nothing else is on the GPU (#27: preview cost; throughput).
-    timeout 100 $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 1 --modes graph+bf16 \
-      --preview 1,4,16 --steps 48 > "$OUT/bench_preview.txt" 2>&1
-    timeout 40 $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2 --json \
-      > "$OUT/bench_ebm.json" 2> "$OUT/bench_ebm.err"
-    cat "$OUT/bench_preview.txt"
+    gpu_benches "$OUT"  # first, while nothing else is on the GPU
     # #26: the opening composition at batch 64, the final and the draft walk (process start to PNG).
     for spec in "final|" "draft|--walk euler --euler-steps 10 --churn 20 --euler-top-steps 40"; do
       name=${spec%%|*}; t=$SECONDS

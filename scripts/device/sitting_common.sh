@@ -1,5 +1,5 @@
 # Shared by the sitting scripts (sourced; run from the repo root on the GPU machine). The caller sets
-# T0=$SECONDS and WAIT_S before using wait_for.
+# T0=$SECONDS and WAIT_S before using wait_for, and EBM before gpu_benches.
 
 sweep() {  # dir cases n variants... : eval_sweep.sh detached (outlives the device call)
   setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &
@@ -16,4 +16,17 @@ wait_for() {  # files...: until each exists or WAIT_S seconds since T0 have pass
 archive() {  # out.tgz paths...
   local out=$1; shift
   tar czf "$out" --exclude='*.safetensors' --exclude='*.png' --exclude='*.jpg' --exclude='*.bin' "$@" 2> /dev/null || true  # a path not made this sitting is skipped
+}
+
+build_ebm() {  # OUT GUI(ON|OFF): configure the CUDA build and build the ebm binary; exits on failure
+  cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI="$2" > "$1/cmake.log" 2>&1 \
+    && ninja -C build ebm > "$1/build_ebm.log" 2>&1 || { tail -30 "$1/cmake.log" "$1/build_ebm.log"; exit 1; }
+}
+
+gpu_benches() {  # OUT: throughput and preview cost while nothing else is on the GPU (#27)
+  timeout 100 $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 1 --modes graph+bf16 \
+    --preview 1,4,16 --steps 48 > "$1/bench_preview.txt" 2>&1
+  timeout 40 $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2 --json \
+    > "$1/bench_ebm.json" 2> "$1/bench_ebm.err"
+  cat "$1/bench_preview.txt"
 }
