@@ -9,12 +9,13 @@
 #   count_sitting.sh grade OUT   waits for the count model, then grades compositions with and without
 #                                its "one object" term (ebm eval --one-object) side by side, then the
 #                                gradient-checkpointing table (#24) with what is left of the call
+#   count_sitting.sh tests OUT   the gpu-labelled tests alone, within TESTS_S (300) seconds
 #   count_sitting.sh quick OUT   all in one call for a short sitting (a 4-minute count model, 3 variants)
 #   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
 #                                collects whatever has finished
 # Settings through the environment: COUNT_MIN (9), N (128), GRADE_WAIT_S (420).
 set -uo pipefail
-PHASE=${1:?usage: count_sitting.sh start|grade|finish|quick OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: count_sitting.sh start|grade|finish|tests|quick OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 N=${N:-128}
@@ -33,6 +34,13 @@ collect() {
   grid=$(ls runs/count/samples/iter_*.png 2> /dev/null | tail -1)
   [ -n "$grid" ] && cp "$grid" "$OUT/count_grid.png"
   [ -f runs/count/model.safetensors ] && cp runs/count/model.safetensors "$OUT/count.safetensors"
+}
+
+gpu_tests() {  # every `gpu`-labelled test, its log in $OUT (an absolute path on the device)
+  local log
+  log=$(cd "$OUT" && pwd)/ctest_gpu.log
+  (cd build && timeout "${1:-240}" ctest -L gpu --output-on-failure > "$log" 2>&1)
+  grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
 }
 
 models_with_count() {  # the shipped models and the new count model, side by side in runs/withcount
@@ -54,8 +62,7 @@ case $PHASE in
       --out runs/count > runs/count.stdout 2>&1 < /dev/null &
     ninja -C build -j 14 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "all built"
-    (cd build && timeout 240 ctest -L gpu --output-on-failure > "../$OUT/ctest_gpu.log" 2>&1)
-    grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$OUT/ctest_gpu.log" | head -30
+    gpu_tests
     stamp "gpu tests done"
     tail -3 runs/count.stdout; tail -2 runs/count/log.jsonl 2> /dev/null
     collect
@@ -86,6 +93,11 @@ case $PHASE in
     cat "$OUT/ckpt_mem.txt"
     stamp "checkpoint table done"
     collect
+    ;;
+  tests)  # the gpu-labelled tests alone (a sitting whose start call could not run them)
+    ninja -C build -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
+    gpu_tests "$(( ${TESTS_S:-300} - (SECONDS - T0) ))"
+    stamp "gpu tests done"
     ;;
   quick)  # everything in one call, for a sitting with little device time: ebm alone, the count
     # model for COUNT_MIN (4) minutes, then three variants of the sweep; no tests, no benches
