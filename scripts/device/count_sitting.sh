@@ -10,12 +10,13 @@
 #                                its "one object" term (ebm eval --one-object) side by side, then the
 #                                gradient-checkpointing table (#24) with what is left of the call
 #   count_sitting.sh tests OUT   the gpu-labelled tests alone, within TESTS_S (300) seconds
+#   count_sitting.sh carried OUT grade a count model carried with the call (COUNT_FILE), 3 variants
 #   count_sitting.sh quick OUT   all in one call for a short sitting (a 4-minute count model, 3 variants)
 #   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
 #                                collects whatever has finished
 # Settings through the environment: COUNT_MIN (9), N (128), GRADE_WAIT_S (420).
 set -uo pipefail
-PHASE=${1:?usage: count_sitting.sh start|grade|finish|tests|quick OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: count_sitting.sh start|grade|finish|tests|carried|quick OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 N=${N:-128}
@@ -43,10 +44,10 @@ gpu_tests() {  # every `gpu`-labelled test, its log in $OUT (an absolute path on
   grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
 }
 
-models_with_count() {  # the shipped models and the new count model, side by side in runs/withcount
+models_with_count() {  # the shipped models and the count model (COUNT_FILE, default the new run's), in runs/withcount
   mkdir -p runs/withcount
   cp assets/models/*.safetensors runs/withcount/
-  cp runs/count/model.safetensors runs/withcount/count.safetensors
+  cp "${COUNT_FILE:-runs/count/model.safetensors}" runs/withcount/count.safetensors
 }
 
 case $PHASE in
@@ -97,6 +98,18 @@ case $PHASE in
   tests)  # the gpu-labelled tests alone (a sitting whose start call could not run them)
     gpu_tests "${TESTS_S:-300}"  # on the build the start call made (no rebuild: a copied tree may look newer)
     stamp "gpu tests done"
+    ;;
+  carried)  # grade a count model that travelled with the call (COUNT_FILE, e.g. .count/count.safetensors):
+    # ebm alone, then the sweep of CASES_CARRIED with three variants until 570 s
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    models_with_count
+    M="--labels 8 --models runs/withcount"
+    sweep runs/count_eval "${CASES_CARRIED:-position+color,shape+color,size}" "$N" "shared|--prior shared $M" \
+      "one4|--prior shared $M --one-object --count-guidance 4" "one8|--prior shared $M --one-object --count-guidance 8"
+    while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 3; done
+    stamp "sweep done"
+    collect
     ;;
   quick)  # everything in one call, for a sitting with little device time: ebm alone, the count
     # model for COUNT_MIN (4) minutes, then three variants of the sweep; no tests, no benches
