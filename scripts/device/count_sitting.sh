@@ -11,12 +11,13 @@
 #                                gradient-checkpointing table (#24) with what is left of the call
 #   count_sitting.sh tests OUT   the gpu-labelled tests alone, within TESTS_S (300) seconds
 #   count_sitting.sh carried OUT grade a count model carried with the call (COUNT_FILE), 3 variants
+#   count_sitting.sh ckpt OUT    the gradient-checkpointing table alone (#24)
 #   count_sitting.sh quick OUT   all in one call for a short sitting (a 4-minute count model, 3 variants)
 #   count_sitting.sh finish OUT  the gradient-checkpointing table (#24) with the GPU to itself, then
 #                                collects whatever has finished
 # Settings through the environment: COUNT_MIN (9), N (128), GRADE_WAIT_S (420).
 set -uo pipefail
-PHASE=${1:?usage: count_sitting.sh start|grade|finish|tests|carried|quick OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: count_sitting.sh start|grade|finish|tests|carried|ckpt|quick OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 N=${N:-128}
@@ -110,6 +111,14 @@ case $PHASE in
     while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 3; done
     stamp "sweep done"
     collect
+    ;;
+  ckpt)  # #24's gradient-checkpointing table alone: ebm, then checkpoint_memory.sh until 575 s
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
+    cat "$OUT/ckpt_mem.txt"
+    stamp "checkpoint table done"
+    archive "$OUT/runs.tgz" runs/ckpt_mem/*.log runs/ckpt_mem/*/log.jsonl
     ;;
   quick)  # everything in one call, for a sitting with little device time: ebm alone, the count
     # model for COUNT_MIN (4) minutes, then three variants of the sweep; no tests, no benches
