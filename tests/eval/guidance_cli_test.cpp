@@ -119,5 +119,37 @@ TEST(EvalCliGuidance, TheLadderFlagsSetTheSuitesSchedule) {
   EXPECT_EQ(r.code, 2) << r.err;
 }
 
+// The count concept end to end through the binary: `ebm train --concept count` makes the model, `ebm
+// eval --suite --one-object` ANDs its "one object" into the case (other samples, no row of its own),
+// and each misuse is refused naming what to do.
+TEST(EvalCliGuidance, TheOneObjectTermAndItsErrors) {
+  Dir d;
+  setup_models(d);
+  CliRun r = ebm(d, concat(suite(d), {"--one-object"}));
+  EXPECT_NE(r.code, 0);
+  EXPECT_NE(r.err.find("needs the count model"), std::string::npos) << r.err;
+  r = ebm(d, concat(suite(d), {"--count-guidance", "3"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--count-guidance goes with --one-object"), std::string::npos) << r.err;
+
+  const std::vector<std::string> train = {"train", "--concept", "count", "--objective", "dsm", "--iters", "1",
+                                          "--filters", "4", "--batch", "2", "--pool", "6", "--device", "cpu",
+                                          "--no-progress", "--sample-every", "0", "--sample-n", "3"};
+  r = ebm(d, concat(train, {"--out", d.f("count_run"), "--objects", "2"}));
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("leave --objects out"), std::string::npos) << r.err;
+  r = ebm(d, concat(train, {"--out", d.f("count_run")}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  fs::copy_file(d.f("count_run/model.safetensors"), d.f("models/count.safetensors"));
+
+  const auto plain = run_json(d, suite(d));
+  const auto one = run_json(d, concat(suite(d), {"--one-object", "--count-guidance", "3"}));
+  ASSERT_FALSE(plain.is_null());
+  ASSERT_FALSE(one.is_null());
+  EXPECT_NE(grades(one), grades(plain)) << "the count term did not reach the samples";
+  for (const auto& t : one["tables"])
+    for (const auto& row : t["rows"]) EXPECT_EQ(row["concept"], "position") << "the count term is graded by 'found'";
+}
+
 }  // namespace
 }  // namespace ebm::eval
