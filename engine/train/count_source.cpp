@@ -12,7 +12,6 @@ namespace ebm::train {
 namespace {
 
 constexpr int64_t kNumCounts = 3;       // none, one, two objects
-constexpr int64_t kRenderChunk = 256;   // bounds the renderer's temporaries, as the cubes pool does
 
 torch::Tensor count_labels(const torch::Tensor& counts) {
   return torch::one_hot(counts.to(torch::kLong), kNumCounts).to(torch::kFloat);
@@ -23,13 +22,10 @@ CubesPool render_count_pool(int64_t n, uint64_t seed, const torch::Device& devic
   auto gen = at::detail::createCPUGenerator(seed);
   torch::Generator g(gen);
   auto counts = torch::randint(0, kNumCounts, {n}, g, torch::kLong);
-  auto images = torch::empty({n, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
-  torch::NoGradGuard no_grad;
-  for (int64_t start = 0; start < n; start += kRenderChunk) {
-    const int64_t m = std::min(kRenderChunk, n - start);
-    auto img = render_counted_scenes(counts.narrow(0, start, m), g, device);
-    images.narrow(0, start, m).copy_((img * 255.0).round_().to(torch::kUInt8));
-  }
+  // Chunk by chunk, in order: one seed gives one pool (the scenes of a chunk are drawn as it renders).
+  auto images = render_pool_images(n, device, [&](int64_t start, int64_t m) {
+    return render_counted_scenes(counts.narrow(0, start, m), g, device);
+  });
   return CubesPool(images, count_labels(counts).to(device));
 }
 
@@ -39,8 +35,7 @@ class CountSource : public TrainingSource {
       : pool_(render_count_pool(opt.pool, pool_seed, device)) {}
 
   TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t) override {
-    auto b = pool_.sample(batch, gen);
-    return {b.images, b.labels};
+    return pool_.sample(batch, gen);
   }
   std::array<double, 3> channel_mean() const override { return pool_.channel_mean(); }
   double pixel_std() const override { return pool_.pixel_std(); }

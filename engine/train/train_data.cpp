@@ -19,16 +19,23 @@ CubesPool::CubesPool(data::CubesConcept concept, int64_t size, int num_objects, 
   auto gen = at::detail::createCPUGenerator(seed);
   data::CubesScenes scenes = data::sample_scenes(size, gen, so);
   labels_ = data::concept_labels(scenes.first, concept).to(device);
-  images_ = torch::empty({size, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
-  data::CubesRenderer renderer;
+  const data::CubesRenderer renderer;
+  images_ = render_pool_images(size, device, [&](int64_t start, int64_t n) {
+    return renderer.render(scenes.index(torch::arange(start, start + n, torch::kLong)).to(device));
+  }, progress);
+}
+
+torch::Tensor render_pool_images(int64_t n, const torch::Device& device,
+                                 const std::function<torch::Tensor(int64_t, int64_t)>& render,
+                                 const std::function<void(int64_t, int64_t)>& progress) {
+  auto images = torch::empty({n, 3, 64, 64}, torch::TensorOptions().dtype(torch::kUInt8).device(device));
   torch::NoGradGuard no_grad;
-  for (int64_t start = 0; start < size; start += kRenderChunk) {
-    const int64_t n = std::min(kRenderChunk, size - start);
-    auto idx = torch::arange(start, start + n, torch::kLong);
-    auto img = renderer.render(scenes.index(idx).to(device));
-    images_.narrow(0, start, n).copy_((img * 255.0).round_().to(torch::kUInt8));
-    if (progress) progress(start + n, size);
+  for (int64_t start = 0; start < n; start += kRenderChunk) {
+    const int64_t m = std::min(kRenderChunk, n - start);
+    images.narrow(0, start, m).copy_((render(start, m) * 255.0).round_().to(torch::kUInt8));
+    if (progress) progress(start + m, n);
   }
+  return images;
 }
 
 CubesPool::CubesPool(torch::Tensor images_u8, torch::Tensor labels)
@@ -38,8 +45,8 @@ CubesPool::CubesPool(torch::Tensor images_u8, torch::Tensor labels)
     throw std::invalid_argument("data pool: uint8 images [N,3,S,S] and labels [N,L] on one device, N >= 1");
 }
 
-PoolBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
-                         torch::Generator& gen) {
+TrainingBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
+                             torch::Generator& gen) {
   auto idx = torch::randint(0, images_u8.size(0), {batch}, gen, torch::kLong);
   // A pinned, asynchronous copy: a plain host→GPU copy would wait for the queued GPU work (a host
   // sync per iteration) before the next iteration could be enqueued.

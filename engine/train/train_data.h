@@ -14,14 +14,23 @@
 
 namespace ebm::train {
 
+// What every training source hands the trainer per iteration.
+struct TrainingBatch {
+  torch::Tensor images;  // [B,3,S,S] float in [0,1] on the training device
+  torch::Tensor labels;  // [B,L] float on the training device
+};
+
 // B rows of a uint8 image set and its labels, drawn uniformly with replacement from `gen` (a CPU
 // generator, so the draw is device-independent): images as float in [0,1], both on the set's device.
-struct PoolBatch {
-  torch::Tensor images;  // [B,3,S,S] float in [0,1]
-  torch::Tensor labels;  // [B,L] float
-};
-PoolBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
-                         torch::Generator& gen);
+TrainingBatch draw_from_pool(const torch::Tensor& images_u8, const torch::Tensor& labels, int64_t batch,
+                             torch::Generator& gen);
+
+// `n` images rendered in chunks on `device` and kept as uint8 [n,3,64,64]: `render(start, count)` gives
+// the float images [count,3,64,64] in [0,1] of rows start … start+count−1; `progress(done, n)` after
+// each chunk (may be empty).
+torch::Tensor render_pool_images(int64_t n, const torch::Device& device,
+                                 const std::function<torch::Tensor(int64_t, int64_t)>& render,
+                                 const std::function<void(int64_t, int64_t)>& progress = {});
 
 class CubesPool {
  public:
@@ -32,7 +41,7 @@ class CubesPool {
   CubesPool(torch::Tensor images_u8, torch::Tensor labels);
 
   // Draws B indices from `gen` (a CPU generator, so the draw is device-independent).
-  PoolBatch sample(int64_t batch, torch::Generator& gen) const { return draw_from_pool(images_, labels_, batch, gen); }
+  TrainingBatch sample(int64_t batch, torch::Generator& gen) const { return draw_from_pool(images_, labels_, batch, gen); }
 
   int64_t size() const { return images_.size(0); }
   // Per-channel mean [3] and the mean per-pixel standard deviation of the pool (DSM prior).

@@ -29,8 +29,7 @@ class CubesSource : public TrainingSource {
         pool_(concept_, opt.pool, opt.num_objects, pool_seed, device) {}
 
   TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t) override {
-    auto b = pool_.sample(batch, gen);
-    return {b.images, b.labels};
+    return pool_.sample(batch, gen);
   }
   std::array<double, 3> channel_mean() const override { return pool_.channel_mean(); }
   double pixel_std() const override { return pool_.pixel_std(); }
@@ -89,8 +88,7 @@ class FolderSource : public TrainingSource {
 
   TrainingBatch sample(int64_t batch, torch::Generator& gen, int64_t iteration) override {
     if (streamed_) return loader_->next(iteration, batch);
-    auto b = draw_from_pool(images_, labels_, batch, gen);
-    return {b.images, b.labels};
+    return draw_from_pool(images_, labels_, batch, gen);
   }
   std::array<double, 3> channel_mean() const override { return mean_; }
   double pixel_std() const override { return std_; }

@@ -11,6 +11,7 @@
 #pragma once
 
 #include "engine/data/cubes_scene.h"
+#include "engine/train/train_data.h"  // TrainingBatch
 #include "engine/train/train_options.h"
 #include "models/label_schema.h"
 
@@ -23,11 +24,6 @@
 #include <optional>
 
 namespace ebm::train {
-
-struct TrainingBatch {
-  torch::Tensor images;  // [B,3,S,S] float in [0,1] on the training device
-  torch::Tensor labels;  // [B,L] float on the training device
-};
 
 class TrainingSource {
  public:
