@@ -8,7 +8,7 @@
 #   grader_sitting.sh wait OUT    waits for the graders (until WAIT_S), prints their held-out figures,
 #                                 returns the files; then #24's checkpointing table with what is left
 #   grader_sitting.sh ckpt OUT    #24's table alone (the graders done), then collects
-# Settings through the environment: GRADER_MIN (16), WIDTHS ("64 128"), WAIT_S (560).
+# Settings through the environment: GRADER_MIN (13), WIDTHS ("64 128"), WAIT_S (560).
 set -uo pipefail
 PHASE=${1:?usage: grader_sitting.sh start|wait|ckpt OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
@@ -40,7 +40,7 @@ case $PHASE in
     stamp "ebm built"
     for w in $WIDTHS; do
       setsid nohup $EBM train-classifier --out runs/grader_f$w.safetensors --device cuda --batch 256 \
-        --filters "$w" --iters 10000000 --time-limit "${GRADER_MIN:-16}" --log-every 200 --no-progress \
+        --filters "$w" --iters 10000000 --time-limit "${GRADER_MIN:-13}" --log-every 200 --no-progress \
         > runs/grader_f$w.stdout 2>&1 < /dev/null &
     done
     ninja -C build -j 12 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
