@@ -12,7 +12,9 @@
 
 namespace ebm::cli {
 
-// Adds --levels, --steps-per-level, --corrector-r, --predictor and --top-steps, bound to `ladder`.
+// Adds --draft (the studio's draft walk, draft_ladder()), the corrector ladder's flags (--levels,
+// --steps-per-level, --corrector-r, --predictor, --top-steps, --temperature) and the Euler walk's
+// (--walk, --euler-steps, --rho, --churn, --euler-top-steps, --heun), bound to `ladder`.
 void add_ladder_flags(CLI::App* sub, LadderOptions& ladder);
 
 // "40 noise levels, 200 top steps, 400 steps" (", with predictor moves" when on): what a command

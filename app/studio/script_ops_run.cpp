@@ -72,6 +72,7 @@ void validate_set_walk(const ScriptAction& a) {
   in_range(a, "levels", 1, 10000);
   in_range(a, "steps_per_level", 0, 100000);
   in_range(a, "top_steps", 0, 100000);
+  in_range(a, "corrector_r", 1e-6, 10);
   if (a.args.contains("heun")) need(a, "heun", json::value_t::boolean, "true or false");
   if (a.args.contains("preview_denoised")) need(a, "preview_denoised", json::value_t::boolean, "true or false");
 }
@@ -89,6 +90,7 @@ bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
   if (j.contains("steps_per_level")) l.steps_per_level = j.at("steps_per_level").get<std::int64_t>();
   if (j.contains("top_steps")) l.top_steps = j.at("top_steps").get<std::int64_t>();
   if (j.contains("heun")) l.heun = j.at("heun").get<bool>();
+  if (j.contains("corrector_r")) l.r = j.at("corrector_r").get<double>();
   ctl.set_ladder(l);
   if (j.contains("preview_denoised")) {
     SessionOptions o = ctl.session_options();
@@ -260,7 +262,7 @@ std::vector<ScriptOp> run_script_ops() {
        "preview_every_steps, preview_every_ms]",
        validate_set_sampler, run_set_sampler, nullptr},
       {"set_walk",
-       "[quality (draft|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, levels, "
+       "[quality (draft|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, corrector_r, levels, "
        "steps_per_level, top_steps, preview_denoised]: how denoising models' ladder is walked",
        validate_set_walk, run_set_walk, nullptr},
       {"start", "start a new chain", no_args, run_start, nullptr},

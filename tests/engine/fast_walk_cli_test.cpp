@@ -4,6 +4,7 @@
 #include "engine/image/image_io.h"
 #include "engine/image/png_codec.h"
 #include "engine/recipe/recipe.h"
+#include "engine/sampling/schedule.h"
 #include "models/checkpoint/sha256.h"
 
 #include "tests/support/cli_run.h"
@@ -66,6 +67,23 @@ TEST(FastWalkCli, StepsOnADenoisingRecipeAreEulerStepsAndTheDenoise) {
   EXPECT_GT(e.levels[2].noise_std, 0.0);
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--walk", "heun"});
   EXPECT_EQ(r.code, 2);
+}
+
+// --draft: the studio's draft walk (draft_ladder()) headless, and a walk flag beside it changes it.
+TEST(FastWalkCli, DraftIsTheStudiosDraftWalkAndFlagsBesideItChangeIt) {
+  Dir d;
+  save_denoiser_recipe(d);
+  auto r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("d.png"), "--draft"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const LadderOptions draft = draft_ladder();
+  const auto s = grid_schedule(d.f("d.png"));
+  ASSERT_EQ(s.levels.size(), 1u + static_cast<size_t>(draft.euler_steps) + 1u);
+  EXPECT_EQ(s.levels.front().steps, draft.euler_top_steps);
+  EXPECT_NEAR(s.levels.front().step_lr, draft.r * 1.0 * 1.0, 1e-12);  // r·σ_max², σ_max 1
+  EXPECT_GT(s.levels[2].noise_std, 0.0);                               // churn
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("d6.png"), "--euler-top-steps", "6", "--draft"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(grid_schedule(d.f("d6.png")).levels.front().steps, 6);
 }
 
 // --heun: Heun's second-order steps on every Euler step but the last, kept in the PNG's recipe

@@ -96,6 +96,15 @@ bool device_controls(SamplerParams& p) {
 
 }  // namespace
 
+// The corrector steps' size r (each step r·sigma^2): on the Euler walk that of its top steps.
+void step_size_control(LadderOptions& l, bool& changed) {
+  float r = static_cast<float>(l.r);
+  if (ImGui::DragFloat("step size r", &r, 0.005f, 0.001f, 2.f, "%.3f", ImGuiSliderFlags_AlwaysClamp))
+    l.r = r, changed = true;
+  help_marker("Langevin (corrector) step r x sigma^2, noise sqrt(2r) x sigma. Larger steps form an object in fewer "
+              "top steps (the draft takes r = 0.3); past about 1 the chain overshoots.");
+}
+
 // The walk of the denoising models' ladder: draft / final / custom, the custom walk's settings, and
 // what it costs in network evaluations per sample. Changes go through Controller::set_ladder.
 void ladder_controls(PanelContext& c, const SamplerParams& p) {
@@ -103,7 +112,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
   bool changed = false;
   const bool is_draft = l.walk == LadderWalk::Euler && l.euler_steps == draft_ladder().euler_steps &&
                         l.churn == draft_ladder().churn && l.euler_top_steps == draft_ladder().euler_top_steps &&
-                        l.rho == draft_ladder().rho && l.heun == draft_ladder().heun;
+                        l.rho == draft_ladder().rho && l.heun == draft_ladder().heun && l.r == draft_ladder().r;
   const LadderOptions fin = final_ladder();
   const bool is_final = l.walk == LadderWalk::Corrector && l.levels == fin.levels &&
                         l.steps_per_level == fin.steps_per_level && l.top_steps == fin.top_steps &&
@@ -130,6 +139,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
     help_marker("Euler steps of the probability-flow ODE on Karras-spaced noise levels (one evaluation each); churn "
                 "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first. "
                 "Heun: second-order steps (EDM), two evaluations each but the last - as far with half the steps.");
+    step_size_control(l, changed);
   } else {
     int levels = l.levels;
     if (ImGui::DragInt("levels", &levels, 0.2f, 1, 1000)) l.levels = std::max(1, levels), changed = true;
@@ -138,6 +148,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
     int top = static_cast<int>(l.top_steps);
     if (ImGui::DragInt("top steps", &top, 0.5f, 0, 2000)) l.top_steps = std::max(0, top), changed = true;
     if (ImGui::Checkbox("predictor", &l.predictor)) changed = true;
+    step_size_control(l, changed);
     if (!l.predictor && l.steps_per_level < 1) l.steps_per_level = 1;
   }
   const auto& L = p.schedule.levels;
