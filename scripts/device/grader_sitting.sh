@@ -33,6 +33,13 @@ ckpt_table() {  # #24: until 575 s of the call
   stamp "checkpoint table done"
 }
 
+# A second `start` on a machine where the graders already run (two drivers of one sitting) waits
+# for them instead of starting them again.
+if [ "$PHASE" = start ] && [ -f runs/grader_f${WIDTHS%% *}.stdout ]; then
+  echo "graders already started on this machine: waiting for them instead"
+  PHASE=wait
+fi
+
 case $PHASE in
   start)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
