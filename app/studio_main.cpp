@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
                  "arithmetic of the sampling step: tf32 (GPU default), fp32 or bf16 (also on a CPU with bf16 "
                  "instructions, the CPU default there)");
   app.add_option("--quality", quality,
-                 "how denoising models' ladder is walked: draft (51 fast steps), final (the 400-step ladder) or auto "
+                 "how denoising models' ladder is walked: draft (27 fast steps), final (the 400-step ladder) or auto "
                  "(draft on the CPU, final on a GPU)")
       ->check(CLI::IsMember({"auto", "draft", "final"}))
       ->capture_default_str();

@@ -7,8 +7,8 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
   // --draft change the draft rather than being replaced by it.
   sub->add_flag_callback(
       "--draft", [&ladder] { ladder = draft_ladder(); },
-      "denoising models: the studio's draft walk, a composition in seconds on a CPU (14 top steps of r 0.3, 10 Euler "
-      "steps with churn 20, the denoise: 25 steps); walk flags given beside it change it");
+      "denoising models: the studio's draft walk, a composition in seconds on a CPU (16 top steps of r 0.5, 10 Euler "
+      "steps with churn 20, the denoise: 27 steps); walk flags given beside it change it");
   sub->add_option_function<std::string>(
          "--walk", [&ladder](const std::string& w) { ladder.walk = ladder_walk_from_string(w); },
          "denoising models: corrector (annealed Langevin on the ladder, the default) or euler (Euler steps of the "

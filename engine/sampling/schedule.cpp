@@ -26,8 +26,8 @@ LadderOptions draft_ladder() {
   o.walk = LadderWalk::Euler;
   o.euler_steps = 10;
   o.churn = 20;
-  o.euler_top_steps = 14;
-  o.r = 0.3;  // 14 top steps of 0.3·σ²: the Langevin time (steps × r) of the old 40 × 0.1, in a third of the steps
+  o.euler_top_steps = 16;
+  o.r = 0.5;  // 16 top steps of 0.5·σ²: twice the Langevin time (steps × r) of the old 40 × 0.1, in 40 % of the steps
   return o;
 }
 

@@ -90,12 +90,13 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
 
 // The two walks the studio offers (its Sampler panel's draft / final, and its CPU default):
 //   final  the default ladder above (200 top steps, 40 levels × 5 corrector steps: 400 steps);
-//   draft  14 corrector steps of r = 0.3 at σ_max (where objects form), then 10 Euler steps with churn
-//          20 and the denoise: 25 steps. Whether an object forms depends on the top steps' Langevin
-//          time (steps × r): 40 × 0.1 (the draft until 2026-12-05, 51 steps) and 14 × 0.3 grade alike
-//          on the CPU suite (n = 32, tune and held-out splits), 10 × 0.2 forms fewer objects, 20 × 1.0
-//          forms two or more in half the samples (docs/engine.md, "The draft walk"). Chosen on the
-//          CPU suite, not by a GPU sitting: the final ladder stays the graded default.
+//   draft  16 corrector steps of r = 0.5 at σ_max (where objects form), then 10 Euler steps with churn
+//          20 and the denoise: 27 steps. Whether an object forms depends on the top steps' Langevin
+//          time (steps × r): on the CPU suite (n = 32 per case, tune and held-out splits) 16 × 0.5
+//          graded above the draft until 2026-12-05 (40 × 0.1, 51 steps) in every case, 10 × 0.2
+//          formed fewer objects and 20 × 1.0 two or more in half the samples (docs/engine.md, "The
+//          draft walk"). Chosen on the CPU suite, not by a GPU sitting: the final ladder stays the
+//          graded default.
 LadderOptions final_ladder();
 LadderOptions draft_ladder();
 

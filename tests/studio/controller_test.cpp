@@ -275,12 +275,12 @@ TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
   c.add_model("noisy", denoising_model(), ModelConfig{});
   c.add_term({}, "noisy", std::vector<float>{0.f, 0.f}, 1.0);
   c.set_ladder(draft_ladder());
-  EXPECT_EQ(c.sampler().total_steps(), 14 + 10 + 1);
-  EXPECT_EQ(schedule_evaluations(c.sampler().schedule, c.sampler().total_steps()), 25);
-  // The draft's top steps are corrector steps of 0.3·σ², σ the top of the models' range.
+  EXPECT_EQ(c.sampler().total_steps(), 16 + 10 + 1);
+  EXPECT_EQ(schedule_evaluations(c.sampler().schedule, c.sampler().total_steps()), 27);
+  // The draft's top steps are corrector steps of 0.5·σ², σ the top of the models' range.
   const ScheduleLevel& top = c.sampler().schedule.levels.front();
-  EXPECT_EQ(top.steps, 14);
-  EXPECT_NEAR(top.step_lr, 0.3 * top.sigma * top.sigma, 1e-12);
+  EXPECT_EQ(top.steps, 16);
+  EXPECT_NEAR(top.step_lr, 0.5 * top.sigma * top.sigma, 1e-12);
   LadderOptions heun = draft_ladder();
   heun.euler_steps = 6;
   heun.heun = true;
@@ -289,9 +289,9 @@ TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
   ASSERT_EQ(s.levels.size(), 1u + 6u + 1u);
   for (size_t k = 1; k <= 5; ++k) EXPECT_GT(s.levels[k].heun_sigma, 0.0) << "level " << k;
   EXPECT_EQ(s.levels[6].heun_sigma, 0.0);
-  EXPECT_EQ(schedule_evaluations(s, c.sampler().total_steps()), 14 + 11 + 1);
+  EXPECT_EQ(schedule_evaluations(s, c.sampler().total_steps()), 16 + 11 + 1);
   c.start();
-  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 18; }));  // past the first Heun steps
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 20; }));  // past the first Heun steps
   EXPECT_EQ(log.error_count(), 0u);
   EXPECT_NE(c.snapshot()->status, SessionStatus::Error);
   c.set_ladder(final_ladder());

@@ -102,7 +102,7 @@ void step_size_control(LadderOptions& l, bool& changed) {
   if (ImGui::DragFloat("step size r", &r, 0.005f, 0.001f, 2.f, "%.3f", ImGuiSliderFlags_AlwaysClamp))
     l.r = r, changed = true;
   help_marker("Langevin (corrector) step r x sigma^2, noise sqrt(2r) x sigma. Larger steps form an object in fewer "
-              "top steps (the draft takes r = 0.3); past about 1 the chain overshoots.");
+              "top steps (the draft takes r = 0.5); past about 1 the chain overshoots.");
 }
 
 // The walk of the denoising models' ladder: draft / final / custom, the custom walk's settings, and
@@ -122,7 +122,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
   if (ImGui::RadioButton("final", is_final)) l = final_ladder(), changed = true;
   ImGui::SameLine();
   ImGui::TextDisabled(is_draft || is_final ? "" : "(custom)");
-  help_marker("draft: 40 Langevin steps at the top noise level, then 10 Euler steps (51 in all) - a composition in "
+  help_marker("draft: 16 Langevin steps of r 0.5 at the top noise level, then 10 Euler steps (27 in all) - a composition in "
               "seconds, on a CPU too. final: the 400-step "
               "annealed Langevin ladder the model card grades. Or set the walk below.");
   const char* walks[] = {"corrector", "euler"};
