@@ -9,8 +9,8 @@
 namespace ebm::studio {
 
 Controller::Controller(UiLog& log, ControllerOptions options)
-    : log_(log), options_(options.session), params_(options.sampler), autostart_(options.autostart),
-      ladder_(options.ladder) {
+    : log_(log), options_(options.session), params_(options.sampler), ladder_(options.ladder),
+      autostart_(options.autostart) {
   doc_ = Node::op(NodeKind::And, {});
   session_ = std::make_unique<Session>(options_);
   session_->submit(cmd::SetSampler{params_});  // checked by the worker: a bad option is an event
