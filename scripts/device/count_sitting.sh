@@ -23,8 +23,7 @@ export EBM=./build/app/ebm
 N=${N:-128}
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh  # sweep, archive, build_ebm, gpu_benches
-stamp() { echo "$1 at $((SECONDS - T0)) s"; }
+source scripts/device/sitting_common.sh  # stamp, sweep, archive, build_ebm, gpu_benches, gpu_tests, ckpt_table
 CASES="size,color,position+size,position+color,shape+color,position+shape+color"
 
 collect() {
@@ -36,13 +35,6 @@ collect() {
   grid=$(ls runs/count/samples/iter_*.png 2> /dev/null | tail -1)
   [ -n "$grid" ] && cp "$grid" "$OUT/count_grid.png"
   [ -f runs/count/model.safetensors ] && cp runs/count/model.safetensors "$OUT/count.safetensors"
-}
-
-gpu_tests() {  # every `gpu`-labelled test, its log in $OUT (an absolute path on the device)
-  local log
-  log=$(cd "$OUT" && pwd)/ctest_gpu.log
-  (cd build && timeout "${1:-240}" ctest -L gpu --output-on-failure > "$log" 2>&1)
-  grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
 }
 
 models_with_count() {  # the shipped models and the count model (COUNT_FILE, default the new run's), in runs/withcount
@@ -64,7 +56,7 @@ case $PHASE in
       --out runs/count > runs/count.stdout 2>&1 < /dev/null &
     ninja -C build -j 14 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "all built"
-    gpu_tests
+    gpu_tests 240
     stamp "gpu tests done"
     tail -3 runs/count.stdout; tail -2 runs/count/log.jsonl 2> /dev/null
     collect
@@ -83,18 +75,12 @@ case $PHASE in
     stamp "sweep done"
     collect  # now, in case the call is cut short below
     # #24's table with what is left of the call, once the sweep has the GPU no more.
-    if [ -f runs/count_eval/sweep.txt ]; then
-      timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
-      cat "$OUT/ckpt_mem.txt"
-      stamp "checkpoint table done"
-    fi
+    [ -f runs/count_eval/sweep.txt ] && ckpt_table 575 15
     collect
     ;;
   finish)
     while [ ! -f runs/count_eval/sweep.txt ] && [ $((SECONDS - T0)) -lt 240 ]; do sleep 3; done
-    timeout $((560 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 30 > "$OUT/ckpt_mem.txt" 2>&1
-    cat "$OUT/ckpt_mem.txt"
-    stamp "checkpoint table done"
+    ckpt_table 560 30
     collect
     ;;
   tests)  # the gpu-labelled tests alone (a sitting whose start call could not run them)
@@ -116,9 +102,7 @@ case $PHASE in
   ckpt)  # #24's gradient-checkpointing table alone: ebm, then checkpoint_memory.sh until 575 s
     build_ebm "$OUT" OFF
     stamp "ebm built"
-    timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
-    cat "$OUT/ckpt_mem.txt"
-    stamp "checkpoint table done"
+    ckpt_table 575 15
     archive "$OUT/runs.tgz" runs/ckpt_mem/*.log runs/ckpt_mem/*/log.jsonl
     ;;
   quick)  # everything in one call, for a sitting with little device time: ebm alone, the count

@@ -15,8 +15,7 @@ mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh
-stamp() { echo "$1 at $((SECONDS - T0)) s"; }
+source scripts/device/sitting_common.sh  # stamp, archive, build_ebm, gpu_tests, ckpt_table
 WIDTHS=${WIDTHS:-64 128}
 
 collect() {
@@ -25,12 +24,6 @@ collect() {
     [ -f runs/grader_f$w.safetensors ] && cp runs/grader_f$w.safetensors "$OUT/"
   done
   archive "$OUT/runs.tgz" runs/grader_f*.stdout runs/ckpt_mem/*.log runs/ckpt_mem/*/log.jsonl
-}
-
-ckpt_table() {  # #24: until 575 s of the call
-  timeout $((575 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem 15 > "$OUT/ckpt_mem.txt" 2>&1
-  cat "$OUT/ckpt_mem.txt"
-  stamp "checkpoint table done"
 }
 
 # A second `start` on a machine where the graders already run (two drivers of one sitting) waits
@@ -52,9 +45,7 @@ case $PHASE in
     done
     ninja -C build -j 12 -k 0 > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "all built"
-    log=$(cd "$OUT" && pwd)/ctest_gpu.log
-    (cd build && timeout $((570 - (SECONDS - T0))) ctest -L gpu --output-on-failure > "$log" 2>&1)
-    grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
+    gpu_tests $((570 - (SECONDS - T0)))
     stamp "gpu tests done"
     for w in $WIDTHS; do echo "== f$w"; tail -2 runs/grader_f$w.stdout; done
     nvidia-smi --query-gpu=utilization.gpu,memory.used --format=csv,noheader
@@ -63,12 +54,12 @@ case $PHASE in
     while pgrep -f "train-classifier" > /dev/null && [ $((SECONDS - T0)) -lt "${WAIT_S:-560}" ]; do sleep 5; done
     stamp "graders done"
     collect
-    pgrep -f "train-classifier" > /dev/null || ckpt_table
+    pgrep -f "train-classifier" > /dev/null || ckpt_table 575 15
     collect
     ;;
   ckpt)
     pkill -INT -f "train-classifier"; while pgrep -f "train-classifier" > /dev/null; do sleep 2; done
-    ckpt_table
+    ckpt_table 575 15
     collect
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;

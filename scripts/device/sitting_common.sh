@@ -1,5 +1,21 @@
 # Shared by the sitting scripts (sourced; run from the repo root on the GPU machine). The caller sets
-# T0=$SECONDS and WAIT_S before using wait_for, and EBM before gpu_benches.
+# T0=$SECONDS before using stamp, wait_for and ckpt_table, WAIT_S before wait_for, EBM before
+# gpu_benches and OUT before gpu_tests and ckpt_table.
+
+stamp() { echo "$1 at $((SECONDS - T0)) s"; }  # "what at N s" since the call began
+
+gpu_tests() {  # LIMIT_S: every `gpu`-labelled test, its log in $OUT (an absolute path on the device)
+  local log
+  log=$(cd "$OUT" && pwd)/ctest_gpu.log
+  (cd build && timeout "$1" ctest -L gpu --output-on-failure > "$log" 2>&1)
+  grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
+}
+
+ckpt_table() {  # UNTIL_S ITERS: #24's checkpointing table (checkpoint_memory.sh) until UNTIL_S of the call
+  timeout $(($1 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem "$2" > "$OUT/ckpt_mem.txt" 2>&1
+  cat "$OUT/ckpt_mem.txt"
+  stamp "checkpoint table done"
+}
 
 sweep() {  # dir cases n variants... : eval_sweep.sh detached (outlives the device call)
   setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &

@@ -13,8 +13,7 @@ mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh
-stamp() { echo "$1 at $((SECONDS - T0)) s"; }
+source scripts/device/sitting_common.sh  # stamp, sweep, archive, build_ebm
 E="--walk euler --churn 20 --prior shared --split heldout"
 collect() {
   while [ ! -f runs/walk/sweep.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
