@@ -94,8 +94,6 @@ bool device_controls(SamplerParams& p) {
   return changed;
 }
 
-}  // namespace
-
 // The corrector steps' size r (each step r·sigma^2): on the Euler walk that of its top steps.
 void step_size_control(LadderOptions& l, bool& changed) {
   float r = static_cast<float>(l.r);
@@ -105,19 +103,22 @@ void step_size_control(LadderOptions& l, bool& changed) {
               "top steps (the draft takes r = 0.5); past about 1 the chain overshoots.");
 }
 
+}  // namespace
+
 // The walk of the denoising models' ladder: draft / final / custom, the custom walk's settings, and
 // what it costs in network evaluations per sample. Changes go through Controller::set_ladder.
 void ladder_controls(PanelContext& c, const SamplerParams& p) {
   LadderOptions l = c.ctl.ladder();
   bool changed = false;
-  const bool is_draft = l.walk == LadderWalk::Euler && l.euler_steps == draft_ladder().euler_steps &&
-                        l.churn == draft_ladder().churn && l.euler_top_steps == draft_ladder().euler_top_steps &&
-                        l.rho == draft_ladder().rho && l.heun == draft_ladder().heun && l.r == draft_ladder().r;
+  const LadderOptions draft = draft_ladder();
+  const bool is_draft = l.walk == LadderWalk::Euler && l.euler_steps == draft.euler_steps && l.churn == draft.churn &&
+                        l.euler_top_steps == draft.euler_top_steps && l.rho == draft.rho && l.heun == draft.heun &&
+                        l.r == draft.r;
   const LadderOptions fin = final_ladder();
   const bool is_final = l.walk == LadderWalk::Corrector && l.levels == fin.levels &&
                         l.steps_per_level == fin.steps_per_level && l.top_steps == fin.top_steps &&
                         !l.predictor && l.r == fin.r && l.temperature == fin.temperature;
-  if (ImGui::RadioButton("draft", is_draft)) l = draft_ladder(), changed = true;
+  if (ImGui::RadioButton("draft", is_draft)) l = draft, changed = true;
   ImGui::SameLine();
   if (ImGui::RadioButton("final", is_final)) l = final_ladder(), changed = true;
   ImGui::SameLine();
