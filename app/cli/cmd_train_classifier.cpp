@@ -39,6 +39,9 @@ void register_train_classifier(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--two-fraction", o->two_fraction, "coord: share of each batch rendered with two objects")
       ->capture_default_str();
+  sub->add_option("--init-from", o->init_from,
+                  "continue this grader (its width and layout are kept; use a lower --lr than a fresh run)")
+      ->check(CLI::ExistingFile);
   sub->add_option("--heldout", o->heldout, "held-out renders for the reported metrics")->capture_default_str();
   sub->add_option("--time-limit", o->time_limit_min, "minutes (0 = none); stops early, still evaluates and saves")
       ->capture_default_str();

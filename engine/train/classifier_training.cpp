@@ -31,9 +31,8 @@ struct ClassifierBatch {
   torch::Tensor images, count;
 };
 
-ClassifierBatch render_batch(const ClassifierTrainOptions& opt, const data::CubesRenderer& renderer,
+ClassifierBatch render_batch(const ClassifierTrainOptions& opt, bool counting, const data::CubesRenderer& renderer,
                              torch::Generator& gen, const torch::Device& dev) {
-  const bool counting = ClassifierConfig{opt.num_filters, opt.layout}.has_count_head();
   const int64_t n0 = counting ? static_cast<int64_t>(opt.batch * opt.empty_fraction) : 0;
   const int64_t n2 = counting ? static_cast<int64_t>(opt.batch * opt.two_fraction) : 0;
   const int64_t n1 = opt.batch - n0 - n2;
@@ -85,7 +84,10 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   torch::manual_seed(opt.seed);
   auto scene_gen = at::detail::createCPUGenerator(opt.seed * 2 + 1);
   data::CubesRenderer renderer;
-  CubesClassifier net(ClassifierConfig{opt.num_filters, opt.layout});
+  nlohmann::json init_info;
+  CubesClassifier net = opt.init_from.empty() ? CubesClassifier(ClassifierConfig{opt.num_filters, opt.layout})
+                                              : load_classifier(opt.init_from, &init_info);
+  const int64_t iterations_before = init_info.is_object() ? init_info.value("iterations", int64_t{0}) : 0;
   net->to(dev);
   net->train();
   torch::optim::Adam adam(net->parameters(), torch::optim::AdamOptions(opt.lr));
@@ -110,7 +112,7 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
     ClassifierBatch b;
     {
       torch::NoGradGuard no_grad;
-      b = render_batch(opt, renderer, scene_gen, dev);
+      b = render_batch(opt, net->config().has_count_head(), renderer, scene_gen, dev);
     }
     auto p = net->forward(b.images);
     const int64_t n1 = b.one.batch();
@@ -166,7 +168,11 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   res.heldout = evaluate_classifier(*net, scenes.to(dev), torch::cat(imgs), empty,
                                     twos.empty() ? torch::Tensor() : torch::cat(twos));
   nlohmann::json info = res.heldout;
-  info["iterations"] = res.iterations;
+  info["iterations"] = iterations_before + res.iterations;
+  if (!opt.init_from.empty()) {
+    info["init_from"] = opt.init_from;
+    info["iterations_this_run"] = res.iterations;
+  }
   info["seed"] = opt.seed;
   info["noise_max"] = opt.noise_max;
   net->to(torch::kCPU);

@@ -6,7 +6,7 @@
 // scenes, + CE(count) on all; Adam with a short warm-up and a cosine decay to 1/20 of the rate over
 // the run — its length is whichever ends first, the iterations or the time limit, so a run stopped
 // by --time-limit still ends at the low rate. At the end the classifier is measured on held-out
-// renders (another seed) and saved with those metrics.
+// renders (another seed) and saved with those metrics. A run may continue a saved grader (init_from).
 #pragma once
 
 #include "engine/train/classifier_metrics.h"
@@ -33,6 +33,9 @@ struct ClassifierTrainOptions {
   double time_limit_min = 0;   // stop early (and still evaluate + save) before this many minutes
   int64_t log_every = 50;
   bool progress_bar = true;
+  // A grader to continue from (`--init-from`): its width and layout replace num_filters and layout,
+  // and the saved file counts its iterations on from the file's. Fresh Adam state, the same schedule.
+  std::string init_from;
   void validate() const;       // throws std::invalid_argument naming the option
 };
 

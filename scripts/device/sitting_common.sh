@@ -36,7 +36,7 @@ archive() {  # out.tgz paths...
 
 build_ebm() {  # OUT GUI(ON|OFF): configure the CUDA build and build the ebm binary; exits on failure
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI="$2" > "$1/cmake.log" 2>&1 \
-    && ninja -C build ebm > "$1/build_ebm.log" 2>&1 || { tail -30 "$1/cmake.log" "$1/build_ebm.log"; exit 1; }
+    && ninja -C build ebm > "$1/build_ebm.log" 2>&1 || { tail -n 30 "$1/cmake.log" "$1/build_ebm.log"; exit 1; }
 }
 
 gpu_benches() {  # OUT: throughput and preview cost while nothing else is on the GPU (#27)

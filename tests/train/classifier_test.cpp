@@ -67,6 +67,39 @@ TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
   EXPECT_THROW(train_classifier(o), std::invalid_argument);
 }
 
+TEST(Classifier, AContinuationStartsFromTheFileKeepsItsWidthAndCountsItsIterationsOn) {
+  const auto dir = fs::temp_directory_path() / ("ebm_classifier_cont_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  ClassifierTrainOptions o;
+  o.out = (dir / "first.safetensors").string();
+  o.device = "cpu";
+  o.iters = 20;
+  o.batch = 8;
+  o.num_filters = 8;
+  o.heldout = 16;
+  o.log_every = 5;
+  o.progress_bar = false;
+  auto first = train_classifier(o);
+  ClassifierTrainOptions c = o;
+  c.out = (dir / "second.safetensors").string();
+  c.init_from = o.out;
+  c.num_filters = 16;  // ignored: the file's width is kept
+  c.iters = 10;
+  c.lr = 1e-4;
+  auto second = train_classifier(c);
+  nlohmann::json held;
+  auto net = load_classifier(c.out, &held);
+  EXPECT_EQ(net->config().num_filters, 8);
+  EXPECT_EQ(held.value("iterations", 0), 30);
+  EXPECT_EQ(held.value("iterations_this_run", 0), 10);
+  EXPECT_EQ(held.value("init_from", std::string()), o.out);
+  // It starts where the first run ended: its first losses are those of a trained grader, not a fresh one.
+  EXPECT_LT(second.losses.front(), first.losses.front());
+  c.init_from = (dir / "missing.safetensors").string();
+  EXPECT_THROW(train_classifier(c), std::exception);
+  fs::remove_all(dir);
+}
+
 TEST(Classifier, FilesOfTheFirstGraderLoadWithTheSpatialMeanAndNoCount) {
   const auto path = fs::temp_directory_path() / ("ebm_classifier_old_" + std::to_string(::getpid()) + ".safetensors");
   CubesClassifier old(ClassifierConfig{8, ClassifierLayout::Mean});
