@@ -1,5 +1,7 @@
 #include "engine/gpu/step_graph.h"
 
+#include "engine/gpu/device_memory.h"
+
 #include <stdexcept>
 
 #ifdef EBM_HAVE_CUDA
@@ -72,7 +74,13 @@ void StepGraph::replay() {
 
 bool StepGraph::captured() const { return impl_->graph != nullptr; }
 
-void StepGraph::reset() { impl_->graph.reset(); }
+void StepGraph::reset() {
+  if (!impl_->graph) return;
+  impl_->graph.reset();
+  // The graph's private pool stays reserved by the caching allocator after the graph is gone
+  // (device_memory.h): hand it back, or every re-capture keeps another pool's worth.
+  free_cached_device_memory();
+}
 
 #else  // a CPU build: nothing to capture
 
@@ -93,6 +101,8 @@ void StepGraph::reset() {}
 #endif
 
 StepGraph::StepGraph() : impl_(std::make_unique<Impl>()) {}
-StepGraph::~StepGraph() = default;
+StepGraph::~StepGraph() {
+  if (impl_) reset();
+}
 
 }  // namespace ebm::gpu

@@ -32,7 +32,7 @@ class StepGraph {
   // Launches the recorded graph on its device's current stream (no host sync).
   void replay();
   bool captured() const;
-  // Drops the graph and returns its memory pool.
+  // Drops the graph and returns its memory pool to the driver (the destructor does the same).
   void reset();
 
  private:

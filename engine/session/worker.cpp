@@ -5,16 +5,13 @@
 #include <ATen/Parallel.h>
 
 #include "engine/export/grid.h"
+#include "engine/gpu/device_memory.h"
 #include "engine/gpu/thread_streams.h"
 #include "engine/session/snapshot_builder.h"
 
 #include <algorithm>
 #include <fstream>
 #include <unistd.h>
-
-#if defined(EBM_HAVE_CUDA)
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
 
 namespace ebm {
 
@@ -25,13 +22,6 @@ std::int64_t host_rss_bytes() {
   std::int64_t size = 0, resident = 0;
   if (!(f >> size >> resident)) return -1;
   return resident * static_cast<std::int64_t>(sysconf(_SC_PAGESIZE));
-}
-
-// Returns the CUDA caching allocator's unused blocks to the driver (no-op without CUDA).
-void free_cached_device_memory() {
-#if defined(EBM_HAVE_CUDA)
-  c10::cuda::CUDACachingAllocator::emptyCache();
-#endif
 }
 
 }  // namespace
@@ -180,7 +170,7 @@ void Worker::do_step() {
 void Worker::recover_from_out_of_memory(const std::string& what) {
   const std::int64_t step = sampler_.step_count();
   sampler_.stop();
-  free_cached_device_memory();  // the failed step's activations were released by the unwinding
+  gpu::free_cached_device_memory();  // the failed step's activations were released by the unwinding
   SamplerParams p = sampler_.params();
   const std::string first_line = what.substr(0, what.find('\n'));
   if (p.batch <= 1) {

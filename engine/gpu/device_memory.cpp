@@ -1,0 +1,27 @@
+#include "engine/gpu/device_memory.h"
+
+#if defined(EBM_HAVE_CUDA)
+#include <c10/cuda/CUDACachingAllocator.h>
+#endif
+
+namespace ebm::gpu {
+
+void free_cached_device_memory() {
+#if defined(EBM_HAVE_CUDA)
+  c10::cuda::CUDACachingAllocator::emptyCache();
+#endif
+}
+
+std::int64_t reserved_device_bytes(int device) {
+#if defined(EBM_HAVE_CUDA)
+  // Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device))
+      .reserved_bytes[0]
+      .current;
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
+}  // namespace ebm::gpu
