@@ -50,6 +50,7 @@ struct EvalArgs {
   std::string split = "tune";      // suite: tune | heldout | both (SuiteSplit)
   std::string prior = "each";      // suite: each | shared (composition.h)
   bool one_object = false;         // suite: AND count.safetensors' "one object" into every case
+  bool place = false;              // suite: a placement term in the cases without position
   std::optional<double> count_guidance;
   int64_t steps = 200;
   LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
@@ -135,6 +136,13 @@ void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& table
     std::cout << j.dump(2) << "\n";
   else
     std::cout << describe_grader(j.value("classifier_heldout", nlohmann::json())) << eval::format_tables(tables);
+}
+
+// What --place did to the cases, so a table is never read as the unplaced suite's.
+std::string describe_placement(const EvalArgs& a) {
+  return a.place ? "placement: the cases without position sample with a position term at a drawn position "
+                   "(--place; not graded)\n"
+                 : "";
 }
 
 void run_recipe(const EvalArgs& a) {
@@ -238,6 +246,7 @@ void run_suite(const EvalArgs& a) {
     so.shared_prior = a.prior == "shared";
     so.count_model = count_file;
     so.count_guidance = a.count_guidance;
+    so.place = a.place;
     skipped.clear();
     auto recipes = eval::suite_recipes(files, so, base, &skipped);
     if (!a.cases.empty()) {
@@ -265,7 +274,8 @@ void run_suite(const EvalArgs& a) {
       progress.set_run(to_string(split) + " " + sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" +
                        std::to_string(a.labels) + "]");
       auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
-                                       [&](const eval::SamplingProgress& p) { progress(p); });
+                                       [&](const eval::SamplingProgress& p) { progress(p); }, {},
+                                       sr.ungraded_terms);
       label_tables.push_back(out.table);
       parts.push_back(out.table);
       if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
@@ -286,6 +296,7 @@ void run_suite(const EvalArgs& a) {
                       {"labels_per_case", a.labels},
                       {"not_coefficient", a.not_coefficient},
                       {"prior", a.prior},
+                      {"place", a.place},
                       {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
                       {"guidance_interval", interval ? guidance_interval_to_json(*interval) : nlohmann::json("per model")},
                       {"skipped", skipped},
@@ -299,7 +310,7 @@ void run_suite(const EvalArgs& a) {
       std::cout << j.dump(2) << "\n";
       return;
     }
-    std::cout << describe_grader(heldout) << eval::format_tables(split_tables[0]);
+    std::cout << describe_grader(heldout) << describe_placement(a) << eval::format_tables(split_tables[0]);
     if (a.per_label) std::cout << "\n== per target label\n" << eval::format_per_label(split_label_tables[0]);
     return;
   }
@@ -309,7 +320,7 @@ void run_suite(const EvalArgs& a) {
     std::cout << j.dump(2) << "\n";
     return;
   }
-  std::cout << describe_grader(heldout);
+  std::cout << describe_grader(heldout) << describe_placement(a);
   for (size_t i = 0; i < splits.size(); ++i) {
     std::cout << "\n== " << to_string(splits[i]) << " split\n" << eval::format_tables(split_tables[i]);
     if (a.per_label)
@@ -350,6 +361,9 @@ void register_eval(CLI::App& app) {
   sub->add_flag("--one-object", a->one_object,
                 "suite: AND the count model (count.safetensors beside the concept models) asking for one object "
                 "into every case; the objects-found column grades it");
+  sub->add_flag("--place", a->place,
+                "suite: cases without a position concept get a position term at a position drawn per target label "
+                "from the scene distribution (not graded): the object is put somewhere and held there");
   sub->add_option("--count-guidance", a->count_guidance,
                   "suite: with --one-object, the count term's guidance (default: the count model's own)")
       ->check(CLI::Range(0.0, 100.0));
@@ -370,6 +384,9 @@ void register_eval(CLI::App& app) {
   sub->callback([a] {
     run_command("eval", [&] {
       if (a->recipe.empty() && !a->suite) throw std::invalid_argument("give --recipe FILE or --suite");
+      if (!a->suite && (a->place || a->one_object))
+        throw std::invalid_argument(std::string(a->place ? "--place" : "--one-object") +
+                                    " shapes the suite's cases; use it with --suite (a recipe says its terms itself)");
       if (a->suite)
         run_suite(*a);
       else

@@ -73,25 +73,34 @@ std::vector<std::vector<float>> draw_labels(CubesConcept c, int count, torch::Ge
 std::vector<float> one_object_label() { return {0.f, 1.f, 0.f}; }
 
 namespace {
+// Adds `extra` to a case's composition: into a conjunction, around a single term, or on the positive
+// side of a negation (Not keeps exactly two children).
+Node with_term(Node composition, Node extra, bool shared_prior) {
+  if (composition.kind == NodeKind::And) {
+    composition.children.push_back(std::move(extra));
+    return composition;
+  }
+  if (composition.kind == NodeKind::Not) {
+    Node positive = Node::op(NodeKind::And, {std::move(composition.children[0]), std::move(extra)});
+    positive.shared_prior = shared_prior;
+    composition.children[0] = std::move(positive);
+    return composition;
+  }
+  Node both = Node::op(NodeKind::And, {std::move(composition), std::move(extra)});
+  both.shared_prior = shared_prior;
+  return both;
+}
+
 // Adds the count term to a case's composition: into a conjunction, around a single term, or on the
 // positive side of a negation (Not keeps exactly two children).
 Node with_count_term(Node composition, const SuiteOptions& opt) {
   Node count = Node::term(kCountTerm, kCountTerm, one_object_label());
   count.guidance = opt.count_guidance;
-  if (composition.kind == NodeKind::And) {
-    composition.children.push_back(std::move(count));
-    return composition;
-  }
-  if (composition.kind == NodeKind::Not) {
-    Node positive = Node::op(NodeKind::And, {std::move(composition.children[0]), std::move(count)});
-    positive.shared_prior = opt.shared_prior;
-    composition.children[0] = std::move(positive);
-    return composition;
-  }
-  Node both = Node::op(NodeKind::And, {std::move(composition), std::move(count)});
-  both.shared_prior = opt.shared_prior;
-  return both;
+  return with_term(std::move(composition), std::move(count), opt.shared_prior);
 }
+
+// Slot of the placement labels' generator: case concepts use slots 0 … 3 (SuiteCase has at most four).
+constexpr uint64_t kPlaceSlot = 15;
 }  // namespace
 
 std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept, fs::path>>& files,
@@ -119,6 +128,13 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       auto gen = at::detail::createCPUGenerator(opt.label_seed * 1000003ULL + ci * 16 + k);
       labels.push_back(draw_labels(sc.concepts[k], opt.labels_per_case, gen));
     }
+    const bool place = opt.place && file_of(CubesConcept::Position) &&
+                       std::find(sc.concepts.begin(), sc.concepts.end(), CubesConcept::Position) == sc.concepts.end();
+    std::vector<std::vector<float>> places;
+    if (place) {
+      auto gen = at::detail::createCPUGenerator(opt.label_seed * 1000003ULL + ci * 16 + kPlaceSlot);
+      places = draw_labels(CubesConcept::Position, opt.labels_per_case, gen);
+    }
     for (int li = 0; li < opt.labels_per_case; ++li) {
       SuiteRecipe sr;
       sr.case_name = sc.name;
@@ -142,6 +158,15 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       } else {
         r.composition = Node::op(NodeKind::And, terms);
         r.composition.shared_prior = opt.shared_prior;
+      }
+      if (place) {
+        const std::string pos = data::to_string(CubesConcept::Position);
+        r.models.push_back({pos, file_of(CubesConcept::Position)->string(), ""});
+        Node at = Node::term(kPlaceTerm, pos, places[static_cast<size_t>(li)]);
+        at.guidance = opt.guidance;
+        at.guidance_interval = opt.guidance_interval;
+        r.composition = with_term(std::move(r.composition), std::move(at), opt.shared_prior);
+        sr.ungraded_terms.push_back(kPlaceTerm);
       }
       if (!opt.count_model.empty()) {
         r.models.push_back({kCountTerm, opt.count_model.string(), ""});

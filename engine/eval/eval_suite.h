@@ -49,6 +49,7 @@ struct SuiteRecipe {
   std::string case_name;
   int label_index = 0;  // which of the case's target labels
   Recipe recipe;
+  std::vector<std::string> ungraded_terms;  // sampled, not graded (the placement term)
 };
 
 struct SuiteOptions {
@@ -64,10 +65,18 @@ struct SuiteOptions {
   // (term "count", on the positive side of a negation), at this guidance; empty: no count term.
   std::filesystem::path count_model;
   std::optional<double> count_guidance;  // unset: the count model's own
+  // Placement (`ebm eval --suite --place`): a case without a position concept gets a position term
+  // ("place") at a position drawn from the scene distribution per target label — the object is put
+  // somewhere, as the training scenes put it, and the position model (the concept that draws exactly
+  // one object most reliably) holds it there. Sampling p(x | c) as the mixture over positions of
+  // p(x | c, position): the case's concepts are graded, the placement is not (SuiteRecipe::ungraded_terms).
+  bool place = false;
 };
 
 // The term name and label of the suite's count term ("one object" of LabelSchema::cubes_count()).
 inline constexpr const char* kCountTerm = "count";
+// The placement term's name (SuiteOptions::place).
+inline constexpr const char* kPlaceTerm = "place";
 std::vector<float> one_object_label();
 
 // Recipes of every standard case whose concepts all have a model in `files` (model refs use the

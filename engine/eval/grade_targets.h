@@ -28,7 +28,9 @@ struct GradeTarget {
 // first. Throws std::invalid_argument naming the term when its model is missing, is not a cubes
 // concept model (schema concept position/size/shape/color with the matching label size), has no
 // label, or when the tree has an Or; and when nothing is left to grade. Terms of a count model
-// (schema concept "count") are left out: the grade's objects-found column is their target.
-std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models);
+// (schema concept "count") are left out: the grade's objects-found column is their target; so are
+// the terms named in `ungraded` (the suite's placement term: where it puts the object is no target).
+std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models,
+                                       const std::vector<std::string>& ungraded = {});
 
 }  // namespace ebm::eval

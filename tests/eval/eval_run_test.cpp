@@ -3,6 +3,8 @@
 #include "engine/eval/eval_recipe.h"
 #include "engine/energy/model_loader.h"
 #include "engine/eval/eval_suite.h"
+#include "engine/eval/grade_targets.h"
+#include "engine/recipe/runnable.h"
 #include "engine/recipe/recipe.h"
 #include "models/checkpoint/sha256.h"
 #include "models/checkpoint/atomic_file.h"
@@ -184,6 +186,64 @@ TEST(EvalRun, TheCountTermJoinsEveryCaseOnItsPositiveSide) {
   EXPECT_EQ(plain[0].recipe.composition.label, recipes[0].recipe.composition.children[0].label);
 }
 
+// --place: the cases without position gain a "place" term on the position model, at a position drawn
+// per target label (not graded); the cases with position are left as they were.
+TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
+  Dir d("suite_place");
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/shape.safetensors"), 3, 2);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 3);
+  SuiteOptions so;
+  so.labels_per_case = 3;
+  const auto files = concept_model_files(d.path / "models");
+  const auto plain = suite_recipes(files, so, SamplerParams{}, nullptr);
+  so.place = true;
+  const auto placed = suite_recipes(files, so, SamplerParams{}, nullptr);
+  ASSERT_EQ(placed.size(), plain.size());
+  Recipe all;
+  for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
+  const ModelSet models = load_recipe_models(all, d.f("suite.json"), RunnableOptions{}, nullptr);
+  std::vector<std::vector<float>> shape_places;
+  for (size_t i = 0; i < placed.size(); ++i) {
+    const auto& sr = placed[i];
+    const bool has_position = sr.case_name.rfind("position", 0) == 0;
+    const auto terms = collect_terms(sr.recipe.composition);
+    const auto place = std::find_if(terms.begin(), terms.end(), [](const Node* t) { return t->name == kPlaceTerm; });
+    if (has_position) {
+      EXPECT_EQ(place, terms.end()) << sr.case_name;
+      EXPECT_TRUE(sr.ungraded_terms.empty());
+      continue;
+    }
+    ASSERT_NE(place, terms.end()) << sr.case_name;
+    EXPECT_EQ((*place)->model, "position");
+    ASSERT_EQ((*place)->label.size(), 2u);
+    for (float v : (*place)->label) {
+      EXPECT_GE(v, -1.f);
+      EXPECT_LE(v, 1.f);
+    }
+    EXPECT_EQ(sr.ungraded_terms, std::vector<std::string>{kPlaceTerm});
+    if (sr.case_name == "shape") shape_places.push_back((*place)->label);
+    if (sr.case_name == "shape+not color") {
+      // On the positive side of the negation, beside the shape.
+      ASSERT_EQ(sr.recipe.composition.kind, NodeKind::Not);
+      ASSERT_EQ(sr.recipe.composition.children[0].kind, NodeKind::And);
+      EXPECT_EQ(sr.recipe.composition.children[0].children[1].name, kPlaceTerm);
+    }
+    // The case's own targets are the unplaced suite's; the placement is no target of the grade.
+    const auto targets = grade_targets(sr.recipe.composition, models, sr.ungraded_terms);
+    const auto plain_targets = grade_targets(plain[i].recipe.composition, models);
+    ASSERT_EQ(targets.size(), plain_targets.size()) << sr.case_name;
+    for (size_t k = 0; k < targets.size(); ++k) EXPECT_EQ(targets[k].label, plain_targets[k].label);
+    EXPECT_EQ(grade_targets(sr.recipe.composition, models).size(), targets.size() + 1);
+  }
+  // Each target label gets a position of its own, and the draw is the same every time.
+  ASSERT_EQ(shape_places.size(), 3u);
+  EXPECT_NE(shape_places[0], shape_places[1]);
+  const auto again = suite_recipes(files, so, SamplerParams{}, nullptr);
+  for (size_t i = 0; i < placed.size(); ++i)
+    EXPECT_EQ(recipe_to_json(again[i].recipe).dump(), recipe_to_json(placed[i].recipe).dump());
+}
+
 TEST(EvalRun, TheSuiteHasThreeAndFourConceptCasesAndTwoSeedSplits) {
   const auto cases = standard_cases();
   ASSERT_EQ(cases.size(), 13u);
@@ -342,6 +402,20 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "position", "--step-rule", "hmc2"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown step rule 'hmc2'"), std::string::npos) << r.err;
+  // --place: the colour case gains the placement term (sampled, not graded: still one row); the
+  // position case is unchanged; a recipe refuses it.
+  r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "2",
+              "--quiet", "--cases", "color,position", "--place", "--json-out", d.f("place.json")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("placement"), std::string::npos) << r.out;
+  const auto placed = nlohmann::json::parse(read_file(d.f("place.json")));
+  EXPECT_EQ(placed["place"], true);
+  EXPECT_EQ(placed["tables"][1]["case"], "color");
+  EXPECT_EQ(placed["tables"][1]["rows"].size(), 1u);
+  EXPECT_EQ(untimed(placed["per_label"][0]), untimed(k["per_label"][0]));  // position: as without --place
+  r = ebm(d, {"eval", "--recipe", d.f("models/none.json"), "--place"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--place shapes the suite's cases"), std::string::npos) << r.err;
   r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--cases", "colour"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("unknown case 'colour'"), std::string::npos) << r.err;
