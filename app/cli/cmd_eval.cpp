@@ -140,8 +140,8 @@ void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& table
 
 // What --place did to the cases, so a table is never read as the unplaced suite's.
 std::string describe_placement(const EvalArgs& a) {
-  return a.place ? "placement: the cases without position sample with a position term at a drawn position "
-                   "(--place; not graded)\n"
+  return a.place ? "placement: the cases without position sample with a position term of any label, a position "
+                   "per sample (--place; not graded)\n"
                  : "";
 }
 
@@ -274,8 +274,7 @@ void run_suite(const EvalArgs& a) {
       progress.set_run(to_string(split) + " " + sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" +
                        std::to_string(a.labels) + "]");
       auto out = eval::evaluate_recipe(sr.case_name, sr.recipe, models, *grader, per_label, a.batch,
-                                       [&](const eval::SamplingProgress& p) { progress(p); }, {},
-                                       sr.ungraded_terms);
+                                       [&](const eval::SamplingProgress& p) { progress(p); });
       label_tables.push_back(out.table);
       parts.push_back(out.table);
       if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
@@ -362,8 +361,8 @@ void register_eval(CLI::App& app) {
                 "suite: AND the count model (count.safetensors beside the concept models) asking for one object "
                 "into every case; the objects-found column grades it");
   sub->add_flag("--place", a->place,
-                "suite: cases without a position concept get a position term at a position drawn per target label "
-                "from the scene distribution (not graded): the object is put somewhere and held there");
+                "suite: cases without a position concept get a position term with any label (a position per "
+                "sample, drawn over [-1, 1]², not graded): the object is put somewhere and held there");
   sub->add_option("--count-guidance", a->count_guidance,
                   "suite: with --one-object, the count term's guidance (default: the count model's own)")
       ->check(CLI::Range(0.0, 100.0));

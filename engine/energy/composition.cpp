@@ -1,6 +1,8 @@
 #include "engine/energy/composition.h"
 
+#include "engine/rng/counter_rng.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -60,6 +62,46 @@ CompiledComposition::CompiledComposition(const Node& root, const ModelSet& model
   values_ = torch::tensor(host_values_, torch::kFloat).to(device);
 }
 
+namespace {
+// FNV-1a: the sub-stream of a term's drawn labels, from its name (unique within a composition).
+std::uint32_t name_stream(const std::string& name) {
+  std::uint32_t h = 2166136261u;
+  for (unsigned char c : name) h = (h ^ c) * 16777619u;
+  return h;
+}
+}  // namespace
+
+bool CompiledComposition::has_any_labels() const {
+  return std::any_of(terms_.begin(), terms_.end(), [](const CTerm& t) { return t.any_label; });
+}
+
+void CompiledComposition::draw_any_labels(const torch::Tensor& sample_ids, std::uint64_t seed) {
+  torch::NoGradGuard no_grad;
+  for (auto& t : terms_) {
+    if (!t.any_label) continue;
+    if (sample_ids.size(0) != t.label.size(0))
+      throw std::invalid_argument("draw_any_labels: " + std::to_string(sample_ids.size(0)) + " sample ids for a batch of " +
+                                  std::to_string(t.label.size(0)));
+    const int64_t L = t.label.size(1);
+    const auto u = counter_uniform(noise_key(seed, NoiseStream::Label, name_stream(t.name), 0),
+                                   sample_ids.to(t.label.device()), {L});
+    torch::Tensor drawn;
+    if (t.schema.one_hot()) {
+      const auto k = (u.select(1, 0) * L).floor().clamp_max(static_cast<double>(L - 1)).to(torch::kLong);
+      drawn = torch::one_hot(k, L).to(torch::kFloat);
+    } else {
+      std::vector<float> lo, span;
+      for (const auto& slot : t.schema.slots) {
+        lo.push_back(slot.min);
+        span.push_back(slot.max - slot.min);
+      }
+      const auto opts = u.options();
+      drawn = torch::tensor(lo).to(opts.device()).unsqueeze(0) + u * torch::tensor(span).to(opts.device()).unsqueeze(0);
+    }
+    t.label.copy_(drawn);
+  }
+}
+
 int CompiledComposition::add_value(double v) {
   host_values_.push_back(static_cast<float>(v));
   return static_cast<int>(host_values_.size()) - 1;
@@ -90,7 +132,14 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
                                   "' is not a conditional denoising model, so it has no unconditional energy to guide "
                                   "from; leave guidance at 1");
     const int want = info.label_size;
-    if (want > 0 || !n.label.empty()) {
+    if (n.any_label) {
+      if (want <= 0)
+        throw std::invalid_argument(path + ".label: model '" + n.model +
+                                    "' takes no label, so it has none to draw per sample; give the term no label");
+      t.any_label = true;
+      t.schema = info.schema.size() == want ? info.schema : LabelSchema::generic(want);
+      t.label = torch::zeros({batch_, want}, torch::TensorOptions().dtype(torch::kFloat).device(device));
+    } else if (want > 0 || !n.label.empty()) {
       if (static_cast<int>(n.label.size()) != want)
         throw std::invalid_argument(path + ".label: model '" + n.model + "' takes " + std::to_string(want) +
                                     " label values, got " + std::to_string(n.label.size()));
@@ -151,25 +200,32 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
 }
 
 torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
-                                               double sigma) const {
-  return term_energy(term, x, attention, torch::full({}, sigma, x.options()));
+                                               double sigma, std::int64_t first_sample) const {
+  return term_energy(term, x, attention, torch::full({}, sigma, x.options()), first_sample);
 }
 
 torch::Tensor CompiledComposition::term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
-                                               const torch::Tensor& sigma) const {
-  return term_parts(term, x, attention, sigma).total();
+                                               const torch::Tensor& sigma, std::int64_t first_sample) const {
+  return term_parts(term, x, attention, sigma, nullptr, first_sample).total();
 }
 
 CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch::Tensor& x,
                                                            const torch::Tensor& attention, const torch::Tensor& sigma,
-                                                           UnconditionalCache* shared) const {
+                                                           UnconditionalCache* shared, std::int64_t first_sample) const {
   const CTerm& t = terms_.at(static_cast<size_t>(term));
   torch::Tensor xin = x;
   // Same value as x; the gradient w.r.t. x is multiplied by the mask.
   if (t.mask.defined()) xin = x * t.mask + x.detach() * (1.0 - t.mask);
-  // Labels are one vector broadcast over the batch: any B rows of it are the label of B samples.
+  // Labels: one row per sample of the chain (the same row broadcast, or drawn per sample for an
+  // any-label term); x of fewer samples reads the rows from `first_sample` on.
   torch::Tensor label = t.label;
-  if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) label = label.narrow(0, 0, x.size(0));
+  if (label.defined() && x.dim() >= 1 && x.size(0) < label.size(0)) {
+    if (first_sample < 0 || first_sample + x.size(0) > label.size(0))
+      throw std::invalid_argument("term '" + t.name + "': samples " + std::to_string(first_sample) + "…" +
+                                  std::to_string(first_sample + x.size(0) - 1) + " are outside the batch of " +
+                                  std::to_string(label.size(0)));
+    label = label.narrow(0, first_sample, x.size(0));
+  }
   torch::Tensor e = t.model->energy_at(xin, label, attention, sigma).reshape({-1});
   ++model_evaluations_;
   const bool guided = t.guidance_at >= 0 && label.defined();
@@ -322,7 +378,7 @@ std::string CompiledComposition::structure_key() const {
     k += "[" + t.name + "|" + std::to_string(reinterpret_cast<std::uintptr_t>(t.model.get())) + "|" +
          (t.label.defined() ? std::to_string(t.label.size(1)) : "-") + "|" + (t.mask.defined() ? "m" : "-") + "|" +
          std::to_string(t.guidance_at) + "|" + std::to_string(t.attention_masks) + (t.active ? "a" : "") +
-         (t.split ? "s" : "") + "]";
+         (t.split ? "s" : "") + (t.any_label ? "*" : "") + "]";
   }
   return k;
 }
@@ -340,7 +396,8 @@ void CompiledComposition::assign_values(const CompiledComposition& o) {
   root_ = o.root_;    // same shape; carries the compiled doubles for display
   slots_ = o.slots_;  // the same structure may sit at other paths (a pruned subtree moved)
   for (size_t i = 0; i < terms_.size(); ++i) {
-    if (terms_[i].label.defined()) terms_[i].label.copy_(o.terms_[i].label);
+    // Drawn labels belong to this chain's samples, not to the tree's values.
+    if (terms_[i].label.defined() && !terms_[i].any_label) terms_[i].label.copy_(o.terms_[i].label);
     if (terms_[i].mask.defined()) terms_[i].mask.copy_(o.terms_[i].mask);
     terms_[i].guidance = o.terms_[i].guidance;
     terms_[i].guidance_interval = o.terms_[i].guidance_interval;
@@ -385,6 +442,7 @@ bool CompiledComposition::apply_value(const ValueEdit& e) {
       }
       return true;
     case F::Label: {
+      if (t.any_label) return true;  // its labels are drawn per sample; the tree's label is unused
       const int want = info.label_size;
       if (static_cast<int>(e.label.size()) != want) return false;
       if (want == 0) return true;

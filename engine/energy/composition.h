@@ -7,6 +7,7 @@
 #include "engine/energy/node.h"
 #include "engine/energy/value_edit.h"
 #include "models/guidance.h"
+#include "models/label_schema.h"
 
 #include <torch/torch.h>
 
@@ -50,6 +51,8 @@ class CompiledComposition {
     bool denoising = false;  // its model's energy depends on σ (needs σ > 0)
     bool split = false;      // a conditional denoising term under a shared-prior node: evaluated as (U, D)
     bool active = false;  // false: disabled/pruned (reports NaN energy)
+    bool any_label = false;  // Node::any_label: `label` holds a drawn label per sample (draw_any_labels)
+    LabelSchema schema;      // any_label terms: the ranges their labels are drawn from
   };
 
   // Throws std::invalid_argument when a model is missing, a label has the wrong length or is out of
@@ -72,9 +75,11 @@ class CompiledComposition {
   // Term i's raw (unweighted) energy [B'] exactly as energy() evaluates it — its model with its label,
   // its spatial mask scaling the gradient — for x [B',C,H,W] with B' <= batch() (e.g. one
   // sample). `attention`: the term's mask logits [B',K,H,W] (undefined unless it is a comb_mask term).
-  torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention, double sigma) const;
+  // `first_sample`: the chain's sample x[0] is (the first of the labels' rows it reads).
+  torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention, double sigma,
+                            std::int64_t first_sample = 0) const;
   torch::Tensor term_energy(int term, const torch::Tensor& x, const torch::Tensor& attention,
-                            const torch::Tensor& sigma) const;
+                            const torch::Tensor& sigma, std::int64_t first_sample = 0) const;
   // The tree's energy [B'] given every active term's raw energy [B'] (indexed by term; inactive
   // entries are ignored): energy() with the models replaced by these values. Differentiating it
   // w.r.t. the inputs gives each term's share ∂E/∂E_i of the total (sampling/gradient_maps.h). Undefined when
@@ -96,6 +101,12 @@ class CompiledComposition {
   const torch::Tensor& values() const { return values_; }
   // Whether any active term's model needs σ > 0.
   bool needs_sigma() const;
+  // Writes every any-label term's per-sample labels (Node::any_label) for the chain's samples
+  // `sample_ids` [batch] of seed `seed`: counter noise (rng/counter_rng.h) keyed by the seed and the
+  // term's name, so a sample's label does not depend on the batch, its place in it, or the term's.
+  // The sampler calls it after each compile; without it those labels stay at 0.
+  void draw_any_labels(const torch::Tensor& sample_ids, std::uint64_t seed);
+  bool has_any_labels() const;
 
   const std::vector<CTerm>& terms() const { return terms_; }
   bool empty() const { return !root_.has_value(); }
@@ -124,7 +135,7 @@ class CompiledComposition {
   // (E(x | ∅) does not depend on the term's label), so k guided terms of one model cost k + 1.
   using UnconditionalCache = std::map<const EnergyModel*, torch::Tensor>;
   Parts term_parts(int term, const torch::Tensor& x, const torch::Tensor& attention, const torch::Tensor& sigma,
-                   UnconditionalCache* shared = nullptr) const;
+                   UnconditionalCache* shared = nullptr, std::int64_t first_sample = 0) const;
   Leaf model_leaf(const torch::Tensor& x, const std::vector<torch::Tensor>& attention, const torch::Tensor& sigma,
                   std::vector<torch::Tensor>* per_term) const;
 

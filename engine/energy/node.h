@@ -52,6 +52,13 @@ struct Node {
   // Term
   std::string model;            // key into the ModelSet
   std::vector<float> label;     // broadcast to every sample
+  // "Any value of this concept" (recipe `"label": "any"`): each sample gets a label of its own, drawn
+  // from the model's label schema — uniform over a continuous slot's range, a uniform class of a
+  // one-hot — as a pure function of the chain's seed, the sample's id and the term's name, so sample i
+  // keeps it whatever the batch. `label` is then unused. A position term with any label puts each
+  // sample's object somewhere and holds it there: the placement of MODEL_CARD.md 2026-12-05. Not a
+  // target of `ebm eval`.
+  bool any_label = false;
   bool solo = false;
   torch::Tensor mask;           // optional [H,W] float in [0,1] on the CPU; resized to the image size
   // Classifier-free guidance of a denoising model's term; unset = the model's recommended value

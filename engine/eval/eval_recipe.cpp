@@ -11,11 +11,10 @@ namespace ebm::eval {
 
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
                             CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
-                            const SamplingProgressFn& progress, const LadderOptions& ladder,
-                            const std::vector<std::string>& ungraded) {
+                            const SamplingProgressFn& progress, const LadderOptions& ladder) {
   EvalOutcome out;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto targets = grade_targets(r.composition, models, ungraded);
+  const auto targets = grade_targets(r.composition, models);
   out.params = r.sampler;
   // As the trainer's annealed sampler: no clamp along the ladder (a clamp at σ ≈ 1 would cut the
   // noise the levels rely on); the final images are clamped when they are graded.

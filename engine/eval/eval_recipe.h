@@ -18,10 +18,9 @@ struct EvalOutcome {
 // engine/recipe/runnable.h:
 // no clamp along the ladder, the `noise` start),
 // samples n images in chunks of `chunk`, classifies and grades them (and counts the samples with an
-// object: GradeTable::objects_found). Terms named in `ungraded` are sampled but not graded (grade_targets).
+// object: GradeTable::objects_found).
 EvalOutcome evaluate_recipe(const std::string& name, const Recipe& r, const ModelSet& models,
                             CubesClassifierImpl& classifier, int64_t n, int64_t chunk,
-                            const SamplingProgressFn& progress = {}, const LadderOptions& ladder = {},
-                            const std::vector<std::string>& ungraded = {});
+                            const SamplingProgressFn& progress = {}, const LadderOptions& ladder = {});
 
 }  // namespace ebm::eval

@@ -99,8 +99,6 @@ Node with_count_term(Node composition, const SuiteOptions& opt) {
   return with_term(std::move(composition), std::move(count), opt.shared_prior);
 }
 
-// Slot of the placement labels' generator: case concepts use slots 0 … 3 (SuiteCase has at most four).
-constexpr uint64_t kPlaceSlot = 15;
 }  // namespace
 
 std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept, fs::path>>& files,
@@ -130,11 +128,6 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
     }
     const bool place = opt.place && file_of(CubesConcept::Position) &&
                        std::find(sc.concepts.begin(), sc.concepts.end(), CubesConcept::Position) == sc.concepts.end();
-    std::vector<std::vector<float>> places;
-    if (place) {
-      auto gen = at::detail::createCPUGenerator(opt.label_seed * 1000003ULL + ci * 16 + kPlaceSlot);
-      places = draw_labels(CubesConcept::Position, opt.labels_per_case, gen);
-    }
     for (int li = 0; li < opt.labels_per_case; ++li) {
       SuiteRecipe sr;
       sr.case_name = sc.name;
@@ -162,11 +155,11 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       if (place) {
         const std::string pos = data::to_string(CubesConcept::Position);
         r.models.push_back({pos, file_of(CubesConcept::Position)->string(), ""});
-        Node at = Node::term(kPlaceTerm, pos, places[static_cast<size_t>(li)]);
+        Node at = Node::term(kPlaceTerm, pos);
+        at.any_label = true;  // a position per sample, drawn from the schema: [−1, 1]², as the scenes
         at.guidance = opt.guidance;
         at.guidance_interval = opt.guidance_interval;
         r.composition = with_term(std::move(r.composition), std::move(at), opt.shared_prior);
-        sr.ungraded_terms.push_back(kPlaceTerm);
       }
       if (!opt.count_model.empty()) {
         r.models.push_back({kCountTerm, opt.count_model.string(), ""});

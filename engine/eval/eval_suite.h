@@ -49,7 +49,6 @@ struct SuiteRecipe {
   std::string case_name;
   int label_index = 0;  // which of the case's target labels
   Recipe recipe;
-  std::vector<std::string> ungraded_terms;  // sampled, not graded (the placement term)
 };
 
 struct SuiteOptions {
@@ -66,10 +65,11 @@ struct SuiteOptions {
   std::filesystem::path count_model;
   std::optional<double> count_guidance;  // unset: the count model's own
   // Placement (`ebm eval --suite --place`): a case without a position concept gets a position term
-  // ("place") at a position drawn from the scene distribution per target label — the object is put
-  // somewhere, as the training scenes put it, and the position model (the concept that draws exactly
-  // one object most reliably) holds it there. Sampling p(x | c) as the mixture over positions of
-  // p(x | c, position): the case's concepts are graded, the placement is not (SuiteRecipe::ungraded_terms).
+  // ("place") with any label (Node::any_label) — each sample a position of its own, drawn uniformly
+  // over [−1, 1]² as the training scenes place objects — so the position model (the concept that draws
+  // exactly one object most reliably) puts the object somewhere and holds it there. That samples
+  // p(x | c) as the mixture over positions of p(x | c, position). The case's concepts are graded; the
+  // placement has no target.
   bool place = false;
 };
 

@@ -44,13 +44,13 @@ data::CubesConcept concept_of(const Node& term, const ModelSet& models, const st
 }
 
 void collect(const Node& n, const ModelSet& models, bool solo_only, bool negated, const std::string& path,
-             const std::vector<std::string>& ungraded, std::vector<GradeTarget>* out) {
+             std::vector<GradeTarget>* out) {
   if (!n.enabled) return;
   switch (n.kind) {
     case NodeKind::Term: {
       if (solo_only && !n.solo) return;
       if (is_count_term(n, models)) return;
-      if (std::find(ungraded.begin(), ungraded.end(), n.name) != ungraded.end()) return;
+      if (n.any_label) return;  // a label per sample: nothing a sample must meet
       GradeTarget t;
       t.term = n.name;
       t.model = n.model;
@@ -66,14 +66,13 @@ void collect(const Node& n, const ModelSet& models, bool solo_only, bool negated
     }
     case NodeKind::And:
       for (size_t i = 0; i < n.children.size(); ++i)
-        collect(n.children[i], models, solo_only, negated, path + ".children[" + std::to_string(i) + "]", ungraded,
-                out);
+        collect(n.children[i], models, solo_only, negated, path + ".children[" + std::to_string(i) + "]", out);
       return;
     case NodeKind::Not:
       // Not {a, b}: E_a − c·E_b — samples should have a's properties and not b's.
       for (size_t i = 0; i < n.children.size(); ++i)
         collect(n.children[i], models, solo_only, i == 1 ? !negated : negated,
-                path + ".children[" + std::to_string(i) + "]", ungraded, out);
+                path + ".children[" + std::to_string(i) + "]", out);
       return;
     case NodeKind::Or:
       throw std::invalid_argument(path + ": an Or node has no single target every sample must meet; ebm eval grades "
@@ -106,10 +105,9 @@ std::string GradeTarget::describe() const {
   return negated ? "not " + s : s;
 }
 
-std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models,
-                                       const std::vector<std::string>& ungraded) {
+std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models) {
   std::vector<GradeTarget> out;
-  collect(root, models, any_solo(root), false, "composition", ungraded, &out);
+  collect(root, models, any_solo(root), false, "composition", &out);
   if (out.empty())
     throw std::invalid_argument("composition: no enabled term of position, size, shape or colour to grade (every term is disabled, or "
                                 "only count terms are left)");

@@ -29,8 +29,7 @@ struct GradeTarget {
 // concept model (schema concept position/size/shape/color with the matching label size), has no
 // label, or when the tree has an Or; and when nothing is left to grade. Terms of a count model
 // (schema concept "count") are left out: the grade's objects-found column is their target; so are
-// the terms named in `ungraded` (the suite's placement term: where it puts the object is no target).
-std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models,
-                                       const std::vector<std::string>& ungraded = {});
+// terms with any label (Node::any_label: a value per sample, no target — the suite's placement).
+std::vector<GradeTarget> grade_targets(const Node& root, const ModelSet& models);
 
 }  // namespace ebm::eval

@@ -169,7 +169,8 @@ json node_to_json(const Node& n) {
     case NodeKind::Term:
       j["name"] = n.name;
       j["model"] = n.model;
-      j["label"] = n.label;
+      if (n.any_label) j["label"] = "any";
+      else j["label"] = n.label;
       if (n.solo) j["solo"] = true;
       if (n.guidance) j["guidance"] = *n.guidance;
       if (n.guidance_interval) j["guidance_interval"] = guidance_interval_to_json(*n.guidance_interval);
@@ -204,7 +205,13 @@ Node node_from_json_rec(const json& j, const std::string& path, std::vector<std:
   if (n.kind == NodeKind::Term) {
     n.name = o.str("name", "", true, 256);
     n.model = o.str("model", "", true, 256);
-    n.label = o.floats("label", kMaxLabelSize, -kBig, kBig);
+    if (o.has("label") && o.raw("label").is_string()) {
+      const std::string any = o.str("label", "", true, 16);
+      if (any != "any") o.fail("label", "must be a list of numbers or \"any\" (a label per sample), got \"" + any + "\"");
+      n.any_label = true;
+    } else {
+      n.label = o.floats("label", kMaxLabelSize, -kBig, kBig);
+    }
     n.solo = o.boolean("solo", false);
     if (o.has("guidance")) n.guidance = o.num("guidance", 1.0, 0.0, kMaxGuidance);
     if (o.has("guidance_interval")) {

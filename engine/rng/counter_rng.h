@@ -29,6 +29,7 @@ enum class NoiseStream : std::uint32_t {
   Reset = 6,        // re-initialisation of a chain that produced NaN/Inf (counter = step)
   ResetColour = 7,
   Accept = 8,       // the uniform of a MALA step's accept test (counter = step, sub-stream = stage)
+  Label = 9,        // per-sample labels of "any label" terms (sub-stream = a hash of the term's name)
 };
 
 // Scalar version of the mixer, for host-side key derivation (and tests).

@@ -8,7 +8,8 @@
 namespace ebm {
 
 std::vector<TermGradient> term_gradients(const CompiledComposition& comp, const torch::Tensor& x,
-                                         const std::vector<torch::Tensor>& attention, double sigma) {
+                                         const std::vector<torch::Tensor>& attention, double sigma,
+                                         std::int64_t sample) {
   if (!x.defined() || x.dim() != 4 || x.size(0) != 1)
     throw std::invalid_argument("term_gradients: x must be one image [1,C,H,W]");
   // The caller may hold a NoGradGuard (the sampler does around its steps); these passes need a graph.
@@ -20,7 +21,8 @@ std::vector<TermGradient> term_gradients(const CompiledComposition& comp, const 
     if (!terms[i].active) continue;
     const torch::Tensor xi = x.detach().requires_grad_(true);
     const torch::Tensor att = i < attention.size() ? attention[i] : torch::Tensor();
-    const torch::Tensor e = comp.term_energy(static_cast<int>(i), xi, att.defined() ? att.detach() : att, sigma);
+    const torch::Tensor e =
+        comp.term_energy(static_cast<int>(i), xi, att.defined() ? att.detach() : att, sigma, sample);
     if (e.numel() != 1)
       throw std::invalid_argument("term '" + terms[i].name + "': the model returned " + std::to_string(e.numel()) +
                                   " energies for one image");
@@ -87,7 +89,7 @@ GradientMaps gradient_maps_of(const CompiledComposition& comp, const Node& root,
     }
     std::map<std::string, std::string> model_of;
     for (const Node* t : collect_terms(root)) model_of[t->name] = t->model;
-    const auto parts = term_gradients(comp, cs.x.narrow(0, index, 1), att, m.sigma);
+    const auto parts = term_gradients(comp, cs.x.narrow(0, index, 1), att, m.sigma, index);
     torch::Tensor total;
     for (const auto& p : parts) {
       GradientMaps::Term t;

@@ -32,9 +32,10 @@ struct TermGradient {
 // over the tree with the terms' energies as leaves for the coefficients. `attention[i]`: term i's mask
 // logits [1,K,H,W] (comb_mask terms; undefined or missing for the others). Inactive terms are left
 // out; an empty composition gives an empty list. Throws std::invalid_argument for a bad x, and what
-// a model throws.
+// a model throws. `sample`: which sample of the chain x is (its row of per-sample labels: any-label terms).
 std::vector<TermGradient> term_gradients(const CompiledComposition& comp, const torch::Tensor& x,
-                                         const std::vector<torch::Tensor>& attention, double sigma);
+                                         const std::vector<torch::Tensor>& attention, double sigma,
+                                         std::int64_t sample = 0);
 
 // Per-pixel magnitude of a gradient [1,C,H,W] or [C,H,W]: the L2 norm over the channels, [H,W] float.
 torch::Tensor gradient_magnitude(const torch::Tensor& grad);

@@ -105,6 +105,11 @@ void Sampler::ensure_compiled() {
   compiled_.reset();
   ++compilations_;
   compiled_.emplace(root_, models_, device(), batch);
+  if (compiled_->has_any_labels()) {
+    // Before a chain exists (start()) its ids are the params'; afterwards the chain's own.
+    const auto ids = has_chain() ? state_.sample_ids : torch::tensor(params_.ids(), torch::kLong);
+    compiled_->draw_any_labels(ids, has_chain() ? chain_params_.seed : params_.seed);
+  }
   dirty_ = false;
   init_.set_shape(compiled_->channels(), compiled_->image_size(), noise_start_mean(*compiled_).to(device()));
   if (has_chain()) {

@@ -186,8 +186,8 @@ TEST(EvalRun, TheCountTermJoinsEveryCaseOnItsPositiveSide) {
   EXPECT_EQ(plain[0].recipe.composition.label, recipes[0].recipe.composition.children[0].label);
 }
 
-// --place: the cases without position gain a "place" term on the position model, at a position drawn
-// per target label (not graded); the cases with position are left as they were.
+// --place: the cases without position gain a "place" term on the position model with any label (a
+// position per sample, no target); the cases with position are left as they were.
 TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
   Dir d("suite_place");
   save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
@@ -195,6 +195,7 @@ TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
   save_small_cubesnet(d.f("models/color.safetensors"), 20, 3);
   SuiteOptions so;
   so.labels_per_case = 3;
+  so.shared_prior = true;
   const auto files = concept_model_files(d.path / "models");
   const auto plain = suite_recipes(files, so, SamplerParams{}, nullptr);
   so.place = true;
@@ -203,7 +204,6 @@ TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
   Recipe all;
   for (const auto& [c, p] : files) all.models.push_back({data::to_string(c), p.string(), ""});
   const ModelSet models = load_recipe_models(all, d.f("suite.json"), RunnableOptions{}, nullptr);
-  std::vector<std::vector<float>> shape_places;
   for (size_t i = 0; i < placed.size(); ++i) {
     const auto& sr = placed[i];
     const bool has_position = sr.case_name.rfind("position", 0) == 0;
@@ -211,18 +211,17 @@ TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
     const auto place = std::find_if(terms.begin(), terms.end(), [](const Node* t) { return t->name == kPlaceTerm; });
     if (has_position) {
       EXPECT_EQ(place, terms.end()) << sr.case_name;
-      EXPECT_TRUE(sr.ungraded_terms.empty());
+      EXPECT_EQ(recipe_to_json(sr.recipe).dump(), recipe_to_json(plain[i].recipe).dump());
       continue;
     }
     ASSERT_NE(place, terms.end()) << sr.case_name;
     EXPECT_EQ((*place)->model, "position");
-    ASSERT_EQ((*place)->label.size(), 2u);
-    for (float v : (*place)->label) {
-      EXPECT_GE(v, -1.f);
-      EXPECT_LE(v, 1.f);
+    EXPECT_TRUE((*place)->any_label);
+    if (sr.case_name == "shape") {
+      // A single concept becomes concept ∧ place, around one prior as the suite's other ANDs.
+      ASSERT_EQ(sr.recipe.composition.kind, NodeKind::And);
+      EXPECT_TRUE(sr.recipe.composition.shared_prior);
     }
-    EXPECT_EQ(sr.ungraded_terms, std::vector<std::string>{kPlaceTerm});
-    if (sr.case_name == "shape") shape_places.push_back((*place)->label);
     if (sr.case_name == "shape+not color") {
       // On the positive side of the negation, beside the shape.
       ASSERT_EQ(sr.recipe.composition.kind, NodeKind::Not);
@@ -230,18 +229,15 @@ TEST(EvalRun, ThePlacementTermJoinsTheCasesWithoutPositionAndIsNotGraded) {
       EXPECT_EQ(sr.recipe.composition.children[0].children[1].name, kPlaceTerm);
     }
     // The case's own targets are the unplaced suite's; the placement is no target of the grade.
-    const auto targets = grade_targets(sr.recipe.composition, models, sr.ungraded_terms);
+    const auto targets = grade_targets(sr.recipe.composition, models);
     const auto plain_targets = grade_targets(plain[i].recipe.composition, models);
     ASSERT_EQ(targets.size(), plain_targets.size()) << sr.case_name;
     for (size_t k = 0; k < targets.size(); ++k) EXPECT_EQ(targets[k].label, plain_targets[k].label);
-    EXPECT_EQ(grade_targets(sr.recipe.composition, models).size(), targets.size() + 1);
+    // And it travels through a recipe as "label": "any".
+    const auto j = recipe_to_json(sr.recipe);
+    EXPECT_NE(j.dump().find("\"label\":\"any\""), std::string::npos) << j.dump();
+    EXPECT_EQ(recipe_to_json(recipe_from_json(j, nullptr)).dump(), j.dump());
   }
-  // Each target label gets a position of its own, and the draw is the same every time.
-  ASSERT_EQ(shape_places.size(), 3u);
-  EXPECT_NE(shape_places[0], shape_places[1]);
-  const auto again = suite_recipes(files, so, SamplerParams{}, nullptr);
-  for (size_t i = 0; i < placed.size(); ++i)
-    EXPECT_EQ(recipe_to_json(again[i].recipe).dump(), recipe_to_json(placed[i].recipe).dump());
 }
 
 TEST(EvalRun, TheSuiteHasThreeAndFourConceptCasesAndTwoSeedSplits) {
