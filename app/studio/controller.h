@@ -101,6 +101,10 @@ class Controller {
   void set_guidance_interval(const NodePath& p, const GuidanceInterval& iv);
   void set_enabled(const NodePath& p, bool on);
   void set_solo(const NodePath& p, bool on);
+  // A term asking for any value of its concept, a different one per sample (Node::any_label): on a
+  // position term, each sample's object put somewhere of its own. Throws for operators and for a
+  // model that takes no label.
+  void set_any_label(const NodePath& p, bool on);
   void set_temperature(const NodePath& p, double t);
   void set_coefficient(const NodePath& p, double c);
   // And/Not: compose the terms around one prior (composition.h); throws for other nodes.

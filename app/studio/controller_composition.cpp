@@ -299,6 +299,16 @@ void Controller::set_solo(const NodePath& p, bool on) {
   submit_composition();
 }
 
+void Controller::set_any_label(const NodePath& p, bool on) {
+  Node* n = mutable_node(p);
+  if (n->kind != NodeKind::Term) throw std::invalid_argument("any label applies to terms");
+  const ModelEntry* m = model(n->model);
+  if (on && m != nullptr && m->state == ModelEntry::State::Ready && m->info.label_size == 0)
+    throw std::invalid_argument("model '" + n->model + "' takes no label, so there is none to draw per sample");
+  n->any_label = on;
+  submit_composition();
+}
+
 void Controller::set_temperature(const NodePath& p, double t) {
   Node* n = mutable_node(p);
   n->temperature = t;

@@ -150,6 +150,16 @@ bool run_set_solo(ScriptContext& c, const ScriptAction& a) {
   return true;
 }
 
+void validate_set_any_label(const ScriptAction& a) {
+  need_term(a);
+  need(a, "any", json::value_t::boolean, "true or false");
+}
+
+bool run_set_any_label(ScriptContext& c, const ScriptAction& a) {
+  c.controller().set_any_label(term_or_path(c.controller(), a.args), a.args.at("any").get<bool>());
+  return true;
+}
+
 void validate_set_operator(const ScriptAction& a) {
   need_term_or_path(a);
   in_range(a, "temperature", 1e-6, 1e9);
@@ -233,6 +243,7 @@ std::vector<ScriptOp> composition_script_ops() {
        validate_set_guidance_interval, run_set_guidance_interval, nullptr},
       {"set_enabled", "term | path, enabled", validate_set_enabled, run_set_enabled, nullptr},
       {"set_solo", "term, solo", validate_set_solo, run_set_solo, nullptr},
+      {"set_any_label", "term, any", validate_set_any_label, run_set_any_label, nullptr},
       {"set_operator",
        "path [, temperature] [, coefficient] [, prior]: Or temperature, Not coefficient, And/Not prior (each|shared)",
        validate_set_operator, run_set_operator, nullptr},

@@ -439,3 +439,36 @@ TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
   EXPECT_EQ(c.sampler().total_steps(), full_steps);
   EXPECT_FALSE(c.sampler().init_image.defined());
 }
+
+// "any value, per sample" on a term: the engine runs it with a label drawn per sample (the snapshot's
+// composition says so), a model without labels refuses it, and unticking brings the typed label back.
+TEST(Controller, AnyLabelOnATermReachesTheEngineAndIsRefusedWithoutLabels) {
+  UiLog log;
+  Controller c(log, fast_options());
+  c.add_model("pos", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  ModelInfo plain;
+  plain.channels = 3;
+  plain.image_size = kSide;
+  c.add_model("plain", std::make_shared<FunctionModel>(
+                           [](const torch::Tensor& x, const torch::Tensor&) { return x.flatten(1).sum(1); }, plain),
+              ModelConfig{});
+  c.add_term({}, "pos", std::vector<float>{0.5f, -0.5f});
+  c.add_term({}, "plain");
+  c.set_any_label(c.term_path("pos"), true);
+  EXPECT_TRUE(c.node(c.term_path("pos"))->any_label);
+  c.start();
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s && s->status == SessionStatus::Running && s->step >= 2 && s->has_composition &&
+           s->composition.children.size() == 2 && s->composition.children[0].any_label;
+  }));
+  EXPECT_THROW(c.set_any_label(c.term_path("plain"), true), std::invalid_argument);
+  EXPECT_FALSE(c.node(c.term_path("plain"))->any_label);
+  EXPECT_THROW(c.set_any_label({}, true), std::invalid_argument);  // the root is an AND
+  c.set_any_label(c.term_path("pos"), false);
+  EXPECT_FLOAT_EQ(c.node(c.term_path("pos"))->label[0], 0.5f);
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s && s->has_composition && s->composition.children.size() == 2 && !s->composition.children[0].any_label;
+  }));
+}

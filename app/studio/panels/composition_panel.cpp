@@ -212,7 +212,18 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
       if (m == nullptr) {
         ImGui::TextColored(ImVec4(1, 0.5f, 0.4f, 1), "model '%s' is not loaded", n.model.c_str());
       } else if (m->state == ModelEntry::State::Ready) {
-        label_editor(c, path, n, *m, colour);
+        if (m->info.label_size > 0) {
+          bool any = n.any_label;
+          if (ImGui::Checkbox("any value, per sample", &any))
+            guarded(c.ctl, "any label", [&] { c.ctl.set_any_label(path, any); });
+          if (ImGui::IsItemHovered())
+            ImGui::SetTooltip("each sample draws its own %s from the model's range instead of the label below; on a "
+                              "position term: every sample's object put somewhere and held there (the shipped "
+                              "size, shape and colour models draw one object far more often so)",
+                              m->info.schema.concept_name.empty() ? "label" : m->info.schema.concept_name.c_str());
+        }
+        if (n.any_label) ImGui::TextDisabled("label: drawn per sample");
+        else label_editor(c, path, n, *m, colour);
       } else {
         ImGui::TextDisabled("model %s", m->state == ModelEntry::State::Loading ? "loading…" : "failed to load");
       }
