@@ -31,17 +31,23 @@ TEST(Classifier, GradeArithmeticOnPlantedPredictions) {
   EXPECT_EQ(col.sum().item<double>(), 1.0);
 }
 
-TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
-  const auto path = fs::temp_directory_path() / ("ebm_classifier_test_" + std::to_string(::getpid()) + ".safetensors");
+// A grader small and short enough for CI: 8 filters, batches of 8, 16 held-out renders.
+ClassifierTrainOptions tiny_run(const fs::path& out, int64_t iters) {
   ClassifierTrainOptions o;
-  o.out = path.string();
+  o.out = out.string();
   o.device = "cpu";
-  o.iters = 30;
+  o.iters = iters;
   o.batch = 8;
   o.num_filters = 8;
   o.heldout = 16;
   o.log_every = 5;
   o.progress_bar = false;
+  return o;
+}
+
+TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
+  const auto path = fs::temp_directory_path() / ("ebm_classifier_test_" + std::to_string(::getpid()) + ".safetensors");
+  ClassifierTrainOptions o = tiny_run(path, 30);
   auto r = train_classifier(o);
   ASSERT_EQ(r.losses.size(), 6u);
   EXPECT_LT(r.losses.back(), r.losses.front());
@@ -70,15 +76,7 @@ TEST(Classifier, TinyTrainingLowersTheLossAndSavesALoadableGrader) {
 TEST(Classifier, AContinuationStartsFromTheFileKeepsItsWidthAndCountsItsIterationsOn) {
   const auto dir = fs::temp_directory_path() / ("ebm_classifier_cont_" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  ClassifierTrainOptions o;
-  o.out = (dir / "first.safetensors").string();
-  o.device = "cpu";
-  o.iters = 20;
-  o.batch = 8;
-  o.num_filters = 8;
-  o.heldout = 16;
-  o.log_every = 5;
-  o.progress_bar = false;
+  const ClassifierTrainOptions o = tiny_run(dir / "first.safetensors", 20);
   auto first = train_classifier(o);
   ClassifierTrainOptions c = o;
   c.out = (dir / "second.safetensors").string();
