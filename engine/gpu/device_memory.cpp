@@ -12,12 +12,27 @@ void free_cached_device_memory() {
 #endif
 }
 
+#if defined(EBM_HAVE_CUDA)
+namespace {
+auto stats_of(int device) {
+  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
+}
+}  // namespace
+#endif
+
+// Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
 std::int64_t reserved_device_bytes(int device) {
 #if defined(EBM_HAVE_CUDA)
-  // Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
-  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device))
-      .reserved_bytes[0]
-      .current;
+  return stats_of(device).reserved_bytes[0].current;
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
+std::int64_t allocated_device_bytes(int device) {
+#if defined(EBM_HAVE_CUDA)
+  return stats_of(device).allocated_bytes[0].current;
 #else
   (void)device;
   return -1;

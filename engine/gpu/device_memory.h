@@ -17,5 +17,7 @@ void free_cached_device_memory();
 
 // Bytes the caching allocator holds on CUDA device `device` (in use or cached); -1 without CUDA.
 std::int64_t reserved_device_bytes(int device);
+// Bytes of it in use by tensors; -1 without CUDA.
+std::int64_t allocated_device_bytes(int device);
 
 }  // namespace ebm::gpu

@@ -1,10 +1,8 @@
 #include "engine/session/snapshot_builder.h"
 
-#include <limits>
+#include "engine/gpu/device_memory.h"
 
-#if defined(EBM_HAVE_CUDA)
-#include <c10/cuda/CUDACachingAllocator.h>
-#endif
+#include <limits>
 
 namespace ebm {
 
@@ -25,14 +23,7 @@ std::vector<std::int64_t> to_ints(const torch::Tensor& t) {
 }
 
 std::int64_t device_bytes(const torch::Tensor& x) {
-#if defined(EBM_HAVE_CUDA)
-  if (x.defined() && x.is_cuda()) {
-    // Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
-    auto stats = c10::cuda::CUDACachingAllocator::getDeviceStats(x.device().index());
-    return stats.allocated_bytes[0].current;
-  }
-#endif
-  return -1;
+  return x.defined() && x.is_cuda() ? gpu::allocated_device_bytes(x.device().index()) : -1;
 }
 
 }  // namespace
