@@ -12,14 +12,8 @@ mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh  # stamp, sweep, archive, build_ebm
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm
 S="--split ${SPLIT:-heldout}"
-collect() {
-  while [ ! -f runs/place/sweep.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
-  stamp "sweep done"
-  cat runs/place/sweep.txt 2> /dev/null
-  archive "$OUT/place.tgz" runs/place runs/place.log
-}
 case $PHASE in
   run)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
@@ -29,8 +23,8 @@ case $PHASE in
     stamp "ebm and the graph test built and run"
     sweep runs/place "${CASES:-all}" "${N:-256}" "each|$S" "shared|--prior shared $S" \
       "place_each|--place $S" "place_shared|--place --prior shared $S"
-    collect
+    collect_sweep runs/place "$OUT/place.tgz"
     ;;
-  collect) collect ;;
+  collect) collect_sweep runs/place "$OUT/place.tgz" ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac

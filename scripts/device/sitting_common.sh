@@ -1,6 +1,6 @@
 # Shared by the sitting scripts (sourced; run from the repo root on the GPU machine). The caller sets
 # T0=$SECONDS before using stamp, wait_for and ckpt_table, WAIT_S before wait_for, EBM before
-# gpu_benches and OUT before gpu_tests and ckpt_table.
+# gpu_benches and OUT before gpu_tests and ckpt_table (T0 before collect_sweep too).
 
 stamp() { echo "$1 at $((SECONDS - T0)) s"; }  # "what at N s" since the call began
 
@@ -19,6 +19,13 @@ ckpt_table() {  # UNTIL_S ITERS: #24's checkpointing table (checkpoint_memory.sh
 
 sweep() {  # dir cases n variants... : eval_sweep.sh detached (outlives the device call)
   setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &
+}
+
+collect_sweep() {  # DIR OUT.tgz: waits (until 570 s of the call) for a sweep's table, prints it, archives DIR and its log
+  while [ ! -f "$1/sweep.txt" ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
+  stamp "sweep done"
+  cat "$1/sweep.txt" 2> /dev/null
+  archive "$2" "$1" "$1.log"
 }
 
 wait_for() {  # files...: until each exists or WAIT_S seconds since T0 have passed

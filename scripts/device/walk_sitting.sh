@@ -13,14 +13,8 @@ mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh  # stamp, sweep, archive, build_ebm
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm
 E="--walk euler --churn 20 --prior shared --split heldout"
-collect() {
-  while [ ! -f runs/walk/sweep.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
-  stamp "sweep done"
-  cat runs/walk/sweep.txt 2> /dev/null
-  archive "$OUT/walk.tgz" runs/walk
-}
 case $PHASE in
   run)
     build_ebm "$OUT" OFF
@@ -29,8 +23,8 @@ case $PHASE in
       "t16r5e20|$E --euler-top-steps 16 --corrector-r 0.5 --euler-steps 20" \
       "t8r1e20|$E --euler-top-steps 8 --corrector-r 1.0 --euler-steps 20" \
       "t24r3e14|$E --euler-top-steps 24 --corrector-r 0.3 --euler-steps 14"
-    collect
+    collect_sweep runs/walk "$OUT/walk.tgz"
     ;;
-  collect) collect ;;
+  collect) collect_sweep runs/walk "$OUT/walk.tgz" ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
