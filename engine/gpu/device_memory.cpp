@@ -39,4 +39,21 @@ std::int64_t allocated_device_bytes(int device) {
 #endif
 }
 
+std::int64_t peak_allocated_device_bytes(int device) {
+#if defined(EBM_HAVE_CUDA)
+  return stats_of(device).allocated_bytes[0].peak;
+#else
+  (void)device;
+  return -1;
+#endif
+}
+
+void reset_peak_device_bytes(int device) {
+#if defined(EBM_HAVE_CUDA)
+  c10::cuda::CUDACachingAllocator::resetPeakStats(static_cast<c10::DeviceIndex>(device));
+#else
+  (void)device;
+#endif
+}
+
 }  // namespace ebm::gpu

@@ -20,4 +20,11 @@ std::int64_t reserved_device_bytes(int device);
 // Bytes of it in use by tensors; -1 without CUDA.
 std::int64_t allocated_device_bytes(int device);
 
+// The most bytes in use by tensors at once since the process began or the last reset — what a
+// workload needs, unlike nvidia-smi's figure, which includes whatever the cache kept (cuDNN's
+// autotuner alone can leave gigabytes there); -1 without CUDA.
+std::int64_t peak_allocated_device_bytes(int device);
+// Starts the peak over from what is in use now (no-op without CUDA).
+void reset_peak_device_bytes(int device);
+
 }  // namespace ebm::gpu

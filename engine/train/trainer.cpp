@@ -2,6 +2,7 @@
 
 #include "engine/data/image_grid.h"
 #include "engine/dist/launcher.h"
+#include "engine/gpu/device_memory.h"
 #include "engine/image/image_io.h"
 #include "engine/rng/generator_state.h"
 #include "engine/train/device.h"
@@ -343,6 +344,11 @@ TrainResult Trainer::run(const std::atomic<bool>* stop) {
     j["elapsed_s"] = seconds_since(started_);
     j["train_s"] = train_seconds_before_ + seconds_since(started_);
     if (world_ > 1) j["world_size"] = world_;
+    if (device_.is_cuda()) {  // what this log window needed at most, not what the cache holds
+      const int dev = device_.has_index() ? device_.index() : 0;
+      j["gpu_peak_allocated_mib"] = static_cast<double>(gpu::peak_allocated_device_bytes(dev)) / (1 << 20);
+      gpu::reset_peak_device_bytes(dev);
+    }
     if (writer()) write_log_line(j);
     res.logged.push_back(row);
     if (opt_.objective == "dsm" && collapse_.observe(row.front()) == CollapseGuard::State::Collapsed) {

@@ -1,30 +1,52 @@
 #!/usr/bin/env bash
-# Placement on a GPU (issue #28): the whole suite with `--place` (a position term with any label in
-# every case without position) beside the plain suite, both splits, n = 256, both composition rules,
-# and the GPU test of the graph-pool fix (device_memory.h) first. One call; the sweep runs detached
-# and outlives it (`collect` in a second call if the first ran out). Run from the repo root:
-#   place_sitting.sh run OUT       ebm built, StepGraphGpu run, the sweep started, waited for until 570 s
-#   place_sitting.sh collect OUT   waits for a sweep already started (until 570 s), collects
-# Settings: N (256), CASES (all), SPLIT (heldout).
+# Placement and step size on a GPU (issue #28), with the GPU tests (#27) and the checkpointing table
+# (#24) in the gaps. Chained calls, from the repo root:
+#   place_sitting.sh run OUT      ebm built; two sweeps started detached (they outlive the call):
+#                                 place: the cases without position, `--place`, held-out (each, shared)
+#                                 and tune (shared); step: the three- and four-concept cases summed
+#                                 (--prior each) with the corrector's r halved and thirded; then the
+#                                 whole build and `ctest -L gpu` while they run
+#   place_sitting.sh collect OUT  waits for both sweeps (until 570 s), archives them; with time left,
+#                                 the placed colour and sphere ∧ blue recipes at 400 steps on the GPU
+#   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
+#   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself
+# Settings: N (256), BATCH (128: results do not depend on it; fewer launches than 64).
 set -uo pipefail
-PHASE=${1:?usage: place_sitting.sh run|collect OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: place_sitting.sh run|collect|ckpt|bench OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
 source .devdeps/device-env.sh
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm
-S="--split ${SPLIT:-heldout}"
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, ckpt_table
+N=${N:-256}; B="--batch ${BATCH:-128}"
+UNPLACED="size,shape,color,shape+color,shape+not color"
 case $PHASE in
   run)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
     build_ebm "$OUT" OFF
-    ninja -C build tests/engine/engine_gpu_tests > "$OUT/build_gpu_tests.log" 2>&1 \
-      && ./build/tests/engine/engine_gpu_tests --gtest_filter='StepGraphGpu*' 2>&1 | tail -5
-    stamp "ebm and the graph test built and run"
-    sweep runs/place "${CASES:-all}" "${N:-256}" "each|$S" "shared|--prior shared $S" \
-      "place_each|--place $S" "place_shared|--place --prior shared $S"
-    collect_sweep runs/place "$OUT/place.tgz"
+    stamp "ebm built"
+    sweep runs/place "$UNPLACED" "$N" "place_each|--place --split heldout $B" \
+      "place_shared|--place --prior shared --split heldout $B" "place_shared_tune|--place --prior shared --split tune $B"
+    sweep runs/step "position+size+shape,position+size+shape+color" "$N" \
+      "each_r05|--split heldout --corrector-r 0.05 $B" "each_r033|--split heldout --corrector-r 0.0333 $B"
+    timeout $((400 - (SECONDS - T0))) ninja -C build > "$OUT/build_all.log" 2>&1; tail -n 3 "$OUT/build_all.log"
+    stamp "whole build"
+    gpu_tests $((560 - (SECONDS - T0)))
+    stamp "gpu tests"
+    nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader | tee "$OUT/gpu_apps.txt"
     ;;
-  collect) collect_sweep runs/place "$OUT/place.tgz" ;;
+  collect)
+    collect_sweep runs/place "$OUT/place.tgz"
+    collect_sweep runs/step "$OUT/step.tgz"
+    if [ $((SECONDS - T0)) -lt 420 ]; then
+      for r in color_placed shape_and_color_placed; do
+        timeout $((580 - (SECONDS - T0))) $EBM sample --recipe docs/model_card/recipes/$r.json --device cuda \
+          --out "$OUT/$r.png" 2>&1 | tail -n 2
+        stamp "$r grid"
+      done
+    fi
+    ;;
+  ckpt) ckpt_table 570 "${ITERS:-15}" ;;
+  bench) gpu_benches "$OUT" ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
