@@ -3,8 +3,10 @@
 # (#24) in the gaps. Chained calls, from the repo root:
 #   place_sitting.sh run OUT      ebm built; two sweeps started detached (they outlive the call):
 #                                 place: the cases without position, `--place`, held-out (each, shared)
-#                                 and tune (shared); step: the three- and four-concept cases summed
-#                                 (--prior each) with the corrector's r halved and thirded; then the
+#                                 and tune (shared); step: position ∧ size, position ∧ colour and the
+#                                 three- and four-concept cases summed (--prior each) with the
+#                                 corrector's r halved and quartered, and around one prior at
+#                                 temperature 0.5 (the summed rule's extra priors sharpen it); then the
 #                                 whole build and `ctest -L gpu` while they run
 #   place_sitting.sh collect OUT  waits for both sweeps (until 570 s), archives them; with time left,
 #                                 the placed colour and sphere ∧ blue recipes at 400 steps on the GPU
@@ -27,8 +29,9 @@ case $PHASE in
     stamp "ebm built"
     sweep runs/place "$UNPLACED" "$N" "place_each|--place --split heldout $B" \
       "place_shared|--place --prior shared --split heldout $B" "place_shared_tune|--place --prior shared --split tune $B"
-    sweep runs/step "position+size+shape,position+size+shape+color" "$N" \
-      "each_r05|--split heldout --corrector-r 0.05 $B" "each_r033|--split heldout --corrector-r 0.0333 $B"
+    sweep runs/step "position+size,position+color,position+size+shape,position+size+shape+color" "$N" \
+      "each_r05|--split heldout --corrector-r 0.05 $B" "each_r025|--split heldout --corrector-r 0.025 $B" \
+      "shared_t05|--split heldout --prior shared --temperature 0.5 $B"
     timeout $((400 - (SECONDS - T0))) ninja -C build > "$OUT/build_all.log" 2>&1; tail -n 3 "$OUT/build_all.log"
     stamp "whole build"
     gpu_tests $((560 - (SECONDS - T0)))
