@@ -231,8 +231,34 @@ void run_suite(const EvalArgs& a) {
   const int64_t per_label = a.n / a.labels;
   Progress progress(a.quiet);
   nlohmann::json runs = nlohmann::json::object();
-  std::vector<std::vector<eval::GradeTable>> split_tables, split_label_tables;
   std::vector<std::string> skipped;
+  // The JSON document of what has been graded so far. --json-out is rewritten (atomically) after
+  // every case with "complete": false, so a run cut short — a time limit, a crash, a lost machine —
+  // keeps every case it finished; the last write says "complete": true.
+  auto document = [&](bool complete) {
+    nlohmann::json j = {{"models", dir.string()},
+                        {"n_per_label", per_label},
+                        {"labels_per_case", a.labels},
+                        {"not_coefficient", a.not_coefficient},
+                        {"prior", a.prior},
+                        {"place", a.place},
+                        {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
+                        {"guidance_interval",
+                         interval ? guidance_interval_to_json(*interval) : nlohmann::json("per model")},
+                        {"skipped", skipped},
+                        {"classifier_heldout", heldout},
+                        {"complete", complete}};
+    if (splits.size() == 1) {
+      // One split: the layout of earlier versions (label_seed, seed, steps, tables, per_label at the top).
+      if (runs.contains(to_string(splits[0])))
+        for (auto& [k, v] : runs[to_string(splits[0])].items()) j[k] = v;
+      j["split"] = to_string(splits[0]);
+    } else {
+      j["splits"] = runs;
+    }
+    return j;
+  };
+  std::vector<std::vector<eval::GradeTable>> split_tables, split_label_tables;
   for (const auto split : splits) {
     const auto seeds = eval::suite_seeds(split);
     eval::SuiteOptions so;
@@ -269,6 +295,13 @@ void run_suite(const EvalArgs& a) {
       if (!a.quiet) std::cerr << "ebm eval: skipping " << s << " (its models are not all in " << dir.string() << ")\n";
 
     std::vector<eval::GradeTable> tables, parts, label_tables;
+    auto record = [&]() {
+      runs[to_string(split)] = {{"label_seed", so.label_seed},
+                                {"seed", so.seed},
+                                {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
+                                {"tables", tables},
+                                {"per_label", label_tables}};
+    };
     for (size_t i = 0; i < recipes.size(); ++i) {
       const auto& sr = recipes[i];
       progress.set_run(to_string(split) + " " + sr.case_name + " [label " + std::to_string(sr.label_index + 1) + "/" +
@@ -280,31 +313,17 @@ void run_suite(const EvalArgs& a) {
       if (i + 1 == recipes.size() || recipes[i + 1].case_name != sr.case_name) {
         tables.push_back(eval::combine(sr.case_name, parts));
         parts.clear();
+        record();
+        if (!a.json_out.empty()) write_file_atomic(a.json_out, document(false).dump(2) + "\n");
       }
     }
-    runs[to_string(split)] = {{"label_seed", so.label_seed},
-                              {"seed", so.seed},
-                              {"steps", recipes.empty() ? 0 : recipes.front().recipe.sampler.total_steps()},
-                              {"tables", tables},
-                              {"per_label", label_tables}};
+    record();
     split_tables.push_back(std::move(tables));
     split_label_tables.push_back(std::move(label_tables));
   }
-  nlohmann::json j = {{"models", dir.string()},
-                      {"n_per_label", per_label},
-                      {"labels_per_case", a.labels},
-                      {"not_coefficient", a.not_coefficient},
-                      {"prior", a.prior},
-                      {"place", a.place},
-                      {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
-                      {"guidance_interval", interval ? guidance_interval_to_json(*interval) : nlohmann::json("per model")},
-                      {"skipped", skipped},
-                      {"classifier_heldout", heldout}};
+  const nlohmann::json j = document(true);
+  if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
   if (splits.size() == 1) {
-    // One split: the layout of earlier versions (label_seed, seed, steps, tables, per_label at the top).
-    for (auto& [k, v] : runs[to_string(splits[0])].items()) j[k] = v;
-    j["split"] = to_string(splits[0]);
-    if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
     if (a.json) {
       std::cout << j.dump(2) << "\n";
       return;
@@ -313,8 +332,6 @@ void run_suite(const EvalArgs& a) {
     if (a.per_label) std::cout << "\n== per target label\n" << eval::format_per_label(split_label_tables[0]);
     return;
   }
-  j["splits"] = runs;
-  if (!a.json_out.empty()) write_file_atomic(a.json_out, j.dump(2) + "\n");
   if (a.json) {
     std::cout << j.dump(2) << "\n";
     return;
@@ -343,7 +360,7 @@ void register_eval(CLI::App& app) {
   sub->add_option("--seed", a->seed, "sampler seed (recipe: overrides the recipe's; suite: default 0)");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:N");
   sub->add_flag("--json", a->json, "print a JSON object instead of the table");
-  sub->add_option("--json-out", a->json_out, "also write the JSON object to this file (atomically)");
+  sub->add_option("--json-out", a->json_out, "also write the JSON object to this file (atomically; suite: rewritten after every case, \"complete\": false until the last, so a run cut short keeps what it finished)");
   sub->add_flag("--ignore-hash", a->ignore_hash, "evaluate even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
   sub->add_option("--labels", a->labels, "suite: target labels per case")->capture_default_str();

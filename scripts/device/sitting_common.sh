@@ -21,10 +21,17 @@ sweep() {  # dir cases n variants... : eval_sweep.sh detached (outlives the devi
   setsid nohup bash scripts/device/eval_sweep.sh "$@" > "$1.log" 2>&1 < /dev/null &
 }
 
-collect_sweep() {  # DIR OUT.tgz: waits (until 570 s of the call) for a sweep's table, prints it, archives DIR and its log
-  while [ ! -f "$1/sweep.txt" ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
-  stamp "sweep done"
-  cat "$1/sweep.txt" 2> /dev/null
+collect_sweep() {  # DIR OUT.tgz [UNTIL_S]: waits (until UNTIL_S, default 570 s, of the call) for a sweep's table,
+  # prints it — or, if the sweep is still running, the table of the cases finished so far (every
+  # variant's JSON is rewritten after each case) — and archives DIR and its log
+  while [ ! -f "$1/sweep.txt" ] && [ $((SECONDS - T0)) -lt "${3:-570}" ]; do sleep 5; done
+  if [ -f "$1/sweep.txt" ]; then
+    stamp "sweep done"
+    cat "$1/sweep.txt"
+  else
+    stamp "sweep still running; the cases finished so far"
+    python3 scripts/device/sweep_table.py "$1" | tee "$1/sweep_partial.txt"
+  fi
   archive "$2" "$1" "$1.log"
 }
 

@@ -19,7 +19,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <chrono>
 #include <filesystem>
+#include <thread>
 #include <unistd.h>
 
 namespace ebm::eval {
@@ -432,6 +434,53 @@ TEST(EvalCli, SuiteOnTinyModelsAndItsErrors) {
   r = ebm(d, {"eval"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--recipe FILE or --suite"), std::string::npos) << r.err;
+}
+
+// A GPU sitting that ran out of time lost a whole sweep because `--json-out` was written only at the
+// end. Now the file is rewritten after every case: whoever reads it while the run goes on sees the
+// finished cases, "complete": false, and the last write has them all and "complete": true.
+TEST(EvalCli, TheSuiteJsonKeepsEveryFinishedCaseWhileItRuns) {
+  Dir d("partial");
+  save_small_cubesnet(d.f("models/position.safetensors"), 2, 1);
+  save_small_cubesnet(d.f("models/color.safetensors"), 20, 2);
+  save_small_classifier(d.f("models/classifier.safetensors"));
+  const std::string out = d.f("partial.json");
+  CliRun r;
+  std::thread run([&] {
+    r = ebm(d, {"eval", "--suite", "--models", d.f("models"), "--n", "2", "--labels", "2", "--steps", "40",
+                "--quiet", "--json-out", out});
+  });
+  std::vector<nlohmann::json> partial;  // every distinct unfinished document seen
+  for (auto done = std::chrono::steady_clock::now() + std::chrono::minutes(5);
+       std::chrono::steady_clock::now() < done;) {
+    std::error_code ec;
+    if (fs::exists(out, ec)) {
+      const auto j = nlohmann::json::parse(read_file(out), nullptr, false);
+      ASSERT_FALSE(j.is_discarded()) << "a reader saw a half-written file";
+      if (j["complete"] == true) break;
+      if (partial.empty() || partial.back()["tables"].size() != j["tables"].size()) partial.push_back(j);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  run.join();
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto final_doc = nlohmann::json::parse(read_file(out));
+  EXPECT_EQ(final_doc["complete"], true);
+  ASSERT_EQ(final_doc["tables"].size(), 4u);
+  ASSERT_FALSE(partial.empty()) << "no unfinished document was ever seen";
+  EXPECT_LT(partial.front()["tables"].size(), 4u) << "the file was first written after the last case";
+  for (const auto& p : partial) {
+    EXPECT_EQ(p["complete"], false);
+    ASSERT_GE(p["tables"].size(), 1u);
+    ASSERT_LE(p["tables"].size(), 4u);
+    EXPECT_EQ(p["split"], "tune");
+    for (size_t i = 0; i < p["tables"].size(); ++i) {  // a finished case is final when first written
+      auto a = p["tables"][i], b = final_doc["tables"][i];
+      a.erase("seconds");
+      b.erase("seconds");
+      EXPECT_EQ(a, b);
+    }
+  }
 }
 
 }  // namespace
