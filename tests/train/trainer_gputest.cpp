@@ -9,8 +9,12 @@
 #include <ATen/CPUGeneratorImpl.h>
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <string>
 
 namespace ebm::train {
 namespace {
@@ -65,6 +69,19 @@ TEST(TrainerGpu, BothObjectivesRunAndResumeWithBf16AndChannelsLast) {
     EXPECT_EQ(b.start_iteration, 3);
     for (const auto& row : b.logged) EXPECT_TRUE(std::isfinite(row.front())) << obj;
     EXPECT_TRUE(fs::exists(d.path / "model.safetensors"));
+    // Every log line of a CUDA run carries the interval's peak of memory in use (what
+    // checkpoint_memory.sh reads): more than the model's weights, less than the whole card.
+    std::ifstream log(d.path / "log.jsonl");
+    int lines = 0;
+    for (std::string line; std::getline(log, line);) {
+      const auto j = nlohmann::json::parse(line);
+      if (!j.contains("it_per_s")) continue;  // a sample grid's line
+      ASSERT_TRUE(j.contains("gpu_peak_allocated_mib")) << line;
+      EXPECT_GT(j["gpu_peak_allocated_mib"].get<double>(), 0.1) << line;
+      EXPECT_LT(j["gpu_peak_allocated_mib"].get<double>(), 200e3) << line;
+      ++lines;
+    }
+    EXPECT_GT(lines, 0) << obj;
   }
 }
 
