@@ -6,9 +6,11 @@
 #                                 summed and around one prior; waits for it until 570 s
 #   place_sitting.sh collect OUT  waits for the placement sweep (until 570 s) and archives it
 #   place_sitting.sh tune OUT     the same on the tune split, around one prior (the rule chosen there)
-#   place_sitting.sh step OUT     position ∧ size and position ∧ size ∧ shape around one prior at
-#                                 temperature 0.5 beside temperature 1 (the summed rule's extra priors
-#                                 sharpen it; is that what it gets right?)
+#   place_sitting.sh step OUT     position ∧ size, position ∧ colour and the three- and four-concept
+#                                 cases around one prior at temperature 0.5 and 0.7 (temperature 1 is
+#                                 the 2026-12-05 held-out table: same labels and seeds). The summed
+#                                 rule's extra priors sharpen it; on the CPU (n = 16) temperature 0.5
+#                                 took position ∧ size from 75 to 100 % all-met around one prior
 #   place_sitting.sh grids OUT    the placed colour and sphere ∧ blue recipes at 400 steps
 #   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
 #   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself
@@ -40,8 +42,8 @@ case $PHASE in
     collect_sweep runs/place_tune "$OUT/place_tune.tgz"
     ;;
   step)
-    [ -f runs/step.log ] || sweep runs/step "position+size,position+size+shape" "$N" \
-      "shared|--split heldout --prior shared $B" "shared_t05|--split heldout --prior shared --temperature 0.5 $B"
+    [ -f runs/step.log ] || sweep runs/step "position+size,position+color,position+size+shape,position+size+shape+color" "$N" \
+      "shared_t05|--split heldout --prior shared --temperature 0.5 $B" "shared_t07|--split heldout --prior shared --temperature 0.7 $B"
     collect_sweep runs/step "$OUT/step.tgz"
     ;;
   grids)
