@@ -12,40 +12,32 @@ void free_cached_device_memory() {
 #endif
 }
 
-#if defined(EBM_HAVE_CUDA)
 namespace {
-auto stats_of(int device) {
-  return c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device));
-}
-}  // namespace
-#endif
-
-// Index 0 of the stat arrays is the aggregate over pool types in every LibTorch version.
-std::int64_t reserved_device_bytes(int device) {
+// One figure of the allocator's statistics for `device`, or -1 in a build without CUDA. `pick`
+// reads it from c10's DeviceStats; index 0 of its stat arrays is the aggregate over pool types in
+// every LibTorch version.
+template <class Pick>
+std::int64_t device_stat(int device, Pick pick) {
 #if defined(EBM_HAVE_CUDA)
-  return stats_of(device).reserved_bytes[0].current;
+  return pick(c10::cuda::CUDACachingAllocator::getDeviceStats(static_cast<c10::DeviceIndex>(device)));
 #else
   (void)device;
+  (void)pick;
   return -1;
 #endif
+}
+}  // namespace
+
+std::int64_t reserved_device_bytes(int device) {
+  return device_stat(device, [](const auto& s) -> std::int64_t { return s.reserved_bytes[0].current; });
 }
 
 std::int64_t allocated_device_bytes(int device) {
-#if defined(EBM_HAVE_CUDA)
-  return stats_of(device).allocated_bytes[0].current;
-#else
-  (void)device;
-  return -1;
-#endif
+  return device_stat(device, [](const auto& s) -> std::int64_t { return s.allocated_bytes[0].current; });
 }
 
 std::int64_t peak_allocated_device_bytes(int device) {
-#if defined(EBM_HAVE_CUDA)
-  return stats_of(device).allocated_bytes[0].peak;
-#else
-  (void)device;
-  return -1;
-#endif
+  return device_stat(device, [](const auto& s) -> std::int64_t { return s.allocated_bytes[0].peak; });
 }
 
 void reset_peak_device_bytes(int device) {
