@@ -15,9 +15,7 @@ DEVICE=${EBM_SWEEP_DEVICE:-cuda}
 mkdir -p "$OUT"
 CASE_FLAGS=(--cases "$CASES")
 if [ "$CASES" = all ]; then CASE_FLAGS=(); fi
-names=()
-for spec in "$@"; do names+=("${spec%%|*}"); done
-printf '%s\n' "${names[@]}" > "$OUT/variants.txt"  # sweep_table.py's columns, also for a sweep cut short
+for spec in "$@"; do echo "${spec%%|*}"; done > "$OUT/variants.txt"  # sweep_table.py's columns, also for a sweep cut short
 for spec in "$@"; do
   name=${spec%%|*}; flags=${spec#*|}
   # shellcheck disable=SC2086  # FLAGS is a list of words

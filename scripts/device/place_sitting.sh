@@ -30,8 +30,8 @@ UNPLACED="size,shape,color,shape+color,shape+not color"
 case $PHASE in
   run)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
-    [ -x "$EBM" ] || build_ebm "$OUT" OFF
-    stamp "ebm ready"
+    build_ebm "$OUT" OFF  # incremental: a warm machine's older binary is brought up to this tree
+    stamp "ebm built"
     sweep runs/place "$UNPLACED" "$N" "place_each|--place --split heldout $B" \
       "place_shared|--place --prior shared --split heldout $B"
     collect_sweep runs/place "$OUT/place.tgz"
