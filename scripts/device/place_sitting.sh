@@ -5,7 +5,8 @@
 #   place_sitting.sh run OUT      ebm built; the cases without position with `--place`, held-out split,
 #                                 summed and around one prior; waits for it until 570 s
 #   place_sitting.sh collect OUT  waits for the placement sweep (until 570 s) and archives it
-#   place_sitting.sh tune OUT     the same on the tune split, around one prior (the rule chosen there)
+#   place_sitting.sh tune OUT     the same on the tune split, both rules (the rule is chosen there),
+#                                 and the studio's opening composition beside a candidate (recipes/)
 #   place_sitting.sh step OUT     position ∧ size, position ∧ colour and the three- and four-concept
 #                                 cases around one prior at temperature 0.5 and 0.7 (temperature 1 is
 #                                 the 2026-12-05 held-out table: same labels and seeds). The summed
@@ -38,7 +39,16 @@ case $PHASE in
     ;;
   collect) collect_sweep runs/place "$OUT/place.tgz" ;;
   tune)
-    [ -f runs/place_tune.log ] || sweep runs/place_tune "$UNPLACED" "$N" "place_shared_tune|--place --prior shared --split tune $B"
+    build_ebm "$OUT" OFF  # a machine started for this phase has no binary yet
+    [ -f runs/place_tune.log ] || sweep runs/place_tune "$UNPLACED" "$N" "place_each_tune|--place --split tune $B" \
+      "place_shared_tune|--place --prior shared --split tune $B"
+    # The studio's opening composition and the candidate beside it, each with its default labels, at
+    # the 400-step walk a GPU opens on (the draft's grades are the CPU's).
+    for r in scripts/device/recipes/opening_*.json; do
+      timeout $((560 - (SECONDS - T0))) $EBM eval --recipe "$r" --device cuda --n "$N" $B --quiet \
+        --json-out "$OUT/$(basename "$r" .json).json" 2>&1 | tail -n 7
+      stamp "$(basename "$r" .json)"
+    done
     collect_sweep runs/place_tune "$OUT/place_tune.tgz"
     ;;
   step)
