@@ -211,22 +211,39 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
 }
 
 // With the shipped set (a count model among the concepts, loaded in whatever order) the opening
-// composition is colour ∧ position around one prior; the count model is never one of the two terms.
-TEST(Controller, TheDefaultCompositionIsColourAndPositionAndNeverTheCount) {
+// composition is shape ∧ position with the energies summed; the count model is never one of the two
+// terms. Without a shape model it is position ∧ colour, around one prior (colour composes better so).
+TEST(Controller, TheDefaultCompositionIsShapeAndPositionAndNeverTheCount) {
   UiLog log;
   Controller c(log, fast_options(true));
   c.add_model("count", quadratic(LabelSchema::cubes_count()), ModelConfig{});
   c.add_model("size", quadratic(LabelSchema::cubes_size()), ModelConfig{});
-  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
   c.add_model("color", quadratic(LabelSchema::cubes_color()), ModelConfig{});
+  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  c.add_model("shape", quadratic(LabelSchema::cubes_shape()), ModelConfig{});
   ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->status == SessionStatus::Running; }));
   ASSERT_EQ(c.term_paths().size(), 2u);
-  EXPECT_EQ(c.node(c.term_path(0))->model, "color");
+  EXPECT_EQ(c.node(c.term_path(0))->model, "shape");
+  EXPECT_EQ(c.node(c.term_path(0))->label, (std::vector<float>{1.f, 0.f, 0.f}));  // a box
   EXPECT_EQ(c.node(c.term_path(1))->model, "position");
-  EXPECT_TRUE(c.composition().shared_prior);
+  EXPECT_FALSE(c.composition().shared_prior);
   // Added by hand, a count term starts on "one object" (the schema's default slot).
   c.add_term({}, "count", std::nullopt, 1.0);
   EXPECT_EQ(c.node(c.term_path(2))->label, (std::vector<float>{0.f, 1.f, 0.f}));
+}
+
+TEST(Controller, WithoutAShapeModelTheDefaultIsPositionAndColourAroundOnePrior) {
+  UiLog log;
+  Controller c(log, fast_options(true));
+  c.add_model("count", quadratic(LabelSchema::cubes_count()), ModelConfig{});
+  c.add_model("color", quadratic(LabelSchema::cubes_color()), ModelConfig{});
+  c.add_model("size", quadratic(LabelSchema::cubes_size()), ModelConfig{});
+  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
+  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->status == SessionStatus::Running; }));
+  ASSERT_EQ(c.term_paths().size(), 2u);
+  EXPECT_EQ(c.node(c.term_path(0))->model, "position");
+  EXPECT_EQ(c.node(c.term_path(1))->model, "color");
+  EXPECT_TRUE(c.composition().shared_prior);
 }
 
 // A denoising model samples only on a noise schedule: adding its term gives the sampler the

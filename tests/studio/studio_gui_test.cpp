@@ -437,7 +437,7 @@ TEST(StudioGui, ARecipeModelFoundNowhereAndAnUnknownExampleSayWhatToDo) {
   fs::remove_all(dir);
 }
 
-// On a CPU the studio opens on the draft walk (issue #26): the shipped opening composition (colour ∧
+// On a CPU the studio opens on the draft walk (issue #26): the shipped opening composition (shape ∧
 // position, guided) runs its 27 steps at batch 4 — in bf16 where the CPU has it — and finishes, the
 // previews showing the steps' clean-image estimates. The time is recorded, not asserted tightly
 // (ctest runs tests side by side); docs/studio.md quotes the quiet machine's figure.
@@ -469,9 +469,10 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
 }
 
 // Issue #29: a picture without a recipe dropped on the window opens the Read panel and is read by the
-// composition's models (the opening composition: colour and position); its labels go into the
-// composition, the colour is changed to blue (at guidance 6, energies summed), and "Edit from this
-// image" restarts the chains from it at σ 0.4 — the samples come out blue where the lime sphere was.
+// composition's models (the opening composition with its shape term swapped for colour: colour and
+// position around one prior); its labels go into the composition, the colour is changed to blue (the
+// edit pull raises it to guidance 6), and "Edit from this image" restarts the chains from it at σ 0.4
+// — the samples come out blue where the lime sphere was.
 TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   const fs::path dir = fresh_dir("read_edit");
   ebm::data::CubesObjects o;
@@ -491,6 +492,9 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   const json script = {{"actions",
                         {{{"do", "wait"}, {"until", "running"}, {"timeout_s", 120}},
                          {{"do", "pause"}},
+                         {{"do", "remove"}, {"term", "shape"}},
+                         {{"do", "add_term"}, {"model", "color"}},
+                         {{"do", "set_operator"}, {"path", json::array()}, {"prior", "shared"}},
                          {{"do", "drop"}, {"paths", {(dir / "scene.png").string()}}},
                          {{"do", "wait_read"}, {"seconds", 300}},
                          {{"do", "wait"}, {"frames", 3}},
