@@ -114,14 +114,16 @@ std::string describe_grader(const nlohmann::json& h) {
   if (!h.is_object() || !h.contains("position_error")) return "grader: no held-out figures in its file\n";
   char buf[512];
   std::snprintf(buf, sizeof buf,
-                "grader (held-out renders): position error %.3f, size error %.4f, shape %.1f %%, colour %.1f %%",
-                h.value("position_error", -1.0), h.value("size_error", -1.0), 100 * h.value("shape_accuracy", -1.0),
-                100 * h.value("color_accuracy", -1.0));
+                "grader (%lld held-out renders): position error %.3f, size error %.4f, shape %.1f %%, colour %.1f %%",
+                static_cast<long long>(h.value("n", int64_t{0})), h.value("position_error", -1.0),
+                h.value("size_error", -1.0), 100 * h.value("shape_accuracy", -1.0), 100 * h.value("color_accuracy", -1.0));
   std::string s = buf;
   if (h.contains("count_accuracy_empty")) {
-    std::snprintf(buf, sizeof buf, "; counts read right: empty %.1f %%, one %.1f %%, two %.1f %%",
-                  100 * h.value("count_accuracy_empty", -1.0), 100 * h.value("count_accuracy_one", -1.0),
-                  100 * h.value("count_accuracy_two", -1.0));
+    // Files before n_count was recorded held a quarter of n of each count.
+    const auto n_count = h.value("n_count", h.value("n", int64_t{0}) / 4);
+    std::snprintf(buf, sizeof buf, "; counts read right (%lld renders of each): empty %.1f %%, one %.1f %%, two %.1f %%",
+                  static_cast<long long>(n_count), 100 * h.value("count_accuracy_empty", -1.0),
+                  100 * h.value("count_accuracy_one", -1.0), 100 * h.value("count_accuracy_two", -1.0));
     s += buf;
   } else {
     s += "; it does not count objects (objects found by an image reading)";

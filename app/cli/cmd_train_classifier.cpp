@@ -26,7 +26,8 @@ void register_train_classifier(CLI::App& app) {
   sub->add_option("--out", o->out, "output .safetensors")->required();
   sub->add_option("--device", o->device, "auto | cpu | cuda | cuda:N")->capture_default_str();
   sub->add_option("--seed", o->seed, "seed")->capture_default_str();
-  sub->add_option("--iters", o->iters, "iterations")->capture_default_str();
+  sub->add_option("--iters", o->iters, "iterations (0 with --init-from: train nothing, re-measure its held-out figures with --heldout renders)")
+      ->capture_default_str();
   sub->add_option("--batch", o->batch, "freshly rendered scenes per iteration")->capture_default_str();
   sub->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
   sub->add_option("--filters", o->num_filters, "network width")->capture_default_str();
@@ -42,7 +43,7 @@ void register_train_classifier(CLI::App& app) {
   sub->add_option("--init-from", o->init_from,
                   "continue this grader (its width and layout are kept; use a lower --lr than a fresh run)")
       ->check(CLI::ExistingFile);
-  sub->add_option("--heldout", o->heldout, "held-out renders for the reported metrics")->capture_default_str();
+  sub->add_option("--heldout", o->heldout, "held-out renders for the reported metrics (as many of each: one object, two objects, an empty floor)")->capture_default_str();
   sub->add_option("--time-limit", o->time_limit_min, "minutes (0 = none); stops early, still evaluates and saves")
       ->capture_default_str();
   sub->add_option("--log-every", o->log_every, "iterations per progress line")->capture_default_str();

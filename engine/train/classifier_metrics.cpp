@@ -26,19 +26,41 @@ void to_json(nlohmann::json& j, const ClassifierMetrics& m) {
   if (m.count_accuracy_empty >= 0) j["count_accuracy_empty"] = m.count_accuracy_empty;
   if (m.count_accuracy_one >= 0) j["count_accuracy_one"] = m.count_accuracy_one;
   if (m.count_accuracy_two >= 0) j["count_accuracy_two"] = m.count_accuracy_two;
+  if (m.count_accuracy_two >= 0) j["n_count"] = m.n_count;
 }
+
+namespace {
+
+// The network over `images` a chunk at a time: held-out sets run to thousands of renders, and one
+// forward pass over all of them would hold every layer's activations for all of them at once.
+CubesPrediction forward_in_chunks(CubesClassifierImpl& c, const torch::Tensor& images) {
+  constexpr int64_t kChunk = 256;
+  std::vector<CubesPrediction> parts;
+  for (int64_t s = 0; s < images.size(0); s += kChunk)
+    parts.push_back(c.forward(images.narrow(0, s, std::min(kChunk, images.size(0) - s))));
+  auto cat = [&](torch::Tensor CubesPrediction::*field) {
+    std::vector<torch::Tensor> v;
+    for (const auto& q : parts) v.push_back(q.*field);
+    return v.front().defined() ? torch::cat(v) : torch::Tensor();
+  };
+  return CubesPrediction{cat(&CubesPrediction::pos), cat(&CubesPrediction::size), cat(&CubesPrediction::shape_logits),
+                         cat(&CubesPrediction::color_logits), cat(&CubesPrediction::count_logits)};
+}
+
+}  // namespace
 
 ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
                                       const torch::Tensor& empty, const torch::Tensor& two) {
   torch::NoGradGuard no_grad;
   const bool was_training = c.is_training();
   c.eval();
-  auto p = c.forward(images);
+  auto p = forward_in_chunks(c, images);
   auto count_rate = [&](const torch::Tensor& imgs, int64_t want) {
     if (!imgs.defined() || imgs.size(0) == 0 || !c.config().has_count_head()) return -1.0;
-    return c.forward(imgs).count().eq(want).to(torch::kFloat).mean().item<double>();
+    return forward_in_chunks(c, imgs).count().eq(want).to(torch::kFloat).mean().item<double>();
   };
   ClassifierMetrics m;
+  m.n_count = two.defined() ? two.size(0) : 0;
   m.count_accuracy_one = count_rate(images, 1);
   m.count_accuracy_empty = count_rate(empty, 0);
   m.count_accuracy_two = count_rate(two, 2);

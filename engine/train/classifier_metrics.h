@@ -24,7 +24,8 @@ torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept
 struct ClassifierMetrics {
   double position_error = 0, size_error = 0, shape_accuracy = 0, color_accuracy = 0;
   double count_accuracy_empty = -1, count_accuracy_one = -1, count_accuracy_two = -1;
-  int64_t n = 0;
+  int64_t n = 0;        // one-object renders
+  int64_t n_count = 0;  // two-object renders (as many empty floors)
 };
 void to_json(nlohmann::json& j, const ClassifierMetrics& m);
 // `scenes`/`images`: one-object scenes. `empty` and `two` (optional, images of empty floors and of

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <thread>
 #include <unistd.h>
 
@@ -210,17 +211,23 @@ TEST(Controller, StartupBuildsADefaultCompositionAndSamples) {
   EXPECT_TRUE(c.history().rows().empty() || c.history().rows().back().step <= 1);
 }
 
+// Stand-ins for the shipped concept files, added in the order given: a quadratic energy per concept
+// with that concept's label schema, named after it.
+void add_concept_models(Controller& c, const std::vector<std::string>& concepts) {
+  const std::map<std::string, LabelSchema> schemas = {
+      {"count", LabelSchema::cubes_count()},     {"size", LabelSchema::cubes_size()},
+      {"color", LabelSchema::cubes_color()},     {"position", LabelSchema::cubes_position()},
+      {"shape", LabelSchema::cubes_shape()}};
+  for (const auto& name : concepts) c.add_model(name, quadratic(schemas.at(name)), ModelConfig{});
+}
+
 // With the shipped set (a count model among the concepts, loaded in whatever order) the opening
 // composition is shape ∧ position with the energies summed; the count model is never one of the two
 // terms. Without a shape model it is position ∧ colour, around one prior (colour composes better so).
 TEST(Controller, TheDefaultCompositionIsShapeAndPositionAndNeverTheCount) {
   UiLog log;
   Controller c(log, fast_options(true));
-  c.add_model("count", quadratic(LabelSchema::cubes_count()), ModelConfig{});
-  c.add_model("size", quadratic(LabelSchema::cubes_size()), ModelConfig{});
-  c.add_model("color", quadratic(LabelSchema::cubes_color()), ModelConfig{});
-  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
-  c.add_model("shape", quadratic(LabelSchema::cubes_shape()), ModelConfig{});
+  add_concept_models(c, {"count", "size", "color", "position", "shape"});
   ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->status == SessionStatus::Running; }));
   ASSERT_EQ(c.term_paths().size(), 2u);
   EXPECT_EQ(c.node(c.term_path(0))->model, "shape");
@@ -230,20 +237,16 @@ TEST(Controller, TheDefaultCompositionIsShapeAndPositionAndNeverTheCount) {
   // Added by hand, a count term starts on "one object" (the schema's default slot).
   c.add_term({}, "count", std::nullopt, 1.0);
   EXPECT_EQ(c.node(c.term_path(2))->label, (std::vector<float>{0.f, 1.f, 0.f}));
-}
 
-TEST(Controller, WithoutAShapeModelTheDefaultIsPositionAndColourAroundOnePrior) {
-  UiLog log;
-  Controller c(log, fast_options(true));
-  c.add_model("count", quadratic(LabelSchema::cubes_count()), ModelConfig{});
-  c.add_model("color", quadratic(LabelSchema::cubes_color()), ModelConfig{});
-  c.add_model("size", quadratic(LabelSchema::cubes_size()), ModelConfig{});
-  c.add_model("position", quadratic(LabelSchema::cubes_position()), ModelConfig{});
-  ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->status == SessionStatus::Running; }));
-  ASSERT_EQ(c.term_paths().size(), 2u);
-  EXPECT_EQ(c.node(c.term_path(0))->model, "position");
-  EXPECT_EQ(c.node(c.term_path(1))->model, "color");
-  EXPECT_TRUE(c.composition().shared_prior);
+  Controller without_shape(log, fast_options(true));
+  add_concept_models(without_shape, {"count", "color", "size", "position"});
+  ASSERT_TRUE(poll_until(without_shape, [&] {
+    return without_shape.snapshot() && without_shape.snapshot()->status == SessionStatus::Running;
+  }));
+  ASSERT_EQ(without_shape.term_paths().size(), 2u);
+  EXPECT_EQ(without_shape.node(without_shape.term_path(0))->model, "position");
+  EXPECT_EQ(without_shape.node(without_shape.term_path(1))->model, "color");
+  EXPECT_TRUE(without_shape.composition().shared_prior);
 }
 
 // A denoising model samples only on a noise schedule: adding its term gives the sampler the

@@ -98,6 +98,46 @@ TEST(Classifier, AContinuationStartsFromTheFileKeepsItsWidthAndCountsItsIteratio
   fs::remove_all(dir);
 }
 
+// Zero iterations from a file re-measure it: the weights come back bit for bit, the held-out figures
+// are those of the renders asked for (as many two-object scenes and empty floors as one-object ones),
+// and the file's iteration count is unchanged. Without a file to measure, zero iterations is refused.
+TEST(Classifier, ZeroIterationsReMeasureASavedGraderAndKeepItsWeights) {
+  const auto dir = fs::temp_directory_path() / ("ebm_classifier_measure_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const ClassifierTrainOptions o = tiny_run(dir / "trained.safetensors", 10);
+  train_classifier(o);
+  ClassifierTrainOptions m = o;
+  m.out = (dir / "measured.safetensors").string();
+  m.init_from = o.out;
+  m.iters = 0;
+  m.heldout = 40;
+  auto r = train_classifier(m);
+  EXPECT_EQ(r.iterations, 0);
+  EXPECT_TRUE(r.losses.empty());
+  EXPECT_EQ(r.heldout.n, 40);
+  EXPECT_EQ(r.heldout.n_count, 40);
+  nlohmann::json held;
+  load_classifier(m.out, &held);
+  EXPECT_EQ(held.value("iterations", 0), 10);
+  EXPECT_EQ(held.value("iterations_this_run", -1), 0);
+  EXPECT_EQ(held.value("n", 0), 40);
+  EXPECT_EQ(held.value("n_count", 0), 40);
+  const TensorMap before = read_safetensors(o.out).tensors, after = read_safetensors(m.out).tensors;
+  ASSERT_EQ(before.size(), after.size());
+  for (const auto& [name, t] : before) {
+    ASSERT_TRUE(after.count(name)) << name;
+    EXPECT_TRUE(torch::equal(t, after.at(name))) << name;
+  }
+  m.init_from.clear();
+  try {
+    train_classifier(m);
+    ADD_FAILURE() << "zero iterations without --init-from must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("--init-from"), std::string::npos) << e.what();
+  }
+  fs::remove_all(dir);
+}
+
 TEST(Classifier, FilesOfTheFirstGraderLoadWithTheSpatialMeanAndNoCount) {
   const auto path = fs::temp_directory_path() / ("ebm_classifier_old_" + std::to_string(::getpid()) + ".safetensors");
   CubesClassifier old(ClassifierConfig{8, ClassifierLayout::Mean});
