@@ -13,6 +13,8 @@
 #                                 rule's extra priors sharpen it; on the CPU (n = 16) temperature 0.5
 #                                 took position ∧ size from 75 to 100 % all-met around one prior
 #   place_sitting.sh grids OUT    the placed colour and sphere ∧ blue recipes at 400 steps
+#   place_sitting.sh recipes OUT  every recipe in assets/recipes graded as it is at N (regrade_recipes.sh);
+#                                 13 recipes, ~50 s each alone: run it twice
 #   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
 #   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself
 # Settings: N (256), BATCH (256: results do not depend on it; fewer launches).
@@ -20,7 +22,7 @@
 # two processes side by side (singles ~76 s, pairs ~115 s at n = 256); six processes at once beside a
 # build and the GPU tests did not finish one variant in 17 min — keep it to two or three at once.
 set -uo pipefail
-PHASE=${1:?usage: place_sitting.sh run|collect|tune|step|grids|ckpt|bench OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: place_sitting.sh run|collect|tune|step|grids|recipes|ckpt|bench OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -62,6 +64,13 @@ case $PHASE in
         --out "$OUT/$r.png" 2>&1 | tail -n 2
       stamp "$r grid"
     done
+    ;;
+  recipes)  # every shipped recipe graded as it is (regrade_recipes.sh), detached; re-run to collect
+    build_ebm "$OUT" OFF
+    [ -f runs/recipes.log ] || { setsid nohup bash scripts/device/regrade_recipes.sh runs/recipes "$N" > runs/recipes.log 2>&1 < /dev/null & }
+    while [ ! -f runs/recipes/recipes.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
+    if [ -f runs/recipes/recipes.txt ]; then cat runs/recipes/recipes.txt; else python3 scripts/device/recipe_table.py runs/recipes; fi
+    archive "$OUT/recipes.tgz" runs/recipes runs/recipes.log
     ;;
   ckpt) ckpt_table 570 "${ITERS:-15}" ;;
   bench) gpu_benches "$OUT" ;;

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Issue #28, item 4: every recipe the project ships (assets/recipes: the model card's compositions and
+# the studio's File > Open example) graded as it is — its own labels, composition rule and guidance,
+# the 400-step walk — at N samples on the GPU, two recipes at a time; then one table of them all
+# (DIR/recipes.txt, scripts/device/recipe_table.py). From the repo root after `ninja -C build ebm`:
+#   bash scripts/device/regrade_recipes.sh DIR [N]      (N: samples per recipe, default 256)
+set -uo pipefail
+DIR=${1:?usage: regrade_recipes.sh DIR [N]}
+N=${2:-256}
+EBM=${EBM:-./build/app/ebm}
+mkdir -p "$DIR"
+export EBM DIR N
+grade() {  # recipe path: its JSON and printed table in DIR
+  local name
+  name=$(basename "$1" .json)
+  "$EBM" eval --recipe "$1" --device cuda --n "$N" --batch "$N" --quiet --json-out "$DIR/$name.json" > "$DIR/$name.txt" 2>&1
+}
+export -f grade
+printf '%s\n' assets/recipes/*.json | xargs -P 2 -I{} bash -c 'grade {}'
+python3 scripts/device/recipe_table.py "$DIR" | tee "$DIR/recipes.txt"
