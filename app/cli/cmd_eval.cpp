@@ -125,6 +125,12 @@ std::string describe_grader(const nlohmann::json& h) {
                   static_cast<long long>(n_count), 100 * h.value("count_accuracy_empty", -1.0),
                   100 * h.value("count_accuracy_one", -1.0), 100 * h.value("count_accuracy_two", -1.0));
     s += buf;
+    if (h.contains("count_accuracy_two_visible")) {
+      std::snprintf(buf, sizeof buf, " (%.1f %% of the %lld with both objects at least half visible)",
+                    100 * h.value("count_accuracy_two_visible", -1.0),
+                    static_cast<long long>(h.value("n_two_visible", int64_t{0})));
+      s += buf;
+    }
   } else {
     s += "; it does not count objects (objects found by an image reading)";
   }

@@ -64,6 +64,9 @@ void register_train_classifier(CLI::App& app) {
       if (m.count_accuracy_one >= 0)
         std::cout << "; count read right: empty floors " << m.count_accuracy_empty << ", one object "
                   << m.count_accuracy_one << ", two objects " << m.count_accuracy_two;
+      if (m.count_accuracy_two_visible >= 0)
+        std::cout << " (" << m.count_accuracy_two_visible << " of the " << m.n_two_visible
+                  << " with both objects at least half visible)";
       std::cout << "\n  saved " << o->out << "\n";
     });
   });

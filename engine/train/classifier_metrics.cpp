@@ -1,5 +1,7 @@
 #include "engine/train/classifier_metrics.h"
 
+#include <stdexcept>
+
 namespace ebm::train {
 
 // The classifier's heads are sized by models/cubes_classifier.h, which cannot see the data.
@@ -27,6 +29,10 @@ void to_json(nlohmann::json& j, const ClassifierMetrics& m) {
   if (m.count_accuracy_one >= 0) j["count_accuracy_one"] = m.count_accuracy_one;
   if (m.count_accuracy_two >= 0) j["count_accuracy_two"] = m.count_accuracy_two;
   if (m.count_accuracy_two >= 0) j["n_count"] = m.n_count;
+  if (m.count_accuracy_two_visible >= 0) {
+    j["count_accuracy_two_visible"] = m.count_accuracy_two_visible;
+    j["n_two_visible"] = m.n_two_visible;
+  }
 }
 
 namespace {
@@ -50,7 +56,8 @@ CubesPrediction forward_in_chunks(CubesClassifierImpl& c, const torch::Tensor& i
 }  // namespace
 
 ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
-                                      const torch::Tensor& empty, const torch::Tensor& two) {
+                                      const torch::Tensor& empty, const torch::Tensor& two,
+                                      const torch::Tensor& two_countable) {
   torch::NoGradGuard no_grad;
   const bool was_training = c.is_training();
   c.eval();
@@ -64,6 +71,13 @@ ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesS
   m.count_accuracy_one = count_rate(images, 1);
   m.count_accuracy_empty = count_rate(empty, 0);
   m.count_accuracy_two = count_rate(two, 2);
+  if (two_countable.defined() && m.count_accuracy_two >= 0) {
+    if (two_countable.size(0) != two.size(0))
+      throw std::invalid_argument("evaluate_classifier: two_countable must mark each two-object image");
+    const auto keep = two_countable.to(torch::kBool).to(two.device());
+    m.n_two_visible = keep.sum().item<int64_t>();
+    if (m.n_two_visible > 0) m.count_accuracy_two_visible = count_rate(two.index({keep}), 2);
+  }
   c.train(was_training);
   auto mean = [&](data::CubesConcept k) {
     return grade_concept(p, k, data::concept_labels(scenes.first, k)).mean().item<double>();

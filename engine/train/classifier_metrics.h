@@ -24,13 +24,19 @@ torch::Tensor grade_concept(const CubesPrediction& p, data::CubesConcept concept
 struct ClassifierMetrics {
   double position_error = 0, size_error = 0, shape_accuracy = 0, color_accuracy = 0;
   double count_accuracy_empty = -1, count_accuracy_one = -1, count_accuracy_two = -1;
-  int64_t n = 0;        // one-object renders
-  int64_t n_count = 0;  // two-object renders (as many empty floors)
+  // Two-object scenes where both objects are at least half visible (engine/data/pair_visibility.h):
+  // those a reader can count; the rest show one object with the other hidden behind it.
+  double count_accuracy_two_visible = -1;
+  int64_t n = 0;                // one-object renders
+  int64_t n_count = 0;          // two-object renders (as many empty floors)
+  int64_t n_two_visible = 0;    // of those, with both objects at least half visible
 };
 void to_json(nlohmann::json& j, const ClassifierMetrics& m);
 // `scenes`/`images`: one-object scenes. `empty` and `two` (optional, images of empty floors and of
-// two-object scenes) measure the count head.
+// two-object scenes) measure the count head; `two_countable` (optional, [n] bool beside `two`) marks
+// the two-object scenes with both objects at least half visible.
 ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesScenes& scenes, const torch::Tensor& images,
-                                      const torch::Tensor& empty = {}, const torch::Tensor& two = {});
+                                      const torch::Tensor& empty = {}, const torch::Tensor& two = {},
+                                      const torch::Tensor& two_countable = {});
 
 }  // namespace ebm::train

@@ -1,6 +1,7 @@
 #include "engine/train/classifier_training.h"
 
 #include "engine/data/cubes_renderer.h"
+#include "engine/data/pair_visibility.h"
 #include "engine/train/device.h"
 #include "engine/train/progress.h"
 
@@ -147,7 +148,7 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
   auto eval_gen = at::detail::createCPUGenerator(opt.seed * 2 + 2);
   torch::manual_seed(opt.seed * 2 + 2);
   auto scenes = data::sample_scenes(opt.heldout, eval_gen);
-  std::vector<torch::Tensor> imgs, twos;
+  std::vector<torch::Tensor> imgs, twos, countable;
   torch::Tensor empty;
   {
     torch::NoGradGuard no_grad;
@@ -164,13 +165,16 @@ ClassifierTrainResult train_classifier(const ClassifierTrainOptions& opt, const 
       two.num_objects = 2;
       for (int64_t s = 0; s < n_count; s += kEvalChunk) {
         const int64_t n = std::min(kEvalChunk, n_count - s);
-        twos.push_back(add_pixel_noise(renderer.render(data::sample_scenes(n, eval_gen, two).to(dev)), opt.noise_max));
+        const auto pairs = data::sample_scenes(n, eval_gen, two).to(dev);
+        twos.push_back(add_pixel_noise(renderer.render(pairs), opt.noise_max));
+        countable.push_back(data::least_visible_share(renderer, pairs) >= data::kCountableVisibleShare);
       }
       empty = add_pixel_noise(renderer.render_floor(n_count, dev), opt.noise_max);
     }
   }
   res.heldout = evaluate_classifier(*net, scenes.to(dev), torch::cat(imgs), empty,
-                                    twos.empty() ? torch::Tensor() : torch::cat(twos));
+                                    twos.empty() ? torch::Tensor() : torch::cat(twos),
+                                    countable.empty() ? torch::Tensor() : torch::cat(countable));
   nlohmann::json info = res.heldout;
   info["iterations"] = iterations_before + res.iterations;
   if (!opt.init_from.empty()) {

@@ -4,6 +4,7 @@
 // precision is checked in CI, not only read from its metadata.
 #include "engine/data/cubes_renderer.h"
 #include "engine/data/cubes_scene.h"
+#include "engine/data/pair_visibility.h"
 #include "engine/eval/eval_sampling.h"
 #include "engine/eval/grade_table.h"
 #include "engine/train/classifier_metrics.h"
@@ -44,7 +45,8 @@ struct ShippedGrader : ::testing::Test {
 TEST_F(ShippedGrader, CountsAndStatesItsHeldOutFigures) {
   EXPECT_EQ(grader->config().layout, ClassifierLayout::Coord);
   for (const char* k : {"position_error", "size_error", "shape_accuracy", "color_accuracy", "count_accuracy_empty",
-                        "count_accuracy_one", "count_accuracy_two", "iterations", "noise_max"})
+                        "count_accuracy_one", "count_accuracy_two", "count_accuracy_two_visible", "n_count", "iterations",
+                        "noise_max"})
     EXPECT_TRUE(held.contains(k)) << "the shipped grader's metadata lacks " << k;
 }
 
@@ -55,9 +57,11 @@ TEST_F(ShippedGrader, GradesFreshRendersAtItsStatedFigures) {
   const auto images = noisy(renderer.render(scenes));
   data::SceneSampling two;
   two.num_objects = 2;
-  const auto twos = noisy(renderer.render(data::sample_scenes(64, gen, two)));
+  const auto pairs = data::sample_scenes(64, gen, two);
+  const auto twos = noisy(renderer.render(pairs));
+  const auto countable = data::least_visible_share(renderer, pairs) >= data::kCountableVisibleShare;
   const auto empty = noisy(renderer.render_floor(64));
-  const auto m = train::evaluate_classifier(*grader, scenes, images, empty, twos);
+  const auto m = train::evaluate_classifier(*grader, scenes, images, empty, twos, countable);
   // 256 renders against the file's 1,024: margins of a few standard errors.
   EXPECT_LE(m.position_error, held["position_error"].get<double>() + 0.015);
   EXPECT_LE(m.size_error, held["size_error"].get<double>() + 0.004);
@@ -66,6 +70,11 @@ TEST_F(ShippedGrader, GradesFreshRendersAtItsStatedFigures) {
   EXPECT_GE(m.count_accuracy_empty, held["count_accuracy_empty"].get<double>() - 0.03);
   EXPECT_GE(m.count_accuracy_one, held["count_accuracy_one"].get<double>() - 0.02);
   EXPECT_GE(m.count_accuracy_two, held["count_accuracy_two"].get<double>() - 0.08);
+  // Pairs a reader can count (both objects at least half visible): issue #28's bound of 99.5 %.
+  ASSERT_TRUE(held.contains("count_accuracy_two_visible"));
+  EXPECT_GE(held["count_accuracy_two_visible"].get<double>(), 0.995);
+  EXPECT_GT(m.n_two_visible, 48);
+  EXPECT_GE(m.count_accuracy_two_visible, held["count_accuracy_two_visible"].get<double>() - 0.04);
 }
 
 // A grid of renders that all carry one target label (the rest of each scene random), graded the way

@@ -1,8 +1,10 @@
 #include "engine/data/cubes_renderer.h"
+#include "engine/data/pair_visibility.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <iostream>
 
 namespace ebm::data {
 namespace {
@@ -122,6 +124,21 @@ TEST(CubesRenderer, TwoObjectScenesShowBothObjects) {
   auto a2 = object_mask(r, r.render(s)).sum({1, 2});
   EXPECT_TRUE((a2 >= a1).all().item<bool>());
   EXPECT_GT((a2 - a1).sum().item<int64_t>(), 8 * 40);
+}
+
+// A pair side by side shows both objects whole; a small sphere on the far side of a large box
+// (+y is away from the camera) hides behind it: the visible share says which pair a reader can count.
+TEST(PairVisibility, SideBySideIsWholeAndBehindALargeBoxIsHidden) {
+  CubesRenderer r;
+  CubesScenes side = fixed_scenes(1, -0.6f, 0.f, 0.4f, 0);
+  side.second = fixed_scenes(1, 0.6f, 0.f, 0.4f, 1, 5).first;
+  CubesScenes behind = fixed_scenes(1, 0.f, -0.8f, 0.7f, 0);
+  behind.second = fixed_scenes(1, 0.f, 0.8f, 0.3f, 1, 5).first;
+  const auto whole = least_visible_share(r, side), hidden = least_visible_share(r, behind);
+  std::cout << "visible share: side by side " << whole.item<float>() << ", behind a large box " << hidden.item<float>() << "\n";
+  EXPECT_GT(whole.item<float>(), 0.9f);
+  EXPECT_LT(hidden.item<float>(), 0.3f);
+  EXPECT_THROW(least_visible_share(r, fixed_scenes(1)), std::invalid_argument);
 }
 
 TEST(CubesRenderer, BadScenesAreRejectedWithAClearMessage) {
