@@ -52,7 +52,7 @@ struct EvalArgs {
   bool one_object = false;         // suite: AND count.safetensors' "one object" into every case
   bool place = false;              // suite: a placement term in the cases without position
   std::optional<double> count_guidance;
-  int64_t steps = 200;
+  std::optional<int64_t> steps;  // --steps (ladder_flags.h: apply_step_count, ladder_in_steps)
   LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
   bool per_label = false;          // suite: a text line per target label too
@@ -147,6 +147,8 @@ void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& table
 }
 
 // What --place did to the cases, so a table is never read as the unplaced suite's.
+constexpr int64_t kSuiteLangevinSteps = 200;  // the suite's chains for models without a noise schedule
+
 std::string describe_placement(const EvalArgs& a) {
   return a.place ? "placement: the cases without position sample with a position term of any label, a position "
                    "per sample (--place; not graded)\n"
@@ -168,17 +170,23 @@ void run_recipe(const EvalArgs& a) {
   auto models = load_recipe_models(r, a.recipe, ro, &notes);
   if (!a.quiet)
     for (const auto& n : notes) std::cerr << n.text << "\n";
+  LadderOptions ladder = a.ladder;
+  if (a.steps) {
+    apply_step_count(*a.steps, r.sampler);
+    SamplerParams probe = r.sampler;  // does the models' ladder walk this recipe (denoising models)?
+    if (apply_model_schedule(probe, r.composition, info_lookup(models), ladder)) ladder = ladder_in_steps(ladder, *a.steps);
+  }
   eval::grade_targets(r.composition, models);  // a recipe that cannot be graded fails before the classifier loads
   nlohmann::json heldout;
   auto grader = load_grader(a, &heldout);
   Progress progress(a.quiet);
   progress.set_run(fs::path(a.recipe).filename().string());
   auto out = eval::evaluate_recipe(fs::path(a.recipe).stem().string(), r, models, *grader, a.n, a.batch,
-                                   [&](const eval::SamplingProgress& p) { progress(p); }, a.ladder);
+                                   [&](const eval::SamplingProgress& p) { progress(p); }, ladder);
   if (out.schedule_from_model && !a.quiet)
     std::cerr << "ebm eval: the recipe has a constant schedule; sampled the denoising models with their annealed "
                  "schedule ("
-              << describe_ladder(a.ladder, out.params.total_steps()) << ")\n";
+              << describe_ladder(ladder, out.params.total_steps()) << ")\n";
   nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
                       {"classifier_heldout", heldout}};
   print_results(a, {out.table}, std::move(j));
@@ -227,8 +235,14 @@ void run_suite(const EvalArgs& a) {
     for (const auto& n : notes) std::cerr << n.text << "\n";
 
   base.init = InitMode::Gaussian;  // the training chains' 0.5 + 0.5·N start
-  base.steps = a.steps;
-  apply_model_schedule(base, models, a.ladder);  // every model's: the suite's cases share one schedule
+  base.steps = kSuiteLangevinSteps;
+  LadderOptions ladder = a.ladder;
+  if (a.steps) {
+    apply_step_count(*a.steps, base);
+    SamplerParams probe = base;
+    if (apply_model_schedule(probe, models, ladder)) ladder = ladder_in_steps(ladder, *a.steps);
+  }
+  apply_model_schedule(base, models, ladder);  // every model's: the suite's cases share one schedule
 
   std::vector<eval::SuiteSplit> splits;
   if (a.split == "both") splits = {eval::SuiteSplit::Tune, eval::SuiteSplit::Heldout};
@@ -391,7 +405,9 @@ void register_eval(CLI::App& app) {
   sub->add_option("--count-guidance", a->count_guidance,
                   "suite: with --one-object, the count term's guidance (default: the count model's own)")
       ->check(CLI::Range(0.0, 100.0));
-  sub->add_option("--steps", a->steps, "suite: Langevin steps for models without a noise schedule")->capture_default_str();
+  sub->add_option("--steps", a->steps,
+                  "steps per chain, as ebm sample --steps: models without a noise schedule take N Langevin steps "
+                  "(suite default 200; recipe: its own), denoising models N - 1 Euler steps and the final denoise");
   add_ladder_flags(sub, a->ladder);
   add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");
   sub->add_flag("--per-label", a->per_label,

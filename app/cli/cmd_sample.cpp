@@ -90,12 +90,7 @@ void run_sample(const SampleArgs& a) {
   for (const auto& w : warnings) std::cerr << "ebm sample: warning: " << w << "\n";
 
   SamplerParams& p = r.sampler;
-  if (a.steps) {
-    if (p.schedule.annealed())
-      throw std::invalid_argument("--steps: the recipe has an annealed schedule; its levels set the step count");
-    if (*a.steps < 1) throw std::invalid_argument("--steps must be at least 1");
-    p.steps = *a.steps;
-  }
+  if (a.steps) apply_step_count(*a.steps, p);
   if (a.seed) p.seed = *a.seed;
   if (a.batch) {
     if (!p.sample_ids.empty() && static_cast<int64_t>(p.sample_ids.size()) != *a.batch)
@@ -137,14 +132,8 @@ void run_sample(const SampleArgs& a) {
   ro.ladder = a.ladder;
   RunnableRecipe run = make_runnable(r, a.recipe, ro);
   if (a.steps && run.schedule_from_models) {
-    // An explicit step count applies to denoising models too: N steps are N − 1 Euler steps of the
-    // ladder's ODE and the final denoise (--walk euler; each step one network evaluation per term).
-    if (*a.steps < 2)
-      throw std::invalid_argument("--steps " + std::to_string(*a.steps) +
-                                  ": denoising models need at least 2 steps (Euler steps and the final denoise)");
-    ro.ladder.walk = LadderWalk::Euler;
-    ro.ladder.euler_steps = static_cast<int>(*a.steps - 1);
-    ro.ladder.euler_top_steps = 0;
+    // An explicit step count applies to denoising models too (ladder_flags.h).
+    ro.ladder = ladder_in_steps(ro.ladder, *a.steps);
     run.recipe.sampler.schedule = {};
     apply_model_schedule(run.recipe.sampler, run.recipe.composition, info_lookup(run.models), ro.ladder);
   }

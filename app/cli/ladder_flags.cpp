@@ -1,5 +1,7 @@
 #include "app/cli/ladder_flags.h"
 
+#include <stdexcept>
+
 namespace ebm::cli {
 
 void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
@@ -61,6 +63,24 @@ std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_step
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
          std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps" +
          (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "");
+}
+
+void apply_step_count(std::int64_t steps, SamplerParams& p) {
+  if (p.schedule.annealed())
+    throw std::invalid_argument("--steps: the recipe has an annealed schedule; its levels set the step count");
+  if (steps < 1) throw std::invalid_argument("--steps must be at least 1");
+  p.steps = steps;
+}
+
+LadderOptions ladder_in_steps(const LadderOptions& ladder, std::int64_t steps) {
+  if (steps < 2)
+    throw std::invalid_argument("--steps " + std::to_string(steps) +
+                                ": denoising models need at least 2 steps (Euler steps and the final denoise)");
+  LadderOptions out = ladder;
+  out.walk = LadderWalk::Euler;
+  out.euler_steps = static_cast<int>(steps - 1);
+  out.euler_top_steps = 0;
+  return out;
 }
 
 }  // namespace ebm::cli

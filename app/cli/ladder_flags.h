@@ -21,4 +21,13 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder);
 // prints when it puts a composition on the models' ladder.
 std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps);
 
+// `--steps N` of `ebm sample` and `ebm eval`, one rule for both (issue #26: an explicit step count
+// applies, or is refused saying why). Models on a constant schedule (Langevin) take N steps: this sets
+// `p.steps`, and refuses N < 1 and a recipe whose own annealed schedule sets the count.
+void apply_step_count(std::int64_t steps, SamplerParams& p);
+// Denoising models, whose noise ladder sets the count, take N − 1 Euler steps of the ladder's
+// probability-flow ODE and the final denoise: `ladder` as --walk euler with N − 1 steps and no top
+// steps (ρ, churn and Heun kept). Refuses N < 2.
+LadderOptions ladder_in_steps(const LadderOptions& ladder, std::int64_t steps);
+
 }  // namespace ebm::cli

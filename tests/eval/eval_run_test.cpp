@@ -14,6 +14,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
+#include "tests/support/small_denoiser.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -306,6 +307,34 @@ TEST(EvalCli, RecipeTableAndJson) {
   EXPECT_EQ(j["tables"][0]["rows"][1]["negated"], true);
   EXPECT_EQ(j["classifier_heldout"]["note"], "random, for tests");
   EXPECT_EQ(nlohmann::json::parse(read_file(d.f("eval.json"))), j);
+}
+
+// --steps N means what it means to ebm sample (issue #26: an explicit count applies or is refused): a
+// recipe of Langevin models takes N steps; one of denoising models, N − 1 Euler steps and the denoise.
+TEST(EvalCli, StepsApplyToLangevinAndToDenoisingRecipes) {
+  Dir d("steps");
+  save_recipe(d.f("r.json"), pos_not_red(d));
+  save_small_classifier(d.f("classifier.safetensors"));
+  auto r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "2", "--steps", "5", "--classifier",
+                   d.f("classifier.safetensors"), "--json", "--quiet"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["steps"], 5);
+
+  ebm::test::save_small_denoiser(d.f("models/dpos.safetensors"), "position", 1, 0.05, 1.0);
+  Recipe dr;
+  dr.models = {{"pos", "models/dpos.safetensors", sha256_file(d.f("models/dpos.safetensors"))}};
+  dr.composition = Node::term("position", "pos", {0.3f, -0.4f});
+  dr.sampler.batch = 2;
+  save_recipe(d.f("d.json"), dr);
+  r = ebm(d, {"eval", "--recipe", d.f("d.json"), "--n", "2", "--steps", "4", "--classifier",
+              d.f("classifier.safetensors"), "--json"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["steps"], 4);
+  EXPECT_NE(r.err.find("3 Euler steps"), std::string::npos) << r.err;
+  r = ebm(d, {"eval", "--recipe", d.f("d.json"), "--n", "2", "--steps", "1", "--classifier",
+              d.f("classifier.safetensors")});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("at least 2 steps"), std::string::npos) << r.err;
 }
 
 TEST(EvalCli, MissingClassifierSaysHowToGetOne) {
