@@ -16,12 +16,8 @@
 # Settings: MINUTES (10), N (256), BATCH (256). Sizing: build ~150 s on a fresh H100, the three cases
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
 set -uo pipefail
-PHASE=${1:?usage: colour_sitting.sh train|grade|heldout OUT}; OUT=${2:?OUT}
-mkdir -p "$OUT" runs
-export EBM=./build/app/ebm
-T0=$SECONDS
-source .devdeps/device-env.sh
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, archive
+sitting_begin "usage: colour_sitting.sh train|grade|heldout OUT" "$@"
 RUN=runs/color_cont
 CAND=runs/colour_candidates
 COLOUR_CASES="color,shape+color,position+color"

@@ -22,12 +22,8 @@
 # two processes side by side (singles ~76 s, pairs ~115 s at n = 256); six processes at once beside a
 # build and the GPU tests did not finish one variant in 17 min — keep it to two or three at once.
 set -uo pipefail
-PHASE=${1:?usage: place_sitting.sh run|collect|tune|step|grids|recipes|ckpt|bench OUT}; OUT=${2:?OUT}
-mkdir -p "$OUT" runs
-export EBM=./build/app/ebm
-T0=$SECONDS
-source .devdeps/device-env.sh
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, ckpt_table, gpu_benches
+sitting_begin "usage: place_sitting.sh run|collect|tune|step|grids|recipes|ckpt|bench OUT" "$@"
 N=${N:-256}; B="--batch ${BATCH:-256}"
 UNPLACED="size,shape,color,shape+color,shape+not color"
 case $PHASE in

@@ -4,6 +4,15 @@
 
 stamp() { echo "$1 at $((SECONDS - T0)) s"; }  # "what at N s" since the call began
 
+sitting_begin() {  # USAGE PHASE OUT: a phased sitting's start — PHASE, OUT (made), runs/, EBM, T0, the device kit
+  PHASE=${2:?$1}
+  OUT=${3:?$1}
+  mkdir -p "$OUT" runs
+  export EBM=./build/app/ebm
+  T0=$SECONDS
+  source .devdeps/device-env.sh
+}
+
 gpu_tests() {  # LIMIT_S: every `gpu`-labelled test, its log in $OUT (an absolute path on the device)
   local log
   log=$(cd "$OUT" && pwd)/ctest_gpu.log
