@@ -146,9 +146,9 @@ void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& table
     std::cout << describe_grader(j.value("classifier_heldout", nlohmann::json())) << eval::format_tables(tables);
 }
 
-// What --place did to the cases, so a table is never read as the unplaced suite's.
 constexpr int64_t kSuiteLangevinSteps = 200;  // the suite's chains for models without a noise schedule
 
+// What --place did to the cases, so a table is never read as the unplaced suite's.
 std::string describe_placement(const EvalArgs& a) {
   return a.place ? "placement: the cases without position sample with a position term of any label, a position "
                    "per sample (--place; not graded)\n"

@@ -21,7 +21,8 @@ torch::Tensor least_visible_share(const CubesRenderer& renderer, const CubesScen
   auto dist = [](const torch::Tensor& x, const torch::Tensor& y) { return (x - y).abs().sum(1); };
   const auto mask_a = dist(a, floor) > 0.05, mask_b = dist(b, floor) > 0.05;
   // Where both could show, the pair's pixel is the nearer object's: closer to that object's own render.
-  const auto shows_a = dist(both, a) < dist(both, b), shows_b = dist(both, b) < dist(both, a);
+  const auto to_a = dist(both, a), to_b = dist(both, b);
+  const auto shows_a = to_a < to_b, shows_b = to_b < to_a;
   auto share = [](const torch::Tensor& shown, const torch::Tensor& mask) {
     return (shown & mask).sum({1, 2}).to(torch::kFloat) / mask.sum({1, 2}).clamp_min(1).to(torch::kFloat);
   };

@@ -62,21 +62,26 @@ ClassifierMetrics evaluate_classifier(CubesClassifierImpl& c, const data::CubesS
   const bool was_training = c.is_training();
   c.eval();
   auto p = forward_in_chunks(c, images);
-  auto count_rate = [&](const torch::Tensor& imgs, int64_t want) {
-    if (!imgs.defined() || imgs.size(0) == 0 || !c.config().has_count_head()) return -1.0;
-    return forward_in_chunks(c, imgs).count().eq(want).to(torch::kFloat).mean().item<double>();
+  // [n] counts the head reads (undefined without images or a count head), each set read once.
+  auto counts_of = [&](const torch::Tensor& imgs) {
+    if (!imgs.defined() || imgs.size(0) == 0 || !c.config().has_count_head()) return torch::Tensor();
+    return forward_in_chunks(c, imgs).count();
   };
+  auto rate = [](const torch::Tensor& counts, int64_t want) {
+    return counts.defined() && counts.size(0) > 0 ? counts.eq(want).to(torch::kFloat).mean().item<double>() : -1.0;
+  };
+  const auto two_counts = counts_of(two);
   ClassifierMetrics m;
   m.n_count = two.defined() ? two.size(0) : 0;
-  m.count_accuracy_one = count_rate(images, 1);
-  m.count_accuracy_empty = count_rate(empty, 0);
-  m.count_accuracy_two = count_rate(two, 2);
-  if (two_countable.defined() && m.count_accuracy_two >= 0) {
+  m.count_accuracy_one = rate(p.has_count() ? p.count() : torch::Tensor(), 1);
+  m.count_accuracy_empty = rate(counts_of(empty), 0);
+  m.count_accuracy_two = rate(two_counts, 2);
+  if (two_countable.defined() && two_counts.defined()) {
     if (two_countable.size(0) != two.size(0))
       throw std::invalid_argument("evaluate_classifier: two_countable must mark each two-object image");
-    const auto keep = two_countable.to(torch::kBool).to(two.device());
+    const auto keep = two_countable.to(torch::kBool).to(two_counts.device());
     m.n_two_visible = keep.sum().item<int64_t>();
-    if (m.n_two_visible > 0) m.count_accuracy_two_visible = count_rate(two.index({keep}), 2);
+    if (m.n_two_visible > 0) m.count_accuracy_two_visible = rate(two_counts.index({keep}), 2);
   }
   c.train(was_training);
   auto mean = [&](data::CubesConcept k) {
