@@ -13,7 +13,8 @@
 #                                  prior (the rule the tune split chose for them), tune split — where
 #                                  the choice is made; the candidate comes back in OUT
 #   colour_sitting.sh heldout OUT  the same on the held-out split: the model card's numbers
-# Settings: MINUTES (10), N (256), BATCH (256). Sizing: build ~150 s on a fresh H100, the three cases
+# Settings: MINUTES (10), N (256), BATCH (256), TESTS (1: the train phase also builds everything and
+# runs the `gpu`-labelled tests beside the training run, log in OUT/ctest_gpu.log). Sizing: build ~150 s on a fresh H100, the three cases
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, archive
@@ -49,6 +50,12 @@ case $PHASE in
     if [ ! -f "$RUN.log" ]; then
       setsid nohup $EBM train --concept color --objective dsm --init-from assets/models/color.safetensors \
         --lr 2e-4 --batch 128 --out "$RUN" --time-limit "${MINUTES:-10}" --device cuda --no-progress > "$RUN.log" 2>&1 < /dev/null &
+    fi
+    if [ "${TESTS:-1}" = 1 ]; then  # the GPU is mostly idle while a batch-128 run trains: the gpu tests beside it
+      ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
+      stamp "tests built"
+      gpu_tests $((560 - (SECONDS - T0)))
+      stamp "gpu tests done"
     fi
     while pgrep -f "ebm train --concept color" > /dev/null && [ $((SECONDS - T0)) -lt 570 ]; do sleep 10; done
     tail -n 3 "$RUN/log.jsonl" 2> /dev/null
