@@ -18,6 +18,10 @@ set(EBM_DISPLAY_SKIP_CODE 77)  # run_under_xvfb.sh's exit status when there is n
 # property named "b"), so only the first label stuck. A ctest include file run after the discovery
 # sets them from the discovered test list instead.
 function(_ebm_discover_with_labels target tag filter labels)
+  if(EBM_TEST_PER_SUITE)
+    _ebm_discover_suites(${target} ${tag} "${filter}" "${labels}" ${ARGN})
+    return()
+  endif()
   set(list_var "${target}_${tag}_TESTS")
   set(filter_args)
   if(filter)
@@ -32,6 +36,36 @@ function(_ebm_discover_with_labels target tag filter labels)
   file(WRITE "${labels_file}"
        "if(${list_var})\n  set_tests_properties(\${${list_var}} PROPERTIES LABELS \"${labels}\")\nendif()\n")
   set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${labels_file}")
+endfunction()
+
+# EBM_TEST_PER_SUITE: one ctest test per GoogleTest suite ("Suite.*"), listed at ctest time by
+# EbmSuiteDiscovery.cmake — the sanitizer builds' mode (scripts/ci-sanitize.sh), where each process
+# start costs more than most tests. ARGN: gtest_discover_tests' PROPERTIES (only SKIP_RETURN_CODE is used).
+set(EBM_SUITE_DISCOVERY_SCRIPT "${CMAKE_CURRENT_LIST_DIR}/EbmSuiteDiscovery.cmake")
+function(_ebm_discover_suites target tag filter labels)
+  cmake_parse_arguments(P "" "" "PROPERTIES" ${ARGN})
+  set(skip_code)
+  if(P_PROPERTIES)
+    cmake_parse_arguments(Q "" "SKIP_RETURN_CODE" "" ${P_PROPERTIES})
+    set(skip_code ${Q_SKIP_RETURN_CODE})
+  endif()
+  get_target_property(emulator ${target} CROSSCOMPILING_EMULATOR)
+  if(NOT emulator)
+    set(emulator)
+  endif()
+  set(file "${CMAKE_CURRENT_BINARY_DIR}/${target}_${tag}_suites.cmake")
+  file(GENERATE OUTPUT "${file}" CONTENT
+"set(EBM_SUITES_EXE [==[$<TARGET_FILE:${target}>]==])
+set(EBM_SUITES_EMULATOR [==[${emulator}]==])
+set(EBM_SUITES_FILTER [==[${filter}]==])
+set(EBM_SUITES_LABELS [==[${labels}]==])
+set(EBM_SUITES_SKIP_CODE [==[${skip_code}]==])
+set(EBM_SUITES_DIR [==[${CMAKE_CURRENT_BINARY_DIR}]==])
+set(EBM_SUITES_TAG [==[${target}_${tag}]==])
+set(EBM_SUITES_CMAKE [==[${CMAKE_COMMAND}]==])
+include([==[${EBM_SUITE_DISCOVERY_SCRIPT}]==])
+")
+  set_property(DIRECTORY APPEND PROPERTY TEST_INCLUDE_FILES "${file}")
 endfunction()
 
 # ebm_discover_tests(TARGET [LABELS l...] [GPU_SUITES filter] [DISPLAY])

@@ -8,6 +8,9 @@
 #               they start; ctest runs the labels of those executables.
 #   build-tsan  clang -fsanitize=thread, same flags: engine_tests only (the session worker and its
 #               command queue, and everything that drives a session: export, network chains).
+#   Both list one ctest test per GoogleTest suite ("Session.*": EBM_TEST_PER_SUITE, cmake/
+#   EbmSuiteDiscovery.cmake), not one per test: a test process loads LibTorch, ~1.6 s under ASan, and
+#   ~300 process starts were more than half of the ASan run (RELIABILITY.md, "CI time budget").
 #
 #   EBM_SANITIZE_CXX      compiler of both builds (default clang++: measured ~2.5x less CPU time per
 #                         file than g++ on this code base, RELIABILITY.md)
@@ -16,7 +19,7 @@
 #   EBM_ASAN_LABELS       ctest label regex of the ASan run (default: the labels of those targets)
 #   EBM_TSAN_TARGETS      test executables of the TSan build (default engine_tests)
 #   EBM_TSAN_TESTS        ctest -R regex of the TSan run (default: all of engine_tests; ^Session\. = the
-#                         threaded ones alone)
+#                         threaded suite alone)
 #   EBM_SANITIZE_FULL=1   every test executable (GUI, trainer, models) and every test under ASan and
 #                         TSan of engine + studio: the full runs, for a machine with time to spare
 set -euo pipefail
@@ -31,7 +34,7 @@ fi
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 
-ASAN_TARGETS=${EBM_ASAN_TARGETS:-test_checkpoint test_checkpoint_cli test_tf engine_tests engine_cli_tests test_reliability}
+ASAN_TARGETS=${EBM_ASAN_TARGETS:-test_checkpoint test_checkpoint_cli test_tf engine_tests engine_cli_tests test_reliability suite_discovery_fixture}
 ASAN_LABELS=${EBM_ASAN_LABELS:-checkpoint|tf|engine|reliability}
 TSAN_TARGETS=${EBM_TSAN_TARGETS:-engine_tests}
 TSAN_TESTS=${EBM_TSAN_TESTS:-.}
@@ -46,7 +49,7 @@ configure() {  # dir, sanitizers
   # -O1: what the sanitizer manuals recommend for usable reports, and it compiles Torch-heavy code
   # much faster than -O2. -g1: line tables for symbolized stacks without the cost of full debug info.
   cmake -S . -B "$1" "${g[@]}" -DCMAKE_CXX_COMPILER="$CXX_SAN" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" \
-    -DEBM_SANITIZE="$2" -DEBM_WITH_CUDA=OFF -DEBM_WITH_GUI="$GUI" >/dev/null
+    -DEBM_SANITIZE="$2" -DEBM_WITH_CUDA=OFF -DEBM_WITH_GUI="$GUI" -DEBM_TEST_PER_SUITE=ON >/dev/null
 }
 
 build() {  # dir, targets...

@@ -17,7 +17,8 @@
 #                                 13 recipes, ~50 s each alone: run it twice
 #   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
 #   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself
-# Settings: N (256), BATCH (256: results do not depend on it; fewer launches).
+# Settings: N (256), BATCH (256: results do not depend on it; fewer launches), UNTIL_S (570: when the
+# recipes phase stops waiting and archives what is done — below the call's limit when less is left).
 # Sizing (2026-12-05/06, H100): one variant of the five unplaced cases placed is ~450 s of GPU work at
 # two processes side by side (singles ~76 s, pairs ~115 s at n = 256); six processes at once beside a
 # build and the GPU tests did not finish one variant in 17 min — keep it to two or three at once.
@@ -64,7 +65,7 @@ case $PHASE in
   recipes)  # every shipped recipe graded as it is (regrade_recipes.sh), detached; re-run to collect
     build_ebm "$OUT" OFF
     [ -f runs/recipes.log ] || { setsid nohup bash scripts/device/regrade_recipes.sh runs/recipes "$N" > runs/recipes.log 2>&1 < /dev/null & }
-    while [ ! -f runs/recipes/recipes.txt ] && [ $((SECONDS - T0)) -lt 570 ]; do sleep 5; done
+    while [ ! -f runs/recipes/recipes.txt ] && [ $((SECONDS - T0)) -lt "${UNTIL_S:-570}" ]; do sleep 5; done
     if [ -f runs/recipes/recipes.txt ]; then cat runs/recipes/recipes.txt; else python3 scripts/device/recipe_table.py runs/recipes; fi
     archive "$OUT/recipes.tgz" runs/recipes runs/recipes.log
     ;;
