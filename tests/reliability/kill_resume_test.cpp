@@ -25,11 +25,12 @@ using ebm::test::TempDir;
 namespace {
 
 constexpr int kKills = 6;
+constexpr int kCheckpointEvery = 2;  // --ckpt-every of the runs below
 
 std::vector<std::string> fresh_args(const std::string& dir, int iters) {
   return {"train", "--out", dir, "--concept", "position", "--objective", "cd", "--device", "cpu",
           "--iters", std::to_string(iters), "--batch", "4", "--filters", "4", "--pool", "16", "--steps", "2",
-          "--replay", "16", "--sample-steps", "2", "--sample-n", "4", "--ckpt-every", "2", "--log-every", "1",
+          "--replay", "16", "--sample-steps", "2", "--sample-n", "4", "--ckpt-every", std::to_string(kCheckpointEvery), "--log-every", "1",
           "--sample-every", "0", "--seed", "5", "--no-progress"};
 }
 
@@ -117,11 +118,15 @@ TEST(FaultKill, SigkillDuringTrainingThenResumeLosesNothing) {
     // Killed rounds aim far past the end, so a kill always lands mid-run.
     ChildProcess p(EBM_CLI_PATH, resume ? resume_args(run.string(), 1000000) : fresh_args(run.string(), 1000000), log);
     // Even rounds: a random moment from process start (start-up, first writes, checkpoints).
-    // Odd rounds: a random moment after the run has logged an iteration past the last checkpoint,
-    // so that the run makes progress whatever the machine's speed.
+    // Odd rounds: a random moment after the run has logged the iteration after its next checkpoint
+    // (the trainer writes a checkpoint right after that iteration's log line, before the next
+    // iteration), so every odd round moves the checkpoint on whatever the machine's speed. Waiting
+    // only for one logged iteration past the last checkpoint was not enough: under ASan, beside
+    // two-process training tests, all six kills of a run once came before the first checkpoint.
     if (round % 2 == 1) {
+      const int64_t next_checkpoint = std::max<int64_t>(last_iteration, 0) + kCheckpointEvery;
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
-      while (logged_iteration(run) <= std::max<int64_t>(last_iteration, 0) && std::chrono::steady_clock::now() < give_up)
+      while (logged_iteration(run) <= next_checkpoint && std::chrono::steady_clock::now() < give_up)
         if (p.wait_for(std::chrono::milliseconds(20))) FAIL() << "training ended early:\n" << ebm::test::read_raw(log);
     }
     const int ms = delay_ms(rng) + (round % 2 == 0 ? 300 : 0);
