@@ -251,6 +251,16 @@ CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch
   if (guided)
     pull = pull * guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
   if (!t.split) return {u + pull, {}, {}};  // guided_energy(e, u, g)
+  // Under one prior a mask confines the term's pull, not its share of the prior: the prior is what
+  // the whole image looks like. With the masked u in the prior, the prior's gradient outside the mask
+  // shrank to the other terms' share, the denoising steps there removed only part of the noise, and
+  // the chains diverged (a masked colour ∧ position around one prior: saturated noise in every sample,
+  // 2026-12-06). Same value; one more evaluation, for masked terms under one prior only.
+  if (t.mask.defined()) {
+    const torch::Tensor prior = t.model->energy_at(x, torch::Tensor(), attention, sigma).reshape({-1});
+    ++model_evaluations_;
+    return {pull, prior, torch::ones({}, u.options())};
+  }
   return {pull, u, torch::ones({}, u.options())};
 }
 

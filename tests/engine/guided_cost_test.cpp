@@ -3,6 +3,7 @@
 // and on the CPU a term outside its guidance interval skips the unconditional one — with the same
 // energies as evaluating everything.
 #include "engine/energy/composition.h"
+#include "engine/energy/evaluation_cost.h"
 #include "test_energies.h"
 
 #include <gtest/gtest.h>
@@ -62,6 +63,20 @@ TEST(GuidedCost, TermsOfOneModelShareTheUnconditionalEvaluation) {
   CompiledComposition m(three, models, torch::kCPU, 2);
   m.energy(x, {}, 0.5, nullptr);
   EXPECT_EQ(m.model_evaluations(), 3 + 2);
+  // Under one prior the masked term evaluates its unconditional energy twice: masked for its pull,
+  // whole for its share of the prior.
+  three.shared_prior = true;
+  CompiledComposition s(three, models, torch::kCPU, 2);
+  s.energy(x, {}, 0.5, nullptr);
+  EXPECT_EQ(s.model_evaluations(), 3 + 1 + 2);
+  // The count the studio shows, read from the tree alone, is the compiled one in each case.
+  const ModelInfoOf info_of = [&](const std::string& name) -> std::optional<ModelInfo> {
+    return models.at(name)->info();
+  };
+  EXPECT_EQ(evaluations_per_step(two, info_of), 4);
+  EXPECT_EQ(evaluations_per_step(three, info_of), 3 + 1 + 2);
+  three.shared_prior = false;
+  EXPECT_EQ(evaluations_per_step(three, info_of), 3 + 2);
 }
 
 TEST(GuidedCost, OnTheCpuATermOutsideItsIntervalSkipsTheUnconditionalEvaluation) {

@@ -96,6 +96,22 @@ TEST_F(SharedPrior, NotSubtractsTheNegativePullAndKeepsThePositivePrior) {
   });
 }
 
+// A mask confines a term's pull, not its share of the prior: outside the mask the prior's gradient is
+// the whole mean of the unconditional energies (with the masked U in it, the prior there shrank to
+// the other terms' share, and denoising chains diverged — composition.cpp).
+TEST_F(SharedPrior, AMaskConfinesThePullAndLeavesThePriorWhole) {
+  Node root = Node::op(NodeKind::And, {Node::term("a", "m1", A), Node::term("b", "m2", B)});
+  root.shared_prior = true;
+  torch::Tensor m = torch::zeros({kSize, kSize});
+  m.slice(0, 0, kSize / 2).fill_(1.0);  // the top half
+  root.children[0].mask = m;
+  const auto m4 = m.view({1, 1, kSize, kSize});
+  check(root, [&](const torch::Tensor& xi) {
+    const auto xm = xi * m4 + xi.detach() * (1.0 - m4);
+    return 0.5 * (U("m1", xi) + U("m2", xi)) + (C("m1", xm, A) - U("m1", xm)) + 3.0 * (C("m2", xi, B) - U("m2", xi));
+  });
+}
+
 TEST_F(SharedPrior, ModelsWithoutAnUnconditionalEnergyJoinWithTheirWholeEnergy) {
   Node root = Node::op(NodeKind::And, {Node::term("a", "m1", A), Node::term("p", "plain", A)});
   root.shared_prior = true;
