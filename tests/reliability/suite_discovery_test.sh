@@ -9,22 +9,12 @@
 #   2. -L x -LE gpu runs Alpha.* and Gamma.*, every test of each (the gtest output shows them);
 #   3. a failing test fails its suite, and ctest's exit status.
 # Usage: suite_discovery_test.sh CMAKE CTEST CMAKE_MODULE_DIR FIXTURE_EXECUTABLE
-set -euo pipefail
-CMAKE=$1 CTEST=$2 MODULES=$3 EXE=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "suite_discovery_test: FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/ctest_tree.sh"
+ctest_tree_begin suite_discovery_test "$@"
 
-mkdir "$work/tree"
 printf '#!/bin/sh\necho "cannot start" >&2\nexit 3\n' >"$work/broken"  # an executable whose listing fails
 chmod +x "$work/broken"
-cat >"$work/tree/CMakeLists.txt" <<TREE
-cmake_minimum_required(VERSION 3.25)
-project(ebm_suite_discovery NONE)
-enable_testing()
-list(APPEND CMAKE_MODULE_PATH "$MODULES")
-set(EBM_TEST_PER_SUITE ON)
-include(EbmTestDiscovery)
+ctest_tree_write "set(EBM_TEST_PER_SUITE ON)" <<TREE
 add_executable(fixture IMPORTED)
 set_target_properties(fixture PROPERTIES IMPORTED_LOCATION "$EXE")
 ebm_discover_tests(fixture LABELS x GPU_SUITES "BetaGpu.*")

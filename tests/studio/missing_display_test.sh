@@ -11,11 +11,8 @@
 #   2. with EBM_REQUIRE_DISPLAY=1 (what CI sets) the GUI tests fail instead — and the plain test
 #      still runs: no display never takes the rest of ctest down.
 # Usage: missing_display_test.sh CMAKE CTEST CMAKE_MODULE_DIR GUI_TEST_EXECUTABLE
-set -euo pipefail
-CMAKE=$1 CTEST=$2 MODULES=$3 EXE=$4
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-fail() { echo "missing_display_test: FAIL: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/ctest_tree.sh"
+ctest_tree_begin missing_display_test "$@"
 
 # PATH without Xvfb: a directory of links to every program on PATH (first one wins) but the X servers.
 mkdir "$work/bin"
@@ -27,13 +24,7 @@ rm -f "$work/bin/Xvfb" "$work/bin/xvfb-run" "$work/bin/Xorg" "$work/bin/X"
 no_display=(env -u DISPLAY -u WAYLAND_DISPLAY -u EBM_REQUIRE_DISPLAY PATH="$work/bin")
 if "${no_display[@]}" bash -c 'command -v Xvfb' >/dev/null; then fail "the simulated PATH still finds Xvfb"; fi
 
-mkdir "$work/tree"
-cat >"$work/tree/CMakeLists.txt" <<EOF
-cmake_minimum_required(VERSION 3.25)
-project(ebm_missing_display NONE)
-enable_testing()
-list(APPEND CMAKE_MODULE_PATH "$MODULES")
-include(EbmTestDiscovery)
+ctest_tree_write <<EOF
 add_executable(gui_tests IMPORTED)
 set_target_properties(gui_tests PROPERTIES IMPORTED_LOCATION "$EXE")
 ebm_discover_tests(gui_tests LABELS studio DISPLAY)
