@@ -7,6 +7,7 @@
 #include "app/cli/dist_flags.h"
 #include "engine/dist/launcher.h"
 #include "engine/train/device.h"
+#include "engine/train/init_source_options.h"
 #include "engine/train/trainer.h"
 #include "models/layers/augment.h"
 
@@ -18,6 +19,7 @@
 #include <functional>
 #include <iostream>
 #include <memory>
+#include <set>
 #include <vector>
 
 namespace ebm::cli {
@@ -87,6 +89,18 @@ void run_train(TrainArgs& a) {
     o = train::merge_resume_options(train::read_checkpoint_options(a.opt.out_dir), overrides);
     o.out_dir = a.opt.out_dir;
   }
+  // A fresh run from another model's weights learns what that model learned unless told otherwise.
+  std::vector<std::string> inherited;
+  if (!a.resume && !o.init_from.empty()) {
+    std::set<std::string> given;
+    for (auto& g : a.given) {
+      if (g.first->count() == 0) continue;
+      nlohmann::json j;
+      g.second(j);
+      for (const auto& kv : j.items()) given.insert(kv.key());
+    }
+    inherited = train::inherit_init_source_options(&o, train::init_source_options(o.init_from), given);
+  }
   check_output_dir(o.out_dir, "--out");  // before the data is rendered or decoded
   g_stop.store(false);
   std::signal(SIGINT, on_stop_signal);
@@ -99,6 +113,11 @@ void run_train(TrainArgs& a) {
   if (group && !quiet)
     std::cerr << "ebm train: " << group->world_size() << " data-parallel processes (" << group->backend()
               << "), batch " << o.batch << " each, " << o.batch * group->world_size() << " in all\n";
+  if (!quiet && !inherited.empty()) {
+    std::cerr << "ebm train: from " << o.init_from << "'s training:";
+    for (const auto& kv : inherited) std::cerr << " " << kv;
+    std::cerr << " (give the flag to change one)\n";
+  }
   if (!quiet) std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
             << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
             << (a.resume ? " (resuming)" : "") << "\n";
@@ -134,7 +153,9 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--time-limit", "time_limit_min", t.time_limit_min, "stop cleanly before this many minutes (0 = none)");
   opt(s, *a, "--seed", "seed", t.seed, "seed of data, init and noise");
   opt(s, *a, "--init-from", "init_from", t.init_from,
-      "start from this model file's weights (an earlier run's model.safetensors) instead of a random init");
+      "start from this model file's weights (an earlier run's model.safetensors) instead of a random init; "
+      "what its training learned with comes along unless given here: --objective, --filters, the noise "
+      "settings, --dsm-weighting, --label-dropout");
   toggle(s, *a, "--init-across-concepts", "init_across_concepts", t.init_across_concepts, true,
          "with --init-from: the file may be of another concept with a label of the same length (a warm start)");
   opt(s, *a, "--log-every", "log_every", t.log_every, "iterations per log line");

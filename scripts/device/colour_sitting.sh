@@ -5,6 +5,9 @@
 # (second)". The colour file has the fewest iterations per label value of the four (20,320 for 20
 # colours), so the first experiment is more of the same training: the shipped file continued, then
 # graded beside it in the same sitting (files kept outside the repository between sittings are lost).
+# (Run on 2026-12-06 before --init-from took the source training's options: that continuation trained
+# with ε weighting a file trained with EDM's, and came out worse — MODEL_CARD.md, third sitting of
+# that day. Now it continues with the file's own weighting and noise settings.)
 # Chained calls from the repo root; training and grading run detached, so they outlive a call:
 #   colour_sitting.sh train OUT    ebm built; colour continued from assets/models/color.safetensors
 #                                  (--init-from, lr 2e-4, MINUTES, default 10); waits until 570 s

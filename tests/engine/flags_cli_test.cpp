@@ -224,5 +224,40 @@ TEST(TrainCli, TheTimeLimitStopsTheRunCleanlyWithinItAndTheRunResumes) {
   EXPECT_TRUE(contains(r.err, "--time-limit must be >= 0 minutes")) << r.err;
 }
 
+// --init-from FILE continues what FILE's training learned: the loss weighting, noise schedule and
+// label dropout of its training come along unless given (a colour continuation once trained with the
+// default ε weighting a file trained with EDM's, and came out worse); run settings do not.
+TEST(TrainCli, InitFromTakesTheSourceTrainingsObjectiveOptionsUnlessGiven) {
+  Dir d;
+  CliRun r = ebm(d, concat(tiny_train(d.f("src")), {"--iters", "2", "--dsm-weighting", "edm", "--sigma-median", "0.3",
+                                                     "--label-dropout", "0.25", "--lr", "0.003"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto options = [&](const std::string& run) {
+    std::ifstream in(d.f(run + "/options.json"));
+    return nlohmann::json::parse(in);
+  };
+  // Without the flags: the source's values, named on stderr; the run's own lr stays the default.
+  r = ebm(d, {"train", "--objective", "dsm", "--concept", "position", "--device", "cpu", "--out", d.f("cont"),
+              "--iters", "2", "--batch", "4", "--pool", "24", "--sample-every", "0", "--sample-levels", "3",
+              "--no-progress", "--init-from", d.f("src/model.safetensors")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, "'s training: num_filters 4 sigma_median 0.3 dsm_weighting \"edm\" label_dropout 0.25"))
+      << r.err;
+  nlohmann::json o = options("cont");
+  EXPECT_EQ(o.at("dsm_weighting"), "edm");
+  EXPECT_DOUBLE_EQ(o.at("sigma_median").get<double>(), 0.3);
+  EXPECT_DOUBLE_EQ(o.at("label_dropout").get<double>(), 0.25);
+  EXPECT_EQ(o.at("num_filters"), 4);
+  EXPECT_NE(o.at("lr").get<double>(), 0.003);
+  // Given on the command line, a flag wins.
+  r = ebm(d, concat(tiny_train(d.f("given")), {"--iters", "2", "--dsm-weighting", "eps", "--init-from",
+                                               d.f("src/model.safetensors")}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  o = options("given");
+  EXPECT_EQ(o.at("dsm_weighting"), "eps");
+  EXPECT_DOUBLE_EQ(o.at("sigma_median").get<double>(), 0.3);
+  EXPECT_FALSE(contains(r.err, "dsm_weighting")) << r.err;
+}
+
 }  // namespace
 }  // namespace ebm
