@@ -257,8 +257,17 @@ CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch
   // the chains diverged (a masked colour ∧ position around one prior: saturated noise in every sample,
   // 2026-12-06). Same value; one more evaluation, for masked terms under one prior only.
   if (t.mask.defined()) {
-    const torch::Tensor prior = t.model->energy_at(x, torch::Tensor(), attention, sigma).reshape({-1});
-    ++model_evaluations_;
+    // The whole-image U is what an unmasked term of the same model evaluates: shared with them.
+    const bool cacheable = shared && !attention.defined();
+    torch::Tensor prior;
+    if (cacheable) {
+      if (auto it = shared->find(t.model.get()); it != shared->end()) prior = it->second;
+    }
+    if (!prior.defined()) {
+      prior = t.model->energy_at(x, torch::Tensor(), attention, sigma).reshape({-1});
+      ++model_evaluations_;
+      if (cacheable) (*shared)[t.model.get()] = prior;
+    }
     return {pull, prior, torch::ones({}, u.options())};
   }
   return {pull, u, torch::ones({}, u.options())};

@@ -16,8 +16,8 @@ bool any_solo(const Node& n) {
 struct Count {
   int conditional = 0;
   std::set<std::string> shared_unconditional;  // models whose unconditional energy is evaluated once
-  int own_unconditional = 0;                   // masked terms: their own (two under one prior: masked
-                                               // for the pull, whole for the prior — composition.cpp)
+  int own_unconditional = 0;                   // masked terms: their own (under one prior the whole-image
+                                               // one for the prior too, shared — composition.cpp)
 };
 
 void walk(const Node& n, bool solo_mode, bool under_shared, const ModelInfoOf& info_of, Count* c) {
@@ -33,8 +33,12 @@ void walk(const Node& n, bool solo_mode, bool under_shared, const ModelInfoOf& i
   if (!info || !info->denoising || info->label_size == 0) return;
   const double g = n.guidance.value_or(info->guidance);
   if (g == 1.0 && !under_shared) return;  // the plain conditional energy
-  if (n.mask.defined()) c->own_unconditional += under_shared ? 2 : 1;
-  else c->shared_unconditional.insert(n.model);
+  if (n.mask.defined()) {
+    ++c->own_unconditional;
+    if (under_shared) c->shared_unconditional.insert(n.model);
+  } else {
+    c->shared_unconditional.insert(n.model);
+  }
 }
 
 }  // namespace

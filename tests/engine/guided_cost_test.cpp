@@ -63,18 +63,26 @@ TEST(GuidedCost, TermsOfOneModelShareTheUnconditionalEvaluation) {
   CompiledComposition m(three, models, torch::kCPU, 2);
   m.energy(x, {}, 0.5, nullptr);
   EXPECT_EQ(m.model_evaluations(), 3 + 2);
-  // Under one prior the masked term evaluates its unconditional energy twice: masked for its pull,
-  // whole for its share of the prior.
+  // Under one prior the masked term's share of the prior is the whole-image unconditional energy:
+  // the one its model's unmasked terms evaluate (shared), beside its own masked one for the pull.
   three.shared_prior = true;
   CompiledComposition s(three, models, torch::kCPU, 2);
   s.energy(x, {}, 0.5, nullptr);
-  EXPECT_EQ(s.model_evaluations(), 3 + 1 + 2);
+  EXPECT_EQ(s.model_evaluations(), 3 + 1 + 1);
+  // Alone with its model, it evaluates both itself.
+  Node masked_two = two;
+  masked_two.shared_prior = true;
+  masked_two.children[0].mask = torch::ones({kSize, kSize}) * 0.5;
+  CompiledComposition t(masked_two, models, torch::kCPU, 2);
+  t.energy(x, {}, 0.5, nullptr);
+  EXPECT_EQ(t.model_evaluations(), 2 + 2 + 1);
   // The count the studio shows, read from the tree alone, is the compiled one in each case.
   const ModelInfoOf info_of = [&](const std::string& name) -> std::optional<ModelInfo> {
     return models.at(name)->info();
   };
   EXPECT_EQ(evaluations_per_step(two, info_of), 4);
-  EXPECT_EQ(evaluations_per_step(three, info_of), 3 + 1 + 2);
+  EXPECT_EQ(evaluations_per_step(three, info_of), 3 + 1 + 1);
+  EXPECT_EQ(evaluations_per_step(masked_two, info_of), 2 + 2 + 1);
   three.shared_prior = false;
   EXPECT_EQ(evaluations_per_step(three, info_of), 3 + 2);
 }

@@ -52,7 +52,8 @@ struct SharedPrior : ::testing::Test {
     auto e2 = f(xj);
     auto g2 = torch::autograd::grad({e2.sum()}, {xj})[0];
     EXPECT_TRUE(torch::allclose(e, e2.detach(), 1e-5, 1e-5)) << e << e2;
-    EXPECT_TRUE(torch::allclose(g, g2, 1e-5, 1e-6));
+    // float32 sums in another order (the thread count a loaded machine gives a reduction): 1e-5.
+    EXPECT_TRUE(torch::allclose(g, g2, 1e-5, 1e-5)) << (g - g2).abs().max();
   }
 };
 
