@@ -6,9 +6,16 @@
 # Run from the repo root on the GPU machine:
 #   walk_sitting.sh run OUT       ebm built, the sweep started, waited for until 570 s, collected
 #   walk_sitting.sh collect OUT   waits for a sweep already started (until 570 s), collects
+#   walk_sitting.sh placed OUT    ebm built; the draft and the 37-step walk on the rules the suite's
+#                                 cases use now (placement and the tune split's rule, MODEL_CARD.md
+#                                 2026-12-06): position ∧ size, size, shape, shape ∧ ¬colour summed;
+#                                 colour, shape ∧ colour, position ∧ colour around one prior — tune
+#                                 split, where a walk is chosen; the 400-step columns are the
+#                                 sittings' of 2026-12-05/06 (same labels and seeds). Short walks:
+#                                 a few minutes for both sweeps side by side.
 # Settings: N (256), CASES (all).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -26,5 +33,17 @@ case $PHASE in
     collect_sweep runs/walk "$OUT/walk.tgz"
     ;;
   collect) collect_sweep runs/walk "$OUT/walk.tgz" ;;
+  placed)
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    P="--place --split tune --batch 256"
+    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.5 --euler-steps 20"
+    [ -f runs/walk_placed_each.log ] || sweep runs/walk_placed_each "position+size,size,shape,shape+not color" "${N:-256}" \
+      "draft|--draft $P" "t16r5e20|$W $P"
+    [ -f runs/walk_placed_shared.log ] || sweep runs/walk_placed_shared "color,shape+color,position+color" "${N:-256}" \
+      "draft|--draft --prior shared $P" "t16r5e20|$W --prior shared $P"
+    collect_sweep runs/walk_placed_each "$OUT/walk_placed_each.tgz"
+    collect_sweep runs/walk_placed_shared "$OUT/walk_placed_shared.tgz"
+    ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
