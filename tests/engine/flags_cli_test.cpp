@@ -257,6 +257,11 @@ TEST(TrainCli, InitFromTakesTheSourceTrainingsObjectiveOptionsUnlessGiven) {
   EXPECT_EQ(o.at("dsm_weighting"), "eps");
   EXPECT_DOUBLE_EQ(o.at("sigma_median").get<double>(), 0.3);
   EXPECT_FALSE(contains(r.err, "dsm_weighting")) << r.err;
+  // A file that is not there is named before anything is trained or written.
+  r = ebm(d, concat(tiny_train(d.f("missing")), {"--iters", "2", "--init-from", d.f("nothing.safetensors")}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--init-from " + d.f("nothing.safetensors"))) << r.err;
+  EXPECT_FALSE(fs::exists(d.f("missing/log.jsonl")));
 }
 
 }  // namespace
