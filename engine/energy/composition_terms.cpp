@@ -46,16 +46,19 @@ CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch
     const double sg = sigma.item<double>();
     if (sg < value(t.interval_at).item<double>() || sg > value(t.interval_at + 1).item<double>()) return {e, {}, {}};
   }
-  torch::Tensor u;
-  const bool shareable = shared && !t.mask.defined() && !attention.defined();
-  if (shareable) {
-    if (auto it = shared->find(t.model.get()); it != shared->end()) u = it->second;
-  }
-  if (!u.defined()) {
-    u = t.model->energy_at(xin, torch::Tensor(), attention, sigma).reshape({-1});
+  // The model's unconditional energy at `input`; `share`: taken from (or put in) this evaluation's
+  // cache, which holds the whole-image one (no mask, no attention) per model.
+  const auto unconditional = [&](const torch::Tensor& input, bool share) {
+    if (share) {
+      if (auto it = shared->find(t.model.get()); it != shared->end()) return it->second;
+    }
+    torch::Tensor v = t.model->energy_at(input, torch::Tensor(), attention, sigma).reshape({-1});
     ++model_evaluations_;
-    if (shareable) (*shared)[t.model.get()] = u;
-  }
+    if (share) (*shared)[t.model.get()] = v;
+    return v;
+  };
+  const bool whole_image_shareable = shared && !attention.defined();
+  const torch::Tensor u = unconditional(xin, whole_image_shareable && !t.mask.defined());
   torch::Tensor pull = e - u;
   if (guided)
     pull = pull * guidance_at_sigma(value(t.guidance_at), sigma, value(t.interval_at), value(t.interval_at + 1));
@@ -65,20 +68,8 @@ CompiledComposition::Parts CompiledComposition::term_parts(int term, const torch
   // shrank to the other terms' share, the denoising steps there removed only part of the noise, and
   // the chains diverged (a masked colour ∧ position around one prior: saturated noise in every sample,
   // 2026-12-06). Same value; one more evaluation where the term's model has no unmasked term to share it.
-  if (t.mask.defined()) {
-    // The whole-image U is what an unmasked term of the same model evaluates: shared with them.
-    const bool cacheable = shared && !attention.defined();
-    torch::Tensor prior;
-    if (cacheable) {
-      if (auto it = shared->find(t.model.get()); it != shared->end()) prior = it->second;
-    }
-    if (!prior.defined()) {
-      prior = t.model->energy_at(x, torch::Tensor(), attention, sigma).reshape({-1});
-      ++model_evaluations_;
-      if (cacheable) (*shared)[t.model.get()] = prior;
-    }
-    return {pull, prior, torch::ones({}, u.options())};
-  }
+  // The whole-image U is what an unmasked term of the same model evaluates: shared with them.
+  if (t.mask.defined()) return {pull, unconditional(x, whole_image_shareable), torch::ones({}, u.options())};
   return {pull, u, torch::ones({}, u.options())};
 }
 
