@@ -55,6 +55,18 @@ void toggle(CLI::App* sub, TrainArgs& a, const std::string& flag, const std::str
   a.given.emplace_back(o, [key, &field](nlohmann::json& j) { j[key] = field; });
 }
 
+// The JSON keys of the options set on the command line.
+std::set<std::string> given_keys(TrainArgs& a) {
+  std::set<std::string> keys;
+  for (auto& g : a.given) {
+    if (g.first->count() == 0) continue;
+    nlohmann::json j;
+    g.second(j);
+    for (const auto& kv : j.items()) keys.insert(kv.key());
+  }
+  return keys;
+}
+
 // --augment fills in the original's transforms (AugmentOptions::standard) for the --augment-* flags
 // the command line leaves out; position and size concepts of the cubes keep only the photometric ones
 // (moving the object would make their label untrue).
@@ -62,14 +74,8 @@ void apply_standard_augmentation(TrainArgs& a) {
   if (!a.augment_standard) return;
   const AugmentOptions std_aug = AugmentOptions::standard();
   const bool spatial_label = !a.opt.folder_data() && (a.opt.concept_name == "position" || a.opt.concept_name == "size");
-  auto given = [&](const char* key) {
-    for (auto& g : a.given) {
-      nlohmann::json j;
-      g.second(j);
-      if (j.contains(key) && g.first->count() > 0) return true;
-    }
-    return false;
-  };
+  const std::set<std::string> keys = given_keys(a);
+  auto given = [&](const char* key) { return keys.count(key) > 0; };
   if (!given("augment_color")) a.opt.augment_color = std_aug.color_jitter;
   if (!given("augment_blur")) a.opt.augment_blur = std_aug.blur;
   if (spatial_label) return;
@@ -92,14 +98,7 @@ void run_train(TrainArgs& a) {
   // A fresh run from another model's weights learns what that model learned unless told otherwise.
   std::vector<std::string> inherited;
   if (!a.resume && !o.init_from.empty()) {
-    std::set<std::string> given;
-    for (auto& g : a.given) {
-      if (g.first->count() == 0) continue;
-      nlohmann::json j;
-      g.second(j);
-      for (const auto& kv : j.items()) given.insert(kv.key());
-    }
-    inherited = train::inherit_init_source_options(&o, train::init_source_options(o.init_from), given);
+    inherited = train::inherit_init_source_options(&o, train::init_source_options(o.init_from), given_keys(a));
   }
   check_output_dir(o.out_dir, "--out");  // before the data is rendered or decoded
   g_stop.store(false);
