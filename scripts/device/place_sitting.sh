@@ -13,7 +13,8 @@
 #                                 rule's extra priors sharpen it; on the CPU (n = 16) temperature 0.5
 #                                 took position ∧ size from 75 to 100 % all-met around one prior
 #   place_sitting.sh grids OUT    the placed colour and sphere ∧ blue recipes at 400 steps
-#   place_sitting.sh recipes OUT  every recipe in assets/recipes graded as it is at N (regrade_recipes.sh);
+#   place_sitting.sh recipes OUT  every recipe in assets/recipes graded as it is at N (regrade_recipes.sh;
+#                                 RECIPES="assets/recipes/a.json …" grades only those);
 #                                 13 recipes, ~50 s each alone: run it twice
 #   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
 #   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself

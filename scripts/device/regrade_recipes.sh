@@ -4,6 +4,7 @@
 # the 400-step walk — at N samples on the GPU, two recipes at a time; then one table of them all
 # (DIR/recipes.txt, scripts/device/recipe_table.py). From the repo root after `ninja -C build ebm`:
 #   bash scripts/device/regrade_recipes.sh DIR [N]      (N: samples per recipe, default 256)
+# RECIPES (a space-separated list of recipe paths; default every file in assets/recipes) grades a few.
 set -uo pipefail
 DIR=${1:?usage: regrade_recipes.sh DIR [N]}
 N=${2:-256}
@@ -16,5 +17,6 @@ grade() {  # recipe path: its JSON and printed table in DIR
   "$EBM" eval --recipe "$1" --device cuda --n "$N" --batch "$N" --quiet --json-out "$DIR/$name.json" > "$DIR/$name.txt" 2>&1
 }
 export -f grade
-printf '%s\n' assets/recipes/*.json | xargs -P 2 -I{} bash -c 'grade {}'
+# shellcheck disable=SC2086  # RECIPES is a list of paths (or a glob) on purpose
+printf '%s\n' ${RECIPES:-assets/recipes/*.json} | xargs -P 2 -I{} bash -c 'grade {}'
 python3 scripts/device/recipe_table.py "$DIR" | tee "$DIR/recipes.txt"
