@@ -13,7 +13,7 @@
 #                                 split, where a walk is chosen; the 400-step columns are the
 #                                 sittings' of 2026-12-05/06 (same labels and seeds). Short walks:
 #                                 a few minutes for both sweeps side by side.
-# Settings: N (256), CASES (all).
+# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` stops waiting and archives what is done).
 set -uo pipefail
 PHASE=${1:?usage: walk_sitting.sh run|collect|placed OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
@@ -42,8 +42,8 @@ case $PHASE in
       "draft|--draft $P" "t16r5e20|$W $P"
     [ -f runs/walk_placed_shared.log ] || sweep runs/walk_placed_shared "color,shape+color,position+color" "${N:-256}" \
       "draft|--draft --prior shared $P" "t16r5e20|$W --prior shared $P"
-    collect_sweep runs/walk_placed_each "$OUT/walk_placed_each.tgz"
-    collect_sweep runs/walk_placed_shared "$OUT/walk_placed_shared.tgz"
+    collect_sweep runs/walk_placed_each "$OUT/walk_placed_each.tgz" "${UNTIL_S:-570}"
+    collect_sweep runs/walk_placed_shared "$OUT/walk_placed_shared.tgz" "${UNTIL_S:-570}"
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
