@@ -47,7 +47,7 @@ class AsUnprivilegedUser {
 TEST(AtomicFile, WritesNewFileAndLeavesNoTemp) {
   TempDir d;
   write_file_atomic(d.file("a.bin"), std::string("hello"));
-  EXPECT_EQ(ebm::test::read_raw(d.file("a.bin")), "hello");
+  EXPECT_EQ(ebm::test::file_bytes(d.file("a.bin")), "hello");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 
@@ -57,7 +57,7 @@ TEST(AtomicFile, ReplacesExistingFileKeepingItsMode) {
   write_file_atomic(p, std::string("old"));
   ::chmod(p.c_str(), 0640);
   write_file_atomic(p, std::string("new content"));
-  EXPECT_EQ(ebm::test::read_raw(p), "new content");
+  EXPECT_EQ(ebm::test::file_bytes(p), "new content");
   struct stat st{};
   ASSERT_EQ(::stat(p.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
@@ -72,7 +72,7 @@ TEST(AtomicFile, UncommittedWriteKeepsOldFile) {
     f.write(std::string("partial"));
     // destroyed without commit(): as if an exception unwound mid-save
   }
-  EXPECT_EQ(ebm::test::read_raw(p), "old");
+  EXPECT_EQ(ebm::test::file_bytes(p), "old");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 
@@ -86,7 +86,7 @@ TEST(AtomicFile, ExceptionDuringWriteKeepsOldFile) {
     throw std::runtime_error("simulated failure while serializing");
   } catch (const std::runtime_error&) {
   }
-  EXPECT_EQ(ebm::test::read_raw(p), "old");
+  EXPECT_EQ(ebm::test::file_bytes(p), "old");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 
@@ -109,7 +109,7 @@ TEST(AtomicFile, ReadOnlyDirectoryGivesClearErrorAndKeepsOldFile) {
   ASSERT_FALSE(error.empty()) << "writing into a read-only directory did not fail";
   EXPECT_NE(error.find(p), std::string::npos) << error;
   EXPECT_NE(error.find("Permission denied"), std::string::npos) << error;
-  EXPECT_EQ(ebm::test::read_raw(p), "old");
+  EXPECT_EQ(ebm::test::file_bytes(p), "old");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 
@@ -131,8 +131,8 @@ TEST(AtomicFile, DirectoryReplacedByAFileGivesClearErrorAndTouchesNothing) {
     EXPECT_NE(msg.find("Not a directory"), std::string::npos) << msg;
     EXPECT_NE(msg.find("is the directory there and writable?"), std::string::npos) << msg;
   }
-  EXPECT_EQ(ebm::test::read_raw(d.file("run")), "a file now");
-  EXPECT_EQ(ebm::test::read_raw(d.file("moved/a.bin")), "old");
+  EXPECT_EQ(ebm::test::file_bytes(d.file("run")), "a file now");
+  EXPECT_EQ(ebm::test::file_bytes(d.file("moved/a.bin")), "old");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 2);  // "run" and "moved": no temporary anywhere
   EXPECT_EQ(ebm::test::count_entries(d.file("moved")), 1);
 }
@@ -151,7 +151,7 @@ TEST(AtomicFile, RenameFailureRemovesTempAndKeepsTarget) {
     EXPECT_NE(std::string(e.what()).find(p), std::string::npos) << e.what();
   }
   EXPECT_TRUE(std::filesystem::is_directory(p));
-  EXPECT_EQ(ebm::test::read_raw(p + "/keep"), "x");
+  EXPECT_EQ(ebm::test::file_bytes(p + "/keep"), "x");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 
@@ -187,7 +187,7 @@ TEST(AtomicFile, WriteFailureMidFileKeepsOldFile) {
   ::signal(SIGXFSZ, old_handler);
   EXPECT_NE(error.find(p), std::string::npos) << error;
   EXPECT_NE(error.find("write failed"), std::string::npos) << error;
-  EXPECT_EQ(ebm::test::read_raw(p), "old");
+  EXPECT_EQ(ebm::test::file_bytes(p), "old");
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 

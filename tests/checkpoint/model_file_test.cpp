@@ -157,7 +157,7 @@ TEST(ModelFile, RoundTripBitExactEveryModelBothNamings) {
       // Saving the loaded model again gives the same bytes: nothing was lost or reordered.
       const auto path2 = d.file(c.label + "2.safetensors");
       save_model(path2, *m.network, so);
-      EXPECT_EQ(ebm::test::read_raw(path), ebm::test::read_raw(path2));
+      EXPECT_EQ(ebm::test::file_bytes(path), ebm::test::file_bytes(path2));
     }
   }
 }

@@ -88,8 +88,8 @@ TEST(Safetensors, RoundTripEveryDtypeBitExact) {
     EXPECT_TRUE(same_bytes(t, out.tensors.at(name))) << name;
   }
   // Writing what we read gives the same bytes again.
-  EXPECT_EQ(serialize_safetensors(out.tensors, out.metadata), ebm::test::read_raw(p));
-  EXPECT_EQ(ebm::test::read_raw(p), serialize_safetensors(in, meta));
+  EXPECT_EQ(serialize_safetensors(out.tensors, out.metadata), ebm::test::file_bytes(p));
+  EXPECT_EQ(ebm::test::file_bytes(p), serialize_safetensors(in, meta));
 }
 
 TEST(Safetensors, HeaderIsPaddedAndListsDtypes) {
@@ -195,12 +195,12 @@ TEST(Safetensors, WriteRejectsBadInputBeforeTouchingTheFile) {
   TempDir d;
   const auto p = d.file("m.safetensors");
   write_safetensors(p, {{"a", torch::ones({2})}});
-  const std::string before = ebm::test::read_raw(p);
+  const std::string before = ebm::test::file_bytes(p);
   EXPECT_THROW(write_safetensors(p, {{"a", torch::ones({2})}, {"c", torch::ones({2}, torch::kComplexFloat)}}), SafetensorsError);
   EXPECT_THROW(write_safetensors(p, {{"", torch::ones({2})}}), SafetensorsError);
   EXPECT_THROW(write_safetensors(p, {{"__metadata__", torch::ones({2})}}), SafetensorsError);
   EXPECT_THROW(write_safetensors(p, {{"u", torch::Tensor()}}), SafetensorsError);
-  EXPECT_EQ(ebm::test::read_raw(p), before);
+  EXPECT_EQ(ebm::test::file_bytes(p), before);
   EXPECT_EQ(ebm::test::count_entries(d.path()), 1);
 }
 

@@ -8,6 +8,7 @@
 #include "tests/support/temp_dir.h"
 #include "tests/support/cli_run.h"
 #include "tests/support/small_models.h"
+#include "tests/support/file_bytes.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -30,24 +31,19 @@ test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
   return test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
-std::string read_all(const std::string& p) {
-  std::ifstream f(p);
-  return {std::istreambuf_iterator<char>(f), {}};
-}
-
 TEST(RenderFolder, WritesOnePngPerSceneAndTheirLabels) {
   Dir d("render");
   auto r = ebm(d, {"render", "--n", "3", "--seed", "7", "--folder", d.f("scenes")});
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"scene_00000.png", "scene_00001.png", "scene_00002.png", "labels.csv"})
     EXPECT_TRUE(fs::exists(d.path / "scenes" / f)) << f;
-  const std::string csv = read_all(d.f("scenes/labels.csv"));
+  const std::string csv = test::file_bytes(d.f("scenes/labels.csv"));
   EXPECT_EQ(csv.rfind("file,x,y,size,shape,color\nscene_00000.png,", 0), 0u) << csv;
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
   // The same seed renders the same labels.
   r = ebm(d, {"render", "--n", "3", "--seed", "7", "--folder", d.f("again")});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(read_all(d.f("again/labels.csv")), csv);
+  EXPECT_EQ(test::file_bytes(d.f("again/labels.csv")), csv);
   r = ebm(d, {"render", "--n", "3"});
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--folder"), std::string::npos) << r.err;

@@ -3,6 +3,7 @@
 #include "models/cubesnet.h"
 #include "models/layers/preprocess.h"
 #include "models/registry.h"
+#include "tests/support/file_bytes.h"
 
 #include <nlohmann/json.hpp>
 #include <torch/csrc/jit/serialization/pickle.h>
@@ -34,7 +35,8 @@ std::vector<std::string> list_parity_cases() {
 TensorMap load_pickled_dict(const std::string& path, std::map<std::string, std::string>* strings) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("cannot open fixture " + path + " (run tools/make_parity_fixtures.py)");
-  std::vector<char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = file_bytes(path);
+  const std::vector<char> bytes(text.begin(), text.end());
   auto iv = torch::pickle_load(bytes);
   if (!iv.isGenericDict()) throw std::runtime_error(path + " does not hold a dict");
   TensorMap out;

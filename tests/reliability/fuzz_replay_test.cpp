@@ -3,6 +3,7 @@
 // that once crashed, hung or broke an invariant — each stays here after its fix). A harness body
 // returns normally for accepted and cleanly rejected inputs; an escaping exception fails the test.
 #include "fuzz/harnesses.h"
+#include "tests/support/file_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -23,11 +24,6 @@ std::vector<fs::path> files_in(const fs::path& dir) {
   return out;
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 class FuzzReplay : public ::testing::TestWithParam<ebm::fuzz::HarnessInfo> {};
 
 TEST_P(FuzzReplay, SeedCorpusAndRegressionsPass) {
@@ -40,7 +36,7 @@ TEST_P(FuzzReplay, SeedCorpusAndRegressionsPass) {
   for (const auto& p : files_in(root / "regressions" / h.name)) inputs.push_back(p);
   for (const auto& p : inputs) {
     SCOPED_TRACE(p.string());
-    const std::string bytes = slurp(p);
+    const std::string bytes = ebm::test::file_bytes(p);
     EXPECT_NO_THROW(h.fn(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()));
   }
 }

@@ -62,11 +62,11 @@ DirState inspect(const fs::path& dir) {
         SafetensorsFile f = read_safetensors(p.string());
         if (name == "checkpoint.safetensors") s.checkpoint_iteration = std::stoll(f.metadata.at("train.iteration"));
       } else if (p.extension() == ".json") {
-        (void)nlohmann::json::parse(ebm::test::read_raw(p.string()));
+        (void)nlohmann::json::parse(ebm::test::file_bytes(p.string()));
       } else if (p.extension() == ".png") {
         (void)load_png(p.string());
       } else if (name == "log.jsonl") {
-        const std::string text = ebm::test::read_raw(p.string());
+        const std::string text = ebm::test::file_bytes(p.string());
         std::size_t start = 0;
         for (std::size_t nl; (nl = text.find('\n', start)) != std::string::npos; start = nl + 1)
           (void)nlohmann::json::parse(text.substr(start, nl - start));
@@ -94,7 +94,7 @@ std::vector<std::pair<int64_t, double>> losses(const fs::path& dir) {
 
 // The last complete log line's iteration (0 when none).
 int64_t logged_iteration(const fs::path& dir) {
-  const std::string text = ebm::test::read_raw((dir / "log.jsonl").string());
+  const std::string text = ebm::test::file_bytes((dir / "log.jsonl").string());
   const std::size_t end = text.rfind('\n');
   if (end == std::string::npos) return 0;
   const std::size_t start = text.rfind('\n', end - 1);
@@ -127,10 +127,10 @@ TEST(FaultKill, SigkillDuringTrainingThenResumeLosesNothing) {
       const int64_t next_checkpoint = std::max<int64_t>(last_iteration, 0) + kCheckpointEvery;
       const auto give_up = std::chrono::steady_clock::now() + std::chrono::minutes(5);
       while (logged_iteration(run) <= next_checkpoint && std::chrono::steady_clock::now() < give_up)
-        if (p.wait_for(std::chrono::milliseconds(20))) FAIL() << "training ended early:\n" << ebm::test::read_raw(log);
+        if (p.wait_for(std::chrono::milliseconds(20))) FAIL() << "training ended early:\n" << ebm::test::file_bytes(log);
     }
     const int ms = delay_ms(rng) + (round % 2 == 0 ? 300 : 0);
-    if (p.wait_for(std::chrono::milliseconds(ms))) FAIL() << "training ended before the kill:\n" << ebm::test::read_raw(log);
+    if (p.wait_for(std::chrono::milliseconds(ms))) FAIL() << "training ended before the kill:\n" << ebm::test::file_bytes(log);
     p.kill_hard();
     ASSERT_TRUE(p.was_killed());
     ++kills;
@@ -149,7 +149,7 @@ TEST(FaultKill, SigkillDuringTrainingThenResumeLosesNothing) {
   const int final_iters = static_cast<int>(last_iteration) + 6;
   ChildProcess final_run(EBM_CLI_PATH, resume_args(run.string(), final_iters), log);
   ASSERT_TRUE(final_run.wait_for(std::chrono::minutes(10)));
-  ASSERT_TRUE(final_run.exited_ok()) << ebm::test::read_raw(log);
+  ASSERT_TRUE(final_run.exited_ok()) << ebm::test::file_bytes(log);
   const DirState end = inspect(run);
   EXPECT_TRUE(end.problems.empty()) << ::testing::PrintToString(end.problems);
   EXPECT_EQ(end.checkpoint_iteration, final_iters);
@@ -159,7 +159,7 @@ TEST(FaultKill, SigkillDuringTrainingThenResumeLosesNothing) {
   const fs::path ref = dir.path() / "reference";
   ChildProcess ref_run(EBM_CLI_PATH, fresh_args(ref.string(), final_iters), log);
   ASSERT_TRUE(ref_run.wait_for(std::chrono::minutes(10)));
-  ASSERT_TRUE(ref_run.exited_ok()) << ebm::test::read_raw(log);
+  ASSERT_TRUE(ref_run.exited_ok()) << ebm::test::file_bytes(log);
   const auto got = losses(run), want = losses(ref);
   ASSERT_EQ(got.size(), static_cast<std::size_t>(final_iters));
   ASSERT_EQ(want.size(), got.size());

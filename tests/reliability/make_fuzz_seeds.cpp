@@ -12,6 +12,7 @@
 #include "models/checkpoint/safetensors.h"
 #include "models/checkpoint/tf_bundle.h"
 #include "tests/tf/bundle_writer.h"
+#include "tests/support/file_bytes.h"
 
 #include <torch/serialize.h>
 #include <torch/torch.h>
@@ -35,11 +36,6 @@ void put(const std::string& harness, const std::string& name, const std::string&
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + (dir / name).string());
   std::cout << (dir / name).string() << "  " << bytes.size() << " bytes\n";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 void safetensors_seeds() {
@@ -85,8 +81,8 @@ void tf_bundle_seeds() {
   // Raw mode: whole files as TF lays them out, from the TF-written fixture and from the test writer.
   const fs::path fixture = fs::path(EBM_SOURCE_DIR) / "tests/fixtures/tf/saved_model_half_plus_two_cpu";
   fuzz::TfFuzzInput raw;
-  raw.index = slurp(fixture / "variables.index");
-  raw.data = slurp(fixture / "variables.data-00000-of-00001");
+  raw.index = ebm::test::file_bytes(fixture / "variables.index");
+  raw.data = ebm::test::file_bytes(fixture / "variables.data-00000-of-00001");
   put("tf_bundle", "raw_tf_fixture", fuzz::encode_tf_fuzz_input(raw));
   for (bool snappy : {false, true}) {
     tftest::WriterOptions opt;
@@ -97,8 +93,8 @@ void tf_bundle_seeds() {
     w.add("layer/b", torch::tensor({1, 2}, torch::kInt64));
     w.add("flag", torch::tensor({true, false, true}));
     w.finish();
-    raw.index = slurp(tmp / "m.index");
-    raw.data = slurp(tf::shard_path((tmp / "m").string(), 0, 1));
+    raw.index = ebm::test::file_bytes(tmp / "m.index");
+    raw.data = ebm::test::file_bytes(tf::shard_path((tmp / "m").string(), 0, 1));
     put("tf_bundle", snappy ? "raw_writer_snappy" : "raw_writer_plain", fuzz::encode_tf_fuzz_input(raw));
   }
   // Records mode: the header and entries as protos, with a data shard matching them.
@@ -203,13 +199,13 @@ void png_recipe_seeds() {
     if (name == "annealed_or_not_init_image") continue;  // the JSON corpus covers it; keeps the seeds small
     const fs::path p = tmp / (name + ".png");
     write_grid_png(p.string(), images, opt, &r);
-    const std::string bytes = slurp(p);
+    const std::string bytes = ebm::test::file_bytes(p);
     put("png_recipe", name + ".png.in", fuzz::encode_png_fuzz_input(bytes, true));
     if (name == "one_term") put("png_recipe", name + "_raw.png.in", fuzz::encode_png_fuzz_input(bytes, false));
   }
   const fs::path plain = tmp / "plain.png";
   write_grid_png(plain.string(), images, opt, nullptr);
-  put("png_recipe", "no_recipe.png.in", fuzz::encode_png_fuzz_input(slurp(plain), true));
+  put("png_recipe", "no_recipe.png.in", fuzz::encode_png_fuzz_input(ebm::test::file_bytes(plain), true));
   fs::remove_all(tmp);
 }
 

@@ -10,6 +10,7 @@
 #include "models/checkpoint/atomic_file.h"
 #include "tests/checkpoint/test_util.h"
 #include "tests/reliability/memory_limit.h"
+#include "tests/support/file_bytes.h"
 
 #include <gtest/gtest.h>
 
@@ -22,11 +23,6 @@ using namespace ebm;
 namespace {
 
 const fs::path kFuzz = fs::path(EBM_SOURCE_DIR) / "fuzz";
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 template <typename F>
 std::string recipe_error_of(F&& f) {
@@ -41,7 +37,7 @@ std::string recipe_error_of(F&& f) {
 TEST(RecipeRegression, NumberBeyondADoubleIsARecipeError) {
   // nlohmann::json throws out_of_range (not parse_error) for a number like 1E400; it escaped
   // recipe_from_string and reached `ebm sample` / the studio as an unexplained exception.
-  const std::string found = slurp(kFuzz / "regressions/recipe_json/crash-number-overflow-out-of-range");
+  const std::string found = ebm::test::file_bytes(kFuzz / "regressions/recipe_json/crash-number-overflow-out-of-range");
   ASSERT_FALSE(found.empty());
   std::string msg = recipe_error_of([&] { recipe_from_string(found, nullptr); });
   EXPECT_NE(msg.find("recipe is not valid JSON"), std::string::npos) << msg;
@@ -75,7 +71,7 @@ TEST(RecipeRegression, DamagedPngIsAnErrorWithoutLeak) {
   // The fuzzer's reproducer, through the recipe reader: a clear RecipeError.
   ebm::test::TempDir d;
   write_file_atomic(d.file("damaged.png"),
-                    fuzz::decode_png_fuzz_input(slurp(kFuzz / "regressions/png_recipe/leak-row-array-after-longjmp")));
+                    fuzz::decode_png_fuzz_input(ebm::test::file_bytes(kFuzz / "regressions/png_recipe/leak-row-array-after-longjmp")));
   msg = recipe_error_of([&] { read_png_recipe(d.file("damaged.png"), nullptr); });
   EXPECT_NE(msg.find("damaged.png: "), std::string::npos) << msg;
   EXPECT_NE(msg.find("truncated or damaged"), std::string::npos) << msg;
@@ -87,7 +83,7 @@ TEST(RecipeRegression, ChunkLongerThanTheFileRefusedBeforeAllocation) {
   // is now checked against the file first, under an address-space cap here.
   ebm::test::TempDir d;
   write_file_atomic(d.file("long-chunk.png"),
-                    fuzz::decode_png_fuzz_input(slurp(kFuzz / "regressions/png_recipe/oom-chunk-length-512mib")));
+                    fuzz::decode_png_fuzz_input(ebm::test::file_bytes(kFuzz / "regressions/png_recipe/oom-chunk-length-512mib")));
   const std::string msg = ebm::test::error_under_memory_cap([&] { read_png_recipe(d.file("long-chunk.png"), nullptr); });
   EXPECT_NE(msg.find("bytes but only"), std::string::npos) << msg;
   EXPECT_NE(msg.find("truncated or damaged"), std::string::npos) << msg;
@@ -100,13 +96,13 @@ TEST(RecipeRegression, SeedRecipesStillRead) {
   int json = 0, png = 0;
   for (const auto& e : fs::directory_iterator(kFuzz / "corpus/recipe_json")) {
     SCOPED_TRACE(e.path().string());
-    EXPECT_NO_THROW(recipe_from_string(slurp(e.path()), nullptr));
+    EXPECT_NO_THROW(recipe_from_string(ebm::test::file_bytes(e.path()), nullptr));
     ++json;
   }
   for (const auto& e : fs::directory_iterator(kFuzz / "corpus/png_recipe")) {
     if (e.path().filename() == "no_recipe.png.in") continue;
     SCOPED_TRACE(e.path().string());
-    write_file_atomic(d.file("r.png"), fuzz::decode_png_fuzz_input(slurp(e.path())));
+    write_file_atomic(d.file("r.png"), fuzz::decode_png_fuzz_input(ebm::test::file_bytes(e.path())));
     EXPECT_NO_THROW(read_png_recipe(d.file("r.png"), nullptr));
     ++png;
   }

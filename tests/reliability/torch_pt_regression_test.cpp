@@ -5,6 +5,7 @@
 #include "models/checkpoint/pickle_check.h"
 #include "models/checkpoint/torch_pickle.h"
 #include "models/checkpoint/zip_check.h"
+#include "tests/support/file_bytes.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -28,11 +29,6 @@ std::string error_of(const fs::path& p) {
     return e.what();
   }
   return "";
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 std::string pickle(const std::string& ops) { return std::string("\x80\x02", 2) + ops; }
@@ -78,11 +74,11 @@ TEST(TorchPtRegression, RealTorchSaveFilesStillLoad) {
   EXPECT_EQ(container, "model_state_dict");
   EXPECT_EQ(wrapped.size(), 2u);
   for (const char* f : {"python_torch_save.pt", "state_dict.pt", "training_checkpoint.pt", "not_a_dict.pt"})
-    EXPECT_EQ(check_torch_archive(slurp(kCorpus / f)), "") << f;
+    EXPECT_EQ(check_torch_archive(ebm::test::file_bytes(kCorpus / f)), "") << f;
 }
 
 TEST(TorchPtRegression, TruncatedDownloadSaysSo) {
-  const std::string full = slurp(kCorpus / "python_torch_save.pt");
+  const std::string full = ebm::test::file_bytes(kCorpus / "python_torch_save.pt");
   for (std::size_t n : {full.size() - 1, full.size() / 2, std::size_t{40}})
     EXPECT_NE(check_zip_archive(full.substr(0, n)), "") << n << " bytes";
   EXPECT_NE(check_zip_archive(full.substr(0, full.size() / 2)).find("end-of-directory"), std::string::npos);
@@ -111,7 +107,7 @@ TEST(PickleCheck, RefusesEachUnderflowAndLie) {
 }
 
 TEST(ZipCheck, RefusesClaimsTheFileCannotBackUp) {
-  std::string z = slurp(kCorpus / "state_dict.pt");
+  std::string z = ebm::test::file_bytes(kCorpus / "state_dict.pt");
   ASSERT_EQ(check_zip_archive(z), "");
   // Appending bytes moves the end record away from where the directory says it ends.
   EXPECT_NE(check_zip_archive(z + std::string(5, 'x')), "");

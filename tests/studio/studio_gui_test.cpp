@@ -9,6 +9,7 @@
 #include "engine/recipe/recipe.h"
 #include "models/checkpoint/model_file.h"
 #include "models/registry.h"
+#include "tests/support/file_bytes.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -46,13 +47,6 @@ void make_model(const fs::path& path, int label_size, int seed) {
   ebm::save_model(path.string(), *net);
 }
 
-std::string read_text(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 int run(const std::string& cmd) {
   const int rc = std::system(cmd.c_str());
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
@@ -88,8 +82,8 @@ TEST(StudioGui, AChainSplitInTwoSharesRunsAndExportsItsMicroBatch) {
        }}};
   const fs::path out = dir / "out";
   ASSERT_EQ(run(scripted_studio(dir, script, 240, {dir / "position.safetensors"})), 0)
-      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
-  const json report = json::parse(read_text(out / "script_report.json"));
+      << "ebm-studio failed; report: " << ebm::test::file_bytes(out / "script_report.json");
+  const json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
   EXPECT_EQ(report.at("sampling_perf").at("devices").get<int>(), 2) << report.dump(2);
   EXPECT_EQ(report.at("sampling_perf").at("batch").get<int>(), 5);
@@ -120,7 +114,7 @@ TEST(StudioGui, AMalaRunPlotsItsAcceptanceAndExportsItsRule) {
        }}};
   const fs::path out = dir / "out";
   ASSERT_EQ(run(scripted_studio(dir, script, 240, {dir / "position.safetensors"})), 0)
-      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+      << "ebm-studio failed; report: " << ebm::test::file_bytes(out / "script_report.json");
   EXPECT_TRUE(fs::exists(out / "mala.png"));
   std::vector<std::string> warnings;
   const ebm::Recipe r = ebm::read_png_recipe((out / "grid.png").string(), &warnings);
@@ -157,9 +151,9 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
        }}};
   const fs::path out = dir / "out";
   const std::string cmd = scripted_studio(dir, script, 240, {dir / "position.safetensors", dir / "shape.safetensors"});
-  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << ebm::test::file_bytes(out / "script_report.json");
 
-  const json report = json::parse(read_text(out / "script_report.json"));
+  const json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
   EXPECT_EQ(report.at("actions_done").get<int>(), report.at("actions_total").get<int>());
   // The frame loop kept running while the worker sampled (1.5 s of sampling and a few steps more, at
@@ -193,12 +187,12 @@ TEST(StudioGui, ScriptedSessionWritesFilesWithRecipeWhileTheLoopRuns) {
   EXPECT_EQ(r.sampler.batch, 4);
   EXPECT_EQ(r.sampler.steps, 4);  // exported at step 2 + 2 after the rewind
   ASSERT_EQ(r.models.size(), 2u);
-  const auto grid = ebm::png_decode(read_text(out / "grid.png"));
+  const auto grid = ebm::png_decode(ebm::test::file_bytes(out / "grid.png"));
   EXPECT_GE(grid.width, 2 * 64);
 
   // The screenshot is the whole window, not blank.
   ASSERT_TRUE(fs::exists(out / "shot.png"));
-  const auto shot = ebm::png_decode(read_text(out / "shot.png"));
+  const auto shot = ebm::png_decode(ebm::test::file_bytes(out / "shot.png"));
   EXPECT_EQ(shot.width, 1600);
   EXPECT_TRUE(fs::exists(out / "preset.json"));
   fs::remove_all(dir);
@@ -227,8 +221,8 @@ TEST(StudioGui, SelectedSampleShowsPerTermGradientMaps) {
        }}};
   const fs::path out = dir / "out";
   const std::string cmd = scripted_studio(dir, script, 180, {dir / "position.safetensors", dir / "shape.safetensors"});
-  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(out / "script_report.json");
-  const json report = json::parse(read_text(out / "script_report.json"));
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << ebm::test::file_bytes(out / "script_report.json");
+  const json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
 
   ASSERT_TRUE(report.contains("gradient_maps")) << report.dump(2);
@@ -247,7 +241,7 @@ TEST(StudioGui, SelectedSampleShowsPerTermGradientMaps) {
   // colours, none of them the panel's grey.
   const json& tiles = report.at("gradient_tiles");
   ASSERT_EQ(tiles.size(), 2u) << report.dump(2);
-  const auto shot = ebm::png_decode(read_text(out / "gradients.png"));
+  const auto shot = ebm::png_decode(ebm::test::file_bytes(out / "gradients.png"));
   ASSERT_GE(shot.channels, 3);
   for (const auto& t : tiles) {
     const int x0 = static_cast<int>(t[0].get<float>()), y0 = static_cast<int>(t[1].get<float>());
@@ -277,10 +271,10 @@ TEST(StudioGui, OpensWithAClearMessageWhenModelsAreMissingOrCorrupt) {
   const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --max-seconds 60 --script " +
                           (dir / "script.json").string() + " " + (dir / "corrupt.safetensors").string() + " " +
                           (dir / "missing.safetensors").string() + " > " + (dir / "log.txt").string() + " 2>&1";
-  EXPECT_EQ(run(cmd), 0) << read_text(dir / "log.txt");
+  EXPECT_EQ(run(cmd), 0) << ebm::test::file_bytes(dir / "log.txt");
   EXPECT_TRUE(fs::exists(dir / "empty.png"));
   // The window opened and the UI (Models panel, log) names each bad file and what is wrong with it.
-  const json report = json::parse(read_text(dir / "script_report.json"));
+  const json report = json::parse(ebm::test::file_bytes(dir / "script_report.json"));
   ASSERT_EQ(report.at("models").size(), 2u) << report.dump(2);
   for (const auto& m : report.at("models")) {
     EXPECT_EQ(m.at("state"), "failed");
@@ -298,7 +292,7 @@ TEST(StudioGui, BadScriptFailsWithTheActionNamed) {
   const std::string cmd = std::string(EBM_STUDIO_EXE) + " --script " + (dir / "script.json").string() + " > " +
                           (dir / "log.txt").string() + " 2>&1";
   EXPECT_EQ(run(cmd), 1);
-  EXPECT_NE(read_text(dir / "log.txt").find("action 0 (set_weight)"), std::string::npos) << read_text(dir / "log.txt");
+  EXPECT_NE(ebm::test::file_bytes(dir / "log.txt").find("action 0 (set_weight)"), std::string::npos) << ebm::test::file_bytes(dir / "log.txt");
   fs::remove_all(dir);
 }
 
@@ -314,9 +308,9 @@ TEST(StudioGui, AFailingActionEndsTheAppWithItsError) {
   const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE + " --no-autostart --max-seconds 60 --script " +
                           (dir / "script.json").string() + " " + (dir / "position.safetensors").string() + " > " +
                           (dir / "log.txt").string() + " 2>&1";
-  EXPECT_EQ(run(cmd), 1) << read_text(dir / "log.txt");
+  EXPECT_EQ(run(cmd), 1) << ebm::test::file_bytes(dir / "log.txt");
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 50.0);
-  const json report = json::parse(read_text(dir / "script_report.json"));
+  const json report = json::parse(ebm::test::file_bytes(dir / "script_report.json"));
   EXPECT_FALSE(report.at("ok").get<bool>());
   EXPECT_NE(report.dump().find("no_such_model"), std::string::npos) << report.dump(2);
   fs::remove_all(dir);
@@ -334,15 +328,15 @@ TEST(StudioGui, AnAbsentGpuIsNamedAndARecipeForItRunsOnTheCpu) {
   const json term = {{"do", "add_term"}, {"model", "position"}, {"label", {0.2, 0.1}}};
 
   json script = {{"actions", {base, term, {{"do", "run_steps"}, {"steps", 1}}, {{"do", "save_preset"}, {"path", "cpu.json"}}, {{"do", "quit"}}}}};
-  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << read_text(out / "script_report.json");
-  json recipe = json::parse(read_text(out / "cpu.json"));
+  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << ebm::test::file_bytes(out / "script_report.json");
+  json recipe = json::parse(ebm::test::file_bytes(out / "cpu.json"));
   recipe["device"] = "cuda:7";
   std::ofstream(dir / "gpu7.json") << recipe.dump();
 
   script = {{"actions", {{{"do", "open_preset"}, {"path", (dir / "gpu7.json").string()}}, {{"do", "wait"}, {"until", "images"}},
                          {{"do", "quit"}}}}};
-  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << read_text(out / "script_report.json");
-  json report = json::parse(read_text(out / "script_report.json"));
+  ASSERT_EQ(run(scripted_studio(dir, script, 60, models)), 0) << ebm::test::file_bytes(out / "script_report.json");
+  json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   EXPECT_NE(report.at("warnings").dump().find("sampling it on the cpu instead"), std::string::npos) << report.dump(2);
   EXPECT_EQ(report.at("sampling_perf").at("device").get<std::string>(), "cpu");
 
@@ -352,7 +346,7 @@ TEST(StudioGui, AnAbsentGpuIsNamedAndARecipeForItRunsOnTheCpu) {
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(run(scripted_studio(dir, script, 60, models)), 1);
   EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 50.0);
-  report = json::parse(read_text(out / "script_report.json"));
+  report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   const std::string error = report.at("error").get<std::string>();
   EXPECT_NE(error.find("did not start"), std::string::npos) << error;
   EXPECT_NE(error.find("cuda:7"), std::string::npos) << error;
@@ -385,8 +379,8 @@ TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
                         }}};
   const fs::path out = dir / "out";
   ASSERT_EQ(run("EBM_STUDIO_MODELS= " + scripted_studio(dir, script, 240, {dir / "no_models"})), 0)
-      << "ebm-studio failed; report: " << read_text(out / "script_report.json");
-  const json report = json::parse(read_text(out / "script_report.json"));
+      << "ebm-studio failed; report: " << ebm::test::file_bytes(out / "script_report.json");
+  const json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   EXPECT_TRUE(report.at("ok").get<bool>()) << report.dump(2);
   EXPECT_TRUE(report.at("errors").empty()) << report.dump(2);
 
@@ -426,7 +420,7 @@ TEST(StudioGui, ARecipeModelFoundNowhereAndAnUnknownExampleSayWhatToDo) {
                         }}};
   const fs::path out = dir / "out";
   EXPECT_EQ(run("EBM_STUDIO_MODELS= " + scripted_studio(dir, script, 60, {dir / "no_models"})), 1);
-  const json report = json::parse(read_text(out / "script_report.json"));
+  const json report = json::parse(ebm::test::file_bytes(out / "script_report.json"));
   const std::string errors = report.at("errors").dump();
   EXPECT_NE(errors.find("'ghost.safetensors'"), std::string::npos) << errors;
   EXPECT_NE(errors.find((fs::path(EBM_SOURCE_DIR) / "assets" / "models").string()), std::string::npos) << errors;
@@ -453,9 +447,9 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
                           " --device cpu --max-seconds 400 --script " + (dir / "script.json").string() +
                           " --screenshot-dir " + (dir / "out").string() + " 2>&1";
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(dir / "out" / "script_report.json");
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << ebm::test::file_bytes(dir / "out" / "script_report.json");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const json report = json::parse(read_text(dir / "out" / "script_report.json"));
+  const json report = json::parse(ebm::test::file_bytes(dir / "out" / "script_report.json"));
   EXPECT_EQ(report["walk"], "euler");
   EXPECT_EQ(report["chain"]["status"], "finished");
   EXPECT_EQ(report["chain"]["step"], 27);
@@ -518,8 +512,8 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   const std::string cmd = "XDG_CONFIG_HOME=" + (dir / "config").string() + " " + EBM_STUDIO_EXE +
                           " --device cpu --max-seconds 600 --script " + (dir / "script.json").string() +
                           " --screenshot-dir " + (dir / "out").string() + " 2>&1";
-  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << read_text(dir / "out" / "script_report.json");
-  const json report = json::parse(read_text(dir / "out" / "script_report.json"));
+  ASSERT_EQ(run(cmd), 0) << "ebm-studio failed; report: " << ebm::test::file_bytes(dir / "out" / "script_report.json");
+  const json report = json::parse(ebm::test::file_bytes(dir / "out" / "script_report.json"));
   EXPECT_TRUE(report["errors"].empty()) << report["errors"].dump();
   // The scene as read (its readings are in the log line "read scene.png in … s: …").
   bool logged = false;

@@ -11,6 +11,7 @@
 #include <iterator>
 #include <string>
 #include <vector>
+#include "tests/support/file_bytes.h"
 
 namespace ebm::test {
 
@@ -39,8 +40,7 @@ inline CliRun run_binary(const std::string& binary, const std::vector<std::strin
   while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
   const int status = ::pclose(p);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(stderr_path, std::ios::binary);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  r.err = file_bytes(stderr_path);
   return r;
 }
 

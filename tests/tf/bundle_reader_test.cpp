@@ -41,7 +41,7 @@ TEST(TfFixture, ReadsTheTensorFlowWrittenBundleExactly) {
 TEST(TfFixture, IndexDataBlockIsSnappyCompressed) {
   // The first data block starts at offset 0; find its end as the first n where a block trailer
   // (type byte + masked CRC32C over block+type) is valid, and check that type is snappy (1).
-  const std::string idx = slurp(kFixturePrefix + ".index");
+  const std::string idx = ebm::test::file_bytes(kFixturePrefix + ".index");
   bool found = false;
   for (size_t n = 1; n + 5 <= idx.size(); ++n) {
     uint32_t stored = 0;

@@ -82,7 +82,7 @@ TEST(TfCli, MisfitsAndBadInputsGiveClearErrorsAndExitCodes) {
   EXPECT_EQ(missing.code, 1) << missing.output;
   EXPECT_NE(missing.output.find("model_1.index: does not exist"), std::string::npos) << missing.output;
 
-  spit(ckpt + ".index", slurp(ckpt + ".index").substr(0, 100));
+  spit(ckpt + ".index", ebm::test::file_bytes(ckpt + ".index").substr(0, 100));
   RunResult cut = run_ebm("inspect " + ckpt);
   EXPECT_EQ(cut.code, 1) << cut.output;
   EXPECT_NE(cut.output.find(ckpt + ".index: is not a readable TensorFlow checkpoint index"), std::string::npos)

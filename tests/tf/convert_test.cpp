@@ -41,7 +41,7 @@ TEST(TfConvert, DamagedShardWritesNothing) {
   // Damage a model weight (Adam slots are never read, so damage there would go unnoticed, as in TF).
   const tf::BundleEntry e = *tf::BundleReader(dir / "m").find("context_0/res_2_res_c1/cweight");
   const std::string shard = tf::shard_path(dir / "m", e.shard_id, 2);
-  std::string bytes = slurp(shard);
+  std::string bytes = ebm::test::file_bytes(shard);
   bytes[e.offset + e.size / 2] ^= 0x10;
   spit(shard, bytes);
   expect_bundle_error([&] { convert_tf_checkpoint(dir / "m", b.pc.config, dir / "out.safetensors"); }, {shard, "CRC32C"});

@@ -63,7 +63,7 @@ std::string with_footer(const std::string& idx, Handle meta, Handle index) {
 }
 
 void flip(const std::string& path, size_t pos) {
-  std::string s = slurp(path);
+  std::string s = ebm::test::file_bytes(path);
   s.at(pos) = static_cast<char>(s.at(pos) ^ 0x5a);
   spit(path, s);
 }
@@ -73,14 +73,14 @@ void flip(const std::string& path, size_t pos) {
 TEST(TfCorrupt, BadMagic) {
   TempDir dir;
   const std::string p = make_bundle(dir);
-  flip(p + ".index", slurp(p + ".index").size() - 1);
+  flip(p + ".index", ebm::test::file_bytes(p + ".index").size() - 1);
   expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "bad magic", "not a V2 checkpoint"});
 }
 
 TEST(TfCorrupt, TruncatedFooter) {
   TempDir dir;
   const std::string p = make_bundle(dir);
-  const std::string idx = slurp(p + ".index");
+  const std::string idx = ebm::test::file_bytes(p + ".index");
   spit(p + ".index", idx.substr(0, 30));
   expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "too short"});
   spit(p + ".index", idx.substr(0, idx.size() - 3));
@@ -92,7 +92,7 @@ TEST(TfCorrupt, TruncatedFooter) {
 TEST(TfCorrupt, TruncatedBlock) {
   TempDir dir;
   const std::string p = make_bundle(dir);
-  const std::string idx = slurp(p + ".index");
+  const std::string idx = ebm::test::file_bytes(p + ".index");
   auto [meta, index] = read_footer(idx);
   spit(p + ".index", with_footer(idx, meta, {index.offset, index.size + 1000}));  // block runs past the end
   expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "truncated block"});
@@ -106,7 +106,7 @@ TEST(TfCorrupt, TruncatedBlock) {
 TEST(TfCorrupt, AbsurdBlockHandles) {
   TempDir dir;
   const std::string p = make_bundle(dir);
-  const std::string idx = slurp(p + ".index");
+  const std::string idx = ebm::test::file_bytes(p + ".index");
   auto [meta, index] = read_footer(idx);
   for (uint64_t size : {~uint64_t{0} - 2, uint64_t{1} << 62, uint64_t{1} << 40}) {
     spit(p + ".index", with_footer(idx, meta, {index.offset, size}));
@@ -136,7 +136,7 @@ TEST(TfCorrupt, AbsurdBlockHandles) {
 TEST(TfCorrupt, IndexBlockCrcMismatch) {
   TempDir dir;
   const std::string p = make_bundle(dir);
-  const auto [meta, index] = read_footer(slurp(p + ".index"));
+  const auto [meta, index] = read_footer(ebm::test::file_bytes(p + ".index"));
   flip(p + ".index", index.offset + 1);
   expect_bundle_error([&] { tf::BundleReader r(p); }, {p + ".index", "checksum mismatch"});
 }
@@ -176,7 +176,7 @@ TEST(TfCorrupt, OffsetPastTheEnd) {
   TempDir dir;
   const std::string p = make_bundle(dir, 1);
   const std::string shard = p + ".data-00000-of-00001";
-  spit(shard, slurp(shard).substr(0, 20));
+  spit(shard, ebm::test::file_bytes(shard).substr(0, 20));
   const tf::BundleReader r(p);
   expect_bundle_error([&] { r.read("v7"); }, {shard, "'v7'", "needs bytes", "truncated"});
 
@@ -272,7 +272,7 @@ TEST(TfCorrupt, NotAnIndexAtAll) {
 TEST(TfCorrupt, RandomDamageNeverCrashes) {
   TempDir dir;
   const std::string p = make_bundle(dir, 2, /*block_size=*/64);
-  const std::string good = slurp(p + ".index");
+  const std::string good = ebm::test::file_bytes(p + ".index");
   std::mt19937 rng(7);
   int errors = 0;
   for (int trial = 0; trial < 300; ++trial) {
