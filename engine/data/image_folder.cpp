@@ -142,7 +142,7 @@ torch::Tensor build_labels(const ImageFolderOptions& opt, const Table& t, const 
                              " (--one-hot " + name + ":" + std::to_string(oh->second) + "; values seen " +
                              std::to_string(lo) + " … " + std::to_string(hi) + ")");
       }
-      for (int c = 0; c < oh->second; ++c) schema->slots.push_back({name + "=" + std::to_string(c), SlotKind::OneHot});
+      for (int c = 0; c < oh->second; ++c) schema->slots.push_back({name + "=" + std::to_string(c), SlotKind::OneHot, 0.f, 1.f, ""});
       widths.push_back(oh->second);
       continue;
     }
@@ -153,7 +153,7 @@ torch::Tensor build_labels(const ImageFolderOptions& opt, const Table& t, const 
                          std::to_string(hi) + "] seen, its range is [" + std::to_string(rlo) + ", " +
                          std::to_string(rhi) + "]; rescale the column or declare its range with --label-range " + name +
                          ":LO,HI");
-    schema->slots.push_back({name, SlotKind::Continuous, rlo, rhi});
+    schema->slots.push_back({name, SlotKind::Continuous, rlo, rhi, ""});
     widths.push_back(0);
   }
   const int64_t n = static_cast<int64_t>(t.rows.size());

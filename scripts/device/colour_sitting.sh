@@ -8,6 +8,8 @@
 # (Run on 2026-12-06 before --init-from took the source training's options: that continuation trained
 # with ε weighting a file trained with EDM's, and came out worse — MODEL_CARD.md, third sitting of
 # that day. Now it continues with the file's own weighting and noise settings.)
+# (Run again in the fourth sitting of that day, with the EDM weighting: better on every colour case but
+# the four-concept one, and shipped — MODEL_CARD.md. Its train phase now continues that file.)
 # Chained calls from the repo root; training and grading run detached, so they outlive a call:
 #   colour_sitting.sh train OUT    ebm built; colour continued from assets/models/color.safetensors
 #                                  (--init-from, lr 2e-4, MINUTES, default 10); waits until 570 s
@@ -16,7 +18,8 @@
 #                                  prior (the rule the tune split chose for them), tune split — where
 #                                  the choice is made; the candidate comes back in OUT
 #   colour_sitting.sh heldout OUT  the same on the held-out split: the model card's numbers
-# Settings: MINUTES (10), N (256), BATCH (256), TESTS (1: the train phase also builds everything and
+# Settings: MINUTES (10), N (256), BATCH (256), CASES (the three colour cases; each more ~100 s a
+# variant: the four-concept case is "position+size+shape+color"), TESTS (1: the train phase also builds everything and
 # runs the `gpu`-labelled tests beside the training run, log in OUT/ctest_gpu.log). Sizing: build ~150 s on a fresh H100, the three cases
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
 set -uo pipefail
@@ -24,7 +27,7 @@ source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_eb
 sitting_begin "usage: colour_sitting.sh train|grade|heldout OUT" "$@"
 RUN=runs/color_cont
 CAND=runs/colour_candidates
-COLOUR_CASES="color,shape+color,position+color"
+COLOUR_CASES=${CASES:-color,shape+color,position+color}
 grade_split() {  # SPLIT: candidate beside the shipped file (grade_candidates.sh's two variants)
   local dir=runs/colour_$1
   if [ ! -f "$dir.log" ]; then
