@@ -72,6 +72,7 @@ export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:strict_string_checks=1:dete
 export LSAN_OPTIONS="suppressions=$ROOT/scripts/sanitizers/lsan.supp:print_suppressions=0"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$ROOT/scripts/sanitizers/ubsan.supp"
 export QT_QPA_PLATFORM=offscreen
+export OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-PASSIVE}  # two test processes on two cores: scripts/test.sh
 
 run_asan() {
   local t0 t1
