@@ -13,9 +13,14 @@
 #                                 split, where a walk is chosen; the 400-step columns are the
 #                                 sittings' of 2026-12-05/06 (same labels and seeds). Short walks:
 #                                 a few minutes for both sweeps side by side.
-# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` stops waiting and archives what is done).
+#   walk_sitting.sh size OUT      ebm built; the summed, placed cases the short walks lose (size
+#                                 94.5 % against the ladder's 100, MODEL_CARD.md 2026-12-06 fourth
+#                                 sitting) and two beside them, tune split, on three ≤ 40-evaluation
+#                                 walks with more Langevin time at the top: 20 top steps of r 0.7 and
+#                                 18 Euler steps, 16 of r 0.8 and 20, 24 of r 0.5 and 14. ~1-2 minutes.
+# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` stop waiting and archive what is done).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -44,6 +49,16 @@ case $PHASE in
       "draft|--draft --prior shared $P" "t16r5e20|$W --prior shared $P"
     collect_sweep runs/walk_placed_each "$OUT/walk_placed_each.tgz" "${UNTIL_S:-570}"
     collect_sweep runs/walk_placed_shared "$OUT/walk_placed_shared.tgz" "${UNTIL_S:-570}"
+    ;;
+  size)
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    P="--place --split tune --batch 256 --walk euler --churn 20"
+    [ -f runs/walk_size.log ] || sweep runs/walk_size "size,position+size,shape" "${N:-256}" \
+      "t20r7e18|$P --euler-top-steps 20 --corrector-r 0.7 --euler-steps 18" \
+      "t16r8e20|$P --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" \
+      "t24r5e14|$P --euler-top-steps 24 --corrector-r 0.5 --euler-steps 14"
+    collect_sweep runs/walk_size "$OUT/walk_size.tgz" "${UNTIL_S:-570}"
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
