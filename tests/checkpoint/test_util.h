@@ -1,13 +1,14 @@
 // Shared helpers of the checkpoint tests: a fresh temporary directory per test.
 #pragma once
 
+#include "tests/support/file_bytes.h"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include "tests/support/file_bytes.h"
 
 namespace ebm::test {
 

@@ -21,7 +21,6 @@
 #include <iostream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <sys/wait.h>
 #include <unistd.h>
 

@@ -3,15 +3,14 @@
 // test the `ebm` command line (checkpoint, engine, eval), so each asserts on the same CliRun.
 #pragma once
 
+#include "tests/support/file_bytes.h"
+
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
-#include "tests/support/file_bytes.h"
 
 namespace ebm::test {
 
