@@ -18,7 +18,8 @@
 #                                  prior (the rule the tune split chose for them), tune split — where
 #                                  the choice is made; the candidate comes back in OUT
 #   colour_sitting.sh heldout OUT  the same on the held-out split: the model card's numbers
-# Settings: MINUTES (10), N (256), BATCH (256), CASES (the three colour cases; each more ~100 s a
+# Settings: MINUTES (10), N (256), BATCH (256), UNTIL_S (570: when grade / heldout stop waiting for
+# the sweep and archive what is done; run the phase again to collect the rest), CASES (the three colour cases; each more ~100 s a
 # variant: the four-concept case is "position+size+shape+color"), TESTS (1: the train phase also builds everything and
 # runs the `gpu`-labelled tests beside the training run, log in OUT/ctest_gpu.log). Sizing: build ~150 s on a fresh H100, the three cases
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
@@ -46,7 +47,7 @@ grade_split() {  # SPLIT: candidate beside the shipped file (grade_candidates.sh
       "shipped|--place --prior shared --split $1 --batch ${BATCH:-256}" \
       "candidate|--place --prior shared --split $1 --batch ${BATCH:-256} --models $CAND --classifier assets/models/classifier.safetensors"
   fi
-  collect_sweep "$dir" "$OUT/colour_$1.tgz"
+  collect_sweep "$dir" "$OUT/colour_$1.tgz" "${UNTIL_S:-570}"
 }
 case $PHASE in
   train)
