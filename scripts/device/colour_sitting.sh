@@ -10,7 +10,8 @@
 # that day. Now it continues with the file's own weighting and noise settings.)
 # (Run again in the fourth sitting of that day, with the EDM weighting: better on every colour case but
 # the four-concept one, and shipped — MODEL_CARD.md. Its train phase now continues that file.)
-# Chained calls from the repo root; training and grading run detached, so they outlive a call:
+# Chained calls from the repo root (to wait on a phase in the same call, test `alive runs/color_cont.pid`
+# after sourcing sitting_common.sh, not `pgrep -f`: see alive()); training and grading run detached, so they outlive a call:
 #   colour_sitting.sh train OUT    ebm built; colour continued from assets/models/color.safetensors
 #                                  (--init-from, lr 2e-4, MINUTES, default 10); waits until 570 s
 #   colour_sitting.sh grade OUT    once the run has ended: its model at the shipped file's guidance 2,
@@ -32,8 +33,8 @@ COLOUR_CASES=${CASES:-color,shape+color,position+color}
 grade_split() {  # SPLIT: candidate beside the shipped file (grade_candidates.sh's two variants)
   local dir=runs/colour_$1
   if [ ! -f "$dir.log" ]; then
-    while pgrep -f "ebm train --concept color" > /dev/null && [ $((SECONDS - T0)) -lt 300 ]; do sleep 10; done
-    if pgrep -f "ebm train --concept color" > /dev/null; then
+    while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt 300 ]; do sleep 10; done
+    if alive "$RUN.pid"; then
       echo "the colour run is still training at $((SECONDS - T0)) s: run this phase again" >&2
       exit 1
     fi
@@ -57,6 +58,7 @@ case $PHASE in
     if [ ! -f "$RUN.log" ]; then
       setsid nohup $EBM train --concept color --objective dsm --init-from assets/models/color.safetensors \
         --lr 2e-4 --batch 128 --out "$RUN" --time-limit "${MINUTES:-10}" --device cuda --no-progress > "$RUN.log" 2>&1 < /dev/null &
+      echo $! > "$RUN.pid"  # setsid and nohup exec in place (no job control here): the pid is ebm's
     fi
     if [ "${TESTS:-1}" = 1 ]; then  # the GPU is mostly idle while a batch-128 run trains: the gpu tests beside it
       ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
@@ -64,10 +66,10 @@ case $PHASE in
       gpu_tests $((560 - (SECONDS - T0)))
       stamp "gpu tests done"
     fi
-    while pgrep -f "ebm train --concept color" > /dev/null && [ $((SECONDS - T0)) -lt 570 ]; do sleep 10; done
+    while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt 570 ]; do sleep 10; done
     tail -n 3 "$RUN/log.jsonl" 2> /dev/null
     tail -n 2 "$RUN.log"
-    stamp "training $(pgrep -f 'ebm train --concept color' > /dev/null && echo 'still running' || echo 'ended')"
+    stamp "training $(alive "$RUN.pid" && echo 'still running' || echo 'ended')"
     archive "$OUT/colour_train.tgz" "$RUN/log.jsonl" "$RUN/options.json" "$RUN.log"
     ;;
   grade) grade_split tune ;;

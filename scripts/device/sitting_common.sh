@@ -44,6 +44,12 @@ collect_sweep() {  # DIR OUT.tgz [UNTIL_S]: waits (until UNTIL_S, default 570 s,
   archive "$2" "$1" "$1.log"
 }
 
+# Whether the process whose pid FILE holds still runs. Prefer it to `pgrep -f PATTERN`: that also
+# matches the device call's own `bash -c` line whenever the command typed there contains PATTERN
+# (2026-12-06, fifth sitting: a call that waited on `pgrep -f "ebm train --concept color"` waited on
+# itself until its time limit).
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2> /dev/null; }
+
 wait_for() {  # files...: until each exists or WAIT_S seconds since T0 have passed
   for f in "$@"; do
     while [ ! -f "$f" ] && [ $((SECONDS - T0)) -lt "$WAIT_S" ]; do sleep 5; done
