@@ -12,13 +12,17 @@
 #                                 colour, shape ∧ colour, position ∧ colour around one prior — tune
 #                                 split, where a walk is chosen; the 400-step columns are the
 #                                 sittings' of 2026-12-05/06 (same labels and seeds). Short walks:
-#                                 a few minutes for both sweeps side by side.
+#                                 a few minutes for both sweeps side by side. R (0.5): the 37-step
+#                                 walk's corrector r — 0.8 kept placed size and shape within 2 points
+#                                 of the ladder (MODEL_CARD.md, 2026-12-06 fifth sitting), so
+#                                 `R=0.8 walk_sitting.sh placed OUT` grades it on the colour cases.
 #   walk_sitting.sh size OUT      ebm built; the summed, placed cases the short walks lose (size
 #                                 94.5 % against the ladder's 100, MODEL_CARD.md 2026-12-06 fourth
 #                                 sitting) and two beside them, tune split, on three ≤ 40-evaluation
 #                                 walks with more Langevin time at the top: 20 top steps of r 0.7 and
 #                                 18 Euler steps, 16 of r 0.8 and 20, 24 of r 0.5 and 14. ~1-2 minutes.
-# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` stop waiting and archive what is done).
+# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` stop waiting and archive what is done),
+# R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
 PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
@@ -42,11 +46,12 @@ case $PHASE in
     build_ebm "$OUT" OFF
     stamp "ebm built"
     P="--place --split tune --batch 256"
-    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.5 --euler-steps 20"
+    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r ${R:-0.5} --euler-steps 20"
+    V=t16r$(echo "${R:-0.5}" | tr -d '.')e20  # t16r05e20, t16r08e20: the variant's name in the table
     [ -f runs/walk_placed_each.log ] || sweep runs/walk_placed_each "position+size,size,shape,shape+not color" "${N:-256}" \
-      "draft|--draft $P" "t16r5e20|$W $P"
+      "draft|--draft $P" "$V|$W $P"
     [ -f runs/walk_placed_shared.log ] || sweep runs/walk_placed_shared "color,shape+color,position+color" "${N:-256}" \
-      "draft|--draft --prior shared $P" "t16r5e20|$W --prior shared $P"
+      "draft|--draft --prior shared $P" "$V|$W --prior shared $P"
     collect_sweep runs/walk_placed_each "$OUT/walk_placed_each.tgz" "${UNTIL_S:-570}"
     collect_sweep runs/walk_placed_shared "$OUT/walk_placed_shared.tgz" "${UNTIL_S:-570}"
     ;;
