@@ -263,6 +263,7 @@ ReadOptions quick_read_options() {
   ReadOptions o;
   o.starts = 2;
   o.steps = 15;
+  o.noise_draws = 1;
   return o;
 }
 

@@ -43,7 +43,10 @@ struct ReadOptions {
   ReadCriterion criterion = ReadCriterion::Auto;
   double sigma_min = 0.05, sigma_max = 0.5;  // noise levels at which denoising models are read
   int levels = 3;        // of them, geometric over [sigma_min, sigma_max]
-  int noise_draws = 1;   // draws of ε per level
+  // Draws of ε per level. 4: the position model's quick read of 16 + 12 fresh renders (2-core CPU,
+  // 2026-12-06) erred 0.017 / 0.020 with 4 against 0.032 / 0.028 with 1, at 4x the cost — a single
+  // draw leaves the score noisy enough to move the minimiser. The quick read keeps 1.
+  int noise_draws = 4;
   int grid = 0;          // continuous: points per slot of the starting grid (0: 17 for one slot, 9 for two, 4 above)
   int starts = 4;        // continuous: best grid points refined by gradient descent
   int steps = 40;        // continuous: Adam steps per start
@@ -62,8 +65,9 @@ class ReadCancelled : public std::runtime_error {
 };
 
 // The read the studio makes on a CPU, where the default costs ~65 s for the four shipped models on
-// 2 cores: 2 starts of 15 descent steps, ~21 s — on two fresh renders the same shapes and colours,
-// positions within 0.03 and sizes within 0.02 of the default read's (2026-12-05).
+// 2 cores: 2 starts of 15 descent steps and one noise draw per level, ~21 s — on two fresh renders
+// the same shapes and colours, positions within 0.03 and sizes within 0.02 of the default read's
+// (2026-12-05, when the default read took one draw too).
 ReadOptions quick_read_options();
 
 struct ConceptReading {

@@ -83,10 +83,11 @@ TEST(InferCli, ReadsEveryImageWithEveryModel) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("scene_00000.png"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("margin"), std::string::npos) << r.out;
-  // --quick is the studio's CPU read, 2 starts of 15 steps: the same readings as those flags.
+  // --quick is the studio's CPU read, 2 starts of 15 steps, one noise draw: the same readings as those flags.
   const std::string pos = d.f("models/position.safetensors"), img = d.f("img/scene_00000.png");
   const auto quick = ebm(d, {"infer", "--models", pos, "--quick", "--json", img});
-  const auto spelled = ebm(d, {"infer", "--models", pos, "--starts", "2", "--steps", "15", "--json", img});
+  const auto spelled = ebm(d, {"infer", "--models", pos, "--starts", "2", "--steps", "15", "--noise-draws", "1",
+                                   "--json", img});
   ASSERT_EQ(quick.code, 0) << quick.err;
   EXPECT_EQ(quick.out, spelled.out);
 }
