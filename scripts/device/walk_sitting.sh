@@ -21,10 +21,17 @@
 #                                 sitting) and two beside them, tune split, on three ≤ 40-evaluation
 #                                 walks with more Langevin time at the top: 20 top steps of r 0.7 and
 #                                 18 Euler steps, 16 of r 0.8 and 20, 24 of r 0.5 and 14. ~1-2 minutes.
-# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` stop waiting and archive what is done),
+#   walk_sitting.sh default OUT   ebm built; the whole suite (13 cases, each on the rule and placement the
+#                                 card chose for it) on the 400-step ladder beside the 37-step t16 r0.8
+#                                 e20 walk, in one run — the choice of issue #26's quality default of
+#                                 ≤ 40 evaluations (every case within 2 points of the ladder). Four
+#                                 sweeps in three chains (three 400-step processes at once); waits until
+#                                 UNTIL_S, then `default-collect OUT` in the next call. SPLIT (tune).
+#   walk_sitting.sh default-collect OUT   waits (until UNTIL_S) for the four sweeps and archives them
+# Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` / `default` stop waiting and archive what is done),
 # R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -64,6 +71,32 @@ case $PHASE in
       "t16r8e20|$P --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" \
       "t24r5e14|$P --euler-top-steps 24 --corrector-r 0.5 --euler-steps 14"
     collect_sweep runs/walk_size "$OUT/walk_size.tgz" "${UNTIL_S:-570}"
+    ;;
+  default | default-collect)
+    S="--split ${SPLIT:-tune} --batch 256"
+    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
+    # The card's rules (MODEL_CARD.md, 2026-12-05/06): summed for the cases without colour, one prior
+    # for the colour compositions; a position term of any label for the cases without position.
+    SWEEPS=("default_each|position,position+size,position+shape,position+not color,position+size+shape|"
+            "default_each_placed|size,shape,shape+not color|--place"
+            "default_shared|position+color,position+shape+color,position+size+shape+color|--prior shared"
+            "default_shared_placed|color,shape+color|--place --prior shared")
+    if [ "$PHASE" = default ]; then
+      build_ebm "$OUT" OFF
+      stamp "ebm built"
+      for chain in 0 "1 3" 2; do  # three chains of about equal work, each a 400-step and a short process
+        cmd=""
+        for g in $chain; do
+          IFS='|' read -r name cases flags <<< "${SWEEPS[$g]}"
+          cmd+="[ -f runs/$name/sweep.txt ] || bash scripts/device/eval_sweep.sh runs/$name '$cases' ${N:-256} 'final|$flags $S' 't16r08e20|$W $flags $S' > runs/$name.log 2>&1; "
+        done
+        setsid nohup bash -c "$cmd" > /dev/null 2>&1 < /dev/null &
+      done
+    fi
+    for g in 0 1 2 3; do
+      IFS='|' read -r name _ _ <<< "${SWEEPS[$g]}"
+      collect_sweep "runs/$name" "$OUT/walk_$name.tgz" "${UNTIL_S:-570}"
+    done
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
