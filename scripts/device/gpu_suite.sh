@@ -31,18 +31,17 @@ echo "built at $SECONDS s (GUI ${GUI:-ON}, $BUILD)"
 EBM="./$BUILD/app/ebm"
 if [ $BENCH = 1 ]; then
   if [ "${CKPT:-1}" = 1 ] && [ "$(left)" -gt 200 ]; then  # #24 item 3: ~12 short training runs
-    EBM=$EBM timeout $(($(left) - 180)) bash scripts/device/checkpoint_memory.sh /tmp/ckpt_mem "${ITERS:-15}" \
-      > "$OUT/ckpt_mem.txt" 2>&1
-    cat "$OUT/ckpt_mem.txt"; echo "checkpoint table at $SECONDS s"
+    EBM=$EBM timeout $(($(left) - 180)) bash scripts/device/checkpoint_memory.sh /tmp/ckpt_mem "${ITERS:-15}" 2>&1 \
+      | tee "$OUT/ckpt_mem.txt"  # row by row: a call cut at its limit still returns the rows printed
+    echo "checkpoint table at $SECONDS s"
   fi
   # Preview cost (#27 item 3: < 3 % at batch 64, one preview per 4 steps): the studio's threading (a
   # session and a 60 Hz reader previewing each snapshot, 5 s per row), then host and interop previews
   # made in the sampling loop every k steps.
   timeout $(cap 50) $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 2 \
-    --modes graph+tf32 --session 5 > "$OUT/bench_session.txt" 2>> "$OUT/bench_ebm.err"
+    --modes graph+tf32 --session 5 2>> "$OUT/bench_ebm.err" | tee "$OUT/bench_session.txt"
   timeout $(cap 80) $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1 \
-    --modes graph+tf32 --preview 1,4,16 --steps 48 > "$OUT/bench_preview.txt" 2>> "$OUT/bench_ebm.err"
-  cat "$OUT/bench_session.txt" "$OUT/bench_preview.txt"
+    --modes graph+tf32 --preview 1,4,16 --steps 48 2>> "$OUT/bench_ebm.err" | tee "$OUT/bench_preview.txt"
   timeout $(cap 40) $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2,4 \
     --json > "$OUT/bench_ebm.json" 2>> "$OUT/bench_ebm.err"
   timeout $(cap 20) $EBM bench --device cuda --model resnet128 --batch 16 --terms 1 --json \
