@@ -28,10 +28,13 @@
 #                                 sweeps in three chains (three 400-step processes at once); waits until
 #                                 UNTIL_S, then `default-collect OUT` in the next call. SPLIT (tune).
 #   walk_sitting.sh default-collect OUT   waits (until UNTIL_S) for the four sweeps and archives them
+#   walk_sitting.sh timing OUT    the studio's opening composition at batch 64, process start to PNG, twice
+#                                 each on the draft, the 37-step walk and the 400-step ladder (issue #26's
+#                                 ≤ 0.3 s on an H200: the steps after the first, which captures the graph)
 # Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` / `default` stop waiting and archive what is done),
 # R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|timing OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -97,6 +100,21 @@ case $PHASE in
       IFS='|' read -r name _ _ <<< "${SWEEPS[$g]}"
       collect_sweep "runs/$name" "$OUT/walk_$name.tgz" "${UNTIL_S:-570}"
     done
+    ;;
+  timing)
+    [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
+    R=scripts/device/recipes/opening_shape_and_position.json
+    for spec in "draft|--draft" "t16r08e20|--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" "long|"; do
+      name=${spec%%|*}; flags=${spec#*|}
+      for run in 1 2; do
+        s0=$(date +%s%N)
+        # shellcheck disable=SC2086  # FLAGS is a list of words
+        $EBM sample --recipe "$R" --device cuda --batch 64 $flags --out "/tmp/opening_$name.png" > "runs/timing_${name}_$run.txt" 2>&1
+        rc=$?
+        echo "$name run $run: $(( ($(date +%s%N) - s0) / 1000000 )) ms process start to PNG, rc $rc"
+        grep "^step" "runs/timing_${name}_$run.txt" | sed -n '1p;$p'  # the first step (capture) and the running mean
+      done
+    done | tee "$OUT/timing.txt"
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
