@@ -19,6 +19,12 @@
 #                                  prior (the rule the tune split chose for them), tune split — where
 #                                  the choice is made; the candidate comes back in OUT
 #   colour_sitting.sh heldout OUT  the same on the held-out split: the model card's numbers
+#   colour_sitting.sh guidance OUT the shipped colour file at guidance 2 (its own), 3 and 4 (copies made
+#                                  with set_guidance.py; the other terms keep theirs) on the colour cases,
+#                                  placed and around one prior, tune split, with a row per colour
+#                                  (per_label_table.py): do the colours that draw empty floors at 2 —
+#                                  yellow, mint, pink, maroon, beige — fill at 3 or 4 without the others
+#                                  losing (MODEL_CARD.md "Next sittings" 8(b))? ebm built if missing.
 # Settings: MINUTES (10), N (256), BATCH (256), UNTIL_S (570: when grade / heldout stop waiting for
 # the sweep and archive what is done; run the phase again to collect the rest), CASES (the three colour cases; each more ~100 s a
 # variant: the four-concept case is "position+size+shape+color"), TESTS (1: the train phase also builds everything and
@@ -26,7 +32,7 @@
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, archive
-sitting_begin "usage: colour_sitting.sh train|grade|heldout OUT" "$@"
+sitting_begin "usage: colour_sitting.sh train|grade|heldout|guidance OUT" "$@"
 RUN=runs/color_cont
 CAND=runs/colour_candidates
 COLOUR_CASES=${CASES:-color,shape+color,position+color}
@@ -74,5 +80,22 @@ case $PHASE in
     ;;
   grade) grade_split tune ;;
   heldout) grade_split heldout ;;
+  guidance)
+    [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
+    dir=runs/colour_guidance
+    if [ ! -f "$dir.log" ]; then
+      for g in 3 4; do
+        mkdir -p "runs/colour_g$g"
+        cp assets/models/{position,size,shape}.safetensors "runs/colour_g$g/"
+        python3 scripts/models/set_guidance.py assets/models/color.safetensors "$g" "runs/colour_g$g/color.safetensors" || exit 1
+      done
+      P="--place --prior shared --split tune --batch ${BATCH:-256}"
+      sweep "$dir" "$COLOUR_CASES" "${N:-256}" "g2|$P" \
+        "g3|$P --models runs/colour_g3 --classifier assets/models/classifier.safetensors" \
+        "g4|$P --models runs/colour_g4 --classifier assets/models/classifier.safetensors"
+    fi
+    collect_sweep "$dir" "$OUT/colour_guidance.tgz" "${UNTIL_S:-570}"
+    python3 scripts/device/per_label_table.py "$dir" color | tee "$OUT/colour_guidance_per_colour.txt"
+    ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
