@@ -28,13 +28,15 @@
 #                                 sweeps in three chains (three 400-step processes at once); waits until
 #                                 UNTIL_S, then `default-collect OUT` in the next call. SPLIT (tune).
 #   walk_sitting.sh default-collect OUT   waits (until UNTIL_S) for the four sweeps and archives them
+#   walk_sitting.sh default-long OUT   the 400-step column for the cases `default` lacked in the sixth
+#                                 sitting, and position ∧ size ∧ shape around one prior on both walks
 #   walk_sitting.sh timing OUT    the studio's opening composition at batch 64, process start to PNG, twice
 #                                 each on the draft, the 37-step walk and the 400-step ladder (issue #26's
 #                                 ≤ 0.3 s on an H200: the steps after the first, which captures the graph)
 # Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` / `default` stop waiting and archive what is done),
 # R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|timing OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|default-long|timing OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -78,6 +80,10 @@ case $PHASE in
   default | default-collect)
     S="--split ${SPLIT:-tune} --batch 256"
     W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
+    # The 400-step ladder spelled out, so the column means it whatever the binary's default walk is
+    # (2026-12-06, sixth sitting: a tree whose default had become the 37-step walk ran it in both
+    # columns of this phase).
+    L="--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"
     # The card's rules (MODEL_CARD.md, 2026-12-05/06): summed for the cases without colour, one prior
     # for the colour compositions; a position term of any label for the cases without position.
     SWEEPS=("default_each|position,position+size,position+shape,position+not color,position+size+shape|"
@@ -91,7 +97,7 @@ case $PHASE in
         cmd=""
         for g in $chain; do
           IFS='|' read -r name cases flags <<< "${SWEEPS[$g]}"
-          cmd+="[ -f runs/$name/sweep.txt ] || bash scripts/device/eval_sweep.sh runs/$name '$cases' ${N:-256} 'final|$flags $S' 't16r08e20|$W $flags $S' > runs/$name.log 2>&1; "
+          cmd+="[ -f runs/$name/sweep.txt ] || bash scripts/device/eval_sweep.sh runs/$name '$cases' ${N:-256} 'long|$L $flags $S' 't16r08e20|$W $flags $S' > runs/$name.log 2>&1; "
         done
         setsid nohup bash -c "$cmd" > /dev/null 2>&1 < /dev/null &
       done
@@ -101,10 +107,27 @@ case $PHASE in
       collect_sweep "runs/$name" "$OUT/walk_$name.tgz" "${UNTIL_S:-570}"
     done
     ;;
+  default-long)
+    # The 400-step column of `default` for the cases the sixth sitting lacked (its run had the 37-step
+    # walk in both columns; the placed and colour cases have 400-step grades of the same files, labels
+    # and seeds in the card), and position ∧ size ∧ shape around one prior on both walks (summed, the
+    # 37-step walk drew two or more objects in 98 % of its samples). Four 400-step processes at once.
+    [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
+    S="--split ${SPLIT:-tune} --batch 256"
+    L="--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"
+    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
+    [ -f runs/long_a.log ] || sweep runs/long_a "position,position+size,position+shape" "${N:-256}" "long|$L $S"
+    [ -f runs/long_b.log ] || sweep runs/long_b "position+not color,position+size+shape" "${N:-256}" "long|$L $S"
+    [ -f runs/long_c.log ] || sweep runs/long_c "position+shape+color,position+size+shape+color" "${N:-256}" "long|$L --prior shared $S"
+    [ -f runs/long_d.log ] || sweep runs/long_d "position+size+shape" "${N:-256}" "long|$L --prior shared $S" \
+      "t16r08e20|$W --prior shared $S"
+    for d in long_a long_b long_c long_d; do collect_sweep "runs/$d" "$OUT/walk_$d.tgz" "${UNTIL_S:-570}"; done
+    ;;
   timing)
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
     R=scripts/device/recipes/opening_shape_and_position.json
-    for spec in "draft|--draft" "t16r08e20|--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" "long|"; do
+    for spec in "draft|--draft" "t16r08e20|--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" \
+      "long|--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"; do
       name=${spec%%|*}; flags=${spec#*|}
       for run in 1 2; do
         s0=$(date +%s%N)
