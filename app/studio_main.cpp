@@ -3,7 +3,7 @@
 #include "engine/gpu/cpu_threads.h"
 #include "engine/gpu/device_check.h"
 #include "engine/gpu/precision.h"
-#include "engine/sampling/schedule.h"
+#include "engine/sampling/walk_presets.h"
 
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
@@ -33,9 +33,9 @@ int main(int argc, char** argv) {
                  "arithmetic of the sampling step: tf32 (GPU default), fp32 or bf16 (also on a CPU with bf16 "
                  "instructions, the CPU default there)");
   app.add_option("--quality", quality,
-                 "how denoising models' ladder is walked: draft (27 fast steps), final (the 400-step ladder) or auto "
-                 "(draft on the CPU, final on a GPU)")
-      ->check(CLI::IsMember({"auto", "draft", "final"}))
+                 "how denoising models' ladder is walked: draft (27 fast steps), quick (37 steps, the best walk "
+                 "for colour compositions), final (the 400-step ladder) or auto (draft on the CPU, final on a GPU)")
+      ->check(CLI::IsMember({"auto", "draft", "quick", "final"}))
       ->capture_default_str();
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
   app.add_flag("--no-vsync", no_vsync, "do not wait for the display's vertical sync (the loop is still capped)");
@@ -53,8 +53,7 @@ int main(int argc, char** argv) {
     const bool cpu = torch::Device(opt.controller.sampler.device).is_cpu();
     // A CPU answers in seconds only on the draft walk, at a small batch, in bf16 where the CPU has it
     // (docs/studio.md, "On a CPU").
-    const bool draft = quality == "draft" || (quality == "auto" && cpu);
-    opt.controller.ladder = draft ? ebm::draft_ladder() : ebm::final_ladder();
+    opt.controller.ladder = ebm::ladder_for_quality(quality != "auto" ? quality : cpu ? "draft" : "final");
     if (cpu && batch == 0) opt.controller.sampler.batch = 4;
     if (cpu && precision.empty() && ebm::cpu_has_native_bf16()) opt.controller.sampler.precision = ebm::Precision::Bf16;
     if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);

@@ -53,7 +53,7 @@ struct EvalArgs {
   bool place = false;              // suite: a placement term in the cases without position
   std::optional<double> count_guidance;
   std::optional<int64_t> steps;  // --steps (ladder_flags.h: apply_step_count, ladder_in_steps)
-  LadderOptions ladder;  // how denoising models' noise ladder is walked (recipe and suite)
+  LadderOptions ladder = final_ladder();  // how denoising models' noise ladder is walked (recipe and suite)
   std::vector<std::string> cases;  // suite: only these cases (empty: all)
   bool per_label = false;          // suite: a text line per target label too
   double not_coefficient = 0.001;

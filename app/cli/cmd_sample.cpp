@@ -44,7 +44,7 @@ struct SampleArgs {
   bool ignore_hash = false;
   bool quiet = false;
   DistFlags dist;
-  LadderOptions ladder;
+  LadderOptions ladder = final_ladder();  // --quality final: the default walk
 };
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line per 10 % otherwise (logs, CI).

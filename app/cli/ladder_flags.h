@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/sampling/sampler_params.h"
+#include "engine/sampling/walk_presets.h"
 
 #include <CLI/CLI.hpp>
 
@@ -12,9 +13,10 @@
 
 namespace ebm::cli {
 
-// Adds --draft (the studio's draft walk, draft_ladder()), the corrector ladder's flags (--levels,
-// --steps-per-level, --corrector-r, --predictor, --top-steps, --temperature) and the Euler walk's
-// (--walk, --euler-steps, --rho, --churn, --euler-top-steps, --heun), bound to `ladder`.
+// Adds --quality draft|quick|final (walk_presets.h; --draft is --quality draft), the corrector
+// ladder's flags (--levels, --steps-per-level, --corrector-r, --predictor, --top-steps, --temperature)
+// and the Euler walk's (--walk, --euler-steps, --rho, --churn, --euler-top-steps, --heun), bound to
+// `ladder` (the command starts it at final_ladder(), the default walk).
 void add_ladder_flags(CLI::App* sub, LadderOptions& ladder);
 
 // "40 noise levels, 200 top steps, 400 steps" (", with predictor moves" when on): what a command

@@ -13,6 +13,7 @@
 #include "app/studio/ui_log.h"
 #include "engine/energy/composition.h"
 #include "engine/recipe/runnable.h"
+#include "engine/sampling/walk_presets.h"
 #include "engine/session.h"
 #include "models/config.h"
 
@@ -44,7 +45,7 @@ enum class MaskOp { Clear, Fill, Invert, Remove };
 struct ControllerOptions {
   SessionOptions session;
   SamplerParams sampler;
-  LadderOptions ladder;   // how denoising models' noise ladder is walked (schedule.h: draft/final)
+  LadderOptions ladder = final_ladder();  // how denoising models' ladder is walked (walk_presets.h)
   bool autostart = true;  // build a default composition and start sampling once start-up models load
 };
 

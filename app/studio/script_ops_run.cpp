@@ -61,9 +61,9 @@ bool run_set_sampler(ScriptContext& c, const ScriptAction& a) {
 
 void validate_set_walk(const ScriptAction& a) {
   if (a.args.contains("quality")) {
-    need(a, "quality", json::value_t::string, "draft or final");
+    need(a, "quality", json::value_t::string, "draft, quick or final");
     const auto q = a.args.at("quality").get<std::string>();
-    if (q != "draft" && q != "final") bad_arg(a, "'quality' must be draft or final");
+    if (q != "draft" && q != "quick" && q != "final") bad_arg(a, "'quality' must be draft, quick or final");
   }
   parsed_if_given(a, "walk", "corrector or euler", ladder_walk_from_string);
   in_range(a, "euler_steps", 1, 100000);
@@ -81,7 +81,7 @@ bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
   Controller& ctl = c.controller();
   const json& j = a.args;
   LadderOptions l = ctl.ladder();
-  if (j.contains("quality")) l = j.at("quality") == "draft" ? draft_ladder() : final_ladder();
+  if (j.contains("quality")) l = ladder_for_quality(j.at("quality").get<std::string>());
   if (j.contains("walk")) l.walk = ladder_walk_from_string(j.at("walk").get<std::string>());
   if (j.contains("euler_steps")) l.euler_steps = j.at("euler_steps").get<int>();
   if (j.contains("churn")) l.churn = j.at("churn").get<double>();
@@ -262,7 +262,7 @@ std::vector<ScriptOp> run_script_ops() {
        "preview_every_steps, preview_every_ms]",
        validate_set_sampler, run_set_sampler, nullptr},
       {"set_walk",
-       "[quality (draft|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, corrector_r, levels, "
+       "[quality (draft|quick|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, corrector_r, levels, "
        "steps_per_level, top_steps, preview_denoised]: how denoising models' ladder is walked",
        validate_set_walk, run_set_walk, nullptr},
       {"start", "start a new chain", no_args, run_start, nullptr},

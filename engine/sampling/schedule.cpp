@@ -19,18 +19,6 @@ LadderWalk ladder_walk_from_string(const std::string& s) {
   throw std::invalid_argument("unknown ladder walk '" + s + "' (expected corrector or euler)");
 }
 
-LadderOptions final_ladder() { return LadderOptions{}; }
-
-LadderOptions draft_ladder() {
-  LadderOptions o;
-  o.walk = LadderWalk::Euler;
-  o.euler_steps = 10;
-  o.churn = 20;
-  o.euler_top_steps = 16;
-  o.r = 0.5;  // 16 top steps of 0.5·σ²: twice the Langevin time (steps × r) of the old 40 × 0.1, in 40 % of the steps
-  return o;
-}
-
 Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOptions& ladder) {
   double lo = 0, hi = 0;
   bool any = false;

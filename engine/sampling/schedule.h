@@ -50,9 +50,10 @@ Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std:
 //     last level the Tweedie denoise x ← x − σ_min²·∇E (Song et al. 2021; the trainer's grids).
 //   top_steps: extra corrector steps at σ_max first, so a chain that starts without an object can
 //     form one where the noise is highest.
-//   The default (200 top steps, corrector only) is the best walk of an H200 sweep over the shipped
-//   models (assets/models/MODEL_CARD.md, 2026-12-01): without the top steps colour and shape chains
-//   drew an object in 2 % / 38 % of the samples, with them size error 0.152 → 0.093 (n = 64).
+//   These defaults (200 top steps, corrector only: walk_presets.h's "long") were the best walk of an
+//   H200 sweep over the shipped models (assets/models/MODEL_CARD.md, 2026-12-01): without the top
+//   steps colour and shape chains drew an object in 2 % / 38 % of the samples, with them size error
+//   0.152 → 0.093 (n = 64).
 inline constexpr std::int64_t kDefaultTopSteps = 200;
 //   temperature: the corrector steps sample exp(−E/T) at each level — noise √(2r·T)·σ for the step
 //     r·σ² — T < 1 sharper and less varied (the predictor's moves keep their noise). The original
@@ -88,17 +89,7 @@ struct LadderOptions {
 // past the end repeats it.
 Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt);
 
-// The two walks the studio offers (its Sampler panel's draft / final, and its CPU default):
-//   final  the default ladder above (200 top steps, 40 levels × 5 corrector steps: 400 steps);
-//   draft  16 corrector steps of r = 0.5 at σ_max (where objects form), then 10 Euler steps with churn
-//          20 and the denoise: 27 steps. Whether an object forms depends on the top steps' Langevin
-//          time (steps × r): on the CPU suite (n = 32 per case, tune and held-out splits) 16 × 0.5
-//          graded above the draft until 2026-12-05 (40 × 0.1, 51 steps) in every case, 10 × 0.2
-//          formed fewer objects and 20 × 1.0 two or more in half the samples (docs/engine.md, "The
-//          draft walk"). Chosen on the CPU suite, not by a GPU sitting: the final ladder stays the
-//          graded default.
-LadderOptions final_ladder();
-LadderOptions draft_ladder();
+// The walks offered by name (draft, final, long) are in walk_presets.h.
 
 // The schedule that samples a composition of these models: none of them a denoising model → the
 // constant schedule (empty); otherwise a ladder (above) over the noise range every denoising model

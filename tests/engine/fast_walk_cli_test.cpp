@@ -4,7 +4,7 @@
 #include "engine/image/image_io.h"
 #include "engine/image/png_codec.h"
 #include "engine/recipe/recipe.h"
-#include "engine/sampling/schedule.h"
+#include "engine/sampling/walk_presets.h"
 #include "models/checkpoint/sha256.h"
 
 #include "tests/support/cli_run.h"
@@ -84,6 +84,41 @@ TEST(FastWalkCli, DraftIsTheStudiosDraftWalkAndFlagsBesideItChangeIt) {
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("d6.png"), "--euler-top-steps", "6", "--draft"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(grid_schedule(d.f("d6.png")).levels.front().steps, 6);
+}
+
+// --quality names the walks: the default is final (the 400-step ladder), quick the 37-step walk (16 top
+// steps of r 0.8, 20 Euler steps, the denoise), draft 27; walk flags beside a name change it; an
+// unknown name is refused before any work.
+TEST(FastWalkCli, QualityNamesTheWalksAndTheDefaultIsTheFinalLadder) {
+  Dir d;
+  save_denoiser_recipe(d);
+  auto total = [](const Schedule& s) {
+    std::int64_t n = 0;
+    for (const auto& l : s.levels) n += l.steps;
+    return n;
+  };
+  auto r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("f.png")});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto f = grid_schedule(d.f("f.png"));
+  EXPECT_EQ(total(f), 400);
+  EXPECT_EQ(f.levels.front().steps, 200);
+  EXPECT_NEAR(f.levels.front().step_lr, 0.1, 1e-12);  // r·σ_max², σ_max 1
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("q.png"), "--quality", "quick"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  const auto q = grid_schedule(d.f("q.png"));
+  EXPECT_EQ(total(q), 37);
+  EXPECT_EQ(q.levels.front().steps, 16);
+  EXPECT_NEAR(q.levels.front().step_lr, 0.8, 1e-12);
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("q6.png"), "--quality", "quick", "--euler-steps", "6"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(total(grid_schedule(d.f("q6.png"))), 16 + 6 + 1);
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("d.png"), "--quality", "draft"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(total(grid_schedule(d.f("d.png"))), 27);
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--quality", "best"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--quality"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(d.f("x.png")));
 }
 
 // --heun: Heun's second-order steps on every Euler step but the last, kept in the PNG's recipe

@@ -287,7 +287,7 @@ TEST(Controller, DenoisingTermsBringTheirAnnealedScheduleAndTakeItAway) {
   EXPECT_NE(describe(net, info).find("denoising (sigma 0.02-0.8)"), std::string::npos) << describe(net, info);
 }
 
-// The Sampler panel's walk (set_ladder): draft and final, and a Heun walk whose levels carry the σ
+// The Sampler panel's walk (set_ladder): draft, quick and final, and a Heun walk whose levels carry the σ
 // each step goes to — what the panel's cost line counts twice — and which the engine then samples.
 TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
   UiLog log;
@@ -314,6 +314,9 @@ TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
   ASSERT_TRUE(poll_until(c, [&] { return c.snapshot() && c.snapshot()->step >= 20; }));  // past the first Heun steps
   EXPECT_EQ(log.error_count(), 0u);
   EXPECT_NE(c.snapshot()->status, SessionStatus::Error);
+  c.set_ladder(quick_ladder());
+  EXPECT_EQ(c.sampler().total_steps(), 16 + 20 + 1);
+  EXPECT_NEAR(c.sampler().schedule.levels.front().step_lr, 0.8 * 0.8 * 0.8, 1e-12);  // r·σ_max², σ_max 0.8
   c.set_ladder(final_ladder());
   EXPECT_EQ(c.sampler().total_steps(), 400);
 }

@@ -92,6 +92,18 @@ TEST(Script, GuidanceIntervalsAreChecked) {
             std::string::npos);
 }
 
+// set_walk: the named walks (walk_presets.h) and the walk's fields, checked before the script runs.
+TEST(Script, WalkQualitiesAndFieldsAreChecked) {
+  for (const char* q : {"draft", "quick", "final"})
+    EXPECT_EQ(error_of(std::string(R"([{"do": "set_walk", "quality": ")") + q + R"("}])"), "") << q;
+  const auto bad = error_of(R"([{"do": "set_walk", "quality": "long"}])");
+  EXPECT_NE(bad.find("action 0 (set_walk)"), std::string::npos) << bad;
+  EXPECT_NE(bad.find("draft, quick or final"), std::string::npos) << bad;
+  EXPECT_EQ(error_of(R"([{"do": "set_walk", "walk": "euler", "euler_steps": 12, "corrector_r": 0.8}])"), "");
+  EXPECT_NE(error_of(R"([{"do": "set_walk", "walk": "heun"}])"), "");
+  EXPECT_NE(error_of(R"([{"do": "set_walk", "corrector_r": 50}])"), "");
+}
+
 TEST(Script, LoadScriptReportsUnreadableFiles) {
   try {
     load_script("/nonexistent/script.json");

@@ -1,0 +1,37 @@
+// The walks of a denoising model's noise ladder offered by name — `--quality` of `ebm sample`,
+// `ebm eval` and the studio, the Sampler panel's buttons, the script op set_walk's "quality":
+//   draft  16 corrector steps of r = 0.5 at σ_max (where objects form), then 10 Euler steps with churn
+//          20 and the denoise: 27 steps. Whether an object forms depends on the top steps' Langevin
+//          time (steps × r): on the CPU suite (n = 32 per case, tune and held-out splits) 16 × 0.5
+//          graded above the draft until 2026-12-05 (40 × 0.1, 51 steps) in every case, 10 × 0.2
+//          formed fewer objects and 20 × 1.0 two or more in half the samples (docs/engine.md, "The
+//          draft walk"). The studio's CPU default: a composition in seconds.
+//   quick  16 corrector steps of r = 0.8 at σ_max, 20 Euler steps with churn 20, the denoise: 37 steps.
+//          Graded on every suite case beside the final walk (H100, 2026-12-06, n = 256 per case;
+//          assets/models/MODEL_CARD.md "The sitting of 2026-12-06 (sixth)"): better on the colour
+//          compositions by 4–9 points on both splits, within 2 points on position, position ∧ shape
+//          and the placed single concepts, but 3.5–4 points under it on position ∧ size and position ∧
+//          ¬colour and far under it on three and four concepts, where it draws two objects — so it is
+//          not the default.
+//   final  the annealed Langevin ladder: 200 corrector steps at σ_max, then 40 levels × 5 steps of
+//          r = 0.1 (400 steps) — the default, and the walk the model card grades; LadderOptions{}.
+#pragma once
+
+#include "engine/sampling/schedule.h"
+
+#include <string>
+
+namespace ebm {
+
+LadderOptions draft_ladder();
+LadderOptions quick_ladder();
+LadderOptions final_ladder();
+
+// "draft" | "quick" | "final" → that walk; anything else throws std::invalid_argument naming the three.
+LadderOptions ladder_for_quality(const std::string& quality);
+
+// The name of the preset `l` is ("draft", "quick", "final"), or "custom" when it is none of them (only
+// the fields its walk uses are compared: an Euler walk's corrector levels do not matter).
+std::string quality_of(const LadderOptions& l);
+
+}  // namespace ebm
