@@ -50,7 +50,7 @@ Schedule geometric_schedule(double sigma_max, double sigma_min, int levels, std:
 //     last level the Tweedie denoise x ← x − σ_min²·∇E (Song et al. 2021; the trainer's grids).
 //   top_steps: extra corrector steps at σ_max first, so a chain that starts without an object can
 //     form one where the noise is highest.
-//   These defaults (200 top steps, corrector only: walk_presets.h's "long") were the best walk of an
+//   These defaults (200 top steps, corrector only: walk_presets.h's "final") were the best walk of an
 //   H200 sweep over the shipped models (assets/models/MODEL_CARD.md, 2026-12-01): without the top
 //   steps colour and shape chains drew an object in 2 % / 38 % of the samples, with them size error
 //   0.152 → 0.093 (n = 64).
@@ -89,7 +89,7 @@ struct LadderOptions {
 // past the end repeats it.
 Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const LadderOptions& opt);
 
-// The walks offered by name (draft, final, long) are in walk_presets.h.
+// The walks offered by name (draft, quick, final) are in walk_presets.h.
 
 // The schedule that samples a composition of these models: none of them a denoising model → the
 // constant schedule (empty); otherwise a ladder (above) over the noise range every denoising model

@@ -43,6 +43,11 @@ T0=$SECONDS
 source .devdeps/device-env.sh
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm
 E="--walk euler --churn 20 --prior shared --split heldout"
+# The 37-step walk (`--quality quick`) and the 400-step ladder (`--quality final`) spelled out, so a
+# column means its walk whatever the binary's default is (2026-12-06, sixth sitting: a tree whose
+# default had become the 37-step walk ran it in both columns of `default`).
+QUICK="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
+FINAL="--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"
 case $PHASE in
   run)
     build_ebm "$OUT" OFF
@@ -79,11 +84,6 @@ case $PHASE in
     ;;
   default | default-collect)
     S="--split ${SPLIT:-tune} --batch 256"
-    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
-    # The 400-step ladder spelled out, so the column means it whatever the binary's default walk is
-    # (2026-12-06, sixth sitting: a tree whose default had become the 37-step walk ran it in both
-    # columns of this phase).
-    L="--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"
     # The card's rules (MODEL_CARD.md, 2026-12-05/06): summed for the cases without colour, one prior
     # for the colour compositions; a position term of any label for the cases without position.
     SWEEPS=("default_each|position,position+size,position+shape,position+not color,position+size+shape|"
@@ -97,7 +97,7 @@ case $PHASE in
         cmd=""
         for g in $chain; do
           IFS='|' read -r name cases flags <<< "${SWEEPS[$g]}"
-          cmd+="[ -f runs/$name/sweep.txt ] || bash scripts/device/eval_sweep.sh runs/$name '$cases' ${N:-256} 'long|$L $flags $S' 't16r08e20|$W $flags $S' > runs/$name.log 2>&1; "
+          cmd+="[ -f runs/$name/sweep.txt ] || bash scripts/device/eval_sweep.sh runs/$name '$cases' ${N:-256} 'long|$FINAL $flags $S' 't16r08e20|$QUICK $flags $S' > runs/$name.log 2>&1; "
         done
         setsid nohup bash -c "$cmd" > /dev/null 2>&1 < /dev/null &
       done
@@ -114,20 +114,17 @@ case $PHASE in
     # 37-step walk drew two or more objects in 98 % of its samples). Four 400-step processes at once.
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
     S="--split ${SPLIT:-tune} --batch 256"
-    L="--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"
-    W="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
-    [ -f runs/long_a.log ] || sweep runs/long_a "position,position+size,position+shape" "${N:-256}" "long|$L $S"
-    [ -f runs/long_b.log ] || sweep runs/long_b "position+not color,position+size+shape" "${N:-256}" "long|$L $S"
-    [ -f runs/long_c.log ] || sweep runs/long_c "position+shape+color,position+size+shape+color" "${N:-256}" "long|$L --prior shared $S"
-    [ -f runs/long_d.log ] || sweep runs/long_d "position+size+shape" "${N:-256}" "long|$L --prior shared $S" \
-      "t16r08e20|$W --prior shared $S"
+    [ -f runs/long_a.log ] || sweep runs/long_a "position,position+size,position+shape" "${N:-256}" "long|$FINAL $S"
+    [ -f runs/long_b.log ] || sweep runs/long_b "position+not color,position+size+shape" "${N:-256}" "long|$FINAL $S"
+    [ -f runs/long_c.log ] || sweep runs/long_c "position+shape+color,position+size+shape+color" "${N:-256}" "long|$FINAL --prior shared $S"
+    [ -f runs/long_d.log ] || sweep runs/long_d "position+size+shape" "${N:-256}" "long|$FINAL --prior shared $S" \
+      "t16r08e20|$QUICK --prior shared $S"
     for d in long_a long_b long_c long_d; do collect_sweep "runs/$d" "$OUT/walk_$d.tgz" "${UNTIL_S:-570}"; done
     ;;
   timing)
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
     R=scripts/device/recipes/opening_shape_and_position.json
-    for spec in "draft|--draft" "t16r08e20|--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20" \
-      "long|--walk corrector --corrector-r 0.1 --top-steps 200 --levels 40 --steps-per-level 5"; do
+    for spec in "draft|--draft" "t16r08e20|$QUICK" "long|$FINAL"; do
       name=${spec%%|*}; flags=${spec#*|}
       for run in 1 2; do
         s0=$(date +%s%N)
