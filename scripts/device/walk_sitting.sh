@@ -30,13 +30,14 @@
 #   walk_sitting.sh default-collect OUT   waits (until UNTIL_S) for the four sweeps and archives them
 #   walk_sitting.sh default-long OUT   the 400-step column for the cases `default` lacked in the sixth
 #                                 sitting, and position ∧ size ∧ shape around one prior on both walks
+#   walk_sitting.sh mend OUT      the cases the 37-step walk loses, on six walks of 37-39 evaluations (below)
 #   walk_sitting.sh timing OUT    the studio's opening composition at batch 64, process start to PNG, twice
 #                                 each on the draft, the 37-step walk and the 400-step ladder (issue #26's
 #                                 ≤ 0.3 s on an H200: the steps after the first, which captures the graph)
 # Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` / `default` stop waiting and archive what is done),
 # R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|default-long|timing OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|default-long|mend|timing OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -120,6 +121,29 @@ case $PHASE in
     [ -f runs/long_d.log ] || sweep runs/long_d "position+size+shape" "${N:-256}" "long|$FINAL --prior shared $S" \
       "t16r08e20|$QUICK --prior shared $S"
     for d in long_a long_b long_c long_d; do collect_sweep "runs/$d" "$OUT/walk_$d.tgz" "${UNTIL_S:-570}"; done
+    ;;
+  mend)
+    # Issue #26's ≤ 40-evaluation default: the cases the 37-step walk loses against the ladder (sixth
+    # sitting: position ∧ size 99.2 → 95.3, position ∧ ¬colour 94.5 → 91.0 summed; two objects with
+    # three or four concepts around one prior) on walks of 37-39 evaluations that change one thing
+    # each — churn (0, 40: how much noise each Euler step re-injects), a larger top step (r 1.2), more
+    # top steps (t20 r0.7 e18), Heun's steps (t16 + 10 Heun + 1) — beside the quick walk itself, tune
+    # split, same labels and seeds. Two sweeps at once (summed; one prior), ~2-4 minutes.
+    [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
+    S="--split ${SPLIT:-tune} --batch 256"
+    T="--walk euler --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"
+    E="--walk euler --churn 20"
+    V=("quick|$QUICK" "c0|$T --churn 0" "c40|$T --churn 40" "t16r12|$E --euler-top-steps 16 --corrector-r 1.2 --euler-steps 20"
+       "t20r7e18|$E --euler-top-steps 20 --corrector-r 0.7 --euler-steps 18"
+       "heun11|$E --euler-top-steps 16 --corrector-r 0.8 --heun --euler-steps 11")
+    for rule in summed shared; do
+      cases="position,position+size,position+not color"; flags=""
+      [ $rule = shared ] && { cases="position+shape+color,position+size+shape,position+size+shape+color"; flags="--prior shared"; }
+      specs=()
+      for v in "${V[@]}"; do specs+=("${v%%|*}|$S $flags ${v#*|}"); done
+      [ -f runs/mend_$rule.log ] || sweep runs/mend_$rule "$cases" "${N:-256}" "${specs[@]}"
+    done
+    for rule in summed shared; do collect_sweep runs/mend_$rule "$OUT/walk_mend_$rule.tgz" "${UNTIL_S:-570}"; done
     ;;
   timing)
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
