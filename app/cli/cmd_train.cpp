@@ -106,7 +106,9 @@ void run_train(TrainArgs& a) {
   std::signal(SIGTERM, on_stop_signal);
   // A worker of `--gpus N`: join the group first (every rank waits here for the others).
   // The trainer's device rule, so "auto" (the default) and bad names get its checks and messages.
-  const auto group = join_group_if_worker(train::process_device(o.device, dist::is_worker()));
+  const torch::Device device = train::process_device(o.device, dist::is_worker());
+  o.resolve_precision(device.is_cuda(), !a.resume);
+  const auto group = join_group_if_worker(device);
   const bool quiet = group && group->rank() != 0;  // rank 0 speaks for the group
   if (quiet) o.progress_bar = false;
   if (group && !quiet)
@@ -119,7 +121,9 @@ void run_train(TrainArgs& a) {
   }
   if (!quiet) std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
             << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
-            << (a.resume ? " (resuming)" : "") << "\n";
+            << (a.resume ? " (resuming)" : "") << ", " << (o.bf16 ? "bf16 autocast + channels-last" : "fp32")
+            << (device.is_cuda() && o.objective == "cd" && !o.bf16 ? " (--precision auto trains cd in bf16 on CUDA)" : "")
+            << "\n";
   train::Trainer trainer(o, a.resume, started, group.get());
   if (!quiet) std::cerr << "ebm train: device " << trainer.device().str() << ", " << trainer.data_summary()
             << " ready after " << std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()
@@ -195,8 +199,15 @@ void register_train(CLI::App& app) {
          "CubesNet it did not lower the peak memory: docs/training.md)");
   opt(s, *a, "--filters", "num_filters", t.num_filters, "network width (the original: 64)");
   toggle(s, *a, "--no-spec-norm", "spec_norm", t.spec_norm, false, "cd: no spectral norm (dsm never uses it)");
-  toggle(s, *a, "--bf16", "bf16", t.bf16, true, "CUDA autocast to bfloat16");
-  toggle(s, *a, "--channels-last", "channels_last", t.channels_last, true, "channels_last memory format");
+  opt(s, *a, "--precision", "precision", t.precision,
+      "auto (cd on CUDA: bf16 autocast + channels-last, 1.7x the fp32 chain; otherwise fp32) | fp32 | bf16 "
+      "(bf16 brings channels-last with it)");
+  {
+    auto* o = sub->add_flag_callback("--bf16", [&t] { t.precision = "bf16"; }, "the same as --precision bf16");
+    a->given.emplace_back(o, [&t](nlohmann::json& j) { j["precision"] = t.precision; });
+  }
+  toggle(s, *a, "--channels-last", "channels_last", t.channels_last, true,
+         "channels_last memory format (with fp32; bf16 always uses it)");
   toggle(s, *a, "--no-cudnn-benchmark", "cudnn_benchmark", t.cudnn_benchmark, false, "no cuDNN autotuning");
   toggle(s, *a, "--cuda-graph", "cuda_graph", t.cuda_graph, true,
          "cd on CUDA: replay the Langevin chain's step from a captured CUDA graph (the default)");

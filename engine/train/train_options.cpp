@@ -10,7 +10,7 @@ namespace ebm::train {
 #define EBM_TRAIN_OPTION_FIELDS(X)                                                                        \
   X(concept_name) X(objective) X(out_dir) X(device) X(seed) X(iters) X(time_limit_min) X(batch) X(log_every) \
   X(sample_every) X(ckpt_every) X(sample_n) X(progress_bar) X(pool) X(num_objects) X(num_filters) X(spec_norm) \
-  X(bf16) X(channels_last) X(cudnn_benchmark) X(cuda_graph) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
+  X(precision) X(bf16) X(channels_last) X(cudnn_benchmark) X(cuda_graph) X(lr) X(langevin_steps) X(step_lr) X(langevin_noise)         \
   X(replay_size) X(keep_ratio) X(replay_quirk) X(l2_coeff) X(ml_coeff) X(sample_steps) X(sigma_min)           \
   X(sigma_max) X(sigma_median) X(sigma_log_std) X(dsm_weighting) X(sigma_features) X(label_dropout) X(ema) X(warmup)           \
   X(grad_clip) X(sample_levels) X(sample_corrector) X(sample_r) X(sample_guidance) X(init_from) X(init_across_concepts) \
@@ -30,6 +30,20 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   if (j.contains(#f)) j.at(#f).get_to(o.f);
   EBM_TRAIN_OPTION_FIELDS(EBM_FROM)
 #undef EBM_FROM
+  // Checkpoints written before `precision` existed stored only the switch: keep what they ran.
+  if (!j.contains("precision")) o.precision = o.bf16 ? "bf16" : "fp32";
+}
+
+void TrainOptions::resolve_precision(bool on_cuda, bool fresh_run) {
+  if (precision == "auto") precision = on_cuda && objective == "cd" ? "bf16" : "fp32";
+  if (precision != "fp32" && precision != "bf16")
+    throw std::invalid_argument("train options: --precision must be auto, fp32 or bf16 (got '" + precision + "')");
+  if (precision == "bf16" && !on_cuda && fresh_run)
+    throw std::invalid_argument(
+        "train options: --precision bf16 is CUDA autocast and this run is on the CPU: drop it (the CPU trains in "
+        "fp32) or pass --device cuda");
+  bf16 = precision == "bf16";
+  if (bf16) channels_last = true;
 }
 
 AugmentOptions TrainOptions::augment() const {
@@ -157,6 +171,8 @@ void TrainOptions::validate() const {
       "--sample-levels must be >= 1, --sample-corrector >= 0, --sample-r > 0");
   req(sample_guidance >= 0 && sample_guidance <= 100, "--sample-guidance must be in [0, 100] (1 = none)");
   req(lr >= 0 && lr < 1, "--lr must be in [0, 1) (0 = objective default)");
+  req(precision == "auto" || precision == "fp32" || precision == "bf16",
+      "--precision must be auto, fp32 or bf16 (got '" + precision + "')");
 }
 
 }  // namespace ebm::train

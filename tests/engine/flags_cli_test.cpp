@@ -264,5 +264,27 @@ TEST(TrainCli, InitFromTakesTheSourceTrainingsObjectiveOptionsUnlessGiven) {
   EXPECT_FALSE(fs::exists(d.f("missing/log.jsonl")));
 }
 
+// --precision: on the CPU "auto" trains in fp32 (and says so), the resolved value is what the run
+// stores, and bf16 — asked for by name or by --bf16 — is refused before anything is written.
+TEST(TrainCli, PrecisionAutoIsFp32OnTheCpuAndBf16ThereIsAClearError) {
+  Dir d;
+  CliRun r = ebm(d, concat(tiny_train(d.f("run")), {"--iters", "1"}));
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_TRUE(contains(r.err, ", fp32\n")) << r.err;
+  std::ifstream in(d.f("run/options.json"));
+  const nlohmann::json o = nlohmann::json::parse(in);
+  EXPECT_EQ(o.at("precision"), "fp32");
+  EXPECT_EQ(o.at("bf16"), false);
+  for (const auto& flag : std::vector<std::vector<std::string>>{{"--precision", "bf16"}, {"--bf16"}}) {
+    r = ebm(d, concat(tiny_train(d.f("bf16")), concat({"--iters", "1"}, flag)));
+    EXPECT_EQ(r.code, 2) << r.err;
+    EXPECT_TRUE(contains(r.err, "--precision bf16 is CUDA autocast and this run is on the CPU")) << r.err;
+    EXPECT_FALSE(fs::exists(d.f("bf16/log.jsonl")));
+  }
+  r = ebm(d, concat(tiny_train(d.f("bad")), {"--iters", "1", "--precision", "fp8"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--precision must be auto, fp32 or bf16 (got 'fp8')")) << r.err;
+}
+
 }  // namespace
 }  // namespace ebm
