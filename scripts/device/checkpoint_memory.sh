@@ -9,7 +9,8 @@
 # autotune cuDNN). Run from the repo root after building ebm:
 #   bash scripts/device/checkpoint_memory.sh RUNDIR [ITERS]
 # OBJECTIVES (default "dsm cd") and CONFIGS (default all three "model batch size" rows, ';'-separated)
-# pick rows.
+# pick rows; PRECISION (fp32: the table's precision for both objectives — `--precision auto` would
+# train CD on CUDA in bf16 since 2026-12-06, and the table's first rows were fp32).
 set -uo pipefail
 DIR=${1:?usage: checkpoint_memory.sh RUNDIR [ITERS]}; ITERS=${2:-30}
 EBM=${EBM:-./build/app/ebm}
@@ -26,6 +27,7 @@ for objective in ${OBJECTIVES:-dsm cd}; do
       iters=$ITERS; [ "$objective" = cd ] && iters=$(( (ITERS + 2) / 3 ))  # a CD iteration is 40 chain steps
       flags=(--data "$DIR/data" --concept where --label-columns x,y --size "$size" --objective "$objective"
              --batch "$batch" --iters "$iters" --log-every 5 --sample-every 0 --ckpt-every 100000 --sample-n 4 --no-progress --out "$run")
+      flags+=(--precision "${PRECISION:-fp32}")
       [ $ckpt = yes ] && flags+=(--checkpoint-activations)
       $EBM train "${flags[@]}" > "$run.log" 2>&1 &
       pid=$!
