@@ -25,38 +25,62 @@ struct Reader {
   std::vector<torch::Tensor> sigmas;  // D noise levels, 0-dim on the images' device
   int64_t chunk;
 
-  // Scores [R] of rows (image index, label), averaged over the draws. With `keep_graph` the scores
-  // stay differentiable w.r.t. the labels (the continuous descent).
-  torch::Tensor rows(const torch::Tensor& image_index, const torch::Tensor& labels, bool keep_graph) const {
+  int64_t draws() const { return eps.defined() ? eps.size(0) : 1; }
+
+  // The score of each row of one chunk (images x, labels lab, their indices idx) at noise draw d.
+  // With `keep_graph` it stays differentiable w.r.t. the labels.
+  torch::Tensor score(const torch::Tensor& x, const torch::Tensor& lab, const torch::Tensor& idx, int64_t d,
+                      bool keep_graph) const {
+    const torch::Tensor sigma = sigmas.empty() ? torch::zeros({}, x.options()) : sigmas[static_cast<size_t>(d)];
+    const torch::Tensor e_d = eps.defined() ? eps[d].index_select(0, idx) : torch::Tensor();
+    torch::Tensor out;
+    if (!denoise) {
+      const auto xd = e_d.defined() ? x + sigma * e_d : x;
+      out = model.energy_at(xd, lab, torch::Tensor(), sigma).reshape({-1});
+    } else {
+      torch::AutoGradMode grad_on(true);
+      const auto xd = (x + sigma * e_d).detach().requires_grad_(true);
+      const auto e = model.energy_at(xd, lab, torch::Tensor(), sigma).reshape({-1});
+      const auto g = torch::autograd::grad({e.sum()}, {xd}, {}, /*retain_graph=*/keep_graph,
+                                           /*create_graph=*/keep_graph)[0];
+      out = (sigma * g - e_d).square().flatten(1).mean(1);
+    }
+    return keep_graph ? out : out.detach();
+  }
+
+  // Scores [R] of rows (image index, label), averaged over the draws, without gradient.
+  torch::Tensor rows(const torch::Tensor& image_index, const torch::Tensor& labels) const {
     std::vector<torch::Tensor> out;
-    const int64_t draws = eps.defined() ? eps.size(0) : 1;
     for (int64_t s = 0; s < image_index.size(0); s += chunk) {
       const int64_t n = std::min(chunk, image_index.size(0) - s);
       const auto idx = image_index.narrow(0, s, n);
       const auto lab = labels.narrow(0, s, n);
       const auto x = images.index_select(0, idx);
       torch::Tensor total;
-      for (int64_t d = 0; d < draws; ++d) {
-        const torch::Tensor sigma = sigmas.empty() ? torch::zeros({}, x.options()) : sigmas[static_cast<size_t>(d)];
-        const torch::Tensor e_d = eps.defined() ? eps[d].index_select(0, idx) : torch::Tensor();
-        torch::Tensor score;
-        if (!denoise) {
-          const auto xd = e_d.defined() ? x + sigma * e_d : x;
-          score = model.energy_at(xd, lab, torch::Tensor(), sigma).reshape({-1});
-        } else {
-          torch::AutoGradMode grad_on(true);
-          const auto xd = (x + sigma * e_d).detach().requires_grad_(true);
-          const auto e = model.energy_at(xd, lab, torch::Tensor(), sigma).reshape({-1});
-          const auto g = torch::autograd::grad({e.sum()}, {xd}, {}, /*retain_graph=*/keep_graph,
-                                               /*create_graph=*/keep_graph)[0];
-          score = (sigma * g - e_d).square().flatten(1).mean(1);
-        }
-        if (!keep_graph) score = score.detach();
-        total = total.defined() ? total + score : score;
+      for (int64_t d = 0; d < draws(); ++d) {
+        const auto sc = score(x, lab, idx, d, false);
+        total = total.defined() ? total + sc : sc;
       }
-      out.push_back(total / static_cast<double>(draws));
+      out.push_back(total / static_cast<double>(draws()));
     }
     return torch::cat(out);
+  }
+
+  // The gradient of rows(image_index, labels).sum() into the leaves `labels` is computed from,
+  // accumulated one chunk and draw at a time: each one's graph (the network's activations, and for
+  // denoising models the input gradient's) is freed before the next is built. The whole read's graph
+  // at once outgrew an H200's 140 GB for 64 images (2026-12-06, seventh sitting).
+  void backward_rows(const torch::Tensor& image_index, const torch::Tensor& labels) const {
+    for (int64_t s = 0; s < image_index.size(0); s += chunk) {
+      const int64_t n = std::min(chunk, image_index.size(0) - s);
+      const auto idx = image_index.narrow(0, s, n);
+      const auto x = images.index_select(0, idx);
+      for (int64_t d = 0; d < draws(); ++d) {
+        // labels' own graph (label = lo + u·span) is shared by every chunk: retain it.
+        (score(x, labels.narrow(0, s, n), idx, d, true).sum() / static_cast<double>(draws()))
+            .backward({}, /*retain_graph=*/true);
+      }
+    }
   }
 };
 
@@ -198,7 +222,7 @@ std::vector<ConceptReading> read_concept(EnergyModel& m, const torch::Tensor& im
     const auto classes = torch::eye(L, fopt);                                  // [L,L]
     const auto idx = torch::arange(n, torch::TensorOptions().dtype(torch::kLong).device(dev)).repeat_interleave(L);
     const auto labels = classes.repeat({n, 1});                                // [N·L, L]
-    const auto e = reader.rows(idx, labels, false).reshape({n, L});
+    const auto e = reader.rows(idx, labels).reshape({n, L});
     for (int64_t i = 0; i < n; ++i) out.push_back(one_hot_reading(e[i]));
     m.end_chain();
     return out;
@@ -216,7 +240,7 @@ std::vector<ConceptReading> read_concept(EnergyModel& m, const torch::Tensor& im
   torch::Tensor grid_e;
   {
     torch::NoGradGuard no_grad;
-    grid_e = reader.rows(torch::arange(n, long_opt).repeat_interleave(g), to_label(grid.repeat({n, 1})), false)
+    grid_e = reader.rows(torch::arange(n, long_opt).repeat_interleave(g), to_label(grid.repeat({n, 1})))
                  .reshape({n, g});
   }
   // The best grid points of each image start the descent.
@@ -231,14 +255,14 @@ std::vector<ConceptReading> read_concept(EnergyModel& m, const torch::Tensor& im
       throw ReadCancelled();
     }
     adam.zero_grad();
-    reader.rows(start_idx, to_label(u), true).sum().backward();
+    reader.backward_rows(start_idx, to_label(u));
     adam.step();
     torch::NoGradGuard no_grad;
     u.clamp_(0.0, 1.0);
   }
   torch::NoGradGuard no_grad;
   const auto final_u = u.detach();
-  const auto final_e = reader.rows(start_idx, to_label(final_u), false).reshape({n, s});
+  const auto final_e = reader.rows(start_idx, to_label(final_u)).reshape({n, s});
   const auto final_u3 = final_u.reshape({n, s, L});
   for (int64_t i = 0; i < n; ++i) {
     // Candidates: the refined starts and every grid point.

@@ -2,6 +2,7 @@
 // minimisers are known: the one-hot scoring order, the continuous descent and its range clamp, the
 // denoising criterion, and the errors.
 #include "engine/infer/concept_reading.h"
+#include "tests/support/cpu_bytes_peak.h"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -91,6 +92,32 @@ TEST(ConceptReading, ContinuousConceptsDescendToTheMinimiser) {
   nlohmann::json j = r[0];
   EXPECT_EQ(j["label"].size(), 2u);
   EXPECT_FALSE(j.contains("class_scores"));
+}
+
+// The descent's gradient is taken one chunk of rows at a time, so the memory a read needs does not
+// grow with the number of images (the whole read's graph at once outgrew an H200 for 64 renders).
+TEST(ConceptReading, TheDescentsMemoryDoesNotGrowWithTheImages) {
+  // position_model's energy through a wide intermediate (64 copies of the image per row), as a
+  // network's activations are: what the descent's graph holds per row.
+  auto m = std::make_shared<FunctionModel>(
+      [](const torch::Tensor& x, const torch::Tensor& label) {
+        auto wide = x.narrow(1, 0, 2).repeat({1, 64, 1, 1}) * (1 + label.sum(1).view({-1, 1, 1, 1}) * 1e-6);
+        auto target = wide.view({x.size(0), 64, 2, kSize, kSize}).mean({1, 3, 4}) * 2 - 1;
+        return (label - target).square().sum(1);
+      },
+      info_with(LabelSchema::cubes_position()));
+  ReadOptions o;
+  o.chunk = 8;
+  o.steps = 3;
+  const auto peak_for = [&](int64_t n) {
+    const auto x = flat(0.7f, 0.2f, 0.5f).expand({n, 3, kSize, kSize}).clone();
+    ebm::test::CpuBytesPeak counter;
+    read_concept(*m, x, o);
+    return counter.peak();
+  };
+  const std::size_t few = peak_for(4), many = peak_for(256);
+  // 64× the images: their own tensors and the per-image score tables grow with them, the graph does not.
+  EXPECT_LT(many, few * 16) << "4 images: " << few << " bytes at the peak, 256 images: " << many;
 }
 
 TEST(ConceptReading, ContinuousReadingsStayInTheSchemasRange) {
