@@ -3,7 +3,8 @@
 # the GUI on, measures (the GPU to itself: #24's gradient-checkpointing table, #27's preview cost and
 # the studio's threading, throughput), runs the tests (the `gpu`-labelled ones first, then the whole
 # suite; the GUI tests run under Xvfb where the kit was fetched with --xvfb and devkit_xvfb ran, and
-# report themselves skipped without a display), and last the reference PyTorch port's benchmark. From
+# report themselves skipped without a display), with the reference PyTorch port's benchmark right
+# after ours (the GPU still to itself, before the tests). From
 # the repo root, after `source .devdeps/device-env.sh`:
 #   bash scripts/device/gpu_suite.sh OUTDIR [--no-tests] [--no-bench] [--build-only]
 # Settings: BUILD (build-gui: its own tree, so a sitting's `build` — GUI off, maybe in use by a detached
