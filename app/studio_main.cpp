@@ -33,8 +33,8 @@ int main(int argc, char** argv) {
                  "arithmetic of the sampling step: tf32 (GPU default), fp32 or bf16 (also on a CPU with bf16 "
                  "instructions, the CPU default there)");
   app.add_option("--quality", quality,
-                 "how denoising models' ladder is walked: draft (27 fast steps), quick (37 steps, the best walk "
-                 "for colour compositions), final (the 400-step ladder) or auto (draft on the CPU, final on a GPU)")
+                 "how denoising models' ladder is walked: draft (27 fast steps), quick (39 steps, the best walk "
+                 "for colour compositions and three or four concepts), final (the 400-step ladder) or auto (draft on the CPU, final on a GPU)")
       ->check(CLI::IsMember({"auto", "draft", "quick", "final"}))
       ->capture_default_str();
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);

@@ -9,8 +9,9 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
   // --draft change the draft rather than being replaced by it.
   sub->add_option_function<std::string>(
          "--quality", [&ladder](const std::string& q) { ladder = ladder_for_quality(q); },
-         "denoising models: draft (27 steps, a composition in seconds on a CPU), quick (37 steps: 16 top steps of r "
-         "0.8, 20 Euler steps with churn 20, the denoise; the best walk for colour compositions) or final (the "
+         "denoising models: draft (27 steps, a composition in seconds on a CPU), quick (39 steps: 24 top steps of r "
+         "0.6, 14 Euler steps with churn 20, the denoise; the best walk for colour compositions and three or four "
+         "concepts around one prior) or final (the "
          "400-step annealed ladder: 200 top steps, 40 levels x 5; the default); walk flags given beside it change it")
       ->check(CLI::IsMember({"draft", "quick", "final"}));
   sub->add_flag_callback(

@@ -32,7 +32,7 @@ bool same_walk(const LadderOptions& a, const LadderOptions& b) {
 // 16 top steps of 0.5·σ²: twice the Langevin time (steps × r) of the old 40 × 0.1, in 40 % of the steps.
 LadderOptions draft_ladder() { return euler_walk(16, 0.5, 10); }
 
-LadderOptions quick_ladder() { return euler_walk(16, 0.8, 20); }
+LadderOptions quick_ladder() { return euler_walk(24, 0.6, 14); }
 
 LadderOptions final_ladder() { return LadderOptions{}; }
 

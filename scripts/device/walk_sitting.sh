@@ -46,7 +46,8 @@ T0=$SECONDS
 source .devdeps/device-env.sh
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm
 E="--walk euler --churn 20 --prior shared --split heldout"
-# The 37-step walk (`--quality quick`) and the 400-step ladder (`--quality final`) spelled out, so a
+# The 37-step walk (`--quality quick` until the seventh sitting of 2026-12-06; quick is t24 r0.6 e14
+# since) and the 400-step ladder (`--quality final`) spelled out, so a
 # column means its walk whatever the binary's default is (2026-12-06, sixth sitting: a tree whose
 # default had become the 37-step walk ran it in both columns of `default`).
 QUICK="--walk euler --churn 20 --euler-top-steps 16 --corrector-r 0.8 --euler-steps 20"

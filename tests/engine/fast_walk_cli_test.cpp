@@ -86,8 +86,8 @@ TEST(FastWalkCli, DraftIsTheStudiosDraftWalkAndFlagsBesideItChangeIt) {
   EXPECT_EQ(grid_schedule(d.f("d6.png")).levels.front().steps, 6);
 }
 
-// --quality names the walks: the default is final (the 400-step ladder), quick the 37-step walk (16 top
-// steps of r 0.8, 20 Euler steps, the denoise), draft 27; walk flags beside a name change it; an
+// --quality names the walks: the default is final (the 400-step ladder), quick the 39-step walk (24 top
+// steps of r 0.6, 14 Euler steps, the denoise), draft 27; walk flags beside a name change it; an
 // unknown name is refused before any work.
 TEST(FastWalkCli, QualityNamesTheWalksAndTheDefaultIsTheFinalLadder) {
   Dir d;
@@ -102,12 +102,12 @@ TEST(FastWalkCli, QualityNamesTheWalksAndTheDefaultIsTheFinalLadder) {
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("q.png"), "--quality", "quick"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto q = grid_schedule(d.f("q.png"));
-  EXPECT_EQ(total(d.f("q.png")), 37);
-  EXPECT_EQ(q.levels.front().steps, 16);
-  EXPECT_NEAR(q.levels.front().step_lr, 0.8, 1e-12);
+  EXPECT_EQ(total(d.f("q.png")), 39);
+  EXPECT_EQ(q.levels.front().steps, 24);
+  EXPECT_NEAR(q.levels.front().step_lr, 0.6, 1e-12);
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("q6.png"), "--quality", "quick", "--euler-steps", "6"});
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_EQ(total(d.f("q6.png")), 16 + 6 + 1);
+  EXPECT_EQ(total(d.f("q6.png")), 24 + 6 + 1);
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("d.png"), "--quality", "draft"});
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_EQ(total(d.f("d.png")), 27);

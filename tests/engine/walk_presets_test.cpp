@@ -52,13 +52,13 @@ TEST(WalkPresets, AChangedWalkIsCustomButUnusedFieldsDoNotCount) {
 
 TEST(WalkPresets, EvaluationsPerTermAreWhatTheNamesPromise) {
   EXPECT_EQ(evaluations(draft_ladder()), 27);
-  EXPECT_EQ(evaluations(quick_ladder()), 37);
+  EXPECT_EQ(evaluations(quick_ladder()), 39);
   EXPECT_LE(evaluations(quick_ladder()), 40);  // issue #26's bound
   EXPECT_EQ(evaluations(final_ladder()), 400);
-  // The quick walk's top steps are r·σ_max² Langevin steps: 0.8 at σ_max 1.
+  // The quick walk's top steps are r·σ_max² Langevin steps: 0.6 at σ_max 1.
   const Schedule s = denoising_schedule(one_denoiser(), quick_ladder());
-  EXPECT_EQ(s.levels.front().steps, 16);
-  EXPECT_NEAR(s.levels.front().step_lr, 0.8, 1e-12);
+  EXPECT_EQ(s.levels.front().steps, 24);
+  EXPECT_NEAR(s.levels.front().step_lr, 0.6, 1e-12);
 }
 
 }  // namespace

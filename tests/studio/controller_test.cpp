@@ -315,8 +315,8 @@ TEST(Controller, TheWalkOfTheLadderReachesTheSchedule) {
   EXPECT_EQ(log.error_count(), 0u);
   EXPECT_NE(c.snapshot()->status, SessionStatus::Error);
   c.set_ladder(quick_ladder());
-  EXPECT_EQ(c.sampler().total_steps(), 16 + 20 + 1);
-  EXPECT_NEAR(c.sampler().schedule.levels.front().step_lr, 0.8 * 0.8 * 0.8, 1e-12);  // r·σ_max², σ_max 0.8
+  EXPECT_EQ(c.sampler().total_steps(), 24 + 14 + 1);
+  EXPECT_NEAR(c.sampler().schedule.levels.front().step_lr, 0.6 * 0.8 * 0.8, 1e-12);  // r·σ_max², σ_max 0.8
   c.set_ladder(final_ladder());
   EXPECT_EQ(c.sampler().total_steps(), 400);
 }
