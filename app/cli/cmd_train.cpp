@@ -200,7 +200,7 @@ void register_train(CLI::App& app) {
   opt(s, *a, "--filters", "num_filters", t.num_filters, "network width (the original: 64)");
   toggle(s, *a, "--no-spec-norm", "spec_norm", t.spec_norm, false, "cd: no spectral norm (dsm never uses it)");
   opt(s, *a, "--precision", "precision", t.precision,
-      "auto (cd on CUDA: bf16 autocast + channels-last, 1.7x the fp32 chain; otherwise fp32) | fp32 | bf16 "
+      "auto (cd on CUDA: bf16 autocast + channels-last, about 2x the fp32 chain; otherwise fp32) | fp32 | bf16 "
       "(bf16 brings channels-last with it)");
   {
     auto* o = sub->add_flag_callback("--bf16", [&t] { t.precision = "bf16"; }, "the same as --precision bf16");
