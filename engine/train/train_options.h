@@ -65,7 +65,7 @@ struct TrainOptions {
 
   // Speed. `precision` is what the user asks for (`--precision`); resolve_precision() turns it into
   // the two switches the objectives read. "auto": bf16 autocast + channels-last for CD on CUDA (the
-  // chain's replayed step is 1.7x faster in bf16 there, docs/gpu.md), fp32 otherwise. A checkpoint
+  // chain's replayed step is about 2x faster in bf16 there, docs/gpu.md), fp32 otherwise. A checkpoint
   // stores the resolved value, so a resumed run keeps the numerics it started with.
   std::string precision = "auto";  // auto | fp32 | bf16
   bool bf16 = false;             // CUDA autocast bf16 (Langevin chain and forward passes)
