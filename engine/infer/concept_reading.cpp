@@ -68,8 +68,9 @@ struct Reader {
 
   // The gradient of rows(image_index, labels).sum() into the leaves `labels` is computed from,
   // accumulated one chunk and draw at a time: each one's graph (the network's activations, and for
-  // denoising models the input gradient's) is freed before the next is built. The whole read's graph
-  // at once outgrew an H200's 140 GB for 64 images (2026-12-06, seventh sitting).
+  // denoising models the input gradient's) is freed before the next is built. With the whole read's
+  // graph at once, `ebm infer` on 64 renders held 98 GB of an H200 and failed (2026-12-06, seventh
+  // sitting); the memory now stays that of one chunk whatever the number of images.
   void backward_rows(const torch::Tensor& image_index, const torch::Tensor& labels) const {
     for (int64_t s = 0; s < image_index.size(0); s += chunk) {
       const int64_t n = std::min(chunk, image_index.size(0) - s);
