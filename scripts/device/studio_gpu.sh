@@ -5,7 +5,7 @@
 # (fps, frame and busy-time quantiles while sampling, preview path, img-steps/s). Needs the device kit
 # fetched with --xvfb (devkit_xvfb) and a GUI build. Run from the repo root:
 #   source .devdeps/device-env.sh && devkit_xvfb && bash scripts/device/studio_gpu.sh OUTDIR [MODELS...]
-# MODELS default to assets/models/{position,color}.safetensors; with the Xvfb kit (~50 MB) the carry
+# BUILD (build): the build tree with the GUI. MODELS default to assets/models/{position,color}.safetensors; with the Xvfb kit (~50 MB) the carry
 # limit of a device call leaves room for fp16 copies only (scripts/models/to_fp16.py).
 set -uo pipefail
 OUT=${1:?usage: studio_gpu.sh OUTDIR [MODELS...]}; shift
@@ -27,7 +27,7 @@ json.dump(s, open(sys.argv[2], "w"))
 PY
 run() {  # name env-prefix script
   local name=$1 script=$3
-  env $2 timeout 120 ./build/app/ebm-studio --no-autostart --width 1280 --height 960 --max-seconds 110 \
+  env $2 timeout 120 "./${BUILD:-build}/app/ebm-studio" --no-autostart --width 1280 --height 960 --max-seconds 110 \
     --script "$script" --screenshot-dir "$OUT/$name" "${MODELS[@]}" > "$OUT/$name.log" 2>&1
   echo "$name: exit $?"
   python3 -c "
