@@ -29,9 +29,14 @@ case ${1:?usage: studio_fps_tree.sh prepare|restore} in
       mkdir -p "$STASH/$(dirname "$f")"
       mv "$f" "$STASH/$f"
     done
-    tracked=$(git ls-files -z | xargs -0 du -cb 2> /dev/null | tail -1 | cut -f1)
-    carried=$(du -sb .devdeps .fps_models | awk '{s += $1} END {print s}')
-    echo "working tree $tracked bytes + carried $carried = $((tracked + carried)) of $((64 * 1024 * 1024))"
+    # What a call copies: the tracked files still here, the untracked ones git does not ignore, the carry.
+    git ls-files -z --cached --others --exclude-standard | python3 -c '
+import os, sys
+tree = sum(os.path.getsize(f) for f in sys.stdin.buffer.read().decode().split("\0") if f and os.path.isfile(f))
+carry = sum(os.path.getsize(os.path.join(d, f)) for top in (".devdeps", ".fps_models") for d, _, fs in os.walk(top) for f in fs)
+limit = 64 * 1024 * 1024
+print(f"working tree {tree} bytes + carried {carry} = {tree + carry} of {limit}" + ("" if tree + carry <= limit else ": OVER"))'
+
     ;;
   restore)
     [ -d "$STASH" ] || { echo "nothing stashed at $STASH" >&2; exit 1; }
