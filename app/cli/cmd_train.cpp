@@ -122,7 +122,7 @@ void run_train(TrainArgs& a) {
   if (!quiet) std::cerr << "ebm train: " << o.objective << " on '" << o.concept_name << "', batch " << o.batch << ", to iteration "
             << o.iters << (o.time_limit_min > 0 ? ", time limit " + std::to_string(o.time_limit_min) + " min" : "")
             << (a.resume ? " (resuming)" : "") << ", " << (o.bf16 ? "bf16 autocast + channels-last" : "fp32")
-            << (device.is_cuda() && o.objective == "cd" && !o.bf16 ? " (--precision auto trains cd in bf16 on CUDA)" : "")
+            << (o.auto_precision(device.is_cuda()) == "bf16" && !o.bf16 ? " (--precision auto trains cd in bf16 on CUDA)" : "")
             << "\n";
   train::Trainer trainer(o, a.resume, started, group.get());
   if (!quiet) std::cerr << "ebm train: device " << trainer.device().str() << ", " << trainer.data_summary()

@@ -34,10 +34,16 @@ void from_json(const nlohmann::json& j, TrainOptions& o) {
   if (!j.contains("precision")) o.precision = o.bf16 ? "bf16" : "fp32";
 }
 
+namespace {
+bool known_precision(const std::string& p) { return p == "auto" || p == "fp32" || p == "bf16"; }
+std::string precision_error(const std::string& p) { return "--precision must be auto, fp32 or bf16 (got '" + p + "')"; }
+}  // namespace
+
+std::string TrainOptions::auto_precision(bool on_cuda) const { return on_cuda && objective == "cd" ? "bf16" : "fp32"; }
+
 void TrainOptions::resolve_precision(bool on_cuda, bool fresh_run) {
-  if (precision == "auto") precision = on_cuda && objective == "cd" ? "bf16" : "fp32";
-  if (precision != "fp32" && precision != "bf16")
-    throw std::invalid_argument("train options: --precision must be auto, fp32 or bf16 (got '" + precision + "')");
+  if (!known_precision(precision)) throw std::invalid_argument("train options: " + precision_error(precision));
+  if (precision == "auto") precision = auto_precision(on_cuda);
   if (precision == "bf16" && !on_cuda && fresh_run)
     throw std::invalid_argument(
         "train options: --precision bf16 is CUDA autocast and this run is on the CPU: drop it (the CPU trains in "
@@ -171,8 +177,7 @@ void TrainOptions::validate() const {
       "--sample-levels must be >= 1, --sample-corrector >= 0, --sample-r > 0");
   req(sample_guidance >= 0 && sample_guidance <= 100, "--sample-guidance must be in [0, 100] (1 = none)");
   req(lr >= 0 && lr < 1, "--lr must be in [0, 1) (0 = objective default)");
-  req(precision == "auto" || precision == "fp32" || precision == "bf16",
-      "--precision must be auto, fp32 or bf16 (got '" + precision + "')");
+  req(known_precision(precision), precision_error(precision));
 }
 
 }  // namespace ebm::train

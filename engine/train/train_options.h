@@ -120,6 +120,8 @@ struct TrainOptions {
   // run that asks for bf16 off CUDA is an error (autocast would do nothing there); a resumed one keeps
   // its stored precision on any device.
   void resolve_precision(bool on_cuda, bool fresh_run);
+  // What "auto" chooses: "bf16" for CD on CUDA, "fp32" otherwise.
+  std::string auto_precision(bool on_cuda) const;
   // Options that may differ between a checkpoint and the command that resumes it.
   static const std::vector<std::string>& resumable_keys();
 };
