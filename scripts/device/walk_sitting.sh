@@ -32,14 +32,13 @@
 #                                 sitting, and position ∧ size ∧ shape around one prior on both walks
 #   walk_sitting.sh mend OUT      the cases the 37-step walk loses, on six walks of 37-39 evaluations (below)
 #   walk_sitting.sh mend2 OUT     five walks of 39 evaluations around t20 r0.7 e18 on the summed cases it loses
-#   walk_sitting.sh t20 OUT       t20 r0.7 e18 beside the quick walk on the colour cases and placed size and shape
 #   walk_sitting.sh timing OUT    the studio's opening composition at batch 64, process start to PNG, twice
 #                                 each on the draft, the 37-step walk and the 400-step ladder (issue #26's
 #                                 ≤ 0.3 s on an H200: the steps after the first, which captures the graph)
 # Settings: N (256), CASES (all), UNTIL_S (570: when `placed` / `size` / `default` stop waiting and archive what is done),
 # R (0.5: `placed`'s second walk's corrector r).
 set -uo pipefail
-PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|default-long|mend|mend2|t20|timing OUT}; OUT=${2:?OUT}
+PHASE=${1:?usage: walk_sitting.sh run|collect|placed|size|default|default-collect|default-long|mend|mend2|timing OUT}; OUT=${2:?OUT}
 mkdir -p "$OUT" runs
 export EBM=./build/app/ebm
 T0=$SECONDS
@@ -162,20 +161,6 @@ case $PHASE in
       "t24r6e14|$S --euler-top-steps 24 --corrector-r 0.6 --euler-steps 14 --place" \
       "t12r10e26|$S --euler-top-steps 12 --corrector-r 1.0 --euler-steps 26 --place"
     collect_sweep runs/mend2 "$OUT/walk_mend2.tgz" "${UNTIL_S:-570}"
-    ;;
-  t20)
-    # t20 r0.7 e18 (39 evaluations) beat the quick walk on every three- and four-concept case around
-    # one prior (`mend`, seventh sitting); before it could replace the quick walk, the cases the quick
-    # walk is best at — colour alone, shape ∧ colour, position ∧ colour, placed and around one prior —
-    # and placed size and shape (summed), both walks side by side, tune split.
-    [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
-    S="--split ${SPLIT:-tune} --batch 256 --place"
-    T20="--walk euler --churn 20 --euler-top-steps 20 --corrector-r 0.7 --euler-steps 18"
-    [ -f runs/t20_shared.log ] || sweep runs/t20_shared "color,shape+color,position+color" "${N:-256}" \
-      "quick|$QUICK --prior shared $S" "t20r7e18|$T20 --prior shared $S"
-    [ -f runs/t20_each.log ] || sweep runs/t20_each "size,shape" "${N:-256}" "quick|$QUICK $S" "t20r7e18|$T20 $S"
-    collect_sweep runs/t20_shared "$OUT/walk_t20_shared.tgz" "${UNTIL_S:-570}"
-    collect_sweep runs/t20_each "$OUT/walk_t20_each.tgz" "${UNTIL_S:-570}"
     ;;
   timing)
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
