@@ -8,7 +8,8 @@
 #   cd_precision.sh OUT [MINUTES]      (MINUTES 4; ~MINUTES + 2 minutes in all, ebm built if absent)
 # Writes OUT/speed.txt (the three it/s figures, the GPU to itself), OUT/curves.txt
 # (scripts/device/cd_curves.py: windowed means of the loss and energies, the sample grids' quick
-# grades) and OUT/cd_precision.tgz (the runs' logs and options).
+# grades) and OUT/cd_precision.tgz (the runs' logs and options). SPEED=0 skips the speed part (for a call
+# that shares the GPU with a training run: the curves are compared by iteration, not by time).
 set -uo pipefail
 OUT=${1:?usage: cd_precision.sh OUT [MINUTES]}; MIN=${2:-4}
 mkdir -p "$OUT" runs
@@ -18,7 +19,7 @@ source .devdeps/device-env.sh
 source scripts/device/sitting_common.sh
 [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
 COMMON=(--objective cd --concept position --device cuda --batch 64 --seed 7 --no-progress)
-{
+[ "${SPEED:-1}" = 1 ] && {
   (cd tools/reference && PYTHONPATH=. timeout 120 python3 cd_train_bench.py --batch 64 --iters 30)
   for p in auto fp32; do
     rm -rf "runs/cd_speed_$p"

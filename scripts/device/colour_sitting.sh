@@ -25,6 +25,10 @@
 #                                  (per_label_table.py): do the colours that draw empty floors at 2 —
 #                                  yellow, mint, pink, maroon, beige — fill at 3 or 4 without the others
 #                                  losing (MODEL_CARD.md "Next sittings" 8(b))? ebm built if missing.
+# CONCEPT (color): the concept continued and graded — `CONCEPT=size` continues assets/models/size.safetensors
+# and grades it on the size cases, placed and summed (the card's rule for them: size, position ∧ size,
+# position ∧ size ∧ shape), at the file's guidance 6 (GUIDANCE; colour's is 2); runs and candidates are
+# named after the concept, so two concepts' sittings do not mix.
 # Settings: MINUTES (10), N (256), BATCH (256), UNTIL_S (570: when grade / heldout stop waiting for
 # the sweep and archive what is done; run the phase again to collect the rest), CASES (the three colour cases; each more ~100 s a
 # variant: the four-concept case is "position+size+shape+color"), TESTS (1: the train phase also builds everything and
@@ -33,28 +37,34 @@
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, archive
 sitting_begin "usage: colour_sitting.sh train|grade|heldout|guidance OUT" "$@"
-RUN=runs/color_cont
-CAND=runs/colour_candidates
-COLOUR_CASES=${CASES:-color,shape+color,position+color}
+CONCEPT=${CONCEPT:-color}
+RUN=runs/${CONCEPT}_cont
+CAND=runs/${CONCEPT}_candidates
+if [ "$CONCEPT" = color ]; then
+  COLOUR_CASES=${CASES:-color,shape+color,position+color}; RULE="--prior shared"; GUIDANCE=${GUIDANCE:-2}
+else  # the other concepts compose summed (the card's rule for every case without colour)
+  COLOUR_CASES=${CASES:-$CONCEPT,position+$CONCEPT}; RULE=""; GUIDANCE=${GUIDANCE:-6}
+fi
+OTHERS=$(for c in position size shape color; do [ "$c" = "$CONCEPT" ] || printf '%s ' "$c"; done)
 grade_split() {  # SPLIT: candidate beside the shipped file (grade_candidates.sh's two variants)
-  local dir=runs/colour_$1
+  local dir=runs/${CONCEPT}_$1
   if [ ! -f "$dir.log" ]; then
     while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt 300 ]; do sleep 10; done
     if alive "$RUN.pid"; then
-      echo "the colour run is still training at $((SECONDS - T0)) s: run this phase again" >&2
+      echo "the $CONCEPT run is still training at $((SECONDS - T0)) s: run this phase again" >&2
       exit 1
     fi
     [ -f "$RUN/model.safetensors" ] || { echo "no trained model in $RUN: run the train phase first" >&2; exit 1; }
     tail -n 1 "$RUN/log.jsonl"
     mkdir -p "$CAND"
-    cp assets/models/{position,size,shape}.safetensors "$CAND/"
-    python3 scripts/models/set_guidance.py "$RUN/model.safetensors" 2 "$CAND/color.safetensors" || exit 1
-    cp "$CAND/color.safetensors" "$OUT/color_candidate.safetensors"
+    for c in $OTHERS; do cp "assets/models/$c.safetensors" "$CAND/"; done
+    python3 scripts/models/set_guidance.py "$RUN/model.safetensors" "$GUIDANCE" "$CAND/$CONCEPT.safetensors" || exit 1
+    cp "$CAND/$CONCEPT.safetensors" "$OUT/${CONCEPT}_candidate.safetensors"
     sweep "$dir" "$COLOUR_CASES" "${N:-256}" \
-      "shipped|--place --prior shared --split $1 --batch ${BATCH:-256}" \
-      "candidate|--place --prior shared --split $1 --batch ${BATCH:-256} --models $CAND --classifier assets/models/classifier.safetensors"
+      "shipped|--place $RULE --split $1 --batch ${BATCH:-256}" \
+      "candidate|--place $RULE --split $1 --batch ${BATCH:-256} --models $CAND --classifier assets/models/classifier.safetensors"
   fi
-  collect_sweep "$dir" "$OUT/colour_$1.tgz" "${UNTIL_S:-570}"
+  collect_sweep "$dir" "$OUT/${CONCEPT}_$1.tgz" "${UNTIL_S:-570}"
 }
 case $PHASE in
   train)
@@ -62,7 +72,7 @@ case $PHASE in
     build_ebm "$OUT" OFF
     stamp "ebm built"
     if [ ! -f "$RUN.log" ]; then
-      setsid nohup $EBM train --concept color --objective dsm --init-from assets/models/color.safetensors \
+      setsid nohup $EBM train --concept "$CONCEPT" --objective dsm --init-from "assets/models/$CONCEPT.safetensors" \
         --lr 2e-4 --batch 128 --out "$RUN" --time-limit "${MINUTES:-10}" --device cuda --no-progress > "$RUN.log" 2>&1 < /dev/null &
       echo $! > "$RUN.pid"  # setsid and nohup exec in place (no job control here): the pid is ebm's
     fi
@@ -76,7 +86,7 @@ case $PHASE in
     tail -n 3 "$RUN/log.jsonl" 2> /dev/null
     tail -n 2 "$RUN.log"
     stamp "training $(alive "$RUN.pid" && echo 'still running' || echo 'ended')"
-    archive "$OUT/colour_train.tgz" "$RUN/log.jsonl" "$RUN/options.json" "$RUN.log"
+    archive "$OUT/${CONCEPT}_train.tgz" "$RUN/log.jsonl" "$RUN/options.json" "$RUN.log"
     ;;
   grade) grade_split tune ;;
   heldout) grade_split heldout ;;
