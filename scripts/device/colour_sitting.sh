@@ -29,7 +29,8 @@
 # and grades it on the size cases, placed and summed (the card's rule for them: size, position ∧ size,
 # position ∧ size ∧ shape), at the file's guidance 6 (GUIDANCE; colour's is 2); runs and candidates are
 # named after the concept, so two concepts' sittings do not mix.
-# Settings: MINUTES (10), N (256), BATCH (256), UNTIL_S (570: when grade / heldout stop waiting for
+# Settings: MINUTES (10), TRAIN_WAIT_S (570: how long the train phase waits for the run to end; 0 returns
+# once the tests are done, the run training on detached), N (256), BATCH (256), UNTIL_S (570: when grade / heldout stop waiting for
 # the sweep and archive what is done; run the phase again to collect the rest), CASES (the three colour cases; each more ~100 s a
 # variant: the four-concept case is "position+size+shape+color"), TESTS (1: the train phase also builds everything and
 # runs the `gpu`-labelled tests beside the training run, log in OUT/ctest_gpu.log). Sizing: build ~150 s on a fresh H100, the three cases
@@ -82,7 +83,7 @@ case $PHASE in
       gpu_tests $((560 - (SECONDS - T0)))
       stamp "gpu tests done"
     fi
-    while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt 570 ]; do sleep 10; done
+    while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt "${TRAIN_WAIT_S:-570}" ]; do sleep 10; done
     tail -n 3 "$RUN/log.jsonl" 2> /dev/null
     tail -n 2 "$RUN.log"
     stamp "training $(alive "$RUN.pid" && echo 'still running' || echo 'ended')"
