@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
                  "instructions, the CPU default there)");
   app.add_option("--quality", quality,
                  "how denoising models' ladder is walked: draft (27 fast steps), quick (39 steps, the best walk "
-                 "for colour compositions and three or four concepts), final (the 400-step ladder) or auto (draft on the CPU, final on a GPU)")
+                 "for colour compositions and three or four concepts), final (the 400-step ladder) or auto (draft on the CPU; on a "
+                 "GPU each composition's default: quick around one prior, final otherwise)")
       ->check(CLI::IsMember({"auto", "draft", "quick", "final"}))
       ->capture_default_str();
   app.add_option("--max-seconds", opt.max_seconds, "fail a scripted run that takes longer than this")->check(CLI::NonNegativeNumber);
@@ -53,7 +54,9 @@ int main(int argc, char** argv) {
     const bool cpu = torch::Device(opt.controller.sampler.device).is_cpu();
     // A CPU answers in seconds only on the draft walk, at a small batch, in bf16 where the CPU has it
     // (docs/studio.md, "On a CPU").
+    // On a GPU, auto walks each composition's default (engine/recipe/default_walk.h), as `ebm sample` does.
     opt.controller.ladder = ebm::ladder_for_quality(quality != "auto" ? quality : cpu ? "draft" : "final");
+    opt.controller.walk_by_rule = quality == "auto" && !cpu;
     if (cpu && batch == 0) opt.controller.sampler.batch = 4;
     if (cpu && precision.empty() && ebm::cpu_has_native_bf16()) opt.controller.sampler.precision = ebm::Precision::Bf16;
     if (!precision.empty()) opt.controller.sampler.precision = ebm::precision_from_string(precision);

@@ -44,7 +44,7 @@ struct SampleArgs {
   bool ignore_hash = false;
   bool quiet = false;
   DistFlags dist;
-  LadderOptions ladder = final_ladder();  // --quality final: the default walk
+  WalkFlags walk;  // --quality and the walk flags (unnamed: the composition's default walk)
 };
 
 // Progress on stderr: a redrawn bar on a terminal, a plain line per 10 % otherwise (logs, CI).
@@ -129,7 +129,9 @@ void run_sample(const SampleArgs& a) {
   // denoising model needs when it has none (kept in the PNG's recipe).
   RunnableOptions ro;
   ro.ignore_hash = a.ignore_hash;
-  ro.ladder = a.ladder;
+  // The walk: the one named, or the composition's default (quick around one prior, final otherwise);
+  // --steps names one (Euler steps from the final ladder's spacing, ladder_flags.h).
+  ro.ladder = a.steps ? a.walk.ladder : a.walk.for_composition(r.composition);
   RunnableRecipe run = make_runnable(r, a.recipe, ro);
   if (a.steps && run.schedule_from_models) {
     // An explicit step count applies to denoising models too (ladder_flags.h).
@@ -141,7 +143,8 @@ void run_sample(const SampleArgs& a) {
     for (const auto& n : run.notes) std::cerr << (n.hash_mismatch ? "ebm sample: warning: " : "") << n.text << "\n";
     if (run.schedule_from_models)
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
-                << describe_ladder(ro.ladder, run.recipe.sampler.total_steps()) << ")\n";
+                << describe_ladder(ro.ladder, run.recipe.sampler.total_steps())
+                << (a.steps ? "" : a.walk.why(run.recipe.composition)) << ")\n";
   }
   if (!quiet && run.recipe.sampler.init == InitMode::Image)
     std::cerr << "ebm sample: starting from the init image"
@@ -245,7 +248,7 @@ void register_sample(CLI::App& app) {
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
-  add_ladder_flags(sub, a->ladder);
+  add_ladder_flags(sub, a->walk);
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
     run_command("sample", [&]() -> int {

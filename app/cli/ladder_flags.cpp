@@ -1,21 +1,47 @@
 #include "app/cli/ladder_flags.h"
 
+#include "engine/recipe/default_walk.h"
+
+#include <algorithm>
 #include <stdexcept>
 
 namespace ebm::cli {
 
-void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
+bool WalkFlags::is_named() const {
+  return named || std::any_of(flags.begin(), flags.end(), [](const CLI::Option* o) { return o->count() > 0; });
+}
+
+LadderOptions WalkFlags::for_composition(const Node& composition) const {
+  return is_named() ? ladder : default_walk(composition);
+}
+
+std::string WalkFlags::name_for(const Node& composition) const { return quality_of(for_composition(composition)); }
+
+std::string WalkFlags::why(const Node& composition) const {
+  if (is_named()) return "";
+  return "; the " + default_walk_name(composition) + " walk, the default " +
+         (composes_around_one_prior(composition) ? "around one prior" : "for summed energies");
+}
+
+void add_ladder_flags(CLI::App* sub, WalkFlags& walk) {
+  LadderOptions& ladder = walk.ladder;
+  bool& named = walk.named;
   // First: CLI11 runs the callbacks in the order the options were added, so walk flags given beside
   // --draft change the draft rather than being replaced by it.
   sub->add_option_function<std::string>(
-         "--quality", [&ladder](const std::string& q) { ladder = ladder_for_quality(q); },
-         "denoising models: draft (27 steps, a composition in seconds on a CPU), quick (39 steps: 24 top steps of r "
-         "0.6, 14 Euler steps with churn 20, the denoise; the best walk for colour compositions and three or four "
-         "concepts around one prior) or final (the "
-         "400-step annealed ladder: 200 top steps, 40 levels x 5; the default); walk flags given beside it change it")
-      ->check(CLI::IsMember({"draft", "quick", "final"}));
+         "--quality",
+         [&ladder, &named](const std::string& q) {
+           named = q != "auto";
+           ladder = named ? ladder_for_quality(q) : final_ladder();
+         },
+         "denoising models: auto (the default: quick for a composition around one prior, final otherwise), draft "
+         "(27 steps, a composition in seconds on a CPU), quick (39 steps: 24 top steps of r 0.6, 14 Euler steps with "
+         "churn 20, the denoise; the best walk for colour compositions and three or four concepts around one prior) "
+         "or final (the 400-step annealed ladder: 200 top steps, 40 levels x 5); walk flags given beside it change "
+         "it, and without it the final ladder")
+      ->check(CLI::IsMember({"auto", "draft", "quick", "final"}));
   sub->add_flag_callback(
-      "--draft", [&ladder] { ladder = draft_ladder(); }, "the same as --quality draft");
+      "--draft", [&ladder, &named] { ladder = draft_ladder(), named = true; }, "the same as --quality draft");
   sub->add_option_function<std::string>(
          "--walk", [&ladder](const std::string& w) { ladder.walk = ladder_walk_from_string(w); },
          "denoising models: corrector (annealed Langevin on the ladder, the default) or euler (Euler steps of the "
@@ -57,6 +83,10 @@ void add_ladder_flags(CLI::App* sub, LadderOptions& ladder) {
                   "below 1 sharper, less varied")
       ->check(CLI::Range(1e-3, 10.0))
       ->capture_default_str();
+  // Any of these given names the walk (the final ladder changed), as --quality does.
+  for (const char* name : {"--walk", "--euler-steps", "--rho", "--churn", "--euler-top-steps", "--heun", "--levels",
+                           "--steps-per-level", "--corrector-r", "--predictor", "--top-steps", "--temperature"})
+    walk.flags.push_back(sub->get_option(name));
 }
 
 std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_steps) {

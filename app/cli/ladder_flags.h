@@ -3,6 +3,7 @@
 // composition has a denoising model and the recipe has no schedule of its own.
 #pragma once
 
+#include "engine/energy/node.h"
 #include "engine/sampling/sampler_params.h"
 #include "engine/sampling/walk_presets.h"
 
@@ -10,14 +11,33 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace ebm::cli {
 
-// Adds --quality draft|quick|final (walk_presets.h; --draft is --quality draft), the corrector
+// What the walk flags of a command said. Unnamed (no flag, or --quality auto alone), a composition
+// walks its default: the quick walk around one prior, the final ladder otherwise
+// (engine/recipe/default_walk.h). Named (--quality draft|quick|final, --draft, or any walk flag), it
+// walks `ladder`; a walk flag without --quality changes the final ladder, as it always has.
+struct WalkFlags {
+  LadderOptions ladder = final_ladder();
+  bool named = false;                   // --quality (not auto) or --draft was given
+  std::vector<const CLI::Option*> flags;  // the walk flags (add_ladder_flags): given ones name the walk too
+  bool is_named() const;
+  // The walk `composition` is sampled on.
+  LadderOptions for_composition(const Node& composition) const;
+  // "quick", "final", … (quality_of) or "custom": what a command reports of the walk it chose.
+  std::string name_for(const Node& composition) const;
+  // Unnamed: "; the quick walk, the default around one prior" (or "the final walk, the default for
+  // summed energies"), for the line that says which walk a command chose. Named: "".
+  std::string why(const Node& composition) const;
+};
+
+// Adds --quality auto|draft|quick|final (walk_presets.h; --draft is --quality draft), the corrector
 // ladder's flags (--levels, --steps-per-level, --corrector-r, --predictor, --top-steps, --temperature)
 // and the Euler walk's (--walk, --euler-steps, --rho, --churn, --euler-top-steps, --heun), bound to
-// `ladder` (the command starts it at final_ladder(), the default walk).
-void add_ladder_flags(CLI::App* sub, LadderOptions& ladder);
+// `walk`.
+void add_ladder_flags(CLI::App* sub, WalkFlags& walk);
 
 // "40 noise levels, 200 top steps, 400 steps" (", with predictor moves" when on): what a command
 // prints when it puts a composition on the models' ladder.

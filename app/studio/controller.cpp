@@ -9,7 +9,7 @@
 namespace ebm::studio {
 
 Controller::Controller(UiLog& log, ControllerOptions options)
-    : log_(log), options_(options.session), params_(options.sampler), ladder_(options.ladder),
+    : log_(log), options_(options.session), params_(options.sampler), ladder_(options.ladder), walk_by_rule_(options.walk_by_rule),
       autostart_(options.autostart) {
   doc_ = Node::op(NodeKind::And, {});
   session_ = std::make_unique<Session>(options_);

@@ -46,6 +46,8 @@ struct ControllerOptions {
   SessionOptions session;
   SamplerParams sampler;
   LadderOptions ladder = final_ladder();  // how denoising models' ladder is walked (walk_presets.h)
+  // Instead, each composition's default walk: quick around one prior, final otherwise (default_walk.h).
+  bool walk_by_rule = false;
   bool autostart = true;  // build a default composition and start sampling once start-up models load
 };
 
@@ -127,8 +129,13 @@ class Controller {
   const SamplerParams& sampler() const { return params_; }
   // The walk of denoising models' ladder: set_ladder replaces the schedule with the models' ladder
   // walked this way (also over a recipe's own schedule), and keeps doing so as models come and go.
-  const LadderOptions& ladder() const { return ladder_; }
+  // By rule (set_walk_by_rule, the studio's `--quality auto` on a GPU), the walk is the composition's
+  // default — quick around one prior, final otherwise — and follows the composition as it is edited;
+  // ladder() is the walk in use either way.
+  LadderOptions ladder() const { return walk_for(doc_); }
+  bool walk_by_rule() const { return walk_by_rule_; }
   void set_ladder(const LadderOptions& l);
+  void set_walk_by_rule();
   // Network evaluations per sample of one step of the composition as edited (evaluation_cost.h).
   int evaluations_per_step() const;
   // Checks `p` (once: the engine takes checked params as they are) and sends it; a bad value is
@@ -222,6 +229,8 @@ class Controller {
   SamplerParams params_;
   bool auto_schedule_ = false;
   LadderOptions ladder_;  // params_.schedule was set by sync_schedule, not by the user or a recipe
+  bool walk_by_rule_ = false;  // the walk is walk_for(tree): the composition's default, not ladder_
+  LadderOptions walk_for(const Node& tree) const;
   bool autostart_ = true;
   bool autostart_done_ = false;
   bool restart_on_autostart_ = false;

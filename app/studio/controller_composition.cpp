@@ -1,6 +1,7 @@
 // Controller: the composition draft (tree edits, labels, weights) and the terms' spatial masks.
 #include "app/studio/controller.h"
 #include "engine/energy/evaluation_cost.h"
+#include "engine/recipe/default_walk.h"
 #include "engine/recipe/runnable.h"
 
 #include <algorithm>
@@ -135,7 +136,7 @@ void Controller::sync_schedule(const Node& tree) {
   next.schedule = {};  // the automatic ladder is recomputed from the terms now in the tree
   bool annealed = false;
   try {
-    annealed = apply_model_schedule(next, tree, ready, ladder_);
+    annealed = apply_model_schedule(next, tree, ready, walk_for(tree));
   } catch (const std::exception& e) {
     log_.error(e.what());
     return;
@@ -156,7 +157,17 @@ void Controller::sync_schedule(const Node& tree) {
               std::to_string(s.levels.front().sigma) + " -> " + std::to_string(s.levels.back().sigma) + ")");
 }
 
+LadderOptions Controller::walk_for(const Node& tree) const { return walk_by_rule_ ? default_walk(tree) : ladder_; }
+
+void Controller::set_walk_by_rule() {
+  walk_by_rule_ = true;
+  auto_schedule_ = true;
+  params_.schedule = {};
+  sync_schedule(doc_);
+}
+
 void Controller::set_ladder(const LadderOptions& l) {
+  walk_by_rule_ = false;
   ladder_ = l;
   auto_schedule_ = true;  // the models' ladder walked this way replaces whatever schedule there was
   params_.schedule = {};

@@ -71,9 +71,9 @@ std::vector<std::string> Controller::fill_labels(const std::vector<std::pair<std
 void Controller::restart_with(SamplerParams next) {
   if (auto_schedule_) {
     next.schedule = {};
-    apply_model_schedule(next, doc_, ready_models(), ladder_);
+    apply_model_schedule(next, doc_, ready_models(), walk_for(doc_));
   } else {
-    apply_denoising_schedule(next, {}, ladder_);  // a recipe's or the user's own ladder: cut at σ
+    apply_denoising_schedule(next, {}, walk_for(doc_));  // a recipe's or the user's own ladder: cut at σ
   }
   // The cut ladder is still the models' own: sent as it is, not as a schedule of the user's. A bad
   // value throws here, changing nothing.

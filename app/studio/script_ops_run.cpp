@@ -61,9 +61,10 @@ bool run_set_sampler(ScriptContext& c, const ScriptAction& a) {
 
 void validate_set_walk(const ScriptAction& a) {
   if (a.args.contains("quality")) {
-    need(a, "quality", json::value_t::string, "draft, quick or final");
+    need(a, "quality", json::value_t::string, "auto, draft, quick or final");
     const auto q = a.args.at("quality").get<std::string>();
-    if (q != "draft" && q != "quick" && q != "final") bad_arg(a, "'quality' must be draft, quick or final");
+    if (q != "auto" && q != "draft" && q != "quick" && q != "final")
+      bad_arg(a, "'quality' must be auto, draft, quick or final");
   }
   parsed_if_given(a, "walk", "corrector or euler", ladder_walk_from_string);
   in_range(a, "euler_steps", 1, 100000);
@@ -81,7 +82,8 @@ bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
   Controller& ctl = c.controller();
   const json& j = a.args;
   LadderOptions l = ctl.ladder();
-  if (j.contains("quality")) l = ladder_for_quality(j.at("quality").get<std::string>());
+  const bool by_rule = j.value("quality", std::string()) == "auto";
+  if (j.contains("quality") && !by_rule) l = ladder_for_quality(j.at("quality").get<std::string>());
   if (j.contains("walk")) l.walk = ladder_walk_from_string(j.at("walk").get<std::string>());
   if (j.contains("euler_steps")) l.euler_steps = j.at("euler_steps").get<int>();
   if (j.contains("churn")) l.churn = j.at("churn").get<double>();
@@ -91,7 +93,10 @@ bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
   if (j.contains("top_steps")) l.top_steps = j.at("top_steps").get<std::int64_t>();
   if (j.contains("heun")) l.heun = j.at("heun").get<bool>();
   if (j.contains("corrector_r")) l.r = j.at("corrector_r").get<double>();
-  ctl.set_ladder(l);
+  // "auto" alone walks by the composition's rule; with walk fields beside it, they change the walk in use.
+  const size_t walk_fields = j.size() - j.count("do") - j.count("quality") - j.count("preview_denoised");
+  if (by_rule && walk_fields == 0) ctl.set_walk_by_rule();
+  else ctl.set_ladder(l);
   if (j.contains("preview_denoised")) {
     SessionOptions o = ctl.session_options();
     o.preview_denoised = j.at("preview_denoised").get<bool>();

@@ -109,6 +109,9 @@ json ScriptRunner::report() const {
                   {"images_denoised", s->images_denoised}};
   }
   j["walk"] = to_string(studio_.controller().ladder().walk);
+  // The walk by name (draft, quick, final, custom) and whether it follows the composition's rule.
+  j["quality"] = quality_of(studio_.controller().ladder());
+  j["walk_by_rule"] = studio_.controller().walk_by_rule();
   j["max_step_seen"] = max_step_seen_;
   j["seconds"] = std::chrono::duration<double>(Clock::now() - started_).count();
   // When each finished action finished, in seconds since the script started: where a run's time went.

@@ -93,13 +93,49 @@ Node with_term(Node composition, Node extra, bool shared_prior) {
 
 // Adds the count term to a case's composition: into a conjunction, around a single term, or on the
 // positive side of a negation (Not keeps exactly two children).
-Node with_count_term(Node composition, const SuiteOptions& opt) {
+Node with_count_term(Node composition, const SuiteOptions& opt, bool shared) {
   Node count = Node::term(kCountTerm, kCountTerm, one_object_label());
   count.guidance = opt.count_guidance;
-  return with_term(std::move(composition), std::move(count), opt.shared_prior);
+  return with_term(std::move(composition), std::move(count), shared);
 }
 
 }  // namespace
+
+std::map<CubesConcept, double> parse_concept_values(const std::vector<std::string>& items, const std::string& flag,
+                                                    double lo, double hi) {
+  std::map<CubesConcept, double> out;
+  for (const auto& item : items) {
+    const auto eq = item.find('=');
+    auto bad = [&](const std::string& why) {
+      return std::invalid_argument(flag + " '" + item + "': " + why + " (expected CONCEPT=VALUE, e.g. size=1.5)");
+    };
+    if (eq == std::string::npos) throw bad("no '='");
+    CubesConcept c;
+    try {
+      c = data::cubes_concept_from_string(item.substr(0, eq));
+    } catch (const std::invalid_argument&) {
+      throw bad("unknown concept '" + item.substr(0, eq) + "' (position, size, shape or color)");
+    }
+    double v = 0;
+    size_t used = 0;
+    try {
+      v = std::stod(item.substr(eq + 1), &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used == 0 || used != item.size() - eq - 1) throw bad("'" + item.substr(eq + 1) + "' is not a number");
+    if (!(v >= lo && v <= hi)) throw bad("the value must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    if (!out.emplace(c, v).second) throw bad("the concept is given twice");
+  }
+  return out;
+}
+
+bool one_prior_by_rule(const SuiteCase& c) {
+  const auto last = std::prev(c.concepts.end());
+  for (auto it = c.concepts.begin(); it != c.concepts.end(); ++it)
+    if (*it == CubesConcept::Color && !(c.negate_last && it == last)) return true;  // alone: with its place or count term
+  return false;
+}
 
 std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept, fs::path>>& files,
                                        const SuiteOptions& opt, const SamplerParams& base,
@@ -126,6 +162,7 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       auto gen = at::detail::createCPUGenerator(opt.label_seed * 1000003ULL + ci * 16 + k);
       labels.push_back(draw_labels(sc.concepts[k], opt.labels_per_case, gen));
     }
+    const bool shared = opt.shared_prior.value_or(one_prior_by_rule(sc));
     const bool place = opt.place && file_of(CubesConcept::Position) &&
                        std::find(sc.concepts.begin(), sc.concepts.end(), CubesConcept::Position) == sc.concepts.end();
     for (int li = 0; li < opt.labels_per_case; ++li) {
@@ -140,6 +177,9 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
           r.models.push_back({name, file_of(sc.concepts[k])->string(), ""});
         terms.push_back(Node::term(name, name, labels[k][static_cast<size_t>(li)]));
         terms.back().guidance = opt.guidance;
+        if (auto w = opt.concept_weight.find(sc.concepts[k]); w != opt.concept_weight.end()) terms.back().weight = w->second;
+        if (auto g = opt.concept_guidance.find(sc.concepts[k]); g != opt.concept_guidance.end())
+          terms.back().guidance = g->second;
         terms.back().guidance_interval = opt.guidance_interval;
       }
       if (terms.size() == 1) {
@@ -147,10 +187,10 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
       } else if (sc.negate_last) {
         r.composition = Node::op(NodeKind::Not, terms);
         r.composition.coefficient = opt.not_coefficient;
-        r.composition.shared_prior = opt.shared_prior;
+        r.composition.shared_prior = shared;
       } else {
         r.composition = Node::op(NodeKind::And, terms);
-        r.composition.shared_prior = opt.shared_prior;
+        r.composition.shared_prior = shared;
       }
       if (place) {
         const std::string pos = data::to_string(CubesConcept::Position);
@@ -159,11 +199,11 @@ std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<CubesConcept,
         at.any_label = true;  // a position per sample, drawn from the schema: [−1, 1]², as the scenes
         at.guidance = opt.guidance;
         at.guidance_interval = opt.guidance_interval;
-        r.composition = with_term(std::move(r.composition), std::move(at), opt.shared_prior);
+        r.composition = with_term(std::move(r.composition), std::move(at), shared);
       }
       if (!opt.count_model.empty()) {
         r.models.push_back({kCountTerm, opt.count_model.string(), ""});
-        r.composition = with_count_term(std::move(r.composition), opt);
+        r.composition = with_count_term(std::move(r.composition), opt, shared);
       }
       r.sampler = base;
       r.sampler.seed = opt.seed;

@@ -15,6 +15,7 @@
 #include "engine/recipe/recipe.h"
 
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ struct SuiteCase {
 };
 // The standard cases, in the order of the table.
 std::vector<SuiteCase> standard_cases();
+
+// The rule a case composes by when none is asked for (`ebm eval --suite --prior auto`, the default):
+// around one prior when it ANDs a colour term — as the studio composes colour, and as the tune split
+// chose for every such case (colour composes far better so: position ∧ colour all-met 93 % against
+// 75 % summed, shape ∧ colour 84 % against 13 %; assets/models/MODEL_CARD.md) — and summed otherwise,
+// the negations of colour included (position ∧ ¬colour and shape ∧ ¬colour graded best summed).
+bool one_prior_by_rule(const SuiteCase& c);
 
 enum class SuiteSplit { Tune, Heldout };
 std::string to_string(SuiteSplit s);                  // "tune" | "heldout"
@@ -59,7 +67,14 @@ struct SuiteOptions {
   double not_coefficient = 0.001; // c of the negation's Not (the composition's default)
   std::optional<double> guidance; // every term's classifier-free guidance (unset: each model's own)
   std::optional<GuidanceInterval> guidance_interval;  // and the σ where it applies (unset: each model's own)
-  bool shared_prior = false;      // the cases' And/Not compose around one prior (composition.h)
+  // Per concept, in every case that holds it (`--concept-weight size=1.5`, `--concept-guidance size=9`):
+  // the term's weight (default 1) and guidance (before `guidance`). For A/B runs of one concept's pull
+  // inside compositions — e.g. whether a heavier size term draws the large objects position ∧ size ∧
+  // shape misses.
+  std::map<data::CubesConcept, double> concept_weight, concept_guidance;
+  // The cases' And/Not compose around one prior (true) or sum their terms' energies (false); unset:
+  // case by case (one_prior_by_rule), the rule the model card grades each case on.
+  std::optional<bool> shared_prior;
   // The count model (engine/train/count_source.h) ANDed into every case with the label "one object"
   // (term "count", on the positive side of a negation), at this guidance; empty: no count term.
   std::filesystem::path count_model;
@@ -85,6 +100,11 @@ std::vector<float> one_object_label();
 std::vector<SuiteRecipe> suite_recipes(const std::vector<std::pair<data::CubesConcept, std::filesystem::path>>& files,
                                        const SuiteOptions& opt, const SamplerParams& base,
                                        std::vector<std::string>* skipped);
+
+// "size=1.5" items (the values of --concept-weight and --concept-guidance) → concept → value in
+// [lo, hi]; throws std::invalid_argument naming `flag` and what was wrong with the item.
+std::map<data::CubesConcept, double> parse_concept_values(const std::vector<std::string>& items, const std::string& flag,
+                                                          double lo, double hi);
 
 // Target labels of one concept for `count` cases, drawn from `gen` (a CPU generator).
 std::vector<std::vector<float>> draw_labels(data::CubesConcept c, int count, torch::Generator gen);

@@ -12,10 +12,13 @@
 //          better than the final walk on every colour composition and on three and four concepts
 //          (the four: 86.7 % against 77.6 held-out, two objects 1.2 %), within 2 points on position and
 //          position ∧ shape, but 2–5 points under it on the held-out position ∧ size, position ∧ ¬colour
-//          and the placed single concepts — so it is not the default. Until then quick was t16 r0.8
-//          e20 (37 steps), which drew two objects in 14–40 % of four-concept samples.
+//          and the placed single concepts — so it is the default only around one prior
+//          (engine/recipe/default_walk.h). Until then quick was t16 r0.8 e20 (37 steps), which drew
+//          two objects in 14–40 % of four-concept samples.
 //   final  the annealed Langevin ladder: 200 corrector steps at σ_max, then 40 levels × 5 steps of
-//          r = 0.1 (400 steps) — the default, and the walk the model card grades; LadderOptions{}.
+//          r = 0.1 (400 steps) — the default for summed energies; LadderOptions{}.
+// "auto" (the default of the commands and the studio on a GPU) is no preset: it picks quick or final
+// by the composition (default_walk.h).
 #pragma once
 
 #include "engine/sampling/schedule.h"

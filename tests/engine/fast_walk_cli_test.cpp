@@ -86,7 +86,7 @@ TEST(FastWalkCli, DraftIsTheStudiosDraftWalkAndFlagsBesideItChangeIt) {
   EXPECT_EQ(grid_schedule(d.f("d6.png")).levels.front().steps, 6);
 }
 
-// --quality names the walks: the default is final (the 400-step ladder), quick the 39-step walk (24 top
+// --quality names the walks: the default of a single term is final (the 400-step ladder), quick the 39-step walk (24 top
 // steps of r 0.6, 14 Euler steps, the denoise), draft 27; walk flags beside a name change it; an
 // unknown name is refused before any work.
 TEST(FastWalkCli, QualityNamesTheWalksAndTheDefaultIsTheFinalLadder) {
@@ -115,6 +115,44 @@ TEST(FastWalkCli, QualityNamesTheWalksAndTheDefaultIsTheFinalLadder) {
   EXPECT_EQ(r.code, 2);
   EXPECT_NE(r.err.find("--quality"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d.f("x.png")));
+}
+
+// Unnamed (no --quality, or --quality auto), the walk follows the composition: quick for one around
+// one prior (the walk its suite cases were graded best on), the final ladder for summed energies; a
+// walk flag alone changes the final ladder, as it always has.
+TEST(FastWalkCli, TheDefaultWalkFollowsTheCompositionsRule) {
+  Dir d;
+  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
+  test::save_small_denoiser(d.f("models/col.safetensors"), "color", 2, 0.05, 1.0);
+  Recipe r;
+  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))},
+              {"col", "models/col.safetensors", sha256_file(d.f("models/col.safetensors"))}};
+  std::vector<float> red(20, 0.f);
+  red[0] = 1.f;
+  r.composition = Node::op(NodeKind::And, {Node::term("position", "pos", {0.3f, -0.4f}), Node::term("color", "col", red)});
+  r.sampler.batch = 1;
+  save_recipe(d.f("summed.json"), r);
+  r.composition.shared_prior = true;
+  save_recipe(d.f("shared.json"), r);
+  auto total = [](const std::string& png) { return load_recipe(png, nullptr).sampler.total_steps(); };
+
+  auto run = ebm(d, {"sample", "--recipe", d.f("shared.json"), "--out", d.f("shared.png")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(total(d.f("shared.png")), 39);
+  EXPECT_NE(run.err.find("the quick walk, the default around one prior"), std::string::npos) << run.err;
+  run = ebm(d, {"sample", "--recipe", d.f("summed.json"), "--out", d.f("summed.png"), "--quality", "auto"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(total(d.f("summed.png")), 400);
+  EXPECT_NE(run.err.find("the final walk, the default for summed energies"), std::string::npos) << run.err;
+  // Named walks win over the rule, and say nothing of it: a walk flag alone changes the final ladder.
+  run = ebm(d, {"sample", "--recipe", d.f("shared.json"), "--out", d.f("top.png"), "--top-steps", "10"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(total(d.f("top.png")), 210);  // the final ladder with 10 top steps
+  EXPECT_EQ(run.err.find("the default"), std::string::npos) << run.err;
+  // The PNG carries its schedule: re-run, it walks what it walked, whatever the rule says now.
+  run = ebm(d, {"sample", "--recipe", d.f("shared.png"), "--out", d.f("again.png")});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(total(d.f("again.png")), 39);
 }
 
 // --heun: Heun's second-order steps on every Euler step but the last, kept in the PNG's recipe

@@ -94,7 +94,7 @@ TEST(Script, GuidanceIntervalsAreChecked) {
 
 // set_walk: the named walks (walk_presets.h) and the walk's fields, checked before the script runs.
 TEST(Script, WalkQualitiesAndFieldsAreChecked) {
-  for (const char* q : {"draft", "quick", "final"})
+  for (const char* q : {"auto", "draft", "quick", "final"})
     EXPECT_EQ(error_of(std::string(R"([{"do": "set_walk", "quality": ")") + q + R"("}])"), "") << q;
   const auto bad = error_of(R"([{"do": "set_walk", "quality": "long"}])");
   EXPECT_NE(bad.find("action 0 (set_walk)"), std::string::npos) << bad;

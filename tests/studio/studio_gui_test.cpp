@@ -357,6 +357,8 @@ TEST(StudioGui, AnAbsentGpuIsNamedAndARecipeForItRunsOnTheCpu) {
 // the build tree: the source tree's assets/models) and its mask; then a grid PNG dropped on the
 // window, its recipe naming another shipped model by bare name with nothing of that name beside it,
 // opens too. Nothing is preloaded (an empty models directory), so every model comes from a recipe.
+// The walk is set to auto first (the Sampler panel's auto, a GPU's default): the example, around one
+// prior, samples on the quick walk, and the dropped single term on the final ladder.
 TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
   const fs::path dir = fresh_dir("example");
   fs::create_directories(dir / "no_models");
@@ -367,6 +369,7 @@ TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
   ebm::write_grid_png((dir / "grid.png").string(), torch::rand({2, 3, 64, 64}), ebm::GridOptions{}, &drawn);
   const json script = {{"actions",
                         {
+                            {{"do", "set_walk"}, {"quality", "auto"}},
                             {{"do", "open_example"}, {"name", "masked_color_and_position"}},
                             {{"do", "wait"}, {"until", "running"}},
                             {{"do", "pause"}},
@@ -387,6 +390,8 @@ TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
   const fs::path example = fs::path(EBM_SOURCE_DIR) / "assets" / "recipes" / "masked_color_and_position.json";
   const ebm::Recipe opened = ebm::load_recipe((out / "opened.json").string(), nullptr);
   EXPECT_EQ(ebm::node_to_json(opened.composition), ebm::node_to_json(ebm::load_recipe(example.string(), nullptr).composition));
+  EXPECT_TRUE(opened.composition.shared_prior);
+  EXPECT_EQ(opened.sampler.total_steps(), 39);  // around one prior, by rule: the quick walk
   std::set<std::string> names;
   for (const auto& m : report.at("models")) {
     const std::string name = m.at("name").get<std::string>();
@@ -398,6 +403,9 @@ TEST(StudioGui, OpenExampleOpensAShippedRecipeAndADroppedRecipePngOpensToo) {
   EXPECT_EQ(names, (std::set<std::string>{"color", "position", "size"}));
   // The dropped PNG's composition is what the studio ended on.
   EXPECT_EQ(report.at("composition"), ebm::node_to_json(drawn.composition)) << report.at("composition").dump();
+  EXPECT_TRUE(report.at("walk_by_rule").get<bool>());
+  EXPECT_EQ(report.at("quality"), "final");  // a single term: the final ladder
+  EXPECT_EQ(report.at("chain").at("total_steps"), 400);
   fs::remove_all(dir);
 }
 
@@ -450,6 +458,8 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const json report = json::parse(ebm::test::file_bytes(dir / "out" / "script_report.json"));
   EXPECT_EQ(report["walk"], "euler");
+  EXPECT_EQ(report["quality"], "draft");
+  EXPECT_FALSE(report["walk_by_rule"].get<bool>());  // auto on a CPU: the draft walk, whatever the composition
   EXPECT_EQ(report["chain"]["status"], "finished");
   EXPECT_EQ(report["chain"]["step"], 27);
   EXPECT_EQ(report["chain"]["total_steps"], 27);

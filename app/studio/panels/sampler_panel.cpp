@@ -110,13 +110,17 @@ void step_size_control(LadderOptions& l, bool& changed) {
 void ladder_controls(PanelContext& c, const SamplerParams& p) {
   LadderOptions l = c.ctl.ladder();
   bool changed = false;
+  const bool by_rule = c.ctl.walk_by_rule();
   const std::string quality = quality_of(l);
+  if (ImGui::RadioButton("auto", by_rule) && !by_rule) guarded(c.ctl, "set walk", [&] { c.ctl.set_walk_by_rule(); });
+  ImGui::SameLine();
   for (const char* q : {"draft", "quick", "final"}) {
-    if (ImGui::RadioButton(q, quality == q)) l = ladder_for_quality(q), changed = true;
+    if (ImGui::RadioButton(q, !by_rule && quality == q)) l = ladder_for_quality(q), changed = true;
     ImGui::SameLine();
   }
-  ImGui::TextDisabled(quality == "custom" ? "(custom)" : "");
-  help_marker("draft: 16 Langevin steps of r 0.5 at the top noise level, then 10 Euler steps (27 in all) - a composition "
+  ImGui::TextDisabled("%s", by_rule ? ("(" + quality + ")").c_str() : quality == "custom" ? "(custom)" : "");
+  help_marker("auto: each composition's default walk - quick around one prior (colour compositions), final otherwise; "
+              "it follows the composition as you edit it. draft: 16 Langevin steps of r 0.5 at the top noise level, then 10 Euler steps (27 in all) - a composition "
               "in seconds, on a CPU too. quick: 24 top steps of r 0.6 and 14 Euler steps (39) - the best walk for "
               "colour compositions and for three or four concepts, a few points under final on position and size. "
               "final: the 400-step annealed Langevin ladder the model card grades. Or set the walk below.");
