@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The suite on its default sampler (MODEL_CARD.md "2026-12-07 (eighth session)"): each case on the rule
+# and walk `ebm eval --suite` now picks unasked (--prior auto, --quality auto), and position ∧ size ∧
+# shape's large objects (the size term's weight and guidance inside it). Chained calls from the repo
+# root; the sweeps run detached (setsid), so they outlive a call:
+#   default_sitting.sh start OUT    ebm built; detached: the negations of colour held out on the
+#                                   shipped files (their held-out rows predate the colour file),
+#                                   one case per process, and position ∧ size ∧ shape on the tune split
+#                                   with the size term at weight 1, 1.5 and 2 and at guidance 9; then
+#                                   everything built and the `gpu`-labelled tests (TESTS=0 skips);
+#                                   collects what is done by UNTIL_S (570)
+#   default_sitting.sh collect OUT  waits for the sweeps (until UNTIL_S) and collects them
+#   default_sitting.sh heldout OUT  position ∧ size ∧ shape held out with the size settings named in
+#                                   VARIANTS ("w15|--concept-weight size=1.5" …), the base beside them
+#   default_sitting.sh suite OUT    the whole suite on the default sampler, both splits (~20 minutes
+#                                   on one H200: run it detached and collect in later calls)
+# Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
+set -uo pipefail
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, archive
+sitting_begin "usage: default_sitting.sh start|collect|heldout|suite OUT" "$@"
+N=${N:-256}
+B="--batch ${BATCH:-256}"
+UNTIL=${UNTIL_S:-570}
+collect_all() {
+  for d in runs/neg_pnc runs/neg_snc runs/pss_tune; do
+    [ -f "$d.log" ] && collect_sweep "$d" "$OUT/$(basename "$d").tgz" "$UNTIL"
+  done
+}
+case $PHASE in
+  start)
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    [ -f runs/neg_pnc.log ] || sweep runs/neg_pnc "position+not color" "$N" "default|--place --split heldout $B"
+    [ -f runs/neg_snc.log ] || sweep runs/neg_snc "shape+not color" "$N" "default|--place --split heldout $B"
+    [ -f runs/pss_tune.log ] || sweep runs/pss_tune "position+size+shape" "$N" "base|$B" \
+      "w15|--concept-weight size=1.5 $B" "w2|--concept-weight size=2 $B" "g9|--concept-guidance size=9 $B"
+    if [ "${TESTS:-1}" = 1 ]; then
+      ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
+      stamp "tests built"
+      gpu_tests $((UNTIL - 60 - (SECONDS - T0)))
+      stamp "gpu tests done"
+    fi
+    collect_all
+    ;;
+  collect) collect_all ;;
+  heldout)
+    [ -f runs/pss_heldout.log ] || {
+      # shellcheck disable=SC2086  # VARIANTS is a list of NAME|FLAGS words
+      eval "set -- ${VARIANTS:-}"
+      sweep runs/pss_heldout "position+size+shape" "$N" "base|--split heldout $B" "${@/%/ --split heldout $B}"
+    }
+    collect_sweep runs/pss_heldout "$OUT/pss_heldout.tgz" "$UNTIL"
+    ;;
+  suite)
+    [ -f runs/default_suite.log ] || sweep runs/default_suite all "$N" "default|--place --split both $B"
+    collect_sweep runs/default_suite "$OUT/default_suite.tgz" "$UNTIL"
+    ;;
+  *) echo "unknown phase $PHASE" >&2; exit 2 ;;
+esac
+stamp "done"
