@@ -6,7 +6,10 @@
 #   default_sitting.sh start OUT    ebm built; detached: the negations of colour held out on the
 #                                   shipped files (their held-out rows predate the colour file),
 #                                   one case per process, and position ∧ size ∧ shape on the tune split
-#                                   with the size term at weight 1, 1.5 and 2 and at guidance 9; then
+#                                   with the size term at weight 1, 1.5 and 2 and at guidance 9 (summed:
+#                                   its misses are empty floors, most on spheres), and at weight 1.5 and
+#                                   guidance 9 around one prior (on its default, the quick walk: there
+#                                   the misses are large objects, often two); then
 #                                   everything built and the `gpu`-labelled tests (TESTS=0 skips);
 #                                   collects what is done by UNTIL_S (570)
 #   default_sitting.sh collect OUT  waits for the sweeps (until UNTIL_S) and collects them
@@ -34,7 +37,8 @@ case $PHASE in
     [ -f runs/neg_pnc.log ] || sweep runs/neg_pnc "position+not color" "$N" "default|--place --split heldout $B"
     [ -f runs/neg_snc.log ] || sweep runs/neg_snc "shape+not color" "$N" "default|--place --split heldout $B"
     [ -f runs/pss_tune.log ] || sweep runs/pss_tune "position+size+shape" "$N" "base|$B" \
-      "w15|--concept-weight size=1.5 $B" "w2|--concept-weight size=2 $B" "g9|--concept-guidance size=9 $B"
+      "w15|--concept-weight size=1.5 $B" "w2|--concept-weight size=2 $B" "g9|--concept-guidance size=9 $B" \
+      "s_w15|--prior shared --concept-weight size=1.5 $B" "s_g9|--prior shared --concept-guidance size=9 $B"
     if [ "${TESTS:-1}" = 1 ]; then
       ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
       stamp "tests built"
