@@ -173,6 +173,11 @@ void register_infer(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--steps", a->read.steps, "continuous labels: descent steps per start")->capture_default_str();
   sub->add_option("--seed", a->read.seed, "seed of the noise draws")->capture_default_str();
+  sub->add_option("--chunk", a->read.chunk,
+                  "rows (image x candidate label) per forward pass: memory against speed, the readings do not "
+                  "depend on it (a GPU reads faster with more)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 20))
+      ->capture_default_str();
   // std::invalid_argument from reading a model or image is an input the command could not use (exit 1);
   // its own usage problems are UsageErrors (exit 2).
   auto quick = std::make_shared<bool>(false);

@@ -51,7 +51,9 @@ struct ReadOptions {
   int starts = 4;        // continuous: best grid points refined by gradient descent
   int steps = 40;        // continuous: Adam steps per start
   double lr = 0.02;      // continuous: Adam's rate, in units of the slot's range
-  int64_t chunk = 256;   // images × candidates evaluated per forward pass
+  // Images × candidates evaluated per forward pass (`ebm infer --chunk`): the memory of one pass
+  // against the number of passes; the readings do not depend on it (each row is scored on its own).
+  int64_t chunk = 256;
   uint64_t seed = 0;     // the noise draws
   // Checked between descent steps: when it turns true, read_concept throws ReadCancelled (the
   // studio's reader stops a read nobody waits for any more). Not owned.

@@ -120,6 +120,22 @@ TEST(ConceptReading, TheDescentsMemoryDoesNotGrowWithTheImages) {
   EXPECT_LT(many, few * 16) << "4 images: " << few << " bytes at the peak, 256 images: " << many;
 }
 
+// Rows are scored each on its own, so how many go through one pass changes nothing read.
+TEST(ConceptReading, TheChunkSizeChangesNothingRead) {
+  auto m = position_model(0.5f);
+  const auto x = torch::cat({flat(0.2f, 0.7f, 0.5f), flat(0.8f, 0.3f, 0.5f), flat(0.5f, 0.5f, 0.5f)});
+  ReadOptions o;
+  o.steps = 5;
+  const auto whole = read_concept(*m, x, o);
+  o.chunk = 7;  // neither a divisor of the 3 × 81 grid rows nor of the 3 × 4 starts
+  const auto chunked = read_concept(*m, x, o);
+  ASSERT_EQ(whole.size(), chunked.size());
+  for (size_t i = 0; i < whole.size(); ++i) {
+    for (size_t k = 0; k < whole[i].label.size(); ++k) EXPECT_NEAR(whole[i].label[k], chunked[i].label[k], 1e-5) << i;
+    EXPECT_NEAR(whole[i].score, chunked[i].score, 1e-5 * (1 + std::abs(whole[i].score))) << i;
+  }
+}
+
 TEST(ConceptReading, ContinuousReadingsStayInTheSchemasRange) {
   auto m = position_model(2.f);  // c* = (1.6, −1.4): outside [−1, 1]²
   const auto r = read_concept(*m, flat(0.9f, 0.15f, 0.5f), ReadOptions{});
