@@ -15,8 +15,6 @@ LadderOptions WalkFlags::for_composition(const Node& composition) const {
   return is_named() ? ladder : default_walk(composition);
 }
 
-std::string WalkFlags::name_for(const Node& composition) const { return quality_of(for_composition(composition)); }
-
 std::string WalkFlags::why(const Node& composition) const {
   if (is_named()) return "";
   return "; the " + default_walk_name(composition) + " walk, the default " +

@@ -26,8 +26,6 @@ struct WalkFlags {
   bool is_named() const;
   // The walk `composition` is sampled on.
   LadderOptions for_composition(const Node& composition) const;
-  // "quick", "final", … (quality_of) or "custom": what a command reports of the walk it chose.
-  std::string name_for(const Node& composition) const;
   // Unnamed: "; the quick walk, the default around one prior" (or "the final walk, the default for
   // summed energies"), for the line that says which walk a command chose. Named: "".
   std::string why(const Node& composition) const;

@@ -119,9 +119,9 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
     ImGui::SameLine();
   }
   ImGui::TextDisabled("%s", by_rule ? ("(" + quality + ")").c_str() : quality == "custom" ? "(custom)" : "");
-  help_marker("auto: each composition's default walk - quick around one prior (colour compositions), final otherwise; "
-              "it follows the composition as you edit it. draft: 16 Langevin steps of r 0.5 at the top noise level, then 10 Euler steps (27 in all) - a composition "
-              "in seconds, on a CPU too. quick: 24 top steps of r 0.6 and 14 Euler steps (39) - the best walk for "
+  help_marker("auto: each composition's default walk - quick around one prior (colour compositions), final "
+              "otherwise; it follows the composition as you edit it. draft: 16 Langevin steps of r 0.5 at the top "
+              "noise level, then 10 Euler steps (27 in all) - a composition in seconds, on a CPU too. quick: 24 top steps of r 0.6 and 14 Euler steps (39) - the best walk for "
               "colour compositions and for three or four concepts, a few points under final on position and size. "
               "final: the 400-step annealed Langevin ladder the model card grades. Or set the walk below.");
   const char* walks[] = {"corrector", "euler"};
