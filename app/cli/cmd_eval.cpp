@@ -9,23 +9,13 @@
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
 #include "engine/eval/eval_recipe.h"
-#include "engine/eval/eval_suite.h"
-#include "engine/recipe/default_walk.h"
-#include "models/checkpoint/atomic_file.h"
 
 #include <nlohmann/json.hpp>
-#include <torch/torch.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <optional>
-#include <unistd.h>
-
-#ifndef EBM_ASSETS_DIR
-#define EBM_ASSETS_DIR ""
-#endif
 
 namespace ebm::cli {
 
@@ -48,7 +38,7 @@ void run_recipe(const EvalArgs& a) {
   auto models = load_recipe_models(r, a.recipe, ro, &notes);
   if (!a.quiet)
     for (const auto& n : notes) std::cerr << n.text << "\n";
-  LadderOptions ladder = a.steps ? a.walk.ladder : a.walk.for_composition(r.composition);  // ladder_flags.h
+  LadderOptions ladder = a.walk.for_composition(r.composition);  // ladder_flags.h
   if (a.steps) {
     apply_step_count(*a.steps, r.sampler);
     SamplerParams probe = r.sampler;  // does the models' ladder walk this recipe (denoising models)?
@@ -64,7 +54,7 @@ void run_recipe(const EvalArgs& a) {
   if (out.schedule_from_model && !a.quiet)
     std::cerr << "ebm eval: the recipe has a constant schedule; sampled the denoising models with their annealed "
                  "schedule ("
-              << describe_ladder(ladder, out.params.total_steps()) << (a.steps ? "" : a.walk.why(r.composition))
+              << describe_ladder(ladder, out.params.total_steps()) << a.walk.why(r.composition)
               << ")\n";
   nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
                       {"classifier_heldout", heldout}};
@@ -109,10 +99,12 @@ void register_eval(CLI::App& app) {
   sub->add_option("--count-guidance", a->count_guidance,
                   "suite: with --one-object, the count term's guidance (default: the count model's own)")
       ->check(CLI::Range(0.0, 100.0));
-  sub->add_option("--steps", a->steps,
-                  "steps per chain, as ebm sample --steps: models without a noise schedule take N Langevin steps "
-                  "(suite default 200; recipe: its own), denoising models N - 1 Euler steps and the final denoise");
+  const auto* steps = sub->add_option(
+      "--steps", a->steps,
+      "steps per chain, as ebm sample --steps: models without a noise schedule take N Langevin steps (suite default "
+      "200; recipe: its own), denoising models N - 1 Euler steps and the final denoise");
   add_ladder_flags(sub, a->walk);
+  a->walk.name_by_steps(steps);
   add_step_rule_flags(sub, a->step_rule, "recipe: overrides the recipe's; suite: langevin by default");
   sub->add_flag("--per-label", a->per_label,
                 "suite: also a line per target label of each case (all met, found, 2+): which labels a case misses; "

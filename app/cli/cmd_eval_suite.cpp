@@ -96,7 +96,7 @@ void run_suite(const EvalArgs& a) {
   // otherwise: engine/recipe/default_walk.h) — over every model's noise range, as the cases share the
   // models. Returns the walk's name.
   auto put_on_walk = [&](Recipe& r) {
-    LadderOptions l = a.steps ? a.walk.ladder : a.walk.for_composition(r.composition);
+    LadderOptions l = a.walk.for_composition(r.composition);  // --steps names the walk (ladder_flags.h)
     SamplerParams probe = r.sampler;
     if (a.steps && apply_model_schedule(probe, models, l)) l = ladder_in_steps(l, *a.steps);
     apply_model_schedule(r.sampler, models, l);

@@ -129,9 +129,9 @@ void run_sample(const SampleArgs& a) {
   // denoising model needs when it has none (kept in the PNG's recipe).
   RunnableOptions ro;
   ro.ignore_hash = a.ignore_hash;
-  // The walk: the one named, or the composition's default (quick around one prior, final otherwise);
-  // --steps names one (Euler steps from the final ladder's spacing, ladder_flags.h).
-  ro.ladder = a.steps ? a.walk.ladder : a.walk.for_composition(r.composition);
+  // The walk: the one named (--steps names one: ladder_flags.h), or the composition's default (quick
+  // around one prior, final otherwise).
+  ro.ladder = a.walk.for_composition(r.composition);
   RunnableRecipe run = make_runnable(r, a.recipe, ro);
   if (a.steps && run.schedule_from_models) {
     // An explicit step count applies to denoising models too (ladder_flags.h).
@@ -144,7 +144,7 @@ void run_sample(const SampleArgs& a) {
     if (run.schedule_from_models)
       std::cerr << "ebm sample: denoising models: sampling on their annealed schedule ("
                 << describe_ladder(ro.ladder, run.recipe.sampler.total_steps())
-                << (a.steps ? "" : a.walk.why(run.recipe.composition)) << ")\n";
+                << a.walk.why(run.recipe.composition) << ")\n";
   }
   if (!quiet && run.recipe.sampler.init == InitMode::Image)
     std::cerr << "ebm sample: starting from the init image"
@@ -249,6 +249,7 @@ void register_sample(CLI::App& app) {
   sub->add_flag("--ignore-hash", a->ignore_hash, "sample even when a model file differs from the recipe's hash");
   sub->add_flag("--quiet", a->quiet, "no progress output");
   add_ladder_flags(sub, a->walk);
+  a->walk.name_by_steps(sub->get_option("--steps"));
   add_dist_flags(sub, a->dist);
   sub->callback([a] {
     run_command("sample", [&]() -> int {

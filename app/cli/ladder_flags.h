@@ -17,12 +17,15 @@ namespace ebm::cli {
 
 // What the walk flags of a command said. Unnamed (no flag, or --quality auto alone), a composition
 // walks its default: the quick walk around one prior, the final ladder otherwise
-// (engine/recipe/default_walk.h). Named (--quality draft|quick|final, --draft, or any walk flag), it
-// walks `ladder`; a walk flag without --quality changes the final ladder, as it always has.
+// (engine/recipe/default_walk.h). Named (--quality draft|quick|final, --draft, any walk flag, or the
+// command's --steps: name_by_steps), it walks `ladder`; a walk flag without --quality changes the
+// final ladder, as it always has.
 struct WalkFlags {
   LadderOptions ladder = final_ladder();
   bool named = false;                   // --quality (not auto) or --draft was given
   std::vector<const CLI::Option*> flags;  // the walk flags (add_ladder_flags): given ones name the walk too
+  // The command's --steps (ladder_in_steps: Euler steps on the final ladder's spacing) names it too.
+  void name_by_steps(const CLI::Option* steps) { flags.push_back(steps); }
   bool is_named() const;
   // The walk `composition` is sampled on.
   LadderOptions for_composition(const Node& composition) const;
