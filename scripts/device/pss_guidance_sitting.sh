@@ -4,9 +4,10 @@
 # a 2-core CPU look at eight large labels of our own (8 samples each, quick walk) put them on target in
 # 20 % at the files' guidance 6, 45 % at 4 and ~70 % at 3 — three pulls of 6 over one prior look
 # over-guided, as colour alone was at 6. This grades it at n = 256 on both splits, one call:
-#   pss_guidance_sitting.sh start OUT   ebm built; detached: the two cases with three or four concepts
-#                                       around one prior (the quick walk, their default) at the files'
-#                                       guidance and at every term's guidance 3 and 2, both splits;
+#   pss_guidance_sitting.sh start OUT   ebm built; detached: position ∧ size ∧ shape and the four
+#                                       concepts around one prior (the quick walk, their default) at the
+#                                       files' guidance and at every term's guidance 3 and 2, and
+#                                       position ∧ shape ∧ colour at the files' and 3, both splits;
 #                                       then everything built and the `gpu`-labelled tests (TESTS=0
 #                                       skips); collects what is done by UNTIL_S (570)
 #   pss_guidance_sitting.sh collect OUT waits for the sweep (until UNTIL_S) and collects it
@@ -27,6 +28,7 @@ keep_size_run() {  # a size continuation trained on this machine (colour_sitting
 collect_both() {
   collect_sweep runs/pss_g "$OUT/pss_guidance.tgz" "$UNTIL"
   collect_sweep runs/pssc_g "$OUT/pssc_guidance.tgz" "$((SECONDS - T0 + 5))"  # done or partial: no more waiting
+  collect_sweep runs/psc_g "$OUT/psc_guidance.tgz" "$((SECONDS - T0 + 5))"
 }
 case $PHASE in
   start)
@@ -39,6 +41,7 @@ case $PHASE in
       "files|$P" "g3|$P --guidance 3" "g2|$P --guidance 2"
     [ -f runs/pssc_g.log ] || sweep runs/pssc_g position+size+shape+color "$N" \
       "files|$P" "g3|$P --guidance 3" "g2|$P --guidance 2"
+    [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P" "g3|$P --guidance 3"
     if [ "${TESTS:-1}" = 1 ]; then
       ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
       stamp "tests built"
