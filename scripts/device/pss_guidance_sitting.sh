@@ -6,8 +6,9 @@
 # over-guided, as colour alone was at 6. This grades it at n = 256 on both splits, one call:
 #   pss_guidance_sitting.sh start OUT   ebm built; detached: position ∧ size ∧ shape and the four
 #                                       concepts around one prior (the quick walk, their default) at the
-#                                       files' guidance and at every term's guidance 3 and 2, and
-#                                       position ∧ shape ∧ colour at the files' and 3, both splits;
+#                                       files' guidance and at every term's guidance 3 and 2 (the four:
+#                                       3, and 3 with colour kept at its 2), and position ∧ shape ∧
+#                                       colour at the files' and with position and shape at 3, both splits;
 #                                       then everything built and the `gpu`-labelled tests (TESTS=0
 #                                       skips); collects what is done by UNTIL_S (570)
 #   pss_guidance_sitting.sh collect OUT waits for the sweep (until UNTIL_S) and collects it
@@ -39,9 +40,11 @@ case $PHASE in
     # the four-concept case's tune split
     [ -f runs/pss_g.log ] || sweep runs/pss_g position+size+shape "$N" \
       "files|$P" "g3|$P --guidance 3" "g2|$P --guidance 2"
+    # with colour: the terms of guidance 6 capped at 3, colour at its file's 2 (cap3), and every term at 3
+    C3="--concept-guidance position=3 size=3 shape=3"
     [ -f runs/pssc_g.log ] || sweep runs/pssc_g position+size+shape+color "$N" \
-      "files|$P" "g3|$P --guidance 3" "g2|$P --guidance 2"
-    [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P" "g3|$P --guidance 3"
+      "files|$P" "cap3|$P $C3" "g3|$P --guidance 3"
+    [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P" "cap3|$P $C3"
     if [ "${TESTS:-1}" = 1 ]; then
       ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
       stamp "tests built"

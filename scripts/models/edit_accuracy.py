@@ -8,6 +8,7 @@ original scene and colour accuracy is the share that took the new colour.
 
     python3 scripts/models/edit_accuracy.py --scenes 16 --per-scene 4 --sigma 0.4 [--device cuda]
         [--models assets/models] [--ebm build/app/ebm] [--prior shared|each] [--color-guidance G]
+        [--others-guidance G]
         [--out result.json] [-- extra ebm eval flags]
 
 The extra flags default to the Euler walk (--walk euler --euler-steps 32 --churn 20), cut at sigma.
@@ -42,6 +43,9 @@ def main():
                     help="the four terms composed around one prior (the shipped recipe's) or each with its own")
     ap.add_argument("--color-guidance", type=float, default=0.0,
                     help="the colour term's guidance (0: the colour file's own, 2); recolouring may want more")
+    ap.add_argument("--others-guidance", type=float, default=0.0,
+                    help="the position, size and shape terms' guidance (0: their files' own, 6); three or more "
+                         "terms pulling at 6 around one prior draw two objects (MODEL_CARD.md, ninth session)")
     ap.add_argument("--out", default="")
     ap.add_argument("extra", nargs="*", help="flags passed on to ebm eval (after --)")
     a = ap.parse_args()
@@ -65,6 +69,8 @@ def main():
             new = (old + 7) % 20  # a colour the scene does not have
             r = json.loads(json.dumps(base))
             for t in r["composition"]["children"]:
+                if t["model"] != "color" and a.others_guidance > 0:
+                    t["guidance"] = a.others_guidance
                 if t["model"] == "position":
                     t["label"] = [float(truth["x"]), float(truth["y"])]
                 elif t["model"] == "size":
@@ -96,6 +102,7 @@ def main():
             print("scene %d: %s" % (i, json.dumps(got)), file=sys.stderr)
     out = {"scenes": a.scenes, "per_scene": a.per_scene, "edits": n_total, "sigma": a.sigma, "seed": a.seed,
            "prior": a.prior, "color_guidance": a.color_guidance or "the file's",
+           "others_guidance": a.others_guidance or "the files'",
            "device": a.device, "flags": extra,
            "position_error": sums["position"] / n_total, "size_error": sums["size"] / n_total,
            "shape_accuracy": sums["shape"] / n_total, "new_color_accuracy": sums["color"] / n_total,
