@@ -138,6 +138,9 @@ class Controller {
   void set_walk_by_rule();
   // Network evaluations per sample of one step of the composition as edited (evaluation_cost.h).
   int evaluations_per_step() const;
+  // The guidance the term at `path` is sampled at while it names none (guidance_rule.h): its model's,
+  // capped at 3 where three or more terms pull around one prior — not while editing an image.
+  double default_guidance(const NodePath& path) const;
   // Checks `p` (once: the engine takes checked params as they are) and sends it; a bad value is
   // logged and changes nothing (the panels' road).
   void set_sampler(const SamplerParams& p);

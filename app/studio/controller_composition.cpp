@@ -1,6 +1,8 @@
 // Controller: the composition draft (tree edits, labels, weights) and the terms' spatial masks.
 #include "app/studio/controller.h"
+
 #include "engine/energy/evaluation_cost.h"
+#include "engine/energy/guidance_rule.h"
 #include "engine/recipe/default_walk.h"
 #include "engine/recipe/runnable.h"
 
@@ -183,6 +185,14 @@ ModelInfoLookup Controller::ready_models() const {
 }
 
 int Controller::evaluations_per_step() const { return ebm::evaluations_per_step(doc_, ready_models()); }
+
+double Controller::default_guidance(const NodePath& path) const {
+  const ModelEntry* m = model(node_at(doc_, path).model);
+  if (m == nullptr) return 1.0;
+  const auto crowded =
+      crowded_terms(doc_, ready_models(), editing_image() ? GuidanceDefaults::ModelValues : GuidanceDefaults::CapCrowded);
+  return crowded.count(path) ? std::min(m->info.guidance, kCrowdedGuidance) : m->info.guidance;
+}
 
 std::string Controller::add_term(const NodePath& parent, const std::string& model_name,
                                  std::optional<std::vector<float>> label, double weight) {

@@ -32,7 +32,7 @@ torch::Tensor compiled_mask(const torch::Tensor& mask, int image_size, const tor
 }  // namespace
 
 CompiledComposition::CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device,
-                                         std::int64_t batch)
+                                         std::int64_t batch, GuidanceDefaults defaults)
     : batch_(batch), device_(device) {
   validate_structure(root);
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
@@ -57,6 +57,11 @@ CompiledComposition::CompiledComposition(const Node& root, const ModelSet& model
     }
   }
   if (first.empty()) throw std::invalid_argument("composition has no terms; add at least one model term");
+  crowded_ = crowded_terms(root, [&](const std::string& name) -> std::optional<ModelInfo> {
+    const auto it = models.find(name);
+    if (it == models.end() || !it->second) return std::nullopt;
+    return it->second->info();
+  }, defaults);
   root_ = build(root, models, device, any_solo(root), NodePath{});
   if (host_values_.empty()) host_values_.push_back(1.0f);  // values_ is never empty (a pruned tree)
   values_ = torch::tensor(host_values_, torch::kFloat).to(device);
@@ -125,7 +130,7 @@ std::optional<CompiledComposition::CNode> CompiledComposition::build(const Node&
     ModelInfo info = t.model->info();
     t.attention_masks = info.attention_masks;
     t.denoising = info.denoising;
-    t.guidance = n.guidance.value_or(info.guidance);
+    t.guidance = term_guidance(n, info.guidance, crowded_.count(at) > 0);  // guidance_rule.h
     t.guidance_interval = n.guidance_interval.value_or(info.guidance_interval);
     if (t.guidance != 1.0 && !(info.denoising && info.label_size > 0))
       throw std::invalid_argument(path + ".guidance: model '" + n.model +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "engine/energy/energy_model.h"
+#include "engine/energy/guidance_rule.h"
 #include "engine/energy/node.h"
 #include "engine/energy/value_edit.h"
 #include "models/guidance.h"
@@ -14,6 +15,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -57,7 +59,10 @@ class CompiledComposition {
 
   // Throws std::invalid_argument when a model is missing, a label has the wrong length or is out of
   // the schema's range, or the models disagree on the image shape.
-  CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device, std::int64_t batch);
+  // `defaults`: the guidance of terms that name none (guidance_rule.h: capped where three or more pull
+  // around one prior, unless the chain starts from an image).
+  CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device, std::int64_t batch,
+                      GuidanceDefaults defaults = GuidanceDefaults::CapCrowded);
 
   // Energy [B] of the whole tree. `attention` holds each comb_mask term's mask logits by term
   // index (undefined for the others). per_term[i] receives term i's raw (unweighted) energy [B].
@@ -154,6 +159,7 @@ class CompiledComposition {
   std::vector<CTerm> terms_;
   mutable std::int64_t model_evaluations_ = 0;  // energy_at calls (counted, for the guided-step cost)
   std::map<std::string, Slots> slots_;
+  std::set<NodePath> crowded_;  // terms whose default guidance is capped (guidance_rule.h)
   torch::Device device_{torch::kCPU};
   std::vector<float> host_values_;  // values() as built, before they move to the device
   torch::Tensor values_;

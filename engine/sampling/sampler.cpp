@@ -53,7 +53,7 @@ void Sampler::set_composition(Node root) {
   if (compiled_ && !dirty_) {
     try {
       ++compilations_;
-      CompiledComposition fresh(root, models_, device(), compiled_->batch());
+      CompiledComposition fresh(root, models_, device(), compiled_->batch(), guidance_defaults());
       if (fresh.same_structure(*compiled_)) {
         compiled_->assign_values(fresh);
         in_place = true;
@@ -87,10 +87,20 @@ void Sampler::edit_values(const std::vector<ValueEdit>& edits) {
 
 void Sampler::set_params(SamplerParams p) { set_params(CheckedSamplerParams::check(std::move(p))); }
 
-void Sampler::set_params(CheckedSamplerParams p) { params_ = p.get(); }
+void Sampler::set_params(CheckedSamplerParams p) {
+  const GuidanceDefaults before = guidance_defaults();
+  params_ = p.get();
+  // Before a chain, the params' init decides the default guidance (guidance_rule.h): compile again.
+  if (guidance_defaults() != before) dirty_ = true;
+}
 
 SamplerParams Sampler::chain_params() const {
   return has_chain() ? params_.with_identity_of(chain_params_) : params_;
+}
+
+GuidanceDefaults Sampler::guidance_defaults() const {
+  const SamplerParams& p = has_chain() ? chain_params_ : params_;
+  return p.init == InitMode::Image ? GuidanceDefaults::ModelValues : GuidanceDefaults::CapCrowded;
 }
 
 torch::Device Sampler::device() const {
@@ -104,7 +114,7 @@ void Sampler::ensure_compiled() {
   graph_.reset();
   compiled_.reset();
   ++compilations_;
-  compiled_.emplace(root_, models_, device(), batch);
+  compiled_.emplace(root_, models_, device(), batch, guidance_defaults());
   if (compiled_->has_any_labels()) {
     // Before a chain exists (start()) its ids are the params'; afterwards the chain's own.
     const auto ids = has_chain() ? state_.sample_ids : torch::tensor(params_.ids(), torch::kLong);

@@ -72,6 +72,10 @@ class Sampler {
   const CompiledComposition& compiled();
   std::vector<std::string> term_names();
   torch::Device device() const;
+  // The guidance of terms that name none (guidance_rule.h): capped where three or more pull around one
+  // prior, the models' own for a chain started from an image — the running chain's init, or before
+  // one the params'.
+  GuidanceDefaults guidance_defaults() const;
 
   // How the last step ran: "eager", or "cuda graph" when it was replayed from a captured graph.
   const std::string& last_step_path() const { return last_path_; }

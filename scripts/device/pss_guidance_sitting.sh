@@ -38,13 +38,16 @@ case $PHASE in
     stamp "ebm built"
     # two sweeps side by side, so that the three-concept case's held-out split is not queued behind
     # the four-concept case's tune split
+    # "files": the three guidance-6 terms at their files' 6 named (since guidance_rule.h, a composition
+    # of three or more such terms around one prior is capped at 3 unasked: that is "g3" / "cap3")
+    F6="--concept-guidance position=6 size=6 shape=6"
     [ -f runs/pss_g.log ] || sweep runs/pss_g position+size+shape "$N" \
-      "files|$P" "g3|$P --guidance 3" "g2|$P --guidance 2"
+      "files|$P $F6" "g3|$P --guidance 3" "g2|$P --guidance 2"
     # with colour: the terms of guidance 6 capped at 3, colour at its file's 2 (cap3), and every term at 3
     C3="--concept-guidance position=3 size=3 shape=3"
     [ -f runs/pssc_g.log ] || sweep runs/pssc_g position+size+shape+color "$N" \
-      "files|$P" "cap3|$P $C3" "g3|$P --guidance 3"
-    [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P" "cap3|$P $C3"
+      "files|$P $F6" "cap3|$P $C3" "g3|$P --guidance 3"
+    [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P $F6" "cap3|$P $C3"
     if [ "${TESTS:-1}" = 1 ]; then
       ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
       stamp "tests built"

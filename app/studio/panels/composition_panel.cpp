@@ -188,13 +188,20 @@ void draw_node(PanelContext& c, const Node& n, NodePath& path, int& term_index, 
       if (ImGui::SliderFloat("weight", &w, -2.f, 5.f, "%.3f")) guarded(c.ctl, "set weight", [&] { c.ctl.set_weight(path, w); });
       if (m != nullptr && m->state == ModelEntry::State::Ready && m->info.denoising && m->info.label_size > 0) {
         // Classifier-free guidance: shown only where the model has an unconditional energy to guide from.
-        float g = static_cast<float>(n.guidance.value_or(m->info.guidance));
+        const double by_default = c.ctl.default_guidance(path);
+        float g = static_cast<float>(n.guidance.value_or(by_default));
         ImGui::SetNextItemWidth(-60.f * c.scale);
         if (ImGui::SliderFloat("guidance", &g, 0.f, 20.f, "%.1f"))
           guarded(c.ctl, "set guidance", [&] { c.ctl.set_guidance(path, g); });
-        if (ImGui::IsItemHovered())
-          ImGui::SetTooltip("classifier-free guidance: 1 = the plain conditional energy; higher follows the label "
-                            "harder (model default %.1f)", m->info.guidance);
+        if (ImGui::IsItemHovered()) {
+          if (by_default != m->info.guidance)
+            ImGui::SetTooltip("classifier-free guidance: 1 = the plain conditional energy; higher follows the label "
+                              "harder (model default %.1f; %.1f by default here, where three or more terms pull "
+                              "around one prior)", m->info.guidance, by_default);
+          else
+            ImGui::SetTooltip("classifier-free guidance: 1 = the plain conditional energy; higher follows the label "
+                              "harder (model default %.1f)", m->info.guidance);
+        }
         // Where along the noise ladder the guidance acts; the model's top σ stands for "no upper end".
         const GuidanceInterval iv = n.guidance_interval.value_or(m->info.guidance_interval);
         const float top = static_cast<float>(m->info.sigma_max);

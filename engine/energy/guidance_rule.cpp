@@ -1,0 +1,76 @@
+#include "engine/energy/guidance_rule.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace ebm {
+
+namespace {
+
+bool any_solo(const Node& n) {
+  if (n.kind == NodeKind::Term) return n.solo && n.enabled;
+  return std::any_of(n.children.begin(), n.children.end(), [](const Node& c) { return c.enabled && any_solo(c); });
+}
+
+bool one_prior_node(const Node& n) { return n.shared_prior && (n.kind == NodeKind::And || n.kind == NodeKind::Not); }
+
+void groups(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf& info_of, std::set<NodePath>* out);
+
+NodePath child_path(const NodePath& at, size_t i) {
+  NodePath child = at;
+  child.push_back(static_cast<int>(i));
+  return child;
+}
+
+// The guided terms that pull around the one prior of `n` (a one-prior node at `at`): its terms, and
+// those of the one-prior nodes beneath it (composition.cpp merges their parts into n's). An operator
+// beneath it without the flag sums its terms each with its own prior — none of them pulls here — but
+// may hold a group of its own.
+void pulls(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf& info_of,
+           std::vector<NodePath>* group, std::set<NodePath>* out) {
+  // A Not's negative side (its second child, when it has two) pushes away with its small coefficient.
+  const size_t counted = n.kind == NodeKind::Not && n.children.size() == 2 ? 1 : n.children.size();
+  for (size_t i = 0; i < counted; ++i) {
+    const Node& c = n.children[i];
+    if (!c.enabled) continue;
+    if (c.kind != NodeKind::Term) {
+      if (one_prior_node(c)) pulls(c, child_path(at, i), solo_mode, info_of, group, out);
+      else groups(c, child_path(at, i), solo_mode, info_of, out);
+      continue;
+    }
+    if (solo_mode && !c.solo) continue;
+    const auto info = info_of(c.model);
+    if (!info || !info->denoising || info->label_size == 0) continue;
+    if (c.guidance.value_or(info->guidance) != 1.0) group->push_back(child_path(at, i));
+  }
+}
+
+void groups(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf& info_of, std::set<NodePath>* out) {
+  if (!n.enabled || n.kind == NodeKind::Term) return;
+  if (one_prior_node(n)) {  // the outermost one-prior node: every pull beneath it is in its group
+    std::vector<NodePath> group;
+    pulls(n, at, solo_mode, info_of, &group, out);
+    if (static_cast<int>(group.size()) >= kCrowdedPulls) out->insert(group.begin(), group.end());
+    return;
+  }
+  for (size_t i = 0; i < n.children.size(); ++i) groups(n.children[i], child_path(at, i), solo_mode, info_of, out);
+}
+
+}  // namespace
+
+std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of) {
+  std::set<NodePath> out;
+  groups(root, {}, any_solo(root), info_of, &out);
+  return out;
+}
+
+std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults) {
+  return defaults == GuidanceDefaults::CapCrowded ? crowded_terms(root, info_of) : std::set<NodePath>{};
+}
+
+double term_guidance(const Node& term, double model_guidance, bool crowded) {
+  if (term.guidance) return *term.guidance;
+  return crowded ? std::min(model_guidance, kCrowdedGuidance) : model_guidance;
+}
+
+}  // namespace ebm

@@ -1,0 +1,45 @@
+// The guidance a term is sampled at when it names none of its own (issue #28): its model's recommended
+// value — except where three or more guided terms pull around one prior, where each takes at most 3.
+// Why: composed around one prior (node.h), every guided term adds its pull g·(E(x|c) − E(x)) to the
+// same single prior, so three terms at the cubes files' 6 pull with 18 against one prior — and draw
+// the large sizes as two objects. Position ∧ size ∧ shape around one prior, eight large labels of
+// our own (2-core CPU, quick walk, 8 samples each, 2026-12-07): every label met in 20 % at 6, 45 % at 4,
+// 67 % at 3 (two objects 58 → 5 %), 52 % at 2 (objects lost); on the tune split's labels, none of them
+// large, 3 keeps what 6 gave (97 %). assets/models/MODEL_CARD.md, "2026-12-07 (ninth session)", has
+// the GPU grades at n = 256. Two terms, or terms summed each with its own prior, keep their models'
+// values (colour ∧ position, shape ∧ colour: 98–100 % at 6 and 2). A term that names its guidance keeps
+// it, and a model recommending less than the cap keeps its own (colour's 2).
+#pragma once
+
+#include "engine/energy/evaluation_cost.h"
+#include "engine/energy/node.h"
+
+#include <set>
+
+namespace ebm {
+
+// Whether the cap applies. A chain that starts from an image (an edit, SDEdit) keeps the models'
+// values: there the unchanged terms must outweigh what the noised image still shows, and 64 colour
+// edits of the four concepts (2-core CPU, quick walk, σ 0.8, colour pulled at 6) kept every target in
+// 45 % with the others at their files' 6 and in 30 % at 3 (same file as above).
+enum class GuidanceDefaults { CapCrowded, ModelValues };
+
+constexpr int kCrowdedPulls = 3;          // guided terms around one prior from which the cap applies
+constexpr double kCrowdedGuidance = 3.0;  // the cap
+
+// Terms (by path) that pull around one prior beside kCrowdedPulls − 1 or more other guided terms:
+// the enabled terms (only the solo ones when any is solo) of conditional denoising models whose
+// guidance — their own or their model's — is not 1, directly under the outermost And or Not with one
+// prior or under one-prior nodes beneath it (composition.cpp merges their pulls; an operator without
+// the flag sums its terms each with its own prior, so they do not pull there). A Not's negative side
+// is neither counted nor capped: it pushes away with 0.001 of its pull.
+std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of);
+
+// crowded_terms(), or none under GuidanceDefaults::ModelValues.
+std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults);
+
+// The guidance `term` is sampled at: its own; else its model's `model_guidance`, capped at
+// kCrowdedGuidance when `crowded`.
+double term_guidance(const Node& term, double model_guidance, bool crowded);
+
+}  // namespace ebm
