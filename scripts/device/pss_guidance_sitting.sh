@@ -12,10 +12,12 @@
 #                                       then everything built and the `gpu`-labelled tests (TESTS=0
 #                                       skips); collects what is done by UNTIL_S (570)
 #   pss_guidance_sitting.sh collect OUT waits for the sweep (until UNTIL_S) and collects it
+#   pss_guidance_sitting.sh pss OUT     lean: ebm built, position ∧ size ∧ shape alone at the files'
+#                                       guidance and at 3, both splits, collected by UNTIL_S
 # Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, archive
-sitting_begin "usage: pss_guidance_sitting.sh start|collect OUT" "$@"
+sitting_begin "usage: pss_guidance_sitting.sh start|collect|pss OUT" "$@"
 N=${N:-256}
 P="--prior shared --split both --batch ${BATCH:-256}"
 UNTIL=${UNTIL_S:-570}
@@ -58,6 +60,13 @@ case $PHASE in
     keep_size_run
     ;;
   collect) collect_both; keep_size_run ;;
+  pss)  # the lean sitting, for a call of ~8 minutes: position ∧ size ∧ shape alone, files' 6 against 3
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    F6="--concept-guidance position=6 size=6 shape=6"
+    [ -f runs/pss_g.log ] || sweep runs/pss_g position+size+shape "$N" "files|$P $F6" "g3|$P --guidance 3"
+    collect_sweep runs/pss_g "$OUT/pss_guidance.tgz" "$UNTIL"
+    ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
 stamp "done"
