@@ -27,21 +27,24 @@ NodePath child_path(const NodePath& at, size_t i) {
 // beneath it without the flag sums its terms each with its own prior — none of them pulls here — but
 // may hold a group of its own.
 void pulls(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf& info_of,
-           std::vector<NodePath>* group, std::set<NodePath>* out) {
+           std::vector<NodePath>* group, bool* light, std::set<NodePath>* out) {
   // A Not's negative side (its second child, when it has two) pushes away with its small coefficient.
   const size_t counted = n.kind == NodeKind::Not && n.children.size() == 2 ? 1 : n.children.size();
   for (size_t i = 0; i < counted; ++i) {
     const Node& c = n.children[i];
     if (!c.enabled) continue;
     if (c.kind != NodeKind::Term) {
-      if (one_prior_node(c)) pulls(c, child_path(at, i), solo_mode, info_of, group, out);
+      if (one_prior_node(c)) pulls(c, child_path(at, i), solo_mode, info_of, group, light, out);
       else groups(c, child_path(at, i), solo_mode, info_of, out);
       continue;
     }
     if (solo_mode && !c.solo) continue;
     const auto info = info_of(c.model);
     if (!info || !info->denoising || info->label_size == 0) continue;
-    if (c.guidance.value_or(info->guidance) != 1.0) group->push_back(child_path(at, i));
+    const double g = c.guidance.value_or(info->guidance);
+    if (g == 1.0) continue;
+    group->push_back(child_path(at, i));
+    if (g < kCrowdedGuidance) *light = true;
   }
 }
 
@@ -49,8 +52,9 @@ void groups(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf
   if (!n.enabled || n.kind == NodeKind::Term) return;
   if (one_prior_node(n)) {  // the outermost one-prior node: every pull beneath it is in its group
     std::vector<NodePath> group;
-    pulls(n, at, solo_mode, info_of, &group, out);
-    if (static_cast<int>(group.size()) >= kCrowdedPulls) out->insert(group.begin(), group.end());
+    bool light = false;  // a term pulling below the cap (guidance_rule.h: then the group keeps its values)
+    pulls(n, at, solo_mode, info_of, &group, &light, out);
+    if (static_cast<int>(group.size()) >= kCrowdedPulls && !light) out->insert(group.begin(), group.end());
     return;
   }
   for (size_t i = 0; i < n.children.size(); ++i) groups(n.children[i], child_path(at, i), solo_mode, info_of, out);

@@ -1,14 +1,17 @@
 // The guidance a term is sampled at when it names none of its own (issue #28): its model's recommended
-// value — except where three or more guided terms pull around one prior, where each takes at most 3.
+// value — except where three or more guided terms pull around one prior, none of them lighter than 3,
+// where each takes at most 3.
 // Why: composed around one prior (node.h), every guided term adds its pull g·(E(x|c) − E(x)) to the
-// same single prior, so three terms at the cubes files' 6 pull with 18 against one prior — and draw
-// the large sizes as two objects. Position ∧ size ∧ shape around one prior, eight large labels of
-// our own (2-core CPU, quick walk, 8 samples each, 2026-12-07): every label met in 20 % at 6, 45 % at 4,
-// 67 % at 3 (two objects 58 → 5 %), 52 % at 2 (objects lost); on the tune split's labels, none of them
-// large, 3 keeps what 6 gave (97 %). assets/models/MODEL_CARD.md, "2026-12-07 (ninth session)", has
-// the GPU grades at n = 256. Two terms, or terms summed each with its own prior, keep their models'
-// values (colour ∧ position, shape ∧ colour: 98–100 % at 6 and 2). A term that names its guidance keeps
-// it, and a model recommending less than the cap keeps its own (colour's 2).
+// same single prior, so position ∧ size ∧ shape at the cubes files' 6 pulls with 18 against one prior
+// and draws the large sizes as two objects. On eight large labels of our own (2-core CPU, quick walk,
+// 8 samples each, 2026-12-07) every target was met in 20 % at 6, 45 % at 4, 67 % at 3 (two objects
+// 58 → 5 %), 52 % at 2 (objects lost); on the tune split's labels 3 keeps what 6 gave (97 %, n = 32).
+// A lighter term among the pulls changes that: with colour (its file recommends 2) position ∧ shape ∧
+// colour and the four concepts compose well at the files' values and lose objects with the others
+// capped (same CPU, tune split, n = 32: 97 → 84 % and 84 → 66 % all met, objects found 100 → 88 / 78 %),
+// so a group with a pull below the cap keeps every value. Two terms keep their models' values too, and
+// so do terms summed each with its own prior. assets/models/MODEL_CARD.md, "2026-12-07 (ninth
+// session)", has the figures. A term that names its guidance keeps it.
 #pragma once
 
 #include "engine/energy/evaluation_cost.h"
@@ -27,8 +30,8 @@ enum class GuidanceDefaults { CapCrowded, ModelValues };
 constexpr int kCrowdedPulls = 3;          // guided terms around one prior from which the cap applies
 constexpr double kCrowdedGuidance = 3.0;  // the cap
 
-// Terms (by path) that pull around one prior beside kCrowdedPulls − 1 or more other guided terms:
-// the enabled terms (only the solo ones when any is solo) of conditional denoising models whose
+// Terms (by path) that pull around one prior beside kCrowdedPulls − 1 or more other guided terms, none
+// of the group below kCrowdedGuidance: the enabled terms (only the solo ones when any is solo) of conditional denoising models whose
 // guidance — their own or their model's — is not 1, directly under the outermost And or Not with one
 // prior or under one-prior nodes beneath it (composition.cpp merges their pulls; an operator without
 // the flag sums its terms each with its own prior, so they do not pull there). A Not's negative side

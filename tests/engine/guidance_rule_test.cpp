@@ -70,11 +70,16 @@ TEST_F(GuidanceRule, SummedTermsKeepTheirModelsGuidance) {
   EXPECT_EQ(compiled_guidance(summed), (std::vector<double>{6.0, 6.0, 6.0}));
 }
 
-TEST_F(GuidanceRule, TheCapOnlyLowersAndANamedGuidanceIsKept) {
+TEST_F(GuidanceRule, ALighterPullKeepsEveryValueANamedGuidanceIsKept) {
+  // With a term pulling below the cap (colour's 2) the group keeps its values: the heavier terms
+  // capped lost objects there.
   Node root = one_prior({t("a", "six"), t("b", "two"), t("c", "six")});
-  root.children[2].guidance = 9.0;  // named: kept, and it still pulls
+  EXPECT_TRUE(crowded_terms(root, info_of).empty());
+  EXPECT_EQ(compiled_guidance(root), (std::vector<double>{6.0, 2.0, 6.0}));
+  root.children[1].guidance = 4.0;  // named above the cap: the group is capped, the named value kept
+  root.children[2].guidance = 9.0;
   EXPECT_EQ(crowded_terms(root, info_of).size(), 3u);
-  EXPECT_EQ(compiled_guidance(root), (std::vector<double>{3.0, 2.0, 9.0}));
+  EXPECT_EQ(compiled_guidance(root), (std::vector<double>{3.0, 4.0, 9.0}));
   EXPECT_DOUBLE_EQ(term_guidance(root.children[0], 6.0, true), 3.0);
   EXPECT_DOUBLE_EQ(term_guidance(root.children[0], 6.0, false), 6.0);
   EXPECT_DOUBLE_EQ(term_guidance(root.children[2], 6.0, true), 9.0);
