@@ -131,6 +131,7 @@ std::map<CubesConcept, double> parse_concept_values(const std::vector<std::strin
 }
 
 bool one_prior_by_rule(const SuiteCase& c) {
+  if (c.concepts.size() >= 3 && !c.negate_last) return true;  // three concepts pull: guidance_rule.h
   const auto last = std::prev(c.concepts.end());
   for (auto it = c.concepts.begin(); it != c.concepts.end(); ++it)
     if (*it == CubesConcept::Color && !(c.negate_last && it == last)) return true;  // alone: with its place or count term

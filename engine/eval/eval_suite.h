@@ -41,8 +41,11 @@ std::vector<SuiteCase> standard_cases();
 // The rule a case composes by when none is asked for (`ebm eval --suite --prior auto`, the default):
 // around one prior when it ANDs a colour term — as the studio composes colour, and as the tune split
 // chose for every such case (colour composes far better so: position ∧ colour all-met 93 % against
-// 75 % summed, shape ∧ colour 84 % against 13 %; assets/models/MODEL_CARD.md) — and summed otherwise,
-// the negations of colour included (position ∧ ¬colour and shape ∧ ¬colour graded best summed).
+// 75 % summed, shape ∧ colour 84 % against 13 %; assets/models/MODEL_CARD.md) — or three concepts or
+// more (position ∧ size ∧ shape: summed, three priors leave empty floors, 71 % on the tune split; around
+// one prior its three pulls take guidance 3 by the engine's rule, engine/energy/guidance_rule.h, and
+// its large sizes come out as one object), and summed otherwise, the negations of colour included
+// (position ∧ ¬colour and shape ∧ ¬colour graded best summed).
 bool one_prior_by_rule(const SuiteCase& c);
 
 enum class SuiteSplit { Tune, Heldout };

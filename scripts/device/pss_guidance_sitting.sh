@@ -14,12 +14,12 @@
 #   pss_guidance_sitting.sh collect OUT waits for the sweep (until UNTIL_S) and collects it
 #   pss_guidance_sitting.sh pss OUT     lean: ebm built, position ∧ size ∧ shape alone at the files'
 #                                       guidance and at 3, both splits, collected by UNTIL_S
-# Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
+# Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1), SPLIT (both).
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, archive
 sitting_begin "usage: pss_guidance_sitting.sh start|collect|pss OUT" "$@"
 N=${N:-256}
-P="--prior shared --split both --batch ${BATCH:-256}"
+P="--prior shared --split ${SPLIT:-both} --batch ${BATCH:-256}"
 UNTIL=${UNTIL_S:-570}
 keep_size_run() {  # a size continuation trained on this machine (colour_sitting.sh, CONCEPT=size) comes back
   if [ -f runs/size_cont/model.safetensors ]; then

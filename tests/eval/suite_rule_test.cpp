@@ -1,5 +1,5 @@
-// The suite's default rule and walk (issues #26, #28): with no --prior, a case that ANDs colour
-// composes around one prior and the others sum their energies (one_prior_by_rule); with no walk
+// The suite's default rule and walk (issues #26, #28): with no --prior, a case that ANDs colour or three
+// concepts composes around one prior and the others sum their energies (one_prior_by_rule); with no walk
 // named, each case walks its composition's default — quick around one prior, the final ladder
 // otherwise — and the JSON and the text say which case ran on which.
 #include "engine/eval/eval_suite.h"
@@ -23,13 +23,13 @@ struct Dir : ebm::test::TempDir {
   Dir() : TempDir("ebm_eval_suite_rule") {}
 };
 
-TEST(SuiteRule, CasesThatAndColourComposeAroundOnePriorAndTheRestSum) {
+TEST(SuiteRule, CasesThatAndColourOrThreeConceptsComposeAroundOnePriorAndTheRestSum) {
   std::map<std::string, bool> rule;
   for (const auto& c : standard_cases()) rule[c.name] = one_prior_by_rule(c);
   const std::map<std::string, bool> expected = {
       {"position", false}, {"size", false}, {"shape", false}, {"color", true},
       {"position+size", false}, {"position+shape", false}, {"position+color", true}, {"shape+color", true},
-      {"position+not color", false}, {"shape+not color", false}, {"position+size+shape", false},
+      {"position+not color", false}, {"shape+not color", false}, {"position+size+shape", true},
       {"position+shape+color", true}, {"position+size+shape+color", true}};
   EXPECT_EQ(rule, expected);
 }
