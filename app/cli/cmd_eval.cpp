@@ -85,7 +85,7 @@ void register_eval(CLI::App& app) {
       ->check(CLI::IsMember({"tune", "heldout", "held-out", "both"}))
       ->capture_default_str();
   sub->add_option("--prior", a->prior,
-                  "suite: auto (the default: around one prior where a case ANDs colour, summed otherwise — the "
+                  "suite: auto (the default: around one prior where a case ANDs colour or three concepts, summed otherwise — the "
                   "rule the model card grades each case on), each (every term's full energy, summed) or shared (one "
                   "prior: the terms' scores composed around the mean of their unconditional energies)")
       ->check(CLI::IsMember({"auto", "each", "shared"}))
