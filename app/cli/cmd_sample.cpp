@@ -6,6 +6,7 @@
 #include "app/cli/dist_flags.h"
 #include "app/cli/ladder_flags.h"
 #include "app/cli/step_rule_flags.h"
+#include "engine/energy/guidance_rule.h"
 #include "engine/sampling/batch_split.h"
 #include "engine/gpu/device_check.h"
 #include "engine/dist/launcher.h"
@@ -183,6 +184,14 @@ void run_sample(const SampleArgs& a) {
   s.set_params(p);
   torch::NoGradGuard no_grad;
   s.start();
+  if (const auto capped = capped_term_names(r.composition, info_lookup(models), s.guidance_defaults());
+      !quiet && !capped.empty()) {
+    std::string names;
+    for (const auto& n : capped) names += (names.empty() ? "" : ", ") + n;
+    std::cerr << "ebm sample: guidance " << kCrowdedGuidance << " for " << names
+              << " (three or more terms pull around one prior: docs/engine.md; give a term \"guidance\" in the "
+                 "recipe to keep its model's)\n";
+  }
   const int64_t total = p.total_steps();
   Progress progress(total);
   auto t0 = std::chrono::steady_clock::now();

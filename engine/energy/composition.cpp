@@ -33,7 +33,7 @@ torch::Tensor compiled_mask(const torch::Tensor& mask, int image_size, const tor
 
 CompiledComposition::CompiledComposition(const Node& root, const ModelSet& models, const torch::Device& device,
                                          std::int64_t batch, GuidanceDefaults defaults)
-    : batch_(batch), device_(device) {
+    : device_(device), batch_(batch) {
   validate_structure(root);
   if (batch < 1) throw std::invalid_argument("batch must be at least 1");
   // Image shape: every model of the tree (enabled or not) must agree, so toggling a term never

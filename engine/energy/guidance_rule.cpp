@@ -72,6 +72,16 @@ std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of, G
   return defaults == GuidanceDefaults::CapCrowded ? crowded_terms(root, info_of) : std::set<NodePath>{};
 }
 
+std::vector<std::string> capped_term_names(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults) {
+  std::vector<std::string> names;
+  for (const NodePath& path : crowded_terms(root, info_of, defaults)) {
+    const Node& t = node_at(root, path);
+    const auto info = info_of(t.model);
+    if (!t.guidance && info && info->guidance > kCrowdedGuidance) names.push_back(t.name);
+  }
+  return names;
+}
+
 double term_guidance(const Node& term, double model_guidance, bool crowded) {
   if (term.guidance) return *term.guidance;
   return crowded ? std::min(model_guidance, kCrowdedGuidance) : model_guidance;

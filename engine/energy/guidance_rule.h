@@ -18,6 +18,8 @@
 #include "engine/energy/node.h"
 
 #include <set>
+#include <string>
+#include <vector>
 
 namespace ebm {
 
@@ -40,6 +42,10 @@ std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of);
 
 // crowded_terms(), or none under GuidanceDefaults::ModelValues.
 std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults);
+
+// Names of the terms whose guidance the rule lowers (crowded, naming none, their model recommending
+// more than the cap), in depth-first order: what `ebm sample` tells the user.
+std::vector<std::string> capped_term_names(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults);
 
 // The guidance `term` is sampled at: its own; else its model's `model_guidance`, capped at
 // kCrowdedGuidance when `crowded`.

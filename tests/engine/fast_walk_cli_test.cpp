@@ -155,6 +155,38 @@ TEST(FastWalkCli, TheDefaultWalkFollowsTheCompositionsRule) {
   EXPECT_EQ(total(d.f("again.png")), 39);
 }
 
+// Three terms of guidance 6 around one prior take 3 (guidance_rule.h), and `ebm sample` says so;
+// summed, or with a term's guidance named, they keep their files' values.
+TEST(FastWalkCli, ThreeStrongPullsAroundOnePriorAreGuidedAt3AndSampleSaysSo) {
+  Dir d;
+  Recipe r;
+  std::vector<Node> terms;
+  for (const std::string c : {"position", "size", "shape"}) {
+    test::save_small_denoiser(d.f("models/" + c + ".safetensors"), c, 3, 0.05, 1.0, 1.0, 6.0);
+    r.models.push_back({c, "models/" + c + ".safetensors", sha256_file(d.f("models/" + c + ".safetensors"))});
+  }
+  r.composition = Node::op(NodeKind::And, {Node::term("here", "position", {0.3f, -0.4f}), Node::term("large", "size", {0.6f}),
+                                           Node::term("ball", "shape", {0.f, 1.f, 0.f})});
+  r.sampler.batch = 1;
+  r.composition.shared_prior = true;
+  save_recipe(d.f("shared.json"), r);
+  auto run = ebm(d, {"sample", "--recipe", d.f("shared.json"), "--out", d.f("shared.png"), "--steps", "3"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("guidance 3 for here, large, ball (three or more terms pull around one prior"), std::string::npos)
+      << run.err;
+  r.composition.children[1].guidance = 6.0;  // named: kept, and the message leaves it out
+  save_recipe(d.f("named.json"), r);
+  run = ebm(d, {"sample", "--recipe", d.f("named.json"), "--out", d.f("named.png"), "--steps", "3"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.err.find("guidance 3 for here, ball ("), std::string::npos) << run.err;
+  r.composition.children[1].guidance.reset();
+  r.composition.shared_prior = false;
+  save_recipe(d.f("summed.json"), r);
+  run = ebm(d, {"sample", "--recipe", d.f("summed.json"), "--out", d.f("summed.png"), "--steps", "3"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_EQ(run.err.find("guidance 3 for"), std::string::npos) << run.err;
+}
+
 // --heun: Heun's second-order steps on every Euler step but the last, kept in the PNG's recipe
 // (each such level carries the σ it steps to), and the PNG re-runs to the same images.
 TEST(FastWalkCli, HeunStepsTravelInThePngAndReRunToTheSameImages) {

@@ -12,21 +12,8 @@ namespace {
 
 using test::kSize;
 
-// A conditional denoising toy recommending `guidance`: E(x | c) = ½‖x − c‖², E(x) = ½‖x‖².
-std::shared_ptr<EnergyModel> guided(double guidance) {
-  ModelInfo info;
-  info.image_size = kSize;
-  info.label_size = 3;
-  info.denoising = true;
-  info.guidance = guidance;
-  info.schema = LabelSchema::generic(3);
-  return std::make_shared<FunctionModel>(
-      [](const torch::Tensor& x, const torch::Tensor& label) {
-        if (!label.defined()) return 0.5 * x.square().flatten(1).sum(1);
-        return 0.5 * (x - label.view({label.size(0), 3, 1, 1})).square().flatten(1).sum(1);
-      },
-      info);
-}
+// A conditional denoising toy recommending `guidance` (test_energies.h).
+std::shared_ptr<EnergyModel> guided(double guidance) { return test::conditional_denoiser(1.0, 1.0, guidance); }
 
 const std::vector<float> L{0.2f, 0.4f, 0.6f};
 
@@ -58,6 +45,8 @@ TEST_F(GuidanceRule, ThreeGuidedTermsAroundOnePriorAreCappedTwoAreNot) {
   const Node three = one_prior({t("a", "six"), t("b", "six"), t("c", "six")});
   EXPECT_EQ(crowded_terms(three, info_of), (std::set<NodePath>{{0}, {1}, {2}}));
   EXPECT_EQ(compiled_guidance(three), (std::vector<double>{3.0, 3.0, 3.0}));
+  EXPECT_EQ(capped_term_names(three, info_of, GuidanceDefaults::CapCrowded), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_TRUE(capped_term_names(three, info_of, GuidanceDefaults::ModelValues).empty());
   const Node two = one_prior({t("a", "six"), t("b", "six")});
   EXPECT_TRUE(crowded_terms(two, info_of).empty());
   EXPECT_EQ(compiled_guidance(two), (std::vector<double>{6.0, 6.0}));
@@ -80,6 +69,7 @@ TEST_F(GuidanceRule, ALighterPullKeepsEveryValueANamedGuidanceIsKept) {
   root.children[2].guidance = 9.0;
   EXPECT_EQ(crowded_terms(root, info_of).size(), 3u);
   EXPECT_EQ(compiled_guidance(root), (std::vector<double>{3.0, 4.0, 9.0}));
+  EXPECT_EQ(capped_term_names(root, info_of, GuidanceDefaults::CapCrowded), (std::vector<std::string>{"a"}));
   EXPECT_DOUBLE_EQ(term_guidance(root.children[0], 6.0, true), 3.0);
   EXPECT_DOUBLE_EQ(term_guidance(root.children[0], 6.0, false), 6.0);
   EXPECT_DOUBLE_EQ(term_guidance(root.children[2], 6.0, true), 9.0);

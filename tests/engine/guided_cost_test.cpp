@@ -16,20 +16,7 @@ namespace {
 using test::kSize;
 
 // A conditional denoising toy: E(x | c) = ½‖x − c‖², E(x | ∅) = ¼‖x‖²; guidance 3 unless set.
-std::shared_ptr<EnergyModel> guided(double g = 3.0) {
-  ModelInfo info;
-  info.image_size = kSize;
-  info.label_size = 3;
-  info.denoising = true;
-  info.guidance = g;
-  info.schema = LabelSchema::generic(3);
-  return std::make_shared<FunctionModel>(
-      [](const torch::Tensor& x, const torch::Tensor& label) {
-        if (!label.defined()) return 0.25 * x.square().flatten(1).sum(1);
-        return 0.5 * (x - label.view({label.size(0), 3, 1, 1})).square().flatten(1).sum(1);
-      },
-      info);
-}
+std::shared_ptr<EnergyModel> guided(double g = 3.0) { return test::conditional_denoiser(1.0, 0.5, g); }
 
 const std::vector<float> A{0.1f, 0.2f, 0.3f}, B{0.9f, 0.8f, 0.7f}, C{0.5f, 0.5f, 0.5f};
 

@@ -12,21 +12,10 @@ namespace {
 
 using test::kSize;
 
-// A conditional "denoising" toy whose unconditional energy has a scale of its own, so two models'
-// priors differ: E(x | c) = ½·a‖x − c‖², E(x) = ½·b‖x‖².
+// Conditional "denoising" toys whose unconditional energies have scales of their own, so two models'
+// priors differ (test_energies.h).
 std::shared_ptr<EnergyModel> toy(double a, double b, double guidance = 1.0) {
-  ModelInfo info;
-  info.image_size = kSize;
-  info.label_size = 3;
-  info.denoising = true;
-  info.guidance = guidance;
-  info.schema = LabelSchema::generic(3);
-  return std::make_shared<FunctionModel>(
-      [a, b](const torch::Tensor& x, const torch::Tensor& label) {
-        if (!label.defined()) return 0.5 * b * x.square().flatten(1).sum(1);
-        return 0.5 * a * (x - label.view({label.size(0), 3, 1, 1})).square().flatten(1).sum(1);
-      },
-      info);
+  return test::conditional_denoiser(a, b, guidance);
 }
 
 const std::vector<float> A{0.1f, 0.2f, 0.3f}, B{0.9f, 0.8f, 0.7f};

@@ -27,6 +27,23 @@ inline std::shared_ptr<EnergyModel> quadratic(double k = 1.0, int channels = 3) 
       info);
 }
 
+// A conditional "denoising" toy recommending `guidance`: E(x | c) = ½·a‖x − c‖², its unconditional
+// energy E(x) = ½·b‖x‖² (b of its own, so two models' priors can differ); the label is 3 values.
+inline std::shared_ptr<EnergyModel> conditional_denoiser(double a, double b, double guidance = 1.0) {
+  ModelInfo info;
+  info.image_size = kSize;
+  info.label_size = 3;
+  info.denoising = true;
+  info.guidance = guidance;
+  info.schema = LabelSchema::generic(3);
+  return std::make_shared<FunctionModel>(
+      [a, b](const torch::Tensor& x, const torch::Tensor& label) {
+        if (!label.defined()) return 0.5 * b * x.square().flatten(1).sum(1);
+        return 0.5 * a * (x - label.view({label.size(0), 3, 1, 1})).square().flatten(1).sum(1);
+      },
+      info);
+}
+
 // E(x) = sum of w ⊙ x: a linear energy with a known constant gradient w.
 inline std::shared_ptr<EnergyModel> linear(torch::Tensor w) {
   ModelInfo info;

@@ -19,9 +19,11 @@ namespace ebm::test {
 // 0.2 before training). At random weights and an uncalibrated scale that share is tiny next to the
 // Gaussian prior's (RMS ~1): then the label, and so guidance, would not change an 8-bit sample.
 inline void save_small_denoiser(const std::string& path, const std::string& concept, uint64_t seed,
-                                double sigma_min = 0.05, double sigma_max = 1.0, double network_rms = 1.0) {
+                                double sigma_min = 0.05, double sigma_max = 1.0, double network_rms = 1.0,
+                                double guidance = 1.0) {
   const auto c = data::cubes_concept_from_string(concept);
   DenoisingSettings set;
+  set.guidance = guidance;
   set.concept_size = data::label_size(c);
   set.sigma_min = sigma_min;
   set.sigma_max = sigma_max;
