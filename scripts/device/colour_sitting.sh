@@ -36,7 +36,7 @@
 # runs the `gpu`-labelled tests beside the training run, log in OUT/ctest_gpu.log). Sizing: build ~150 s on a fresh H100, the three cases
 # ~100 s each at two processes side by side (2026-12-06): train, then grade in the next call, fits 20 min.
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, archive
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, build_and_gpu_tests, archive
 sitting_begin "usage: colour_sitting.sh train|grade|heldout|guidance OUT" "$@"
 CONCEPT=${CONCEPT:-color}
 RUN=runs/${CONCEPT}_cont
@@ -77,12 +77,8 @@ case $PHASE in
         --lr 2e-4 --batch 128 --out "$RUN" --time-limit "${MINUTES:-10}" --device cuda --no-progress > "$RUN.log" 2>&1 < /dev/null &
       echo $! > "$RUN.pid"  # setsid and nohup exec in place (no job control here): the pid is ebm's
     fi
-    if [ "${TESTS:-1}" = 1 ]; then  # the GPU is mostly idle while a batch-128 run trains: the gpu tests beside it
-      ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
-      stamp "tests built"
-      gpu_tests $((560 - (SECONDS - T0)))
-      stamp "gpu tests done"
-    fi
+    # the GPU is mostly idle while a batch-128 run trains: the gpu tests beside it
+    build_and_gpu_tests $((560 - (SECONDS - T0)))
     while alive "$RUN.pid" && [ $((SECONDS - T0)) -lt "${TRAIN_WAIT_S:-570}" ]; do sleep 10; done
     tail -n 3 "$RUN/log.jsonl" 2> /dev/null
     tail -n 2 "$RUN.log"

@@ -19,7 +19,7 @@
 #                                   on one H200: run it detached and collect in later calls)
 # Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, archive
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, build_and_gpu_tests, archive
 sitting_begin "usage: default_sitting.sh start|collect|heldout|suite OUT" "$@"
 N=${N:-256}
 B="--batch ${BATCH:-256}"
@@ -39,12 +39,7 @@ case $PHASE in
     [ -f runs/pss_tune.log ] || sweep runs/pss_tune "position+size+shape" "$N" "base|$B" \
       "w15|--concept-weight size=1.5 $B" "w2|--concept-weight size=2 $B" "g9|--concept-guidance size=9 $B" \
       "s_w15|--prior shared --concept-weight size=1.5 $B" "s_g9|--prior shared --concept-guidance size=9 $B"
-    if [ "${TESTS:-1}" = 1 ]; then
-      ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
-      stamp "tests built"
-      gpu_tests $((UNTIL - 60 - (SECONDS - T0)))
-      stamp "gpu tests done"
-    fi
+    build_and_gpu_tests $((UNTIL - 60 - (SECONDS - T0)))
     collect_all
     ;;
   collect) collect_all ;;

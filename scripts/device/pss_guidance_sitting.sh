@@ -16,7 +16,7 @@
 #                                       guidance and at 3, both splits, collected by UNTIL_S
 # Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1), SPLIT (both).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, gpu_tests, archive
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, build_and_gpu_tests, archive
 sitting_begin "usage: pss_guidance_sitting.sh start|collect|pss OUT" "$@"
 N=${N:-256}
 P="--prior shared --split ${SPLIT:-both} --batch ${BATCH:-256}"
@@ -50,12 +50,7 @@ case $PHASE in
     [ -f runs/pssc_g.log ] || sweep runs/pssc_g position+size+shape+color "$N" \
       "files|$P $F6" "cap3|$P $C3" "g3|$P --guidance 3"
     [ -f runs/psc_g.log ] || sweep runs/psc_g position+shape+color "$N" "files|$P $F6" "cap3|$P $C3"
-    if [ "${TESTS:-1}" = 1 ]; then
-      ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
-      stamp "tests built"
-      gpu_tests $((UNTIL - 40 - (SECONDS - T0)))
-      stamp "gpu tests done"
-    fi
+    build_and_gpu_tests $((UNTIL - 40 - (SECONDS - T0)))
     collect_both
     keep_size_run
     ;;

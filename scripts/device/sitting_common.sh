@@ -20,6 +20,15 @@ gpu_tests() {  # LIMIT_S: every `gpu`-labelled test, its log in $OUT (an absolut
   grep -E "tests passed|tests failed|Failed|Not Run|\*\*\*Skipped|Timeout" "$log" | head -30
 }
 
+build_and_gpu_tests() {  # LIMIT_S: everything built, then the `gpu`-labelled tests for at most LIMIT_S
+  # (TESTS=0 skips both: a sitting whose call has no room for the full build)
+  [ "${TESTS:-1}" = 1 ] || return 0
+  ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
+  stamp "tests built"
+  gpu_tests "$1"
+  stamp "gpu tests done"
+}
+
 ckpt_table() {  # UNTIL_S ITERS: #24's checkpointing table (checkpoint_memory.sh) until UNTIL_S of the call
   timeout $(($1 - (SECONDS - T0))) bash scripts/device/checkpoint_memory.sh runs/ckpt_mem "$2" > "$OUT/ckpt_mem.txt" 2>&1
   cat "$OUT/ckpt_mem.txt"
