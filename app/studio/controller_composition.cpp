@@ -191,7 +191,7 @@ double Controller::default_guidance(const NodePath& path) const {
   if (m == nullptr) return 1.0;
   const auto crowded =
       crowded_terms(doc_, ready_models(), editing_image() ? GuidanceDefaults::ModelValues : GuidanceDefaults::CapCrowded);
-  return crowded.count(path) ? std::min(m->info.guidance, kCrowdedGuidance) : m->info.guidance;
+  return default_term_guidance(m->info.guidance, crowded.count(path) > 0);
 }
 
 std::string Controller::add_term(const NodePath& parent, const std::string& model_name,

@@ -57,11 +57,7 @@ CompiledComposition::CompiledComposition(const Node& root, const ModelSet& model
     }
   }
   if (first.empty()) throw std::invalid_argument("composition has no terms; add at least one model term");
-  crowded_ = crowded_terms(root, [&](const std::string& name) -> std::optional<ModelInfo> {
-    const auto it = models.find(name);
-    if (it == models.end() || !it->second) return std::nullopt;
-    return it->second->info();
-  }, defaults);
+  crowded_ = crowded_terms(root, info_lookup(models), defaults);
   root_ = build(root, models, device, any_solo(root), NodePath{});
   if (host_values_.empty()) host_values_.push_back(1.0f);  // values_ is never empty (a pruned tree)
   values_ = torch::tensor(host_values_, torch::kFloat).to(device);

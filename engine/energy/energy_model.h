@@ -12,6 +12,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,17 @@ class EnergyModel {
 };
 
 using ModelSet = std::map<std::string, std::shared_ptr<EnergyModel>>;
+
+// The ModelInfo of a model by name (nullopt: not loaded, or not yet).
+using ModelInfoOf = std::function<std::optional<ModelInfo>(const std::string& model)>;
+// The lookup over `models` (which must outlive it).
+inline ModelInfoOf info_lookup(const ModelSet& models) {
+  return [&models](const std::string& name) -> std::optional<ModelInfo> {
+    const auto it = models.find(name);
+    if (it == models.end() || !it->second) return std::nullopt;
+    return it->second->info();
+  };
+}
 
 // An energy given as a function of (x, label): analytic energies, tests, quick experiments.
 class FunctionModel : public EnergyModel {

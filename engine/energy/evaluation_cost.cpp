@@ -6,13 +6,6 @@ namespace ebm {
 
 namespace {
 
-bool any_solo(const Node& n) {
-  if (n.kind == NodeKind::Term) return n.solo && n.enabled;
-  for (const auto& c : n.children)
-    if (c.enabled && any_solo(c)) return true;
-  return false;
-}
-
 struct Count {
   int conditional = 0;
   std::set<std::string> shared_unconditional;  // models whose unconditional energy is evaluated once
@@ -45,7 +38,7 @@ void walk(const Node& n, bool solo_mode, bool under_shared, const ModelInfoOf& i
 
 int evaluations_per_step(const Node& root, const ModelInfoOf& info_of) {
   Count c;
-  walk(root, any_solo(root), false, info_of, &c);
+  walk(root, any_enabled_solo(root), false, info_of, &c);
   return c.conditional + c.own_unconditional + static_cast<int>(c.shared_unconditional.size());
 }
 

@@ -10,13 +10,9 @@
 #include "engine/energy/energy_model.h"
 #include "engine/energy/node.h"
 
-#include <functional>
-#include <optional>
 #include <string>
 
 namespace ebm {
-
-using ModelInfoOf = std::function<std::optional<ModelInfo>(const std::string& model)>;
 
 // Evaluations per sample of one joint step; models `info_of` does not know count as one evaluation.
 int evaluations_per_step(const Node& root, const ModelInfoOf& info_of);

@@ -7,11 +7,6 @@ namespace ebm {
 
 namespace {
 
-bool any_solo(const Node& n) {
-  if (n.kind == NodeKind::Term) return n.solo && n.enabled;
-  return std::any_of(n.children.begin(), n.children.end(), [](const Node& c) { return c.enabled && any_solo(c); });
-}
-
 bool one_prior_node(const Node& n) { return n.shared_prior && (n.kind == NodeKind::And || n.kind == NodeKind::Not); }
 
 void groups(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf& info_of, std::set<NodePath>* out);
@@ -64,7 +59,7 @@ void groups(const Node& n, const NodePath& at, bool solo_mode, const ModelInfoOf
 
 std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of) {
   std::set<NodePath> out;
-  groups(root, {}, any_solo(root), info_of, &out);
+  groups(root, {}, any_enabled_solo(root), info_of, &out);
   return out;
 }
 
@@ -82,9 +77,12 @@ std::vector<std::string> capped_term_names(const Node& root, const ModelInfoOf& 
   return names;
 }
 
-double term_guidance(const Node& term, double model_guidance, bool crowded) {
-  if (term.guidance) return *term.guidance;
+double default_term_guidance(double model_guidance, bool crowded) {
   return crowded ? std::min(model_guidance, kCrowdedGuidance) : model_guidance;
+}
+
+double term_guidance(const Node& term, double model_guidance, bool crowded) {
+  return term.guidance ? *term.guidance : default_term_guidance(model_guidance, crowded);
 }
 
 }  // namespace ebm

@@ -47,8 +47,11 @@ std::set<NodePath> crowded_terms(const Node& root, const ModelInfoOf& info_of, G
 // more than the cap), in depth-first order: what `ebm sample` tells the user.
 std::vector<std::string> capped_term_names(const Node& root, const ModelInfoOf& info_of, GuidanceDefaults defaults);
 
-// The guidance `term` is sampled at: its own; else its model's `model_guidance`, capped at
-// kCrowdedGuidance when `crowded`.
+// The guidance a term that names none is sampled at: its model's `model_guidance`, capped at
+// kCrowdedGuidance when `crowded` (what the studio's slider shows for it).
+double default_term_guidance(double model_guidance, bool crowded);
+
+// The guidance `term` is sampled at: its own, else default_term_guidance().
 double term_guidance(const Node& term, double model_guidance, bool crowded);
 
 }  // namespace ebm

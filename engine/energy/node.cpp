@@ -1,5 +1,6 @@
 #include "engine/energy/node.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -127,6 +128,11 @@ void validate_structure(const Node& root) {
   int count = 0;
   std::set<std::string> names;
   validate_node(root, "composition", 0, &count, &names);
+}
+
+bool any_enabled_solo(const Node& n) {
+  if (n.kind == NodeKind::Term) return n.solo && n.enabled;
+  return std::any_of(n.children.begin(), n.children.end(), [](const Node& c) { return c.enabled && any_enabled_solo(c); });
 }
 
 std::vector<const Node*> collect_terms(const Node& root) {

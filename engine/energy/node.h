@@ -90,6 +90,9 @@ void validate_structure(const Node& root);
 
 // Terms of the tree in depth-first order (their index is the "term index" of per-term energies).
 std::vector<const Node*> collect_terms(const Node& root);
+// Whether an enabled solo term is reachable through enabled nodes — solo mode, in which only the solo
+// terms are sampled — as the evaluation count and the guidance rule read the tree.
+bool any_enabled_solo(const Node& root);
 // Names of the models the tree uses (enabled or not).
 std::vector<std::string> referenced_models(const Node& root);
 

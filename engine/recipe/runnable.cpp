@@ -26,14 +26,6 @@ ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, const Run
   return models;
 }
 
-ModelInfoLookup info_lookup(const ModelSet& models) {
-  return [&models](const std::string& name) -> std::optional<ModelInfo> {
-    auto it = models.find(name);
-    if (it == models.end() || !it->second) return std::nullopt;
-    return it->second->info();
-  };
-}
-
 bool apply_model_schedule(SamplerParams& p, const Node& composition, const ModelInfoLookup& info_of,
                           const LadderOptions& ladder) {
   std::vector<ModelInfo> infos;

@@ -45,9 +45,8 @@ struct RunnableRecipe {
 ModelSet load_recipe_models(Recipe& r, const std::string& recipe_path, const RunnableOptions& o,
                             std::vector<RecipeNote>* notes);
 
-// The ModelInfo of a loaded model by name (nullopt: not loaded, or not yet).
-using ModelInfoLookup = std::function<std::optional<ModelInfo>(const std::string& name)>;
-ModelInfoLookup info_lookup(const ModelSet& models);
+// The ModelInfo of a loaded model by name (energy_model.h; info_lookup() makes one over a ModelSet).
+using ModelInfoLookup = ModelInfoOf;
 
 // apply_denoising_schedule() (sampler_params.h) for the models `composition` uses: when `p` has a
 // constant schedule and one of them is a denoising model, their ladder (walked as `ladder` says), no
