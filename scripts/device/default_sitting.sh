@@ -17,10 +17,18 @@
 #                                   VARIANTS ("w15|--concept-weight size=1.5" …), the base beside them
 #   default_sitting.sh suite OUT    the whole suite on the default sampler, both splits (~20 minutes
 #                                   on one H200: run it detached and collect in later calls)
+#   default_sitting.sh confirm OUT  the confirmation of MODEL_CARD.md "Next sittings" 15 in one call
+#                                   and its collects: ebm built; detached: the whole suite on the
+#                                   default sampler, held-out and tune split side by side, and the
+#                                   recipes whose walk changed since their last grade (the colour
+#                                   recipes and the four concepts: the quick walk around one prior),
+#                                   one at a time; then everything built and the `gpu`-labelled tests
+#                                   (TESTS=0 skips); collects what is done by UNTIL_S (570)
+#   default_sitting.sh confirm_collect OUT   waits (until UNTIL_S) and collects the three
 # Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, build_and_gpu_tests, archive
-sitting_begin "usage: default_sitting.sh start|collect|heldout|suite OUT" "$@"
+sitting_begin "usage: default_sitting.sh start|collect|heldout|suite|confirm|confirm_collect OUT" "$@"
 N=${N:-256}
 B="--batch ${BATCH:-256}"
 UNTIL=${UNTIL_S:-570}
@@ -28,6 +36,16 @@ collect_all() {
   for d in runs/neg_pnc runs/neg_snc runs/pss_tune; do
     [ -f "$d.log" ] && collect_sweep "$d" "$OUT/$(basename "$d").tgz" "$UNTIL"
   done
+}
+# the recipes around one prior (they AND colour), so on the quick walk since 2026-12-07
+QUICK_WALK_RECIPES="assets/recipes/color.json assets/recipes/color_and_position.json assets/recipes/color_placed.json \
+assets/recipes/masked_color_and_position.json assets/recipes/position_size_shape_color.json \
+assets/recipes/shape_and_color.json assets/recipes/shape_and_color_placed.json"
+collect_confirm() {
+  collect_sweep runs/suite_heldout "$OUT/suite_heldout.tgz" "$UNTIL"
+  collect_sweep runs/suite_tune "$OUT/suite_tune.tgz" "$((SECONDS - T0 + 5))"  # done or partial: no more waiting
+  if [ -f runs/recipes/recipes.txt ]; then cat runs/recipes/recipes.txt; else python3 scripts/device/recipe_table.py runs/recipes; fi
+  archive "$OUT/recipes.tgz" runs/recipes runs/recipes.log
 }
 case $PHASE in
   start)
@@ -55,6 +73,20 @@ case $PHASE in
     [ -f runs/default_suite.log ] || sweep runs/default_suite all "$N" "default|--place --split both $B"
     collect_sweep runs/default_suite "$OUT/default_suite.tgz" "$UNTIL"
     ;;
+  confirm)
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    [ -f runs/suite_heldout.log ] || sweep runs/suite_heldout all "$N" "default|--place --split heldout $B"
+    [ -f runs/suite_tune.log ] || sweep runs/suite_tune all "$N" "default|--place --split tune $B"
+    [ -f runs/recipes.log ] || {
+      RECIPES="$QUICK_WALK_RECIPES" PAR=1 setsid nohup bash scripts/device/regrade_recipes.sh runs/recipes "$N" \
+        > runs/recipes.log 2>&1 < /dev/null &
+    }
+    build_and_gpu_tests $((UNTIL - 60 - (SECONDS - T0)))
+    collect_confirm
+    ;;
+  confirm_collect) collect_confirm ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
 stamp "done"

@@ -5,6 +5,7 @@
 # (DIR/recipes.txt, scripts/device/recipe_table.py). From the repo root after `ninja -C build ebm`:
 #   bash scripts/device/regrade_recipes.sh DIR [N]      (N: samples per recipe, default 256)
 # RECIPES (a space-separated list of recipe paths; default every file in assets/recipes) grades a few;
+# PAR (2): recipes graded at once (1 beside other GPU work);
 # FLAGS (e.g. "--quality quick") go to every `ebm eval`: the recipes on another walk than the default
 # ladder (MODEL_CARD.md "Next sittings" 12(b): the colour recipes on the quick walk).
 set -uo pipefail
@@ -22,5 +23,5 @@ grade() {  # recipe path: its JSON and printed table in DIR
 }
 export -f grade
 # shellcheck disable=SC2086  # RECIPES is a list of paths (or a glob) on purpose
-printf '%s\n' ${RECIPES:-assets/recipes/*.json} | xargs -P 2 -I{} bash -c 'grade {}'
+printf '%s\n' ${RECIPES:-assets/recipes/*.json} | xargs -P "${PAR:-2}" -I{} bash -c 'grade {}'
 python3 scripts/device/recipe_table.py "$DIR" | tee "$DIR/recipes.txt"
