@@ -24,7 +24,8 @@
 #                                   recipes and the four concepts: the quick walk around one prior),
 #                                   one at a time; then everything built and the `gpu`-labelled tests
 #                                   (TESTS=0 skips); collects what is done by UNTIL_S (570)
-#   default_sitting.sh confirm_collect OUT   waits (until UNTIL_S) and collects the three
+#   default_sitting.sh confirm_collect OUT   waits (until UNTIL_S) and collects the three; when they
+#                                   are done and 200 s are left, issue #24's CD ResNet128 batch-256 row
 # Settings: N (256), BATCH (256), UNTIL_S (570), TESTS (1).
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, build_ebm, build_and_gpu_tests, archive
@@ -46,6 +47,15 @@ collect_confirm() {
   collect_sweep runs/suite_tune "$OUT/suite_tune.tgz" "$((SECONDS - T0 + 5))"  # done or partial: no more waiting
   if [ -f runs/recipes/recipes.txt ]; then cat runs/recipes/recipes.txt; else python3 scripts/device/recipe_table.py runs/recipes; fi
   archive "$OUT/recipes.tgz" runs/recipes runs/recipes.log
+  # all three done with 200 s or more of the call left: issue #24's missing row (CD, ResNet128 at
+  # batch 256, with and without checkpointing), the GPU to itself
+  if [ -f runs/suite_heldout/sweep.txt ] && [ -f runs/suite_tune/sweep.txt ] && [ -f runs/recipes/recipes.txt ] \
+     && [ ! -f runs/ckpt_cd256.done ] && [ $((UNTIL - (SECONDS - T0))) -ge 200 ]; then
+    PRECISION=fp32 OBJECTIVES=cd CONFIGS="resnet128 256 128" timeout $((UNTIL - (SECONDS - T0) - 10)) \
+      bash scripts/device/checkpoint_memory.sh runs/ckpt_cd256 15 > "$OUT/ckpt_cd256.txt" 2>&1 && touch runs/ckpt_cd256.done
+    cat "$OUT/ckpt_cd256.txt"
+    stamp "checkpoint row done"
+  fi
 }
 case $PHASE in
   start)
