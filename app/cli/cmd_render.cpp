@@ -33,6 +33,7 @@ struct RenderArgs {
   std::string device = "cpu";
   std::string labels_out;
   std::string folder;  // one PNG per scene + labels.csv (the layout `ebm train --data` reads)
+  bool regions = false;  // with folder: regions/scene_NNNNN.png, each object's edit region
 };
 
 // Overwrites the swept concept so it varies along the grid (columns, and rows for position).
@@ -83,6 +84,32 @@ void write_folder(const std::string& dir, const torch::Tensor& img, const data::
   write_file_atomic((std::filesystem::path(dir) / "labels.csv").string(), csv);
 }
 
+// Where each scene differs from the empty floor (its object and the object's shadow), grown by
+// kRegionGrowPx pixels: [B,1,S,S] in {0, 1} — the region an edit of the object redraws
+// (SamplerParams::init_region; scripts/models/edit_accuracy.py --region), as a user would paint it.
+constexpr double kRegionThreshold = 0.04;  // per channel, in [0, 1]: above the floor's antialiasing noise
+constexpr int64_t kRegionGrowPx = 3;
+torch::Tensor object_regions(const torch::Tensor& img) {
+  const torch::Tensor floor = data::CubesRenderer().render_floor(img.size(0), img.device());
+  torch::Tensor differs = (img - floor).abs().amax(1, /*keepdim=*/true).gt(kRegionThreshold).to(torch::kFloat);
+  const int64_t k = 2 * kRegionGrowPx + 1;
+  return torch::max_pool2d(differs, {k, k}, {1, 1}, {kRegionGrowPx, kRegionGrowPx});
+}
+
+// DIR/regions/scene_00000.png …: object_regions() as grey PNGs (white = the object's region).
+void write_regions(const std::string& dir, const torch::Tensor& img) {
+  const std::filesystem::path sub = std::filesystem::path(dir) / "regions";
+  std::error_code ec;
+  std::filesystem::create_directories(sub, ec);
+  if (ec) throw std::runtime_error("--regions: cannot create " + sub.string() + ": " + ec.message());
+  const torch::Tensor regions = object_regions(img);
+  for (int64_t i = 0; i < img.size(0); ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "scene_%05lld.png", static_cast<long long>(i));
+    save_png((sub / name).string(), regions[i]);
+  }
+}
+
 void run_render(const RenderArgs& a) {
   if (a.n < 1 || a.n > 4096) throw std::invalid_argument("--n must be in [1, 4096]");
   if (a.objects != 1 && a.objects != 2) throw std::invalid_argument("--objects must be 1 or 2");
@@ -104,12 +131,16 @@ void run_render(const RenderArgs& a) {
     arrange(scenes, c, cols);
   }
   if (a.out.empty() && a.folder.empty()) throw std::invalid_argument("give --out GRID.png, --folder DIR or both");
+  if (a.regions && a.folder.empty()) throw std::invalid_argument("--regions writes into the --folder: give --folder DIR too");
   if (!a.out.empty()) check_output_file(a.out, "--out");
   if (!a.folder.empty()) check_output_dir(a.folder, "--folder");
   torch::NoGradGuard no_grad;
   auto img = data::CubesRenderer().render(scenes.to(dev)).cpu();
   if (!a.out.empty()) save_png(a.out, data::tile_images(img, cols));
-  if (!a.folder.empty()) write_folder(a.folder, img, scenes.first);
+  if (!a.folder.empty()) {
+    if (a.regions) write_regions(a.folder, img);  // before labels.csv, the folder's last file
+    write_folder(a.folder, img, scenes.first);
+  }
   if (!a.labels_out.empty()) {
     nlohmann::json j = nlohmann::json::array();
     for (int64_t i = 0; i < a.n; ++i) {
@@ -135,6 +166,9 @@ void register_render(CLI::App& app) {
   sub->add_option("--cols", args->cols, "images per grid row (0 = square)")->capture_default_str();
   sub->add_option("--device", args->device, "cpu or cuda")->capture_default_str();
   sub->add_option("--labels-out", args->labels_out, "also write each scene's parameters as JSON");
+  sub->add_flag("--regions", args->regions,
+                "with --folder: also regions/scene_NNNNN.png, each scene's object and shadow grown by 3 px (white): "
+                "the region an edit redraws (ebm sample --init-region)");
   sub->callback([args] {
     run_command("render", [&] {
       run_render(*args);

@@ -39,6 +39,7 @@ struct SampleArgs {
   std::optional<std::string> precision;
   std::optional<std::string> init_image;
   std::optional<double> init_sigma;
+  std::optional<std::string> init_region;
   StepRuleFlags step_rule;
   bool no_cuda_graph = false;
   int columns = 0;
@@ -115,6 +116,15 @@ void run_sample(const SampleArgs& a) {
       throw std::invalid_argument("--init-sigma noises an image start: give --init-image too (or a recipe whose init is an image)");
     p.init_sigma = *a.init_sigma;
   }
+  if (a.init_region) {
+    if (p.init != InitMode::Image)
+      throw std::invalid_argument("--init-region holds part of an image start: give --init-image too (or a recipe whose init is an image)");
+    try {
+      p.init_region = load_image(*a.init_region, 1).squeeze(0);
+    } catch (const std::exception& e) {
+      throw std::invalid_argument(std::string("--init-region: ") + e.what());
+    }
+  }
   if (a.device) p.device = *a.device;
   if (a.micro_batch) p.micro_batch = *a.micro_batch;
   if (a.precision) p.precision = precision_from_string(*a.precision);
@@ -153,7 +163,7 @@ void run_sample(const SampleArgs& a) {
                       ? " noised to sigma " + std::to_string(init_noise_sigma(run.recipe.sampler)) +
                             (run.recipe.sampler.schedule.annealed() ? " (the ladder from there on)" : "")
                       : std::string(" as it is"))
-              << "\n";
+              << (run.recipe.sampler.init_region.defined() ? "; outside its region the image is held" : "") << "\n";
   r = std::move(run.recipe);  // p is r.sampler: now with the hashes and the schedule
   const ModelSet models = std::move(run.models);
 
@@ -252,6 +262,9 @@ void register_sample(CLI::App& app) {
                   "start every chain from this PNG/JPEG (an edit of it: the recipe's labels, the image's rest)");
   sub->add_option("--init-sigma", a->init_sigma,
                   "noise the --init-image to this sigma and enter the ladder there (0: as it is; docs/recipe.md)");
+  sub->add_option("--init-region", a->init_region,
+                  "a grey PNG the size of any image: where the edit may redraw (white); the rest (black) is held to "
+                  "the --init-image (docs/recipe.md)");
   add_step_rule_flags(sub, a->step_rule, "overrides the recipe's (langevin when it names none)");
   sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();

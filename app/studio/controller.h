@@ -168,8 +168,10 @@ class Controller {
   // guided term whose label was changed since fill_labels set it is first raised to guidance
   // kEditGuidance when it is below: the changed concept has to outweigh what the noised image still
   // shows (64 colour edits, 2-core CPU, 2026-12-05: the new colour in 66 % at 6 against 53 % at the
-  // colour file's 2, around one prior; docs/studio.md, Read). Returns the names of the raised terms.
-  std::vector<std::string> edit_from_image(const torch::Tensor& image, double sigma);
+  // colour file's 2, around one prior; docs/studio.md, Read). `region` ([1,H,W] in [0,1], any size;
+  // undefined: the whole image) limits the redraw to it, the rest held to the image (SamplerParams::
+  // init_region). Returns the names of the raised terms.
+  std::vector<std::string> edit_from_image(const torch::Tensor& image, double sigma, const torch::Tensor& region = {});
   static constexpr double kEditGuidance = 6.0;
   bool edit_pull() const { return edit_pull_; }
   void set_edit_pull(bool on) { edit_pull_ = on; }

@@ -100,18 +100,20 @@ std::vector<std::string> Controller::raise_changed_terms_guidance() {
   return raised;
 }
 
-std::vector<std::string> Controller::edit_from_image(const torch::Tensor& image, double sigma) {
+std::vector<std::string> Controller::edit_from_image(const torch::Tensor& image, double sigma, const torch::Tensor& region) {
   torch::Tensor img = image.dim() == 4 ? image.squeeze(0) : image;
   if (img.dim() != 3) throw std::invalid_argument("the image to edit from must be [C,H,W]");
   SamplerParams next = params_;
   next.init = InitMode::Image;
   next.init_image = img.detach().to(torch::kCPU, torch::kFloat).clamp(0, 1).contiguous();
   next.init_sigma = sigma;
+  next.init_region = region.defined() ? region.detach().to(torch::kCPU, torch::kFloat).contiguous() : torch::Tensor();
   next.validate();  // a bad σ throws here, before the pull changes any guidance
   const std::vector<std::string> raised = edit_pull_ ? raise_changed_terms_guidance() : std::vector<std::string>{};
   restart_with(std::move(next));
   log_.info("editing from the image: every chain starts from it noised to sigma " +
-            std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps");
+            std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps" +
+            (params_.init_region.defined() ? "; outside the edit box the image is held" : ""));
   return raised;
 }
 
@@ -119,6 +121,7 @@ void Controller::stop_image_edit() {
   if (!editing_image()) return;
   SamplerParams next = params_;
   next.init_image = torch::Tensor();
+  next.init_region = torch::Tensor();
   next.init_sigma = 0;
   // The ladder's own start when there is one (restart_with rebuilds an automatic ladder whole).
   next.init = auto_schedule_ || next.schedule.annealed() ? InitMode::Noise : InitMode::GreyColour;

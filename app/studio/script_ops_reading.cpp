@@ -54,11 +54,26 @@ bool run_use_reading(ScriptContext& c, const ScriptAction&) {
 void validate_edit_from_image(const ScriptAction& a) {
   in_range(a, "sigma", 0, kMaxInitSigma);
   if (a.args.contains("pull")) need(a, "pull", json::value_t::boolean, "true or false");
+  if (a.args.contains("box")) {
+    const json& b = a.args.at("box");
+    if (!b.is_array() || b.size() != 4)
+      bad_arg(a, "box must be [left, top, right, bottom], fractions of the image in [0, 1]");
+    for (const auto& v : b)
+      if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+        bad_arg(a, "box must be [left, top, right, bottom], fractions of the image in [0, 1], got " + b.dump());
+  }
 }
 
 bool run_edit_from_image(ScriptContext& c, const ScriptAction& a) {
   if (a.args.contains("sigma")) c.studio.ui().read.sigma = a.args.at("sigma").get<float>();
   if (a.args.contains("pull")) c.controller().set_edit_pull(a.args.at("pull").get<bool>());
+  // The Read panel's box as the script gives it; without one, the whole image (as before boxes).
+  ReadSettings& rs = c.studio.ui().read;
+  rs.use_box = a.args.contains("box");
+  if (rs.use_box) {
+    const json& b = a.args.at("box");
+    rs.box = EditBox{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
+  }
   c.start_event_seq = last_event_seq(c.controller());
   c.start_error_seen.reset();
   c.studio.edit_from_read_image();
@@ -82,7 +97,7 @@ std::vector<ScriptOp> reading_script_ops() {
        validate_wait_read, run_wait_read, poll_wait_read},
       {"use_reading", "set the labels read on the composition's terms (Read panel: Use these labels)", no_args,
        run_use_reading, nullptr},
-      {"edit_from_image", "[sigma, pull]: restart the chains from the Read panel's image noised to sigma (pull: raise changed labels to guidance 6)", validate_edit_from_image,
+      {"edit_from_image", "[sigma, pull, box]: restart the chains from the Read panel's image noised to sigma (pull: raise changed labels to guidance 6; box: [left, top, right, bottom] in [0, 1], redraw only inside it)", validate_edit_from_image,
        run_edit_from_image, nullptr},
       {"stop_image_edit", "back to sampling from noise (Read panel: Back to noise)", no_args, run_stop_image_edit, nullptr},
   };

@@ -150,7 +150,9 @@ json ScriptRunner::report() const {
                {"seconds", reader.seconds()}, {"readings", readings}};
   const SamplerParams& sp = studio_.controller().sampler();
   j["init"] = {{"mode", to_string(sp.init)}, {"sigma", sp.init_sigma}, {"noise_sigma", init_noise_sigma(sp)},
-               {"total_steps", sp.total_steps()}};
+               {"total_steps", sp.total_steps()},
+               // the share of the image an edit may redraw (1: all of it; below: held outside the edit box)
+               {"region_share", sp.init_region.defined() ? sp.init_region.mean().item<double>() : 1.0}};
   j["composition"] = node_to_json(studio_.controller().composition());  // the tree as edited (masks aside)
   j["models"] = json::array();
   for (const auto& m : studio_.controller().models())

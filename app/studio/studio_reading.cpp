@@ -125,7 +125,10 @@ std::vector<std::string> Studio::use_reading() {
 
 void Studio::edit_from_read_image() {
   if (!reader_.image().defined()) throw std::invalid_argument("there is no image to edit from: drop a picture or read a sample first");
-  controller_->edit_from_image(reader_.image(), ui_.read.sigma);
+  const torch::Tensor& img = reader_.image();  // [1,C,H,W] or [C,H,W]
+  const torch::Tensor region =
+      ui_.read.use_box ? region_of_box(ui_.read.box, img.size(img.dim() - 2), img.size(img.dim() - 1)) : torch::Tensor();
+  controller_->edit_from_image(img, ui_.read.sigma, region);
 }
 
 }  // namespace ebm::studio

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/studio/grid_layout.h"
+#include "app/studio/edit_box.h"
 #include "app/studio/mask_brush.h"
 
 #include <array>
@@ -68,6 +69,9 @@ struct ReadSettings {
   // with the pull) and kept every target more often (38 against 27 %).
   float sigma = 0.8f;
   bool thorough = false;  // the full read (ReadOptions defaults) on a CPU too; off: the quick one there
+  // Edit only inside a box dragged on the image (the rest held to it); off: the whole image.
+  bool use_box = false;
+  EditBox box;
 };
 
 struct UiState {

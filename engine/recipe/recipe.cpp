@@ -63,12 +63,40 @@ json sampler_to_json(const SamplerParams& p) {
             {"precision", to_string(p.precision)},
             {"cuda_graph", p.cuda_graph}};
   // An image start is one object, the image embedded: the recipe (and the PNG carrying it) stands alone.
-  if (p.init == InitMode::Image && p.init_image.defined())
+  if (p.init == InitMode::Image && p.init_image.defined()) {
     j["init"] = {{"image", png_data_uri(png_encode(png_from_tensor(p.init_image)))}, {"sigma", p.init_sigma}};
+    if (p.init_region.defined()) j["init"]["region"] = encode_mask(p.init_region[0]);
+  }
   return j;
 }
 
-// "init": a mode name, or {"image": PNG data URI or file path, "sigma": S} for an image start.
+// An image field of the init object: a PNG data URI, or (in a recipe read from a file) a PNG/JPEG path
+// relative to the recipe, decoded with `channels` channels (1: luminance) and at most kMaxMaskSide a side.
+torch::Tensor init_png_or_file(JsonObject& io, const std::string& key, int channels, const RecipeFiles* files) {
+  const std::string given_text = io.str(key, "", true, kMaxEmbeddedPngBytes * 4 / 3 + 64);
+  if (given_text.rfind("data:", 0) == 0) {
+    torch::Tensor t = decode_png_field(io, key, kMaxMaskSide);
+    if (channels == 1 && t.size(0) != 1) t = t.slice(0, 0, 3).mean(0, /*keepdim=*/true);  // a colour region counts by luminance
+    return t;
+  }
+  if (files == nullptr)
+    io.fail(key, "'" + given_text + "' is a file path, but this recipe was not read from a file; embed the image as a PNG data URI");
+  const std::filesystem::path given(given_text);
+  const std::filesystem::path path = given.is_absolute() || files->dir.empty() ? given : std::filesystem::path(files->dir) / given;
+  try {
+    torch::Tensor img = load_image(path.string(), channels);
+    if (img.size(2) > kMaxMaskSide || img.size(3) > kMaxMaskSide)
+      io.fail(key, path.string() + " is " + std::to_string(img.size(3)) + "x" + std::to_string(img.size(2)) + "; an init " +
+                       key + " may be at most " + std::to_string(kMaxMaskSide) + " pixels a side");
+    return img.squeeze(0);
+  } catch (const RecipeError&) {
+    throw;
+  } catch (const std::exception& e) {
+    io.fail(key, e.what());
+  }
+}
+
+// "init": a mode name, or {"image": PNG data URI or file path, "sigma": S, "region": mask} for an image start.
 void init_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>* warnings, const RecipeFiles* files) {
   if (!o.has("init")) return;
   const json& v = o.raw("init");
@@ -84,28 +112,11 @@ void init_from_json(JsonObject& o, SamplerParams* p, std::vector<std::string>* w
     o.fail("init", "expected a mode name (uniform, gaussian, grey_colour, noise) or {\"image\": ..., \"sigma\": ...}, got " +
                        json_type_name(v));
   JsonObject io(v, o.path("init"), warnings);
-  const std::string image = io.str("image", "", true, kMaxEmbeddedPngBytes * 4 / 3 + 64);
   p->init = InitMode::Image;
   p->init_sigma = io.num("sigma", 0.0, 0.0, kMaxInitSigma);
-  if (image.rfind("data:", 0) == 0) {
-    p->init_image = decode_png_field(io, "image", kMaxMaskSide);
-  } else {
-    if (files == nullptr)
-      io.fail("image", "'" + image + "' is a file path, but this recipe was not read from a file; embed the image as a PNG data URI");
-    const std::filesystem::path given(image);
-    const std::filesystem::path path = given.is_absolute() || files->dir.empty() ? given : std::filesystem::path(files->dir) / given;
-    try {
-      torch::Tensor img = load_image(path.string(), 3);
-      if (img.size(2) > kMaxMaskSide || img.size(3) > kMaxMaskSide)
-        io.fail("image", path.string() + " is " + std::to_string(img.size(3)) + "x" + std::to_string(img.size(2)) +
-                             "; an init image may be at most " + std::to_string(kMaxMaskSide) + " pixels a side");
-      p->init_image = img.squeeze(0);
-    } catch (const RecipeError&) {
-      throw;
-    } catch (const std::exception& e) {
-      io.fail("image", e.what());
-    }
-  }
+  p->init_image = init_png_or_file(io, "image", 3, files);
+  // The edit's region (SamplerParams::init_region): white is redrawn, black held to the image.
+  if (io.has("region")) p->init_region = init_png_or_file(io, "region", 1, files);
   io.finish();
 }
 

@@ -30,6 +30,7 @@ enum class NoiseStream : std::uint32_t {
   ResetColour = 7,
   Accept = 8,       // the uniform of a MALA step's accept test (counter = step, sub-stream = stage)
   Label = 9,        // per-sample labels of "any label" terms (sub-stream = a hash of the term's name)
+  Hold = 10,        // the noise of an edit's held region (SamplerParams::init_region; counter = step)
 };
 
 // Scalar version of the mixer, for host-side key derivation (and tests).

@@ -39,17 +39,22 @@ torch::Tensor noise_start_mean(const CompiledComposition& comp) {
 void ChainInit::set_chain(const SamplerParams& chain) {
   mode_ = chain.init;
   init_image_ = chain.init_image;
+  init_region_ = chain.init_region;
   seed_ = chain.seed;
   sigma0_ = chain.schedule.annealed() ? chain.schedule.levels.front().sigma : 1.0;
   image_sigma_ = init_noise_sigma(chain);
   image_ = torch::Tensor();
+  region_ = torch::Tensor();
 }
 
 void ChainInit::set_shape(std::int64_t channels, std::int64_t image_size, torch::Tensor start_mean) {
   channels_ = channels;
   size_ = image_size;
   start_mean_ = std::move(start_mean);
-  if (image_.defined() && (image_.size(0) != channels || image_.size(1) != image_size)) image_ = torch::Tensor();
+  if (image_.defined() && (image_.size(0) != channels || image_.size(1) != image_size)) {
+    image_ = torch::Tensor();
+    region_ = torch::Tensor();
+  }
 }
 
 void ChainInit::prepare_image(const torch::Device& device) const {
@@ -68,6 +73,24 @@ void ChainInit::prepare_image(const torch::Device& device) const {
                                                       .mode(torch::kBilinear)
                                                       .align_corners(false));
   image_ = img.clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
+  region_ = torch::Tensor();
+  if (init_region_.defined()) {
+    auto r = init_region_.to(torch::kFloat).unsqueeze(0);  // [1,1,H,W]
+    if (r.size(2) != s || r.size(3) != s)
+      r = torch::nn::functional::interpolate(r, torch::nn::functional::InterpolateFuncOptions()
+                                                    .size(std::vector<int64_t>{s, s})
+                                                    .mode(torch::kBilinear)
+                                                    .align_corners(false));
+    region_ = r.clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
+  }
+}
+
+torch::Tensor ChainInit::hold(const torch::Tensor& x, const torch::Tensor& key, const torch::Tensor& sigma,
+                              const torch::Tensor& ids) const {
+  if (!holds()) return x;
+  prepare_image(ids.device());
+  const auto noised = image_.unsqueeze(0) + counter_normal(key, ids, {channels_, size_, size_}).mul_(sigma);
+  return torch::lerp(noised, x, region_.unsqueeze(0));  // region 1: x; region 0: the noised image
 }
 
 torch::Tensor ChainInit::images(const torch::Tensor& key, const torch::Tensor& colour_key, const torch::Tensor& ids) const {

@@ -39,6 +39,12 @@ class ChainInit {
   // call after set_chain/set_shape) and kept, so a reset needs no host copy. Throws
   // std::invalid_argument when its channels do not fit the models.
   void prepare_image(const torch::Device& device) const;
+  // Whether the chain holds part of its image start (SamplerParams::init_region).
+  bool holds() const { return mode_ == InitMode::Image && init_region_.defined(); }
+  // x with the held region put back to the image noised to `sigma` (0-dim float; 0: the image
+  // itself), from the Hold stream of `key` (0-dim int64): region·x + (1 − region)·(image + σ·ξ). x
+  // unchanged when nothing is held. Elementwise on x's device, no host sync (a captured graph holds it).
+  torch::Tensor hold(const torch::Tensor& x, const torch::Tensor& key, const torch::Tensor& sigma, const torch::Tensor& ids) const;
   // U(-1, 1) attention logits [B,K,S,S] of a comb_mask term, as the reference's mask chain starts.
   torch::Tensor attention(const std::string& term, int k, const torch::Tensor& ids) const;
   // Re-initialises the samples flagged in `bad` [B] (bool) from the given (Reset) streams, images and
@@ -50,12 +56,14 @@ class ChainInit {
  private:
   InitMode mode_ = InitMode::GreyColour;
   torch::Tensor init_image_;  // SamplerParams::init_image (CPU)
+  torch::Tensor init_region_;  // SamplerParams::init_region (CPU)
   std::uint64_t seed_ = 0;
   double sigma0_ = 1.0;
   double image_sigma_ = 0.0;  // init_noise_sigma(): the noise an image start gets
   std::int64_t channels_ = 3, size_ = 64;
   torch::Tensor start_mean_;
   mutable torch::Tensor image_;  // prepare_image()'s cache (images() makes it when a reshape dropped it)
+  mutable torch::Tensor region_;  // prepare_image()'s region, [1,S,S] (undefined when nothing is held)
 };
 
 }  // namespace ebm

@@ -368,7 +368,7 @@ bool Sampler::graph_eligible() const {
 std::string Sampler::graph_key(const LangevinParams& lp) const {
   return std::to_string(lp.clamp) + "/" + std::to_string(lp.clamp_lo) + "/" + std::to_string(lp.clamp_hi) + "/" +
          to_string(lp.proj) + "/" + std::to_string(lp.proj_norm) + "/" + std::to_string(params_.micro_batch) + "/" +
-         to_string(params_.precision) + "/" + to_string(params_.step_rule) + "/" + std::to_string(params_.leapfrog_steps);
+         to_string(params_.precision) + "/" + to_string(params_.step_rule) + "/" + std::to_string(params_.leapfrog_steps) + "/" + std::to_string(init_.holds());
 }
 
 StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp) {
@@ -379,6 +379,7 @@ StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp)
                      std::map<std::string, torch::Tensor> no_masks;
                      StepStats st;
                      torch::Tensor x = one_step(0, false, b.x, b.ids, &no_masks, b.sc, lp, /*add_noise=*/true, &st);
+                     x = init_.hold(x, b.sc.hold_key, b.sc.hold_sigma, b.ids);
                      torch::Tensor bad =
                          torch::isfinite(x).flatten(1).all(1).logical_and(torch::isfinite(st.energy)).logical_not();
                      init_.reset(bad, b.ids, b.sc.reset_key, b.sc.reset_colour_key, compiled_->terms(), &x, &no_masks);
@@ -420,6 +421,8 @@ StepStats Sampler::eager_step(const StepSettings& set, const LangevinParams& lp)
     }
   }
 
+  x = init_.hold(x, sc.hold_key, sc.hold_sigma, ids);  // an edit's held region (nothing without one)
+
   // A chain that produced NaN/Inf is re-initialised (deterministically, from the Reset stream).
   torch::Tensor finite = torch::isfinite(x).flatten(1).all(1).logical_and(torch::isfinite(st.energy));
   torch::Tensor bad = finite.logical_not();
@@ -444,7 +447,10 @@ StepStats Sampler::step() {
   ensure_compiled();
   sync_spectral_caches(true);
   torch::NoGradGuard no_grad;  // only the energy evaluation records a graph
-  const StepSettings set = params_.at(state_.step);
+  StepSettings set = params_.at(state_.step);
+  // Where the chain will be after this step: the next step's σ, none after the last (an edit's held
+  // region is put back to the image noised that much).
+  if (compiled_->needs_sigma() && state_.step + 1 < params_.total_steps()) set.hold_sigma = params_.at(state_.step + 1).sigma;
   const LangevinParams lp = params_.langevin(set);
   if (compiled_->needs_sigma()) require_noise_level(set.sigma);
   gpu::check_precision(params_.precision, state_.x.device());

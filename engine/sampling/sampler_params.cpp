@@ -200,6 +200,15 @@ void SamplerParams::validate() const {
   }
   if (!std::isfinite(init_sigma) || init_sigma < 0 || init_sigma > kMaxInitSigma)
     bad("init_sigma", "must be in [0, " + std::to_string(static_cast<int>(kMaxInitSigma)) + "] (0: the image as it is)");
+  if (init_region.defined()) {
+    if (init != InitMode::Image)
+      bad("init_region", "holds part of an image start; it needs init 'image' (drop the region for init '" + to_string(init) + "')");
+    if (init_region.dim() != 3 || init_region.size(0) != 1 || init_region.size(1) < 1 || init_region.size(2) < 1)
+      bad("init_region", "must be a [1,H,W] mask (a grey PNG: white = redraw, black = keep)");
+    else if (!torch::isfinite(init_region).all().item<bool>() || init_region.min().item<double>() < 0 ||
+             init_region.max().item<double>() > 1)
+      bad("init_region", "values must be in [0, 1] (0 keeps the image, 1 redraws)");
+  }
   if (init_sigma > 0 && init != InitMode::Image)
     bad("init_sigma", "noises an image start; it needs init 'image' (set init_sigma to 0 for init '" + to_string(init) + "')");
   parse_device(device);
@@ -223,7 +232,10 @@ bool SamplerParams::same_chain(const SamplerParams& o) const {
   bool same_image = init_image.defined() == o.init_image.defined() &&
                     (!init_image.defined() || init_image.is_same(o.init_image) ||
                      (init_image.sizes() == o.init_image.sizes() && torch::equal(init_image, o.init_image)));
-  return seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
+  const bool same_region = init_region.defined() == o.init_region.defined() &&
+                           (!init_region.defined() || init_region.is_same(o.init_region) ||
+                            (init_region.sizes() == o.init_region.sizes() && torch::equal(init_region, o.init_region)));
+  return same_region && seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
          init == o.init && init_sigma == o.init_sigma &&
          device == o.device && devices == o.devices && same_image;
 }
@@ -237,6 +249,7 @@ SamplerParams SamplerParams::with_identity_of(const SamplerParams& chain) const 
   p.init = chain.init;
   p.init_image = chain.init_image;
   p.init_sigma = chain.init_sigma;
+  p.init_region = chain.init_region;
   p.device = chain.device;
   p.devices = chain.devices;
   return p;

@@ -79,6 +79,10 @@ struct StepSettings {
   double step_lr = 100.0, noise_std = 0.001, sigma = 0.0;
   int level = 0;
   double heun_sigma = 0.0;  // > 0: a Heun step to this σ (ScheduleLevel::heun_sigma)
+  // The noise level the chain is at after this step (the next step's σ; 0 after the last one or for
+  // models without a noise level): what an edit's held region is noised to (SamplerParams::init_region).
+  // Set by the Sampler, not by at().
+  double hold_sigma = 0.0;
 };
 
 struct SamplerParams {
@@ -123,6 +127,12 @@ struct SamplerParams {
   // image as it is. apply_denoising_schedule() cuts the schedule to its levels at or below σ, and the
   // noise added is the first kept level's σ (this σ itself on a constant schedule).
   double init_sigma = 0.0;
+  // InitMode::Image only, optional: the edit's region, [1,H,W] float in [0,1] on the CPU (any size:
+  // resized to the image). 1 = redraw, 0 = hold: after every step the held part is put back to the
+  // image noised to the σ the chain is at then (the image itself after the last step), as inpainting
+  // with a diffusion model does (RePaint, Lugmayr et al. 2022) — so an edit cannot move what lies
+  // outside the region, nor draw anything there. Undefined: the whole image may change.
+  torch::Tensor init_region;
   std::string device = "cpu";      // "cpu", "cuda", "cuda:1" …
   // Devices the batch is split over in one process, from `device` on (cuda:1 with 2: cuda:1 and
   // cuda:2), each with a copy of the models and a share of ⌈batch/devices⌉ chains

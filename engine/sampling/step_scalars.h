@@ -13,8 +13,8 @@
 namespace ebm {
 
 struct StepScalars {
-  torch::Tensor step_lr, noise_std, sigma;                            // float32
-  torch::Tensor noise_key, reset_key, reset_colour_key, accept_key;  // int64 counter-noise keys
+  torch::Tensor step_lr, noise_std, sigma, hold_sigma;                         // float32
+  torch::Tensor noise_key, reset_key, reset_colour_key, accept_key, hold_key;  // int64 counter-noise keys
 };
 
 // Allocates the scalars on `device` and writes those of step `step` of the chain of `seed`.

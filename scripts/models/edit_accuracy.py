@@ -8,7 +8,7 @@ original scene and colour accuracy is the share that took the new colour.
 
     python3 scripts/models/edit_accuracy.py --scenes 16 --per-scene 4 --sigma 0.4 [--device cuda]
         [--models assets/models] [--ebm build/app/ebm] [--prior shared|each] [--color-guidance G]
-        [--others-guidance G]
+        [--others-guidance G] [--region]
         [--out result.json] [-- extra ebm eval flags]
 
 The extra flags default to the Euler walk (--walk euler --euler-steps 32 --churn 20), cut at sigma.
@@ -46,6 +46,9 @@ def main():
     ap.add_argument("--others-guidance", type=float, default=0.0,
                     help="the position, size and shape terms' guidance (0: their files' own, 6); three or more "
                          "terms pulling at 6 around one prior draw two objects (MODEL_CARD.md, ninth session)")
+    ap.add_argument("--region", action="store_true",
+                    help="hold the scene outside its object's region (`ebm render --regions`: the object and its "
+                         "shadow grown by 3 px, what a user would paint): recipe init.region")
     ap.add_argument("--out", default="")
     ap.add_argument("extra", nargs="*", help="flags passed on to ebm eval (after --)")
     a = ap.parse_args()
@@ -61,8 +64,8 @@ def main():
     n_total = 0
     per_scene = []
     with tempfile.TemporaryDirectory() as d:
-        subprocess.run([a.ebm, "render", "--n", str(a.scenes), "--seed", str(a.seed), "--folder", d], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run([a.ebm, "render", "--n", str(a.scenes), "--seed", str(a.seed), "--folder", d,
+                        *(["--regions"] if a.region else [])], check=True, stdout=subprocess.DEVNULL)
         rows = list(csv.DictReader(open(os.path.join(d, "labels.csv"))))
         for i, truth in enumerate(rows):
             old = int(truth["color"])
@@ -82,6 +85,8 @@ def main():
                     if a.color_guidance > 0:
                         t["guidance"] = a.color_guidance
             r.setdefault("sampler", {})["init"] = {"image": os.path.join(d, truth["file"]), "sigma": a.sigma}
+            if a.region:
+                r["sampler"]["init"]["region"] = os.path.join(d, "regions", truth["file"])
             path = os.path.join(d, "edit_%03d.json" % i)
             json.dump(r, open(path, "w"))
             res = subprocess.run([a.ebm, "eval", "--recipe", path, "--n", str(a.per_scene), "--batch",
@@ -102,7 +107,7 @@ def main():
             print("scene %d: %s" % (i, json.dumps(got)), file=sys.stderr)
     out = {"scenes": a.scenes, "per_scene": a.per_scene, "edits": n_total, "sigma": a.sigma, "seed": a.seed,
            "prior": a.prior, "color_guidance": a.color_guidance or "the file's",
-           "others_guidance": a.others_guidance or "the files'",
+           "others_guidance": a.others_guidance or "the files'", "region": a.region,
            "device": a.device, "flags": extra,
            "position_error": sums["position"] / n_total, "size_error": sums["size"] / n_total,
            "shape_accuracy": sums["shape"] / n_total, "new_color_accuracy": sums["color"] / n_total,

@@ -398,11 +398,26 @@ TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
   // The ladder stays the models' own: a new term still re-derives it, cut at σ.
   c.add_term({}, "other", std::vector<float>{0.f, 0.f}, 1.0);
   EXPECT_LE(c.sampler().schedule.levels.front().sigma, 0.3);
+  // An edit box: the chain's params carry the region (the rest held to the image), and the engine's
+  // running chain is restarted on it; a new edit without one redraws the whole image again.
+  auto region = torch::zeros({1, 16, 16});
+  region.slice(1, 4, 12).slice(2, 4, 12).fill_(1.f);
+  c.edit_from_image(image, 0.3, region);
+  ASSERT_TRUE(c.sampler().init_region.defined());
+  EXPECT_TRUE(torch::equal(c.sampler().init_region, region));
+  ASSERT_TRUE(poll_until(c, [&] {
+    const auto& s = c.snapshot();
+    return s && s->params.init_region.defined() && s->step >= 1;
+  }));
+  // A region that does not fit (three channels) changes nothing.
+  EXPECT_THROW(c.edit_from_image(image, 0.3, torch::ones({3, 16, 16})), std::invalid_argument);
+  EXPECT_TRUE(torch::equal(c.sampler().init_region, region));
   c.stop_image_edit();
   EXPECT_FALSE(c.editing_image());
   EXPECT_EQ(c.sampler().init, InitMode::Noise);
   EXPECT_EQ(c.sampler().total_steps(), full_steps);
   EXPECT_FALSE(c.sampler().init_image.defined());
+  EXPECT_FALSE(c.sampler().init_region.defined());
 }
 
 // "any value, per sample" on a term: the engine runs it with a label drawn per sample (the snapshot's

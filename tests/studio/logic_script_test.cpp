@@ -61,6 +61,10 @@ TEST(Script, ErrorsNameTheActionAndTheField) {
   EXPECT_NE(error_of(R"([{"do": "wait"}])").find("frames"), std::string::npos);
   EXPECT_NE(error_of(R"([{"do": "export", "path": "x", "kind": "gif"}])").find("kind"), std::string::npos);
   EXPECT_NE(error_of(R"([3])").find("\"do\""), std::string::npos);
+  // The edit box: four fractions of the image.
+  EXPECT_EQ(error_of(R"([{"do": "edit_from_image", "sigma": 0.5, "box": [0.1, 0.2, 0.6, 0.7]}])"), "");
+  EXPECT_NE(error_of(R"([{"do": "edit_from_image", "box": [0.1, 0.2]}])").find("[left, top, right, bottom]"), std::string::npos);
+  EXPECT_NE(error_of(R"([{"do": "edit_from_image", "box": [0.1, 0.2, 1.5, 0.7]}])").find("in [0, 1]"), std::string::npos);
 }
 
 TEST(Script, SamplerDeviceAndPrecisionAreChecked) {

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -475,7 +476,8 @@ TEST(StudioGui, OnACpuItOpensOnTheDraftWalkAndFinishesTheOpeningComposition) {
 // composition's models (the opening composition with its shape term swapped for colour: colour and
 // position around one prior); its labels go into the composition, the colour is changed to blue (the
 // edit pull raises it to guidance 6), and "Edit from this image" restarts the chains from it at σ 0.4
-// — the samples come out blue where the lime sphere was.
+// inside a box around the sphere — the samples come out blue where the lime sphere was, and outside
+// the box they are the picture itself.
 TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   const fs::path dir = fresh_dir("read_edit");
   ebm::data::CubesObjects o;
@@ -490,6 +492,15 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
     img = ebm::data::CubesRenderer().render(scene)[0];
   }
   ebm::save_png((dir / "scene.png").string(), img);
+  // The edit box: the sphere and its shadow (where the picture differs from the empty floor), grown by
+  // 4 pixels, in fractions of the 64-pixel image.
+  const auto differs = (img - ebm::data::CubesRenderer().render_floor(1)[0]).abs().amax(0).gt(0.04).nonzero();
+  ASSERT_GT(differs.size(0), 20);
+  const auto lo = differs.amin(0), hi = differs.amax(0);  // (row, col)
+  auto frac = [](int64_t px) { return std::clamp(static_cast<double>(px) / 64.0, 0.0, 1.0); };
+  const int64_t top = lo[0].item<int64_t>() - 4, left = lo[1].item<int64_t>() - 4;
+  const int64_t bottom = hi[0].item<int64_t>() + 5, right = hi[1].item<int64_t>() + 5;
+  const json box = {frac(left), frac(top), frac(right), frac(bottom)};
   std::vector<float> blue(20, 0.f);
   blue[3] = 1.f;
   const json script = {{"actions",
@@ -507,7 +518,7 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
                          // The edit pull (on by default) raises the changed colour term to guidance 6
                          // around the composition's one prior (docs/studio.md, Read): the file's own
                          // 2, chosen for sampling from noise, leaves the lime sphere lime.
-                         {{"do", "edit_from_image"}, {"sigma", 0.4}},
+                         {{"do", "edit_from_image"}, {"sigma", 0.4}, {"box", box}},
                          {{"do", "wait"}, {"until", "running"}, {"timeout_s", 60}},
                          {{"do", "wait"}, {"until", "settled"}, {"timeout_s", 300}},
                          {{"do", "export"}, {"path", "edit.png"}, {"kind", "samples"}},
@@ -562,6 +573,7 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
   EXPECT_NEAR(report["init"]["sigma"].get<double>(), 0.4, 1e-6);
   EXPECT_LE(report["init"]["noise_sigma"].get<double>(), 0.4);
   EXPECT_LT(report["init"]["total_steps"].get<int>(), 27);
+  EXPECT_LT(report["init"]["region_share"].get<double>(), 0.5);  // the box, not the whole image
   EXPECT_EQ(report["chain"]["status"], "finished");
   // Every sample: a blue object, centred near where the lime one was.
   auto centroid = [](const torch::Tensor& mask) {
@@ -582,6 +594,13 @@ TEST(StudioGui, ADroppedPictureIsReadIntoConceptsAndEditedFromIt) {
     ASSERT_GT(blue_px.sum().item<int64_t>(), 40) << name << ": no blue object";
     const auto got = centroid(blue_px);
     EXPECT_LT((got - want).norm().item<double>(), 8.0) << name << ": the object moved";
+    // Outside the box the picture is held: the same pixels, to the PNGs' rounding.
+    auto outside = torch::ones({64, 64}, torch::kBool);
+    outside.slice(0, std::max<int64_t>(top, 0), std::min<int64_t>(bottom, 64))
+        .slice(1, std::max<int64_t>(left, 0), std::min<int64_t>(right, 64))
+        .fill_(false);
+    const auto diff = (x - src).abs().amax(0);
+    EXPECT_LT(diff.masked_select(outside).max().item<float>(), 1.5f / 255) << name << ": changed outside the box";
   }
   EXPECT_EQ(samples, 4);
   EXPECT_TRUE(fs::exists(dir / "out" / "read_panel.png"));

@@ -57,6 +57,36 @@ void draw_readings_table(PanelContext& c, const ConceptReader& reader) {
   ImGui::EndTable();
 }
 
+// The edit box over the image shown at `origin`, `side` pixels a side: a drag on the image draws it
+// (from where the button went down to where the mouse is), and it is outlined, the held rest dimmed.
+void edit_box_over_image(ReadSettings& rs, const ImVec2& origin, float side) {
+  const ImVec2 after = ImGui::GetCursorScreenPos();
+  ImGui::SetCursorScreenPos(origin);
+  ImGui::InvisibleButton("edit_box", ImVec2(side, side));
+  const ImVec2 m = ImGui::GetIO().MousePos;
+  const float fx = (m.x - origin.x) / side, fy = (m.y - origin.y) / side;
+  if (ImGui::IsItemActivated()) {
+    rs.box.x0 = rs.box.x1 = fx;
+    rs.box.y0 = rs.box.y1 = fy;
+  } else if (ImGui::IsItemActive()) {
+    rs.box.x1 = fx;
+    rs.box.y1 = fy;
+  } else if (ImGui::IsItemDeactivated()) {
+    rs.box = rs.box.normalized();
+  }
+  if (ImGui::IsItemHovered()) ImGui::SetTooltip("Drag a box: the edit redraws inside it and holds the rest.");
+  const EditBox b = rs.box.normalized();
+  const ImVec2 lo(origin.x + b.x0 * side, origin.y + b.y0 * side), hi(origin.x + b.x1 * side, origin.y + b.y1 * side);
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImU32 dim = IM_COL32(0, 0, 0, 110);
+  dl->AddRectFilled(origin, ImVec2(origin.x + side, lo.y), dim);
+  dl->AddRectFilled(ImVec2(origin.x, hi.y), ImVec2(origin.x + side, origin.y + side), dim);
+  dl->AddRectFilled(ImVec2(origin.x, lo.y), ImVec2(lo.x, hi.y), dim);
+  dl->AddRectFilled(ImVec2(hi.x, lo.y), ImVec2(origin.x + side, hi.y), dim);
+  dl->AddRect(lo, hi, IM_COL32(255, 220, 60, 255), 0.f, 0, 2.f);
+  ImGui::SetCursorScreenPos(after);
+}
+
 }  // namespace
 
 void draw_read_panel(PanelContext& c) {
@@ -78,7 +108,9 @@ void draw_read_panel(PanelContext& c) {
   // The image, and what it is.
   const float side = 128.f * c.scale;
   if (const gl::Texture2D* t = c.gfx.read_image()) {
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
     ImGui::Image(reinterpret_cast<ImTextureID>(static_cast<intptr_t>(t->id())), ImVec2(side, side));
+    if (rs.use_box) edit_box_over_image(rs, origin, side);
     ImGui::SameLine();
   }
   ImGui::BeginGroup();
@@ -125,13 +157,22 @@ void draw_read_panel(PanelContext& c) {
     ImGui::SetTooltip("A term whose label you changed after Use these labels is raised to guidance 6 when Edit starts\n"
                       "(if it is below): the new label has to outweigh what the noised image still shows.\n"
                       "64 colour edits: the new colour in 66 %% of them at 6, 53 %% at the colour file's 2.");
+  ImGui::Checkbox("only inside a box", &rs.use_box);
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("Drag a box on the image: the edit redraws inside it, and after every step the rest is put back\n"
+                      "to the image (noised as the chain is then; the image itself at the end), so nothing outside\n"
+                      "the box can move or change. Off: the whole image may change.");
+  if (rs.use_box) {
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", rs.box.describe().c_str());
+  }
   if (ImGui::Button("Edit from this image")) guarded(c.ctl, "edit from the image", [&] { c.actions.edit_from_image(); });
   if (c.ctl.editing_image()) {
     ImGui::SameLine();
     if (ImGui::Button("Back to noise")) guarded(c.ctl, "stop editing", [&] { c.ctl.stop_image_edit(); });
     const SamplerParams& p = c.ctl.sampler();
-    ImGui::TextDisabled("editing: chains start from an image at sigma %.3f, %lld steps", init_noise_sigma(p),
-                        static_cast<long long>(p.total_steps()));
+    ImGui::TextDisabled("editing: chains start from an image at sigma %.3f, %lld steps%s", init_noise_sigma(p),
+                        static_cast<long long>(p.total_steps()), p.init_region.defined() ? ", the rest held outside the box" : "");
   }
   ImGui::End();
 }
