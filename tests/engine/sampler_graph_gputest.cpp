@@ -1,7 +1,8 @@
 // The CUDA-graph sampling step against the eager one, on a real GPU (skips without CUDA): the
 // replayed step computes the eager step (fp32: 1e-5), value edits and Langevin edits after the
 // capture take effect without a re-capture, a structural edit re-captures, a denoising model's σ
-// ladder (σ read from a device tensor) matches, and the bf16 option runs and stays near fp32.
+// ladder (σ read from a device tensor) matches, an edit's held region is put back in the replay, and
+// the bf16 option runs and stays near fp32.
 #include "engine/sampling/sampler.h"
 #include "engine/sampling/euler_schedule.h"
 #include "engine/energy/denoising_model.h"
@@ -175,6 +176,35 @@ TEST(SamplerGraphGpu, ADenoisingLadderReadsSigmaFromTheDevice) {
   graph.start();
   expect_same_steps(eager, graph, 8);
   EXPECT_EQ(graph.graph_captures(), 1);
+}
+
+// An edit that holds the image outside a region (SamplerParams::init_region): the captured graph puts
+// the held part back as the eager step does — noised to the next step's σ read from the device, the
+// image itself after the last step.
+TEST(SamplerGraphGpu, AnEditsHeldRegionIsPutBackInTheReplayAsEagerly) {
+  REQUIRE_CUDA();
+  torch::NoGradGuard ng;
+  const Schedule ladder = geometric_schedule(1.0, 0.05, 4, 2, 1e-3);
+  auto edp = make_denoising(false, ladder), gdp = make_denoising(true, ladder);
+  Sampler &eager = *edp, &graph = *gdp;
+  const auto image = torch::rand({3, 64, 64});
+  auto region = torch::zeros({1, 64, 64});
+  region.slice(1, 16, 48).slice(2, 16, 48).fill_(1.f);
+  for (Sampler* s : {&eager, &graph}) {
+    SamplerParams p = s->params();
+    p.init = InitMode::Image;
+    p.init_image = image;
+    p.init_region = region;
+    p.init_sigma = 0.5;
+    p.schedule = schedule_from_sigma(ladder, 0.5);
+    s->set_params(p);
+    s->start();
+  }
+  const std::int64_t steps = graph.params().total_steps();
+  expect_same_steps(eager, graph, static_cast<int>(steps));
+  EXPECT_EQ(graph.last_step_path(), "cuda graph");
+  const auto held = graph.state().x.cpu().slice(2, 0, 16);  // the top rows lie outside the region
+  EXPECT_LE(max_diff(held, image.unsqueeze(0).expand({held.size(0), 3, 64, 64}).slice(2, 0, 16)), 1e-6);
 }
 
 TEST(SamplerGraphGpu, Bf16RunsInTheGraphAndStaysNearFp32) {
