@@ -16,6 +16,9 @@
 // holds exactly one object: an empty floor or two objects fail every row's "all at once", whatever
 // the attribute heads say of them. A case passes when every row passes AND all-met, objects found
 // and two-or-more objects reach the case's targets (CaseTargets: by the number of concepts).
+// Since 2026-12-07 a sample with no object found also takes each row's worst value (position 2√2,
+// size 0.4, shape and colour wrong, a negated colour shown) in the rows' means and `met`, rather than
+// what the heads read on an empty floor (the position head's extrapolations there reach 7 and more).
 #pragma once
 
 #include "engine/eval/grade_targets.h"

@@ -57,6 +57,17 @@ void ChainInit::set_shape(std::int64_t channels, std::int64_t image_size, torch:
   }
 }
 
+namespace {
+
+// [1,C,H,W] resized to s×s (bilinear, as the image start always was); unchanged at that size already.
+torch::Tensor resized(torch::Tensor img, std::int64_t s) {
+  if (img.size(2) == s && img.size(3) == s) return img;
+  return torch::nn::functional::interpolate(
+      img, torch::nn::functional::InterpolateFuncOptions().size(std::vector<int64_t>{s, s}).mode(torch::kBilinear).align_corners(false));
+}
+
+}  // namespace
+
 void ChainInit::prepare_image(const torch::Device& device) const {
   if (mode_ != InitMode::Image || (image_.defined() && image_.device() == device)) return;
   const std::int64_t c = channels_, s = size_;
@@ -67,21 +78,10 @@ void ChainInit::prepare_image(const torch::Device& device) const {
   if (img.size(1) != c)
     throw std::invalid_argument("init image has " + std::to_string(img.size(1)) + " channels, the models take " +
                                 std::to_string(c));
-  if (img.size(2) != s || img.size(3) != s)
-    img = torch::nn::functional::interpolate(img, torch::nn::functional::InterpolateFuncOptions()
-                                                      .size(std::vector<int64_t>{s, s})
-                                                      .mode(torch::kBilinear)
-                                                      .align_corners(false));
-  image_ = img.clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
+  image_ = resized(img, s).clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
   region_ = torch::Tensor();
   if (init_region_.defined()) {
-    auto r = init_region_.to(torch::kFloat).unsqueeze(0);  // [1,1,H,W]
-    if (r.size(2) != s || r.size(3) != s)
-      r = torch::nn::functional::interpolate(r, torch::nn::functional::InterpolateFuncOptions()
-                                                    .size(std::vector<int64_t>{s, s})
-                                                    .mode(torch::kBilinear)
-                                                    .align_corners(false));
-    region_ = r.clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
+    region_ = resized(init_region_.to(torch::kFloat).unsqueeze(0), s).clamp(0.0, 1.0).squeeze(0).to(device).contiguous();
   }
 }
 

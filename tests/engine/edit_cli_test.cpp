@@ -2,11 +2,10 @@
 // the image noised to σ, walks the ladder from there, and the PNG's recipe carries both.
 #include "engine/image/image_io.h"
 #include "engine/recipe/recipe.h"
-#include "models/checkpoint/sha256.h"
 
 #include "tests/support/cli_run.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/small_denoiser.h"
+#include "tests/support/denoiser_recipe.h"
 
 #include <gtest/gtest.h>
 
@@ -28,12 +27,7 @@ test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
 
 TEST(EditCli, SampleFromANoisedImageWalksTheLadderFromThere) {
   Dir d;
-  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
-  Recipe r;
-  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
-  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
-  r.sampler.batch = 2;
-  save_recipe(d.f("r.json"), r);
+  test::save_denoiser_recipe(d.str());
   save_png(d.f("scene.png"), torch::full({3, 64, 64}, 0.4f));
 
   auto full = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("full.png"), "--steps", "9"});
@@ -83,12 +77,7 @@ TEST(EditCli, RenderWritesObjectRegionsAndSampleHoldsTheImageOutsideOne) {
   EXPECT_EQ(no_folder.code, 2);
   EXPECT_NE(no_folder.err.find("--folder"), std::string::npos) << no_folder.err;
 
-  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
-  Recipe r;
-  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
-  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
-  r.sampler.batch = 2;
-  save_recipe(d.f("r.json"), r);
+  test::save_denoiser_recipe(d.str());
   auto edit = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("edit.png"), "--steps", "9", "--init-image",
                       d.f("scenes/scene_00000.png"), "--init-sigma", "0.3", "--init-region",
                       d.f("scenes/regions/scene_00000.png")});

@@ -9,7 +9,7 @@
 
 #include "tests/support/cli_run.h"
 #include "tests/support/temp_dir.h"
-#include "tests/support/small_denoiser.h"
+#include "tests/support/denoiser_recipe.h"
 
 #include <gtest/gtest.h>
 
@@ -30,14 +30,7 @@ test::CliRun ebm(const Dir& d, const std::vector<std::string>& args) {
   return test::run_binary(EBM_BINARY, args, d.f("stderr.txt"));
 }
 
-void save_denoiser_recipe(const Dir& d) {
-  test::save_small_denoiser(d.f("models/pos.safetensors"), "position", 1, 0.05, 1.0);
-  Recipe r;
-  r.models = {{"pos", "models/pos.safetensors", sha256_file(d.f("models/pos.safetensors"))}};
-  r.composition = Node::term("position", "pos", {0.3f, -0.4f});
-  r.sampler.batch = 2;
-  save_recipe(d.f("r.json"), r);
-}
+void save_denoiser_recipe(const Dir& d) { test::save_denoiser_recipe(d.str()); }
 
 // The schedule the PNG's recipe carries.
 Schedule grid_schedule(const std::string& png) { return load_recipe(png, nullptr).sampler.schedule; }

@@ -3,6 +3,7 @@
 #include "engine/eval/grade_targets.h"
 
 #include <gtest/gtest.h>
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 namespace ebm::eval {
@@ -212,15 +213,36 @@ TEST(EvalGrade, ACountingGraderRequiresExactlyOneObjectAndReportsFoundAndMultipl
   EXPECT_NEAR(t.objects_found, 0.75, kEps);
   EXPECT_NEAR(t.multiple_objects, 0.25, kEps);
   EXPECT_NEAR(t.all_met, 0.5, kEps);
-  // Shape sphere is met by #0 #2 #3, but #2 is an empty floor and #3 holds two objects.
+  // Shape sphere is read in #0 #2 #3, but #2 is an empty floor and #3 holds two objects.
   t = grade("shape", p, {kSphere});
-  EXPECT_NEAR(t.rows[0].met, 0.75, kEps);  // the row reads the attribute head alone
-  EXPECT_NEAR(t.all_met, 0.25, kEps);      // only #0 meets it with one object
+  EXPECT_NEAR(t.rows[0].met, 0.5, kEps);    // the empty floor meets no row, whatever the head reads
+  EXPECT_NEAR(t.rows[0].value, 0.5, kEps);  // #0 and #3's attribute: the row reads two objects' head
+  EXPECT_NEAR(t.all_met, 0.25, kEps);       // only #0 meets it with one object
   EXPECT_FALSE(t.pass());
   // Without a count head the first grader's arithmetic is unchanged.
   t = grade("shape", planted(), {kSphere});
   EXPECT_NEAR(t.all_met, 0.75, kEps);
   EXPECT_LT(t.multiple_objects, 0);
+}
+
+// An empty floor shows no concept: each row takes its worst value there — not what the heads read on
+// it (the position head extrapolates far outside the label square on an empty floor).
+TEST(EvalGrade, AnEmptyFloorTakesEachRowsWorstValueNotWhatTheHeadsReadThere) {
+  auto p = planted_counting();  // #2 reads as no object
+  p.pos.index_put_({2}, torch::tensor({7.f, 5.f}));
+  auto t = grade("position", p, {kPos});
+  EXPECT_NEAR(t.rows[0].value, (0 + 0.05 + 2 * std::sqrt(2.0) + 1.0) / 4, 1e-5);
+  EXPECT_NEAR(t.rows[0].met, 0.5, kEps);
+  t = grade("size", p, {kSize});
+  EXPECT_NEAR(t.rows[0].value, (0 + 0.02 + 0.4 + 0.1) / 4, 1e-5);
+  // A negated row: the empty floor counts as showing the colour it must not (value: the share red).
+  t = grade("not red", p, {kNotRed});
+  EXPECT_NEAR(t.rows[0].value, 0.75, kEps);
+  EXPECT_NEAR(t.rows[0].met, 0.25, kEps);  // only #3, blue
+  // Without a count head nothing is known to be empty: the heads' readings stand.
+  auto q = planted();
+  q.pos.index_put_({2}, torch::tensor({7.f, 5.f}));
+  EXPECT_GT(grade("position", q, {kPos}).rows[0].value, 2.0);
 }
 
 TEST(EvalGrade, CaseTargetsDependOnTheNumberOfConcepts) {

@@ -62,6 +62,10 @@ void setup_models(const Dir& d) {
   torch::manual_seed(3);
   ClassifierConfig cc;
   cc.num_filters = 4;
+  // A grader without a count head: a random one reads every sample as an empty floor, and an empty
+  // floor takes each row's worst value (grade_table.h), the same whatever was sampled — so the
+  // heads' readings, which follow the samples, are what these checks compare.
+  cc.layout = ClassifierLayout::Mean;
   CubesClassifier c(cc);
   save_classifier(d.f("models/classifier.safetensors"), *c, {{"note", "random, for tests"}});
 }
