@@ -374,7 +374,7 @@ std::string Sampler::graph_key(const LangevinParams& lp) const {
 StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp) {
   const std::string key = graph_key(lp);
   if (!graph_.matches(key)) {
-    graph_.capture(key, state_, make_step_scalars(state_.x.device(), chain_params_.seed, state_.step, set),
+    graph_.capture(key, state_, make_step_scalars(state_.x.device(), chain_params_.seed, state_.step, set, init_.holds()),
                    [this, lp](GraphStep::Buffers& b) {
                      std::map<std::string, torch::Tensor> no_masks;
                      StepStats st;
@@ -398,7 +398,7 @@ StepStats Sampler::graph_step(const StepSettings& set, const LangevinParams& lp)
 
 StepStats Sampler::eager_step(const StepSettings& set, const LangevinParams& lp) {
   StepStats st;
-  const StepScalars sc = make_step_scalars(state_.x.device(), chain_params_.seed, state_.step, set);
+  const StepScalars sc = make_step_scalars(state_.x.device(), chain_params_.seed, state_.step, set, init_.holds());
   const torch::Tensor& ids = state_.sample_ids;
   torch::Tensor x = state_.x;
   auto att = state_.attention;
@@ -450,7 +450,8 @@ StepStats Sampler::step() {
   StepSettings set = params_.at(state_.step);
   // Where the chain will be after this step: the next step's σ, none after the last (an edit's held
   // region is put back to the image noised that much).
-  if (compiled_->needs_sigma() && state_.step + 1 < params_.total_steps()) set.hold_sigma = params_.at(state_.step + 1).sigma;
+  if (init_.holds() && compiled_->needs_sigma() && state_.step + 1 < params_.total_steps())
+    set.hold_sigma = params_.at(state_.step + 1).sigma;
   const LangevinParams lp = params_.langevin(set);
   if (compiled_->needs_sigma()) require_noise_level(set.sigma);
   gpu::check_precision(params_.precision, state_.x.device());

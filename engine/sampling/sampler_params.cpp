@@ -228,16 +228,20 @@ CheckedSamplerParams CheckedSamplerParams::check(SamplerParams p) {
   return CheckedSamplerParams(std::move(p));
 }
 
+namespace {
+
+// Both undefined, or the same tensor, or equal values of the same shape (an image or a region).
+bool same_tensor(const torch::Tensor& a, const torch::Tensor& b) {
+  if (a.defined() != b.defined()) return false;
+  return !a.defined() || a.is_same(b) || (a.sizes() == b.sizes() && torch::equal(a, b));
+}
+
+}  // namespace
+
 bool SamplerParams::same_chain(const SamplerParams& o) const {
-  bool same_image = init_image.defined() == o.init_image.defined() &&
-                    (!init_image.defined() || init_image.is_same(o.init_image) ||
-                     (init_image.sizes() == o.init_image.sizes() && torch::equal(init_image, o.init_image)));
-  const bool same_region = init_region.defined() == o.init_region.defined() &&
-                           (!init_region.defined() || init_region.is_same(o.init_region) ||
-                            (init_region.sizes() == o.init_region.sizes() && torch::equal(init_region, o.init_region)));
-  return same_region && seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
-         init == o.init && init_sigma == o.init_sigma &&
-         device == o.device && devices == o.devices && same_image;
+  return seed == o.seed && batch == o.batch && sample_offset == o.sample_offset && sample_ids == o.sample_ids &&
+         init == o.init && init_sigma == o.init_sigma && device == o.device && devices == o.devices &&
+         same_tensor(init_image, o.init_image) && same_tensor(init_region, o.init_region);
 }
 
 SamplerParams SamplerParams::with_identity_of(const SamplerParams& chain) const {

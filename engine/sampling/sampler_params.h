@@ -81,7 +81,7 @@ struct StepSettings {
   double heun_sigma = 0.0;  // > 0: a Heun step to this σ (ScheduleLevel::heun_sigma)
   // The noise level the chain is at after this step (the next step's σ; 0 after the last one or for
   // models without a noise level): what an edit's held region is noised to (SamplerParams::init_region).
-  // Set by the Sampler, not by at().
+  // Set by the Sampler for a chain that holds a region, not by at().
   double hold_sigma = 0.0;
 };
 
