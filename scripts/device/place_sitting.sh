@@ -15,7 +15,7 @@
 #   place_sitting.sh grids OUT    the placed colour and sphere ∧ blue recipes at 400 steps
 #   place_sitting.sh recipes OUT  every recipe in assets/recipes graded as it is at N (regrade_recipes.sh;
 #                                 RECIPES="assets/recipes/a.json …" grades only those);
-#                                 13 recipes, ~50 s each alone: run it twice
+#                                 18 recipes, ~50 s each alone: run it in three calls
 #   place_sitting.sh ckpt OUT     the checkpointing table (OBJECTIVES, default "cd dsm")
 #   place_sitting.sh bench OUT    throughput and preview cost, the GPU to itself
 # Settings: N (256), BATCH (256: results do not depend on it; fewer launches), UNTIL_S (570: when the
