@@ -10,7 +10,9 @@
 # Settings: BUILD (build-gui: its own tree, so a sitting's `build` — GUI off, maybe in use by a detached
 # sweep — is left alone; a warm machine's tree is brought up to date incrementally), GUI (ON),
 # UNTIL_S (480: a section that would run past this many seconds of the script is cut short or skipped,
-# so a device call of ~550 s still archives what was done), CKPT (1: the checkpointing table), ITERS (15).
+# so a device call of ~550 s still archives what was done), CKPT (1: the checkpointing table), ITERS (15),
+# REBUILD (1; 0: measure the tree BUILD holds as it is — a later call of a sitting whose working tree
+# has changed since its build).
 # Sizing (H100, 16 cores): the full build ~3.5 min, so --build-only in one call (beside other GPU work),
 # the measurements and tests in the next.
 set -uo pipefail
@@ -25,10 +27,12 @@ mkdir -p "$OUT"
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv > "$OUT/gpu.txt"
 python3 -c 'import torch;print("torch", torch.__version__, "cuda", torch.version.cuda)' >> "$OUT/gpu.txt" 2>&1
 git rev-parse --short HEAD >> "$OUT/gpu.txt" 2>/dev/null
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI="${GUI:-ON}" > "$OUT/configure.log" 2>&1 \
-  || { tail -30 "$OUT/configure.log"; exit 1; }
-cmake --build "$BUILD" -- -k 0 > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -30; }
-echo "built at $SECONDS s (GUI ${GUI:-ON}, $BUILD)"
+if [ "${REBUILD:-1}" = 1 ]; then
+  cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI="${GUI:-ON}" > "$OUT/configure.log" 2>&1 \
+    || { tail -30 "$OUT/configure.log"; exit 1; }
+  cmake --build "$BUILD" -- -k 0 > "$OUT/build.log" 2>&1 || { grep -E "error|FAILED" "$OUT/build.log" | head -30; }
+  echo "built at $SECONDS s (GUI ${GUI:-ON}, $BUILD)"
+fi
 EBM="./$BUILD/app/ebm"
 if [ $BENCH = 1 ]; then
   if [ "${CKPT:-1}" = 1 ] && [ "$(left)" -gt 200 ]; then  # #24 item 3: ~12 short training runs
