@@ -92,7 +92,16 @@ Schedule schedule_from_sigma(const Schedule& s, double sigma) {
   const double limit = sigma * (1 + 1e-9);
   auto first = std::find_if(s.levels.begin(), s.levels.end(), [&](const ScheduleLevel& l) { return l.sigma <= limit; });
   if (first == s.levels.end()) first = s.levels.end() - 1;
-  return Schedule{std::vector<ScheduleLevel>(first, s.levels.end())};
+  Schedule cut{std::vector<ScheduleLevel>(first, s.levels.end())};
+  // The walk's top steps, when the cut drops them, move to the entry level with the same r (step size
+  // and noise scaled by the level's σ): an edit's region is redrawn almost from noise, and its object
+  // forms in those steps as a chain from noise forms it at σ_max.
+  const ScheduleLevel& top = s.levels.front();
+  if (first != s.levels.begin() && top.steps > first->steps && top.sigma > 0) {
+    const double f = first->sigma / top.sigma;
+    cut.levels.insert(cut.levels.begin(), ScheduleLevel{top.steps, first->sigma, top.step_lr * f * f, top.noise_std * f});
+  }
+  return cut;
 }
 
 bool same_schedule(const Schedule& a, const Schedule& b) {

@@ -103,8 +103,12 @@ inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int lev
 
 // The part of an annealed schedule a chain started at noise level `sigma` walks: its levels from the
 // first one whose σ is at or below `sigma` on (only the last level when none is) — the ladder entered
-// partway down, as an edit from a noised image does. Cutting twice at the same σ cuts nothing more.
-// A constant schedule is returned as it is.
+// partway down, as an edit from a noised image does. When the schedule begins with top steps (a first
+// level of more steps than the one entered) and the cut drops them, they lead the cut at the entry
+// level's σ with the same r: step size × (σ/σ_top)², noise × σ/σ_top. An edit's objects form there,
+// as a chain from noise forms them at σ_max (without them an edit at σ 0.8 found an object in 94 % and
+// moved it 0.47 on average; with them 100 % and 0.08: docs/recipe.md "An edit box"). Cutting twice
+// at the same σ cuts nothing more. A constant schedule is returned as it is.
 Schedule schedule_from_sigma(const Schedule& s, double sigma);
 
 // Network evaluations of a run on this schedule per evaluation of the composition: its steps, a Heun

@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <unistd.h>
@@ -32,6 +33,25 @@ TEST(ImageEdit, TheLadderIsEnteredAtTheFirstLevelAtOrBelowSigma) {
   EXPECT_EQ(schedule_from_sigma(s, 0.01).levels.size(), 1u);       // below σ_min: the last level
   EXPECT_TRUE(same_schedule(schedule_from_sigma(s, s.levels[1].sigma), schedule_from_sigma(s, 0.57)));
   EXPECT_FALSE(schedule_from_sigma(Schedule{}, 0.3).annealed());   // a constant schedule stays
+}
+
+TEST(ImageEdit, TheWalksTopStepsLeadTheCutAtTheEntryLevelWithTheSameR) {
+  // A walk as the presets build it: 10 top steps of r 0.6 at σ_max 1, then single steps down.
+  Schedule s;
+  s.levels.push_back({10, 1.0, 0.6, std::sqrt(1.2)});
+  for (double sigma : {0.8, 0.5, 0.25, 0.1}) s.levels.push_back({1, sigma, sigma * 0.1, 0.0});
+  const Schedule cut = schedule_from_sigma(s, 0.6);
+  ASSERT_EQ(cut.levels.size(), 4u);  // the top steps, then 0.5, 0.25, 0.1
+  const ScheduleLevel& top = cut.levels.front();
+  EXPECT_EQ(top.steps, 10);
+  EXPECT_DOUBLE_EQ(top.sigma, 0.5);
+  EXPECT_NEAR(top.step_lr / (top.sigma * top.sigma), 0.6, 1e-12);        // the same r
+  EXPECT_NEAR(top.noise_std, std::sqrt(2 * top.step_lr), 1e-12);         // still Langevin's noise
+  EXPECT_DOUBLE_EQ(cut.levels[1].sigma, 0.5);                            // then the walk from there
+  EXPECT_TRUE(same_schedule(schedule_from_sigma(cut, 0.6), cut));       // cutting again adds nothing
+  EXPECT_TRUE(same_schedule(schedule_from_sigma(s, 1.0), s));           // at σ_max: the walk as it is
+  // A ladder without top steps (every level alike) is only cut.
+  EXPECT_EQ(schedule_from_sigma(ladder(), 0.4).levels.size(), 3u);
 }
 
 TEST(ImageEdit, TheDenoisingScheduleIsCutForAnImageStartWithSigma) {
