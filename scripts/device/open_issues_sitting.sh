@@ -99,7 +99,11 @@ case $PHASE in
     [ -f runs/read.json ] && cp runs/read.json "$OUT/read.json"
     collect_curves
     report_tests
-    if ! alive runs/curves.pid && ! alive runs/read.pid && [ $((UNTIL - (SECONDS - T0))) -ge 150 ]; then
+    # The benches only with the GPU to itself: no `ebm` process left (the sweeps are `ebm eval`s; the
+    # first run of this sitting, 2026-12-07, benched beside the still-running sweeps — not a timing).
+    if pgrep -x ebm > /dev/null; then
+      echo "ebm still running on the GPU (a sweep): no benches this call"
+    elif ! alive runs/curves.pid && ! alive runs/read.pid && [ $((UNTIL - (SECONDS - T0))) -ge 150 ]; then
       REBUILD=0 CKPT=0 BUILD=build UNTIL_S=$((UNTIL - (SECONDS - T0) - 10)) bash scripts/device/gpu_suite.sh "$OUT/suite" --no-tests
     fi
     ;;
