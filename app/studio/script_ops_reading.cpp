@@ -65,15 +65,16 @@ void validate_edit_from_image(const ScriptAction& a) {
 }
 
 bool run_edit_from_image(ScriptContext& c, const ScriptAction& a) {
-  if (a.args.contains("sigma")) c.studio.ui().read.sigma = a.args.at("sigma").get<float>();
   if (a.args.contains("pull")) c.controller().set_edit_pull(a.args.at("pull").get<bool>());
-  // The Read panel's box as the script gives it; without one, the whole image (as before boxes).
+  // The Read panel's box as the script gives it; without one, the whole image (as before boxes). As
+  // ticking the box does, that moves sigma to the mode's start value; a given sigma wins.
   ReadSettings& rs = c.studio.ui().read;
-  rs.use_box = a.args.contains("box");
+  rs.set_use_box(a.args.contains("box"));
   if (rs.use_box) {
     const json& b = a.args.at("box");
     rs.box = EditBox{b[0].get<float>(), b[1].get<float>(), b[2].get<float>(), b[3].get<float>()};
   }
+  if (a.args.contains("sigma")) rs.sigma = a.args.at("sigma").get<float>();
   c.start_event_seq = last_event_seq(c.controller());
   c.start_error_seen.reset();
   c.studio.edit_from_read_image();

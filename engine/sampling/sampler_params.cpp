@@ -80,10 +80,11 @@ ProjNorm proj_norm_from_string(const std::string& s) {
 }
 
 namespace {
-// An edit from a noised image enters the ladder at its noise level (schedule_from_sigma).
+// An edit from a noised image enters the ladder at its noise level (schedule_from_sigma); one that holds
+// a region takes the walk's top steps there first.
 bool cut_at_init_sigma(SamplerParams& p) {
   if (p.init != InitMode::Image || !(p.init_sigma > 0) || !p.schedule.annealed()) return false;
-  Schedule cut = schedule_from_sigma(p.schedule, p.init_sigma);
+  Schedule cut = schedule_from_sigma(p.schedule, p.init_sigma, p.init_region.defined());
   if (cut.levels.size() == p.schedule.levels.size()) return false;
   p.schedule = std::move(cut);
   return true;

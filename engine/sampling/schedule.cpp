@@ -86,7 +86,7 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   return s;
 }
 
-Schedule schedule_from_sigma(const Schedule& s, double sigma) {
+Schedule schedule_from_sigma(const Schedule& s, double sigma, bool top_steps_at_entry) {
   if (!s.annealed()) return s;
   // A relative tolerance, so a σ written to a recipe and read back cuts at the same level.
   const double limit = sigma * (1 + 1e-9);
@@ -97,7 +97,7 @@ Schedule schedule_from_sigma(const Schedule& s, double sigma) {
   // and noise scaled by the level's σ): an edit's region is redrawn almost from noise, and its object
   // forms in those steps as a chain from noise forms it at σ_max.
   const ScheduleLevel& top = s.levels.front();
-  if (first != s.levels.begin() && top.steps > first->steps && top.sigma > 0) {
+  if (top_steps_at_entry && first != s.levels.begin() && top.steps > first->steps && top.sigma > 0) {
     const double f = first->sigma / top.sigma;
     cut.levels.insert(cut.levels.begin(), ScheduleLevel{top.steps, first->sigma, top.step_lr * f * f, top.noise_std * f});
   }

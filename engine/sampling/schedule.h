@@ -103,13 +103,16 @@ inline Schedule denoising_schedule(const std::vector<ModelInfo>& models, int lev
 
 // The part of an annealed schedule a chain started at noise level `sigma` walks: its levels from the
 // first one whose σ is at or below `sigma` on (only the last level when none is) — the ladder entered
-// partway down, as an edit from a noised image does. When the schedule begins with top steps (a first
-// level of more steps than the one entered) and the cut drops them, they lead the cut at the entry
-// level's σ with the same r: step size × (σ/σ_top)², noise × σ/σ_top. An edit's objects form there,
-// as a chain from noise forms them at σ_max (without them an edit at σ 0.8 found an object in 94 % and
-// moved it 0.47 on average; with them 100 % and 0.08: docs/recipe.md "An edit box"). Cutting twice
-// at the same σ cuts nothing more. A constant schedule is returned as it is.
-Schedule schedule_from_sigma(const Schedule& s, double sigma);
+// partway down, as an edit from a noised image does. Cutting twice at the same σ cuts nothing more.
+// A constant schedule is returned as it is.
+// `top_steps_at_entry` (an edit that holds a region: SamplerParams::init_region): when the schedule
+// begins with top steps (a first level of more steps than the one entered) and the cut drops them, they
+// lead the cut at the entry level's σ with the same r — step size × (σ/σ_top)², noise × σ/σ_top. The
+// region's object forms there, as a chain from noise forms it at σ_max: 64 colour edits at σ 0.8 in a
+// box found an object in 100 % instead of 94 % and moved it 0.08 instead of 0.47 on average. Without a
+// region they wreck the edit (the new colour in 28 % instead of 80 %: nothing holds the picture while
+// the pulls act that long), so a whole-image edit is only cut (docs/recipe.md "An edit box").
+Schedule schedule_from_sigma(const Schedule& s, double sigma, bool top_steps_at_entry = false);
 
 // Network evaluations of a run on this schedule per evaluation of the composition: its steps, a Heun
 // level's counted twice (the constant schedule: `constant_steps`).

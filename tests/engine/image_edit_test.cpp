@@ -35,12 +35,13 @@ TEST(ImageEdit, TheLadderIsEnteredAtTheFirstLevelAtOrBelowSigma) {
   EXPECT_FALSE(schedule_from_sigma(Schedule{}, 0.3).annealed());   // a constant schedule stays
 }
 
-TEST(ImageEdit, TheWalksTopStepsLeadTheCutAtTheEntryLevelWithTheSameR) {
+TEST(ImageEdit, AnEditInARegionTakesTheWalksTopStepsAtItsEntryLevelWithTheSameR) {
   // A walk as the presets build it: 10 top steps of r 0.6 at σ_max 1, then single steps down.
   Schedule s;
   s.levels.push_back({10, 1.0, 0.6, std::sqrt(1.2)});
   for (double sigma : {0.8, 0.5, 0.25, 0.1}) s.levels.push_back({1, sigma, sigma * 0.1, 0.0});
-  const Schedule cut = schedule_from_sigma(s, 0.6);
+  EXPECT_EQ(schedule_from_sigma(s, 0.6).levels.size(), 3u);  // a whole-image edit: only cut
+  const Schedule cut = schedule_from_sigma(s, 0.6, true);
   ASSERT_EQ(cut.levels.size(), 4u);  // the top steps, then 0.5, 0.25, 0.1
   const ScheduleLevel& top = cut.levels.front();
   EXPECT_EQ(top.steps, 10);
@@ -48,10 +49,33 @@ TEST(ImageEdit, TheWalksTopStepsLeadTheCutAtTheEntryLevelWithTheSameR) {
   EXPECT_NEAR(top.step_lr / (top.sigma * top.sigma), 0.6, 1e-12);        // the same r
   EXPECT_NEAR(top.noise_std, std::sqrt(2 * top.step_lr), 1e-12);         // still Langevin's noise
   EXPECT_DOUBLE_EQ(cut.levels[1].sigma, 0.5);                            // then the walk from there
-  EXPECT_TRUE(same_schedule(schedule_from_sigma(cut, 0.6), cut));       // cutting again adds nothing
-  EXPECT_TRUE(same_schedule(schedule_from_sigma(s, 1.0), s));           // at σ_max: the walk as it is
+  EXPECT_TRUE(same_schedule(schedule_from_sigma(cut, 0.6, true), cut));  // cutting again adds nothing
+  EXPECT_TRUE(same_schedule(schedule_from_sigma(s, 1.0, true), s));      // at σ_max: the walk as it is
   // A ladder without top steps (every level alike) is only cut.
-  EXPECT_EQ(schedule_from_sigma(ladder(), 0.4).levels.size(), 3u);
+  EXPECT_EQ(schedule_from_sigma(ladder(), 0.4, true).levels.size(), 3u);
+}
+
+TEST(ImageEdit, OnlyAnEditThatHoldsARegionLeadsItsCutWithTheTopSteps) {
+  ModelInfo info;
+  info.denoising = true;
+  info.sigma_min = 0.1;
+  info.sigma_max = 1.0;
+  LadderOptions l;
+  l.levels = 5;
+  l.steps_per_level = 2;
+  l.top_steps = 3;
+  SamplerParams whole;
+  whole.init = InitMode::Image;
+  whole.init_image = torch::full({3, 8, 8}, 0.5f);
+  whole.init_sigma = 0.4;
+  SamplerParams boxed = whole;
+  boxed.init_region = torch::ones({1, 8, 8});
+  ASSERT_TRUE(apply_denoising_schedule(whole, {info}, l));
+  ASSERT_TRUE(apply_denoising_schedule(boxed, {info}, l));
+  EXPECT_EQ(boxed.total_steps(), whole.total_steps() + 3);
+  EXPECT_EQ(boxed.schedule.levels.front().steps, 3);
+  EXPECT_DOUBLE_EQ(boxed.schedule.levels.front().sigma, whole.schedule.levels.front().sigma);
+  EXPECT_DOUBLE_EQ(init_noise_sigma(boxed), init_noise_sigma(whole));  // the same noise to start from
 }
 
 TEST(ImageEdit, TheDenoisingScheduleIsCutForAnImageStartWithSigma) {

@@ -1,6 +1,7 @@
 // The Read panel's edit box (issue #29): a dragged rectangle, in fractions of the image, becomes the
 // edit's region — 1 on the pixels whose centres lie inside, whichever way it was dragged.
 #include "app/studio/edit_box.h"
+#include "app/studio/ui_state.h"
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -42,4 +43,18 @@ TEST(EditBox, ABoxThatCoversNoPixelIsRefusedSayingWhatToDo) {
     EXPECT_NE(std::string(e.what()).find("covers no pixel"), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("larger box"), std::string::npos) << e.what();
   }
+}
+
+TEST(EditBox, TickingTheBoxStartsTheEditAtSigmaOneAndUntickingAtPointEight) {
+  ReadSettings rs;
+  EXPECT_FALSE(rs.use_box);
+  EXPECT_FLOAT_EQ(rs.sigma, 0.8f);
+  rs.set_use_box(true);
+  EXPECT_FLOAT_EQ(rs.sigma, 1.0f);  // the box redrawn from noise, the rest held
+  rs.sigma = 0.6f;                   // the user's own value stays while the mode does
+  rs.set_use_box(true);
+  EXPECT_FLOAT_EQ(rs.sigma, 0.6f);
+  rs.set_use_box(false);
+  EXPECT_FLOAT_EQ(rs.sigma, 0.8f);
+  EXPECT_FALSE(rs.use_box);
 }

@@ -150,18 +150,23 @@ void draw_read_panel(PanelContext& c) {
                      "out is redrawn by the composition, the rest stays. Change one label, then Edit.");
   ImGui::SetNextItemWidth(200.f * c.scale);
   ImGui::SliderFloat("sigma", &rs.sigma, 0.05f, 1.0f, "%.2f");
-  if (ImGui::IsItemHovered()) ImGui::SetTooltip("~0.3-0.5 keeps where and how large the object is; 1 forgets the image.");
+  if (ImGui::IsItemHovered())
+    ImGui::SetTooltip("The whole image: 0.8 (lower keeps more of the picture, and takes the new label less often;\n"
+                      "1 forgets it but for the labels). Inside a box: 1 — the box is redrawn from noise at the\n"
+                      "composition's labels while the rest is held (ticking the box sets it).");
   bool pull = c.ctl.edit_pull();
   if (ImGui::Checkbox("pull changed labels (guidance 6)", &pull)) c.ctl.set_edit_pull(pull);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("A term whose label you changed after Use these labels is raised to guidance 6 when Edit starts\n"
                       "(if it is below): the new label has to outweigh what the noised image still shows.\n"
                       "64 colour edits: the new colour in 66 %% of them at 6, 53 %% at the colour file's 2.");
-  ImGui::Checkbox("only inside a box", &rs.use_box);
+  bool use_box = rs.use_box;
+  if (ImGui::Checkbox("only inside a box", &use_box)) rs.set_use_box(use_box);
   if (ImGui::IsItemHovered())
     ImGui::SetTooltip("Drag a box on the image: the edit redraws inside it, and after every step the rest is put back\n"
                       "to the image (noised as the chain is then; the image itself at the end), so nothing outside\n"
-                      "the box can move or change. Off: the whole image may change.");
+                      "the box can move or change. Ticking it sets sigma to 1, unticking to 0.8. Off: the whole\n"
+                      "image may change.");
   if (rs.use_box) {
     ImGui::SameLine();
     ImGui::TextDisabled("%s", rs.box.describe().c_str());
