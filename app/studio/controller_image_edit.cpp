@@ -109,7 +109,10 @@ std::vector<std::string> Controller::edit_from_image(const torch::Tensor& image,
   next.init_sigma = sigma;
   next.init_region = region.defined() ? region.detach().to(torch::kCPU, torch::kFloat).contiguous() : torch::Tensor();
   next.validate();  // a bad σ throws here, before the pull changes any guidance
-  const std::vector<std::string> raised = edit_pull_ ? raise_changed_terms_guidance() : std::vector<std::string>{};
+  // The pull is for what the noised image still shows; an edit in a box (σ 1 by default: the box redrawn
+  // from noise) draws the new label at the files' guidance, and better (docs/recipe.md "An edit box").
+  const bool pull = edit_pull_ && !next.init_region.defined();
+  const std::vector<std::string> raised = pull ? raise_changed_terms_guidance() : std::vector<std::string>{};
   restart_with(std::move(next));
   log_.info("editing from the image: every chain starts from it noised to sigma " +
             std::to_string(init_noise_sigma(params_)) + ", " + std::to_string(params_.total_steps()) + " steps" +

@@ -376,6 +376,9 @@ TEST(Controller, ReadingsFillTheCompositionAndAnEditStartsFromTheImage) {
   c.set_edit_pull(false);
   EXPECT_TRUE(c.edit_from_image(image, 0.3).empty());
   c.set_edit_pull(true);
+  // An edit in a box takes no pull: its region is redrawn from noise at the file's own guidance.
+  EXPECT_TRUE(c.edit_from_image(image, 0.3, torch::ones({1, 16, 16})).empty());
+  EXPECT_FALSE(c.node({0})->guidance.has_value());
   const auto raised = c.edit_from_image(image, 0.3);
   ASSERT_EQ(raised.size(), 1u);
   EXPECT_EQ(raised[0], c.node({0})->name);
