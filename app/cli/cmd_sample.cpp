@@ -264,7 +264,8 @@ void register_sample(CLI::App& app) {
                   "noise the --init-image to this sigma and enter the ladder there (0: as it is; docs/recipe.md)");
   sub->add_option("--init-region", a->init_region,
                   "a grey PNG the size of any image: where the edit may redraw (white); the rest (black) is held to "
-                  "the --init-image (docs/recipe.md)");
+                  "the --init-image; with --init-sigma 1 the region is redrawn from noise at the recipe's labels, "
+                  "the best edit measured (docs/recipe.md, An edit box)");
   add_step_rule_flags(sub, a->step_rule, "overrides the recipe's (langevin when it names none)");
   sub->add_flag("--no-cuda-graph", a->no_cuda_graph, "step eagerly instead of replaying a captured CUDA graph");
   sub->add_option("--columns", a->columns, "grid columns (0 = square)")->capture_default_str();
