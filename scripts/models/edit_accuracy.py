@@ -8,8 +8,11 @@ original scene and colour accuracy is the share that took the new colour.
 
     python3 scripts/models/edit_accuracy.py --scenes 16 --per-scene 4 --sigma 0.4 [--device cuda]
         [--models assets/models] [--ebm build/app/ebm] [--prior shared|each] [--color-guidance G]
-        [--others-guidance G] [--region]
+        [--others-guidance G] [--region] [--read quick|full]
         [--out result.json] [-- extra ebm eval flags]
+
+--read: the edit a user makes — each scene's position, size and shape as `ebm infer` reads them (the
+studio's CPU read with quick), not the renderer's labels; still graded against the renderer's.
 
 The extra flags default to the Euler walk (--walk euler --euler-steps 32 --churn 20), cut at sigma.
 """
@@ -49,6 +52,9 @@ def main():
     ap.add_argument("--region", action="store_true",
                     help="hold the scene outside its object's region (`ebm render --regions`: the object and its "
                          "shadow grown by 3 px, what a user would paint): recipe init.region")
+    ap.add_argument("--read", choices=["quick", "full"], default=None,
+                    help="compose each edit from the labels `ebm infer` reads in the scene (quick: the studio's CPU "
+                         "read) instead of the renderer's; the grade is still against the renderer's labels")
     ap.add_argument("--out", default="")
     ap.add_argument("extra", nargs="*", help="flags passed on to ebm eval (after --)")
     a = ap.parse_args()
@@ -67,6 +73,15 @@ def main():
         subprocess.run([a.ebm, "render", "--n", str(a.scenes), "--seed", str(a.seed), "--folder", d,
                         *(["--regions"] if a.region else [])], check=True, stdout=subprocess.DEVNULL)
         rows = list(csv.DictReader(open(os.path.join(d, "labels.csv"))))
+        read = {}  # scene file → {concept: label} as `ebm infer` read it
+        if a.read:
+            res = subprocess.run([a.ebm, "infer", "--models", ",".join(os.path.join(models, m + ".safetensors")
+                                                                        for m in ("position", "size", "shape")),
+                                  "--device", a.device, "--json", *(["--quick"] if a.read == "quick" else []),
+                                  *[os.path.join(d, r["file"]) for r in rows]],
+                                 check=True, capture_output=True, text=True)
+            for entry in json.loads(res.stdout):
+                read[os.path.basename(entry["image"])] = {r["concept"]: r["label"] for r in entry["readings"]}
         for i, truth in enumerate(rows):
             old = int(truth["color"])
             new = (old + 7) % 20  # a colour the scene does not have
@@ -74,12 +89,13 @@ def main():
             for t in r["composition"]["children"]:
                 if t["model"] != "color" and a.others_guidance > 0:
                     t["guidance"] = a.others_guidance
+                seen = read.get(truth["file"], {})
                 if t["model"] == "position":
-                    t["label"] = [float(truth["x"]), float(truth["y"])]
+                    t["label"] = seen.get("position", [float(truth["x"]), float(truth["y"])])
                 elif t["model"] == "size":
-                    t["label"] = [float(truth["size"])]
+                    t["label"] = seen.get("size", [float(truth["size"])])
                 elif t["model"] == "shape":
-                    t["label"] = one_hot(int(truth["shape"]), 3)
+                    t["label"] = seen.get("shape", one_hot(int(truth["shape"]), 3))
                 elif t["model"] == "color":
                     t["label"] = one_hot(new, 20)
                     if a.color_guidance > 0:
@@ -94,6 +110,8 @@ def main():
                                   *extra], check=True, capture_output=True, text=True)
             table = json.loads(res.stdout)["tables"][0]
             got = {"scene": truth["file"], "from": old, "to": new}
+            if a.read:
+                got["read"] = read[truth["file"]]
             for row in table["rows"]:
                 c = row["concept"]
                 if c in sums:
@@ -108,6 +126,7 @@ def main():
     out = {"scenes": a.scenes, "per_scene": a.per_scene, "edits": n_total, "sigma": a.sigma, "seed": a.seed,
            "prior": a.prior, "color_guidance": a.color_guidance or "the file's",
            "others_guidance": a.others_guidance or "the files'", "region": a.region,
+           "labels": ("read by ebm infer (%s)" % a.read) if a.read else "the renderer's",
            "device": a.device, "flags": extra,
            "position_error": sums["position"] / n_total, "size_error": sums["size"] / n_total,
            "shape_accuracy": sums["shape"] / n_total, "new_color_accuracy": sums["color"] / n_total,

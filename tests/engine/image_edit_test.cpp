@@ -23,6 +23,22 @@ namespace fs = std::filesystem;
 
 Schedule ladder() { return geometric_schedule(1.0, 0.1, 5, 2, 0.01); }  // σ 1, 0.56, 0.32, 0.18, 0.1
 
+// A denoising model trained on σ 0.1 … 1, and its ladder of 5 levels × 2 steps after 3 top steps.
+ModelInfo denoiser() {
+  ModelInfo info;
+  info.denoising = true;
+  info.sigma_min = 0.1;
+  info.sigma_max = 1.0;
+  return info;
+}
+LadderOptions ladder_with_top_steps() {
+  LadderOptions l;
+  l.levels = 5;
+  l.steps_per_level = 2;
+  l.top_steps = 3;
+  return l;
+}
+
 TEST(ImageEdit, TheLadderIsEnteredAtTheFirstLevelAtOrBelowSigma) {
   const Schedule s = ladder();
   const Schedule cut = schedule_from_sigma(s, 0.4);
@@ -56,14 +72,8 @@ TEST(ImageEdit, AnEditInARegionTakesTheWalksTopStepsAtItsEntryLevelWithTheSameR)
 }
 
 TEST(ImageEdit, OnlyAnEditThatHoldsARegionLeadsItsCutWithTheTopSteps) {
-  ModelInfo info;
-  info.denoising = true;
-  info.sigma_min = 0.1;
-  info.sigma_max = 1.0;
-  LadderOptions l;
-  l.levels = 5;
-  l.steps_per_level = 2;
-  l.top_steps = 3;
+  const ModelInfo info = denoiser();
+  const LadderOptions l = ladder_with_top_steps();
   SamplerParams whole;
   whole.init = InitMode::Image;
   whole.init_image = torch::full({3, 8, 8}, 0.5f);
@@ -79,14 +89,8 @@ TEST(ImageEdit, OnlyAnEditThatHoldsARegionLeadsItsCutWithTheTopSteps) {
 }
 
 TEST(ImageEdit, TheDenoisingScheduleIsCutForAnImageStartWithSigma) {
-  ModelInfo info;
-  info.denoising = true;
-  info.sigma_min = 0.1;
-  info.sigma_max = 1.0;
-  LadderOptions l;
-  l.levels = 5;
-  l.steps_per_level = 2;
-  l.top_steps = 3;
+  const ModelInfo info = denoiser();
+  const LadderOptions l = ladder_with_top_steps();
   SamplerParams full;
   ASSERT_TRUE(apply_denoising_schedule(full, {info}, l));
   SamplerParams p;
