@@ -9,9 +9,12 @@
 #                                 256 fresh renders detached, alone (infer_accuracy.py, runs of 64 that
 #                                 keep what they read)
 #   alone_sitting.sh share OUT    waits for the read (until UNTIL_S) and collects it; once it is done,
-#                                 detached and side by side: issue #26's Heun walks for the summed cases
-#                                 (tune split; 40 evaluations: 24 top steps of r 0.6 and 8 Heun steps,
-#                                 16 top steps and 12 Heun steps, beside the quick walk and the ladder)
+#                                 detached and side by side: issue #26's longer walks for the summed cases
+#                                 (held-out split, where the short walks lose: about 80 evaluations —
+#                                 48 top steps of r 0.3 and 28 Euler steps, 40 of r 0.4 and 38, a ladder
+#                                 of 40 top steps and 20 levels × 2 of r 0.5 — beside the quick walk and
+#                                 the 400-step ladder. Heun's steps were screened out on the CPU first:
+#                                 position ∧ size, tune, n = 64 — quick 98 %, Heun t24 e8 64 %, t16 e12 95 %)
 #                                 and issue #29's edit target on the GPU at n = 256 (64 renders × 4 edits,
 #                                 in a box at σ 1, the colour file's guidance, the quick walk)
 #   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the two and archives them
@@ -22,8 +25,8 @@ sitting_begin "usage: alone_sitting.sh bench|share|collect OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
 SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
-T="--place --split tune --batch 256"
-H="$T --walk euler --churn 20 --heun"
+T="--place --split heldout --batch 256"
+E="$T --walk euler --churn 20"
 
 start_detached() {  # NAME COMMAND...: COMMAND in its own session, its pid in runs/NAME.pid, output in runs/NAME.log
   local name=$1; shift
@@ -42,7 +45,7 @@ report_read() {
 }
 
 collect_shared() {  # UNTIL_S
-  collect_sweep runs/heun "$OUT/summed_heun_tune.tgz" "$1"
+  collect_sweep runs/walk80 "$OUT/summed_walk80_heldout.tgz" "$1"
   wait_while_alive runs/edit.pid "$1"
   [ -f runs/edit.json ] && { cp runs/edit.json "$OUT/edit_accuracy_box_sigma10.json"; tail -n 12 runs/edit.json; }
   alive runs/edit.pid && { echo "the edits are still running"; tail -n 3 runs/edit.log; }
@@ -68,10 +71,11 @@ case $PHASE in
     wait_while_alive runs/read.pid $((UNTIL - 200))
     report_read
     if ! alive runs/read.pid; then
-      [ -f runs/heun.log ] || sweep runs/heun "$SUMMED" "$N" "ladder|$T" \
-        "t24r6e14|$T --walk euler --churn 20 --euler-top-steps 24 --corrector-r 0.6 --euler-steps 14" \
-        "heun_t24e8|$H --euler-top-steps 24 --corrector-r 0.6 --euler-steps 8" \
-        "heun_t16e12|$H --euler-top-steps 16 --corrector-r 0.6 --euler-steps 12"
+      [ -f runs/walk80.log ] || sweep runs/walk80 "$SUMMED" "$N" "ladder|$T" \
+        "t24r6e14|$E --euler-top-steps 24 --corrector-r 0.6 --euler-steps 14" \
+        "t48r3e28|$E --euler-top-steps 48 --corrector-r 0.3 --euler-steps 28" \
+        "t40r4e38|$E --euler-top-steps 40 --corrector-r 0.4 --euler-steps 38" \
+        "lad80|$T --walk corrector --top-steps 40 --corrector-r 0.5 --levels 20 --steps-per-level 2"
       [ -f runs/edit.pid ] || start_detached edit python3 scripts/models/edit_accuracy.py --scenes 64 --per-scene 4 \
         --sigma 1.0 --region --device cuda --out runs/edit.json -- --quality quick
       stamp "the shared work started"
