@@ -20,23 +20,13 @@
 #   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the two and archives them
 # Settings: N (256), UNTIL_S (570).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive, build_ebm
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive, build_ebm, start_detached, wait_while_alive
 sitting_begin "usage: alone_sitting.sh bench|share|collect OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
 SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
 T="--place --split heldout --batch 256"
 E="$T --walk euler --churn 20"
-
-start_detached() {  # NAME COMMAND...: COMMAND in its own session, its pid in runs/NAME.pid, output in runs/NAME.log
-  local name=$1; shift
-  setsid nohup "$@" > "runs/$name.log" 2>&1 < /dev/null &
-  echo $! > "runs/$name.pid"
-}
-
-wait_while_alive() {  # PIDFILE UNTIL_S
-  while alive "$1" && [ $((SECONDS - T0)) -lt "$2" ]; do sleep 5; done
-}
 
 report_read() {
   [ -f runs/read.log ] && tail -n 20 runs/read.log

@@ -21,19 +21,13 @@
 #                                       port's (gpu_suite.sh --no-tests, no checkpoint table)
 # Settings: N (256), MINUTES (10), UNTIL_S (570).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive
+source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive, start_detached, wait_while_alive
 sitting_begin "usage: open_issues_sitting.sh start|collect|finish OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
 SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
 S="--place --split both --batch 256"
 E="$S --walk euler --churn 20"
-
-start_detached() {  # NAME COMMAND...: COMMAND in its own session, its pid in runs/NAME.pid, output in runs/NAME.log
-  local name=$1; shift
-  setsid nohup "$@" > "runs/$name.log" 2>&1 < /dev/null &
-  echo $! > "runs/$name.pid"
-}
 
 report_tests() {
   if [ -f runs/ctest_gpu.log ]; then
@@ -75,13 +69,13 @@ case $PHASE in
     ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "everything built"
     [ -f runs/ctest_gpu.pid ] || start_detached ctest_gpu bash -c "cd build && ctest -L gpu --output-on-failure > ../runs/ctest_gpu.log 2>&1"
-    while alive runs/ctest_gpu.pid && [ $((SECONDS - T0)) -lt "$((UNTIL - 30))" ]; do sleep 5; done
+    wait_while_alive runs/ctest_gpu.pid $((UNTIL - 30))
     report_tests
     collect_sweeps "$((SECONDS - T0 + 5))"
     collect_curves
     ;;
   collect)
-    while alive runs/ctest_gpu.pid && [ $((SECONDS - T0)) -lt 300 ]; do sleep 5; done
+    wait_while_alive runs/ctest_gpu.pid 300
     report_tests
     collect_sweeps "$((UNTIL - 150))"
     if [ -f runs/summed_walks/sweep.txt ] && [ -f runs/regrade/sweep.txt ] && [ ! -f runs/read.pid ]; then
@@ -89,7 +83,7 @@ case $PHASE in
         --time-limit 400 --out runs/read.json -- --chunk 2048
       stamp "read started"
     fi
-    while alive runs/read.pid && [ $((SECONDS - T0)) -lt "$UNTIL" ]; do sleep 5; done
+    wait_while_alive runs/read.pid "$UNTIL"
     [ -f runs/read.log ] && tail -n 30 runs/read.log
     collect_curves
     ;;

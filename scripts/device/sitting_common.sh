@@ -59,6 +59,17 @@ collect_sweep() {  # DIR OUT.tgz [UNTIL_S]: waits (until UNTIL_S, default 570 s,
 # itself until its time limit).
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2> /dev/null; }
 
+start_detached() {  # NAME COMMAND...: COMMAND in its own session (it outlives the device call), its pid in
+  # runs/NAME.pid for alive(), its output in runs/NAME.log
+  local name=$1; shift
+  setsid nohup "$@" > "runs/$name.log" 2>&1 < /dev/null &
+  echo $! > "runs/$name.pid"
+}
+
+wait_while_alive() {  # PIDFILE UNTIL_S: while that process runs, until UNTIL_S seconds since T0
+  while alive "$1" && [ $((SECONDS - T0)) -lt "$2" ]; do sleep 5; done
+}
+
 wait_for() {  # files...: until each exists or WAIT_S seconds since T0 have passed
   for f in "$@"; do
     while [ ! -f "$f" ] && [ $((SECONDS - T0)) -lt "$WAIT_S" ]; do sleep 5; done
