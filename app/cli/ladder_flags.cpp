@@ -61,6 +61,14 @@ void add_ladder_flags(CLI::App* sub, WalkFlags& walk) {
   sub->add_flag("--heun", ladder.heun,
                 "--walk euler: Heun's second-order steps (EDM): two network evaluations per step but the last, "
                 "as accurate with far fewer steps");
+  sub->add_option("--euler-corrector-steps", ladder.euler_corrector_steps,
+                  "--walk euler: Langevin (corrector) steps after each Euler step, at the noise level it ends on")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
+  sub->add_option("--euler-corrector-r", ladder.euler_corrector_r,
+                  "--walk euler: those corrector steps' size r*sigma^2 (noise sqrt(2r)*sigma)")
+      ->check(CLI::Range(1e-6, 10.0))
+      ->capture_default_str();
   sub->add_option("--levels", ladder.levels, "denoising models: noise levels of the annealed ladder")
       ->check(CLI::Range(1, 10000))
       ->capture_default_str();
@@ -82,7 +90,8 @@ void add_ladder_flags(CLI::App* sub, WalkFlags& walk) {
       ->check(CLI::Range(1e-3, 10.0))
       ->capture_default_str();
   // Any of these given names the walk (the final ladder changed), as --quality does.
-  for (const char* name : {"--walk", "--euler-steps", "--rho", "--churn", "--euler-top-steps", "--heun", "--levels",
+  for (const char* name : {"--walk", "--euler-steps", "--rho", "--churn", "--euler-top-steps", "--heun", "--euler-corrector-steps",
+                           "--euler-corrector-r", "--levels",
                            "--steps-per-level", "--corrector-r", "--predictor", "--top-steps", "--temperature"})
     walk.flags.push_back(sub->get_option(name));
 }
@@ -91,6 +100,10 @@ std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_step
   if (ladder.walk == LadderWalk::Euler)
     return std::to_string(ladder.euler_steps) + (ladder.heun ? " Heun" : " Euler") + " steps (rho " + std::to_string(ladder.rho).substr(0, 4) +
            (ladder.churn > 0 ? ", churn " + std::to_string(ladder.churn).substr(0, 5) : std::string()) + ")" +
+           (ladder.euler_corrector_steps > 0
+                ? " each followed by " + std::to_string(ladder.euler_corrector_steps) + " corrector step" +
+                      (ladder.euler_corrector_steps > 1 ? "s" : "")
+                : std::string()) +
            (ladder.euler_top_steps > 0 ? " after " + std::to_string(ladder.euler_top_steps) + " top steps" : "") +
            ", then the denoise: " + std::to_string(total_steps) + " steps";
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +

@@ -74,6 +74,8 @@ void validate_set_walk(const ScriptAction& a) {
   in_range(a, "steps_per_level", 0, 100000);
   in_range(a, "top_steps", 0, 100000);
   in_range(a, "corrector_r", 1e-6, 10);
+  in_range(a, "euler_corrector_steps", 0, 1000);
+  in_range(a, "euler_corrector_r", 1e-6, 10);
   if (a.args.contains("heun")) need(a, "heun", json::value_t::boolean, "true or false");
   if (a.args.contains("preview_denoised")) need(a, "preview_denoised", json::value_t::boolean, "true or false");
 }
@@ -93,6 +95,8 @@ bool run_set_walk(ScriptContext& c, const ScriptAction& a) {
   if (j.contains("top_steps")) l.top_steps = j.at("top_steps").get<std::int64_t>();
   if (j.contains("heun")) l.heun = j.at("heun").get<bool>();
   if (j.contains("corrector_r")) l.r = j.at("corrector_r").get<double>();
+  if (j.contains("euler_corrector_steps")) l.euler_corrector_steps = j.at("euler_corrector_steps").get<std::int64_t>();
+  if (j.contains("euler_corrector_r")) l.euler_corrector_r = j.at("euler_corrector_r").get<double>();
   // "auto" alone walks by the composition's rule; with walk fields beside it, they change the walk in use.
   const size_t walk_fields = j.size() - j.count("do") - j.count("quality") - j.count("preview_denoised");
   if (by_rule && walk_fields == 0) ctl.set_walk_by_rule();
@@ -267,8 +271,8 @@ std::vector<ScriptOp> run_script_ops() {
        "preview_every_steps, preview_every_ms]",
        validate_set_sampler, run_set_sampler, nullptr},
       {"set_walk",
-       "[quality (draft|quick|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, corrector_r, levels, "
-       "steps_per_level, top_steps, preview_denoised]: how denoising models' ladder is walked",
+       "[quality (draft|quick|final), walk (corrector|euler), euler_steps, churn, euler_top_steps, heun, "
+       "euler_corrector_steps, euler_corrector_r, corrector_r, levels, steps_per_level, top_steps, preview_denoised]: how denoising models' ladder is walked",
        validate_set_walk, run_set_walk, nullptr},
       {"start", "start a new chain", no_args, run_start, nullptr},
       {"pause", "pause", no_args, run_pause, nullptr},

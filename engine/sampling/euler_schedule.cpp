@@ -16,6 +16,8 @@ void EulerWalkOptions::validate() const {
   req(churn_min >= 0 && churn_max >= churn_min, "the churn's σ range must have 0 <= min <= max");
   req(top_steps >= 0 && top_steps <= 100000, "--top-steps must be 0 … 100000");
   req(std::isfinite(r) && r > 0, "the corrector step factor r must be > 0");
+  req(corrector_steps >= 0 && corrector_steps <= 1000, "--euler-corrector-steps must be 0 … 1000");
+  req(std::isfinite(corrector_r) && corrector_r > 0 && corrector_r <= 10, "--euler-corrector-r must be in (0, 10]");
 }
 
 std::vector<double> karras_sigmas(double sigma_max, double sigma_min, int n, double rho) {
@@ -52,6 +54,10 @@ Schedule euler_schedule(double sigma_max, double sigma_min, const EulerWalkOptio
     // Heun on every step but the last (euler_schedule.h says why).
     const double heun_to = opt.heun && k + 1 < opt.steps ? next : 0.0;
     s.levels.push_back({1, hat, hat * (hat - next), std::sqrt(std::max(hat * hat - sk * sk, 0.0)), heun_to});
+    if (opt.corrector_steps > 0) {
+      const double eps = opt.corrector_r * next * next;
+      s.levels.push_back({opt.corrector_steps, next, eps, std::sqrt(2 * eps)});
+    }
   }
   s.levels.push_back({1, sigma_min, sigma_min * sigma_min, 0.0, 0.0});  // Tweedie: E[x0 | x_σmin]
   return s;

@@ -36,15 +36,22 @@ struct EulerWalkOptions {
   std::int64_t top_steps = 0;  // plain corrector steps (r·σ_max²) at σ_max before the walk
   double r = 0.1;              // their step factor, as the corrector ladder's
   bool heun = false;           // Heun's second-order step on every Euler step but the last (2 evaluations each)
+  // Langevin corrector steps (r·σ², noise √(2r)·σ) at the σ each Euler step ends on: a composition's
+  // summed score is not the score of its noised product, so an ODE step alone drifts off it; a few
+  // corrector steps at that level pull the chain back to the level's own target, as the corrector
+  // ladder's levels do (Du et al. 2023, "Reduce, Reuse, Recycle").
+  std::int64_t corrector_steps = 0;
+  double corrector_r = 0.1;
   void validate() const;       // throws std::invalid_argument naming the option
 };
 
 // σ_max … σ_min in `n` values: (σ_max^(1/ρ) + i/(n−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ.
 std::vector<double> karras_sigmas(double sigma_max, double sigma_min, int n, double rho);
 
-// The walk as a Schedule: top corrector steps, then one level per Euler step, then the Tweedie
-// denoise x ← x − σ_min²·∇ₓE at σ_min. Total steps: top_steps + steps + 1 (network evaluations per
-// term: that, plus steps − 1 more with Heun).
+// The walk as a Schedule: top corrector steps, then one level per Euler step (each followed by its
+// corrector level when corrector_steps > 0), then the Tweedie denoise x ← x − σ_min²·∇ₓE at σ_min.
+// Total steps: top_steps + steps·(1 + corrector_steps) + 1 (network evaluations per term: that, plus
+// steps − 1 more with Heun).
 Schedule euler_schedule(double sigma_max, double sigma_min, const EulerWalkOptions& opt);
 
 }  // namespace ebm

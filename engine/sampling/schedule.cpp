@@ -39,6 +39,8 @@ Schedule denoising_schedule(const std::vector<ModelInfo>& models, const LadderOp
     e.top_steps = ladder.euler_top_steps;
     e.r = ladder.r;
     e.heun = ladder.heun;
+    e.corrector_steps = ladder.euler_corrector_steps;
+    e.corrector_r = ladder.euler_corrector_r;
     return euler_schedule(hi, lo, e);
   }
   if (ladder.predictor || ladder.top_steps > 0) return predictor_corrector_schedule(hi, lo, ladder);

@@ -62,7 +62,9 @@ inline constexpr std::int64_t kDefaultTopSteps = 200;
 //   walk: Corrector, the ladder above; or Euler (euler_schedule.h): `euler_steps` Euler steps of the
 //     probability-flow ODE on Karras-spaced σ (ρ = `rho`), EDM churn `churn`, `euler_top_steps`
 //     corrector steps at σ_max first, then the Tweedie denoise — one network evaluation per step;
-//     with `heun`, each Euler step is Heun's second-order step (two evaluations).
+//     with `heun`, each Euler step is Heun's second-order step (two evaluations); with
+//     `euler_corrector_steps`, that many Langevin steps of euler_corrector_r·σ² follow each Euler step
+//     at the σ it ends on.
 enum class LadderWalk { Corrector, Euler };
 std::string to_string(LadderWalk w);
 LadderWalk ladder_walk_from_string(const std::string& s);  // "corrector" | "euler"
@@ -81,6 +83,8 @@ struct LadderOptions {
   double churn = 0.0;
   std::int64_t euler_top_steps = 0;
   bool heun = false;
+  std::int64_t euler_corrector_steps = 0;
+  double euler_corrector_r = 0.1;
 };
 
 // The predictor–corrector walk as Langevin steps (noise first, then the gradient at the noised point,

@@ -22,7 +22,8 @@ bool same_walk(const LadderOptions& a, const LadderOptions& b) {
   if (a.walk != b.walk || a.r != b.r) return false;
   if (a.walk == LadderWalk::Euler)
     return a.euler_steps == b.euler_steps && a.churn == b.churn && a.euler_top_steps == b.euler_top_steps &&
-           a.rho == b.rho && a.heun == b.heun;
+           a.rho == b.rho && a.heun == b.heun && a.euler_corrector_steps == b.euler_corrector_steps &&
+           (a.euler_corrector_steps == 0 || a.euler_corrector_r == b.euler_corrector_r);
   return a.levels == b.levels && a.steps_per_level == b.steps_per_level && a.top_steps == b.top_steps &&
          a.predictor == b.predictor && a.temperature == b.temperature;
 }

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <unistd.h>
 
@@ -58,6 +59,23 @@ TEST(FastWalkCli, StepsOnADenoisingRecipeAreEulerStepsAndTheDenoise) {
   EXPECT_EQ(e.levels.front().steps, 2);
   EXPECT_EQ(e.levels[1].noise_std, 0.0);
   EXPECT_GT(e.levels[2].noise_std, 0.0);
+  // Corrector steps after each Euler step, at the σ it ends on: r·σ² with noise √(2r)·σ.
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("c.png"), "--walk", "euler", "--euler-steps", "3",
+              "--euler-corrector-steps", "2", "--euler-corrector-r", "0.4"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.err.find("each followed by 2 corrector steps"), std::string::npos) << r.err;
+  const auto c = grid_schedule(d.f("c.png"));
+  ASSERT_EQ(c.levels.size(), 3u * 2u + 1u);
+  for (size_t k : {1u, 3u, 5u}) {
+    EXPECT_EQ(c.levels[k].steps, 2);
+    const double sg = c.levels[k].sigma;
+    EXPECT_NEAR(c.levels[k].step_lr, 0.4 * sg * sg, 1e-9);
+    EXPECT_NEAR(c.levels[k].noise_std, std::sqrt(0.8) * sg, 1e-9);
+  }
+  EXPECT_NEAR(c.levels[5].sigma, 0.05, 1e-9);  // the last Euler step ends on σ_min
+  r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--walk", "euler", "--euler-corrector-r", "0"});
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--euler-corrector-r"), std::string::npos) << r.err;
   r = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("x.png"), "--walk", "heun"});
   EXPECT_EQ(r.code, 2);
 }

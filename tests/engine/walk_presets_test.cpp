@@ -41,6 +41,11 @@ TEST(WalkPresets, AChangedWalkIsCustomButUnusedFieldsDoNotCount) {
   l.r = 0.5;
   EXPECT_EQ(quality_of(l), "custom");
   l = quick_ladder();
+  l.euler_corrector_r = 0.7;  // no corrector steps to take it
+  EXPECT_EQ(quality_of(l), "quick");
+  l.euler_corrector_steps = 1;
+  EXPECT_EQ(quality_of(l), "custom");
+  l = quick_ladder();
   l.levels = 7;  // a corrector-ladder field: the Euler walk does not use it
   EXPECT_EQ(quality_of(l), "quick");
   l = final_ladder();

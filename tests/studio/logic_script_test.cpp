@@ -106,6 +106,9 @@ TEST(Script, WalkQualitiesAndFieldsAreChecked) {
   EXPECT_EQ(error_of(R"([{"do": "set_walk", "walk": "euler", "euler_steps": 12, "corrector_r": 0.8}])"), "");
   EXPECT_NE(error_of(R"([{"do": "set_walk", "walk": "heun"}])"), "");
   EXPECT_NE(error_of(R"([{"do": "set_walk", "corrector_r": 50}])"), "");
+  EXPECT_EQ(error_of(R"([{"do": "set_walk", "euler_corrector_steps": 2, "euler_corrector_r": 0.3}])"), "");
+  EXPECT_NE(error_of(R"([{"do": "set_walk", "euler_corrector_steps": -1}])"), "");
+  EXPECT_NE(error_of(R"([{"do": "set_walk", "euler_corrector_r": 0}])"), "");
 }
 
 TEST(Script, LoadScriptReportsUnreadableFiles) {
