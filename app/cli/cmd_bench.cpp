@@ -45,6 +45,7 @@ struct BenchArgs {
   std::string device = "cpu";
   std::string modes;  // default: eager on the CPU, every mode on CUDA
   std::string preview;  // snapshot intervals for the preview-overhead rows (empty: none)
+  bool preview_parts = false;  // also the interop preview's two parts alone (its map/unmap, its kernels)
   double session = 0;   // seconds per row of the studio-threading rows (0: none)
   int session_gpus = 1;  // GPUs the session rows' chains are split over
   int session_ahead = SessionOptions{}.max_steps_ahead;  // the session worker's bound on queued GPU steps
@@ -53,8 +54,12 @@ struct BenchArgs {
 // A preview of the running chain as the studio makes one: the batch tiled into the RGBA8 atlas
 // either on the host (copy to host memory, convert on the CPU: the studio's host upload without the
 // final memcpy into GL) or on the GPU into a GL buffer registered with CUDA (the interop path).
+// The parts of the interop preview, each alone (--preview-parts), to tell where its cost lies
+// without a profiler: "map" maps and unmaps the GL buffer through CudaGlBuffer::fill with the same
+// stream ordering but writes nothing; "atlas" runs the atlas kernels into a CUDA tensor on the
+// sampling stream, no GL at all.
 struct Preview {
-  std::string path = "none";  // none | host | interop
+  std::string path = "none";  // none | host | interop | map | atlas
   int64_t every = 0;
   gpu::HeadlessGl* gl = nullptr;  // interop: the context its buffer lives in
 };
@@ -157,11 +162,13 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   // Preview targets, set up before the clock starts.
   const auto layout = atlas_for(batch, s.state().x.size(2));
   const size_t atlas_bytes = static_cast<size_t>(layout.width()) * layout.height() * 4;
-  torch::Tensor host_atlas;
+  torch::Tensor host_atlas, gpu_atlas;
   unsigned int gl_buffer = 0;
   std::optional<gpu::CudaGlBuffer> registered;
   if (preview.path == "host") host_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
-  if (preview.path == "interop") {
+  if (preview.path == "atlas")
+    gpu_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::TensorOptions().dtype(torch::kUInt8).device(dev));
+  if (preview.path == "interop" || preview.path == "map") {
     gl_buffer = preview.gl->create_buffer(atlas_bytes);
     registered.emplace(gl_buffer, atlas_bytes, dev.index());
   }
@@ -173,6 +180,8 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
         torch::Tensor view = bytes.view({layout.height(), layout.width(), 4});
         gpu::fill_rgba_atlas(s.state().x, layout, view);
       });
+    if (preview.path == "map") registered->fill({s.state().x}, [](torch::Tensor&) {});
+    if (preview.path == "atlas") gpu::fill_rgba_atlas(s.state().x, layout, gpu_atlas);
   };
   StepStats st;
   for (int64_t i = 0; i < a.warmup; ++i) st = s.step();  // the first step of a graph mode captures
@@ -223,8 +232,10 @@ void run_preview_rows(const BenchArgs& a, const std::vector<Arch>& archs, const 
     for (int64_t b : batches)
       for (int64_t t : terms) {
         const Result base = bench_one(arch, b, t, mode, a, dev);
-        for (const std::string path : {"host", "interop"}) {
-          if (path == "interop" && !gl) continue;
+        std::vector<std::string> paths = {"host", "interop"};
+        if (a.preview_parts) paths.insert(paths.end(), {"map", "atlas"});
+        for (const std::string& path : paths) {
+          if ((path == "interop" || path == "map") && !gl) continue;
           for (int64_t k : every) {
             const Result r = bench_one(arch, b, t, mode, a, dev, Preview{path, k, gl.get()});
             const double overhead = 1.0 - r.img_steps_per_s / base.img_steps_per_s;
@@ -256,6 +267,8 @@ void run_bench(const BenchArgs& a) {
     split_ints(a.preview, "--preview", 1, 100000);
     if (!dev.is_cuda()) throw std::invalid_argument("--preview measures GPU previews: use --device cuda");
   }
+  if (a.preview_parts && a.preview.empty())
+    throw std::invalid_argument("--preview-parts adds rows to --preview's: give --preview K too (e.g. --preview 4)");
   std::vector<Arch> archs;
   for (const auto& m : split(a.models)) {
     Arch arch = arch_from_string(m);
@@ -332,6 +345,9 @@ void register_bench(CLI::App& app) {
   sub->add_option("--preview", args->preview,
                   "also measure the preview overhead: snapshot every K steps, comma list (e.g. 1,4,16), "
                   "through host memory and through CUDA-GL interop (CUDA only)");
+  sub->add_flag("--preview-parts", args->preview_parts,
+                "with --preview: also rows of the interop preview's parts alone - 'map' (the GL buffer mapped and "
+                "unmapped, nothing written) and 'atlas' (the atlas kernels into a CUDA tensor, no GL)");
   sub->add_option("--session", args->session,
                   "also run the studio's threading for SECONDS per row: a sampling session and a 60 Hz reader "
                   "previewing each snapshot (none, host, interop); reports fps, frame and preview times and the "

@@ -42,11 +42,14 @@ if [ $BENCH = 1 ]; then
   fi
   # Preview cost (#27 item 3: < 3 % at batch 64, one preview per 4 steps): the studio's threading (a
   # session and a 60 Hz reader previewing each snapshot, 5 s per row), then host and interop previews
-  # made in the sampling loop every k steps.
+  # made in the sampling loop every k steps, and (--preview-parts) the interop preview's two parts
+  # alone at one per 4: its map/unmap and its atlas kernels — where its ~0.5 ms at batch 64 goes.
   timeout $(cap 50) $EBM bench --device cuda --model cubesnet --batch 64,256 --terms 2 \
     --modes graph+tf32 --session 5 2>> "$OUT/bench_ebm.err" | tee "$OUT/bench_session.txt"
   timeout $(cap 80) $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1 \
     --modes graph+tf32 --preview 1,4,16 --steps 48 2>> "$OUT/bench_ebm.err" | tee "$OUT/bench_preview.txt"
+  timeout $(cap 40) $EBM bench --device cuda --model cubesnet --batch 64 --terms 1 \
+    --modes graph+tf32 --preview 4 --preview-parts --steps 96 2>> "$OUT/bench_ebm.err" | tee "$OUT/bench_preview_parts.txt"
   timeout $(cap 40) $EBM bench --device cuda --model cubesnet --batch 16,64,256 --terms 1,2,4 \
     --json > "$OUT/bench_ebm.json" 2>> "$OUT/bench_ebm.err"
   timeout $(cap 20) $EBM bench --device cuda --model resnet128 --batch 16 --terms 1 --json \

@@ -157,16 +157,20 @@ TEST(BenchCli, PreviewWithoutCudaIsAUsageErrorBeforeAnyRow) {
   r = ebm(d, {"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--preview", "0"});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_TRUE(contains(r.err, "--preview: '0' is not an integer in [1, 100000]")) << r.err;
+  r = ebm(d, {"bench", "--batch", "1", "--terms", "1", "--steps", "1", "--preview-parts"});
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_TRUE(contains(r.err, "--preview-parts adds rows to --preview's")) << r.err;
+  EXPECT_EQ(r.out, "") << "rows ran before the usage error";
 }
 
 TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
   if (!torch::cuda::is_available()) GTEST_SKIP() << "no CUDA device";
   Dir d;
   CliRun r = ebm(d, {"bench", "--device", "cuda", "--json", "--batch", "4", "--terms", "1", "--modes", "graph+tf32",
-                     "--steps", "8", "--warmup", "2", "--preview", "2", "--session", "0.5"});
+                     "--steps", "8", "--warmup", "2", "--preview", "2", "--preview-parts", "--session", "0.5"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out);
-  int host_previews = 0, session_rows = 0;
+  int host_previews = 0, atlas_previews = 0, session_rows = 0;
   for (const auto& row : rows) {
     if (row.contains("preview")) {
       EXPECT_EQ(row["preview_every"], 2) << row.dump();
@@ -175,6 +179,7 @@ TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
       EXPECT_NEAR(row["preview_overhead"].get<double>(),
                   1.0 - row["img_steps_per_s"].get<double>() / row["img_steps_per_s_no_preview"].get<double>(), 1e-9);
       host_previews += row["preview"] == "host";
+      atlas_previews += row["preview"] == "atlas";  // --preview-parts: the kernels alone (no GL needed)
     }
     if (row.contains("session_preview")) {
       ++session_rows;
@@ -184,6 +189,7 @@ TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
     }
   }
   EXPECT_EQ(host_previews, 1) << rows.dump(2);
+  EXPECT_EQ(atlas_previews, 1) << rows.dump(2);
   EXPECT_GE(session_rows, 2) << rows.dump(2);  // none and host (and interop where the build has it)
 }
 
