@@ -271,12 +271,22 @@ TEST(EulerWalk, CorrectorStepsKeepASummedCompositionsSpreadThatTheOdeAloneLoses)
   o.churn = 0;
   const double ode_std = run(a, euler_schedule(2.0, 0.01, o), b).std().item<double>();
   const double ladder_std = run(a, denoising_schedule({a->info()}, LadderOptions{}), b).std().item<double>();
+  // A corrector ladder of 40 evaluations (20 levels × 2 steps of r 0.3, no top steps) keeps it too.
+  LadderOptions short_ladder;
+  short_ladder.levels = 20;
+  short_ladder.steps_per_level = 2;
+  short_ladder.r = 0.3;
+  short_ladder.top_steps = 0;
+  const Schedule ladder40 = denoising_schedule({a->info()}, short_ladder);
+  ASSERT_EQ(schedule_evaluations(ladder40, 0), 40);
+  const double ladder40_std = run(a, ladder40, b).std().item<double>();
   std::cout << "summed Gaussians, target std " << target << ": 16 Euler steps without churn " << ode_std
             << ", with churn 20 " << plain_std << ", and 2 corrector steps of r 0.5 after each " << corrected_std
-            << "; the 400-step ladder " << ladder_std << "\n";
-  // 2026-12-07: 0.00025, 0.0186, 0.0254 and 0.0377 against 0.0354. The churn's fresh noise gives back
-  // some of the spread, the corrector steps more; only the ladder's 400 Langevin steps give it all (at
-  // σ below s a corrector step of r·σ² relaxes the chain by only ~2rσ²/s² of the way).
+            << "; the 400-step ladder " << ladder_std << ", a 40-step one " << ladder40_std << "\n";
+  // 2026-12-07: 0.00025, 0.0186, 0.0254, 0.0377 and 0.0362 against 0.0354. The churn's fresh noise
+  // gives back some of the spread, the corrector steps more; a walk of Langevin steps alone keeps it,
+  // in 400 steps or 40: the ODE's squeeze is what a few corrector steps cannot undo (at σ below s a
+  // corrector step of r·σ² relaxes the chain by only ~2rσ²/s² of the way).
   EXPECT_NEAR(plain.mean().item<double>(), 0.4, 0.004);
   EXPECT_NEAR(corrected.mean().item<double>(), 0.4, 0.004);
   EXPECT_LT(ode_std, 0.05 * target);
@@ -284,6 +294,7 @@ TEST(EulerWalk, CorrectorStepsKeepASummedCompositionsSpreadThatTheOdeAloneLoses)
   EXPECT_GT(corrected_std, 1.25 * plain_std);
   EXPECT_NEAR(corrected_std, target, 0.35 * target);
   EXPECT_NEAR(ladder_std, target, 0.1 * target);
+  EXPECT_NEAR(ladder40_std, target, 0.1 * target);
 }
 
 }  // namespace
