@@ -145,7 +145,7 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
                 "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first. "
                 "Heun: second-order steps (EDM), two evaluations each but the last - as far with half the steps. "
                 "Corrector steps: Langevin steps of r*sigma^2 after each Euler step, at the level it ends on - a "
-                "summed composition's score is not its noised product's, and they pull the chain back to it.");
+                "summed composition's score is not its noised product's, and they pull the chain toward it (the corrector walk does more).");
     step_size_control(l, changed);
   } else {
     int levels = l.levels;
