@@ -135,17 +135,18 @@ void ladder_controls(PanelContext& c, const SamplerParams& p) {
     int top = static_cast<int>(l.euler_top_steps);
     if (ImGui::DragInt("top steps", &top, 0.5f, 0, 2000)) l.euler_top_steps = std::max(0, top), changed = true;
     if (ImGui::Checkbox("Heun", &l.heun)) changed = true;
+    help_marker("Euler steps of the probability-flow ODE on Karras-spaced noise levels (one evaluation each); churn "
+                "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first. "
+                "Heun: second-order steps (EDM), two evaluations each but the last - as far with half the steps. "
+                "Corrector steps: Langevin steps of r*sigma^2 after each Euler step, at the level it ends on - a "
+                "summed composition's score is not its noised product's, and they pull the chain toward it (the corrector walk does more).");
+    // Below the help marker, which stays beside the Heun box where the panel has room for it.
     int corr = static_cast<int>(l.euler_corrector_steps);
     if (ImGui::DragInt("corrector steps", &corr, 0.1f, 0, 20)) l.euler_corrector_steps = std::max(0, corr), changed = true;
     if (l.euler_corrector_steps > 0) {
       float cr = static_cast<float>(l.euler_corrector_r);
       if (ImGui::DragFloat("corrector r", &cr, 0.01f, 0.01f, 2.f, "%.2f")) l.euler_corrector_r = std::max(0.01f, cr), changed = true;
     }
-    help_marker("Euler steps of the probability-flow ODE on Karras-spaced noise levels (one evaluation each); churn "
-                "re-noises each step a little (EDM), top steps are Langevin steps at the top noise level first. "
-                "Heun: second-order steps (EDM), two evaluations each but the last - as far with half the steps. "
-                "Corrector steps: Langevin steps of r*sigma^2 after each Euler step, at the level it ends on - a "
-                "summed composition's score is not its noised product's, and they pull the chain toward it (the corrector walk does more).");
     step_size_control(l, changed);
   } else {
     int levels = l.levels;
