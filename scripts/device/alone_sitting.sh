@@ -21,11 +21,10 @@
 # moves 85.5; the quick walk 91.0 and the ladder 98.8 on the GPU); and lad60 between them.
 # Settings: N (256), UNTIL_S (570).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive, build_ebm
+source scripts/device/sitting_common.sh  # SUMMED, stamp, sweep, collect_sweep, archive, alive, build_ebm
 sitting_begin "usage: alone_sitting.sh bench|share|collect OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
-SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
 T="--place --split both --batch 256"
 C="$T --walk corrector"
 
@@ -52,12 +51,9 @@ case $PHASE in
   share)
     ninja -C build > "$OUT/build_all.log" 2>&1 || grep -E "error|FAILED" "$OUT/build_all.log" | head -20
     stamp "tests built"
-    gpu_tests 300
-    stamp "gpu tests done"
-    log=$(cd "$OUT" && pwd)/ctest.log
-    (cd build && timeout $((UNTIL - 60 - (SECONDS - T0))) ctest -j 8 --timeout 300 --output-on-failure -LE 'soak|gpu' > "$log" 2>&1)
-    grep -E "tests passed|tests failed|Total Test time" "$log" || echo "the rest of the suite cut short"
-    grep -E "^\s+[0-9]+ - .*(Failed|Not Run|Timeout)" "$log" | head -30
+    # gpu_suite.sh's test section: the `gpu` label (at most GPU_TESTS_S), then the rest (-LE soak|gpu).
+    REBUILD=0 BUILD=build GPU_TESTS_S=300 UNTIL_S=$((UNTIL - 60 - (SECONDS - T0))) \
+      bash scripts/device/gpu_suite.sh "$OUT/suite" --no-bench
     stamp "suite done"
     collect_sweep runs/lad40 "$OUT/summed_lad40_both.tgz" "$UNTIL"
     ;;

@@ -11,6 +11,7 @@
 # sweep — is left alone; a warm machine's tree is brought up to date incrementally), GUI (ON),
 # UNTIL_S (480: a section that would run past this many seconds of the script is cut short or skipped,
 # so a device call of ~550 s still archives what was done), CKPT (1: the checkpointing table), ITERS (15),
+# GPU_TESTS_S (240: the most the `gpu`-labelled tests may take),
 # REBUILD (1; 0: measure the tree BUILD holds as it is — a later call of a sitting whose working tree
 # has changed since its build).
 # Sizing (H100, 16 cores): the full build ~3.5 min, so --build-only in one call (beside other GPU work),
@@ -61,7 +62,7 @@ if [ $BENCH = 1 ]; then
   echo "reference at $SECONDS s"
 fi
 if [ $TESTS = 1 ] && [ "$(left)" -gt 30 ]; then
-  (cd "$BUILD" && timeout $(cap 240) ctest -L gpu --output-on-failure > "$OUT/ctest_gpu.log" 2>&1)
+  (cd "$BUILD" && timeout $(cap "${GPU_TESTS_S:-240}") ctest -L gpu --output-on-failure > "$OUT/ctest_gpu.log" 2>&1)
   echo "gpu label: $(grep -E 'tests passed|tests failed' "$OUT/ctest_gpu.log") (at $SECONDS s)"
   grep -E "^\s+[0-9]+ - .*(Failed|Not Run|Timeout)" "$OUT/ctest_gpu.log" | head
   if [ "$(left)" -gt 60 ]; then

@@ -21,11 +21,10 @@
 #                                       port's (gpu_suite.sh --no-tests, no checkpoint table)
 # Settings: N (256), MINUTES (10), UNTIL_S (570).
 set -uo pipefail
-source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, archive, alive, start_detached, wait_while_alive
+source scripts/device/sitting_common.sh  # SUMMED, stamp, sweep, collect_sweep, archive, alive, start_detached, wait_while_alive
 sitting_begin "usage: open_issues_sitting.sh start|collect|finish OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
-SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
 S="--place --split both --batch 256"
 E="$S --walk euler --churn 20"
 

@@ -86,10 +86,10 @@ def main():
             old = int(truth["color"])
             new = (old + 7) % 20  # a colour the scene does not have
             r = json.loads(json.dumps(base))
+            seen = read.get(truth["file"], {})  # the scene's labels as read, when --read
             for t in r["composition"]["children"]:
                 if t["model"] != "color" and a.others_guidance > 0:
                     t["guidance"] = a.others_guidance
-                seen = read.get(truth["file"], {})
                 if t["model"] == "position":
                     t["label"] = seen.get("position", [float(truth["x"]), float(truth["y"])])
                 elif t["model"] == "size":
