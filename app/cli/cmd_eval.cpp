@@ -30,6 +30,7 @@ void run_recipe(const EvalArgs& a) {
   for (const auto& w : warnings) std::cerr << "ebm eval: warning: " << w << "\n";
   if (a.seed) r.sampler.seed = *a.seed;
   if (a.device) r.sampler.device = *a.device;
+  if (a.precision) r.sampler.precision = checked_precision(*a.precision, r.sampler.device);
   a.step_rule.apply(r.sampler);
   RunnableOptions ro;
   ro.ignore_hash = a.ignore_hash;
@@ -57,7 +58,7 @@ void run_recipe(const EvalArgs& a) {
               << describe_ladder(ladder, out.params.total_steps()) << a.walk.why(r.composition)
               << ")\n";
   nlohmann::json j = {{"recipe", a.recipe}, {"n", a.n}, {"seed", out.params.seed}, {"steps", out.params.total_steps()},
-                      {"classifier_heldout", heldout}};
+                      {"precision", to_string(out.params.precision)}, {"classifier_heldout", heldout}};
   print_results(a, {out.table}, std::move(j));
 }
 
@@ -74,6 +75,10 @@ void register_eval(CLI::App& app) {
       ->capture_default_str();
   sub->add_option("--seed", a->seed, "sampler seed (recipe: overrides the recipe's; suite: default 0)");
   sub->add_option("--device", a->device, "cpu, cuda or cuda:N");
+  sub->add_option("--precision", a->precision,
+                  "the sampling's arithmetic: fp32, tf32 (the default) or bf16 (docs/gpu.md; on a CPU bf16 only where it "
+                  "has bf16 instructions); recipe: overrides the recipe's. The grader's arithmetic is not changed")
+      ->check(CLI::IsMember({"fp32", "tf32", "bf16"}));
   sub->add_flag("--json", a->json, "print a JSON object instead of the table");
   sub->add_option("--json-out", a->json_out, "also write the JSON object to this file (atomically; suite: rewritten after every case, \"complete\": false until the last, so a run cut short keeps what it finished)");
   sub->add_flag("--ignore-hash", a->ignore_hash, "evaluate even when a model file differs from the recipe's hash");

@@ -53,6 +53,7 @@ void run_suite(const EvalArgs& a) {
   const auto concept_guidance = eval::parse_concept_values(a.concept_guidance, "--concept-guidance", 0.0, 100.0);
   SamplerParams base;
   a.step_rule.apply(base);  // first: an unknown rule is reported before the models load
+  if (a.precision) base.precision = checked_precision(*a.precision, a.device.value_or("cpu"));
   const auto dir = models_dir(a);
   if (dir.empty())
     throw std::runtime_error("no models directory found ($EBM_STUDIO_MODELS, <prefix>/share/ebm-studio/models, "
@@ -123,6 +124,7 @@ void run_suite(const EvalArgs& a) {
                         {"not_coefficient", a.not_coefficient},
                         {"prior", a.prior},
                         {"place", a.place},
+                        {"precision", to_string(base.precision)},
                         {"guidance", a.guidance ? nlohmann::json(*a.guidance) : nlohmann::json("per model")},
                         {"concept_weight", a.concept_weight},
                         {"concept_guidance", a.concept_guidance},

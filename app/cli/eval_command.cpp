@@ -1,6 +1,8 @@
 #include "app/cli/eval_command.h"
 
 #include "engine/eval/eval_suite.h"
+#include "engine/gpu/precision_scope.h"
+#include "engine/sampling/sampler_params.h"
 #include "models/checkpoint/atomic_file.h"
 
 #include <iostream>
@@ -17,6 +19,12 @@ namespace fs = std::filesystem;
 fs::path models_dir(const EvalArgs& a) {
   if (!a.models_dir.empty()) return a.models_dir;
   return eval::find_models_dir("/proc/self/exe", EBM_ASSETS_DIR);
+}
+
+Precision checked_precision(const std::string& precision, const std::string& device) {
+  const Precision p = precision_from_string(precision);
+  gpu::check_precision(p, parse_device(device));
+  return p;
 }
 
 CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout) {

@@ -6,6 +6,7 @@
 #include "app/cli/step_rule_flags.h"
 #include "engine/eval/eval_sampling.h"
 #include "engine/eval/grade_table.h"
+#include "engine/gpu/precision.h"
 #include "models/cubes_classifier.h"
 
 #include <nlohmann/json.hpp>
@@ -29,6 +30,7 @@ struct EvalArgs {
   int64_t batch = 64;
   std::optional<uint64_t> seed;
   std::optional<std::string> device;
+  std::optional<std::string> precision;  // the sampling's arithmetic (SamplerParams::precision)
   bool json = false;
   std::string json_out;
   bool ignore_hash = false;
@@ -83,6 +85,9 @@ std::filesystem::path models_dir(const EvalArgs& a);
 CubesClassifier load_grader(const EvalArgs& a, nlohmann::json* heldout);
 // The grader's own held-out figures (its file's metadata), so a reader sees how fine the ruler is.
 std::string describe_grader(const nlohmann::json& h);
+// --precision for sampling on `device` (cpu, cuda, cuda:N): checked before any model loads, so bf16
+// on a CPU without bf16 instructions is refused at once, naming them (gpu::check_precision).
+Precision checked_precision(const std::string& precision, const std::string& device);
 // The tables on stdout (text, or JSON with --json), and the JSON to --json-out.
 void print_results(const EvalArgs& a, const std::vector<eval::GradeTable>& tables, nlohmann::json j);
 

@@ -307,7 +307,12 @@ TEST(EvalCli, RecipeTableAndJson) {
   EXPECT_EQ(j["tables"][0]["rows"].size(), 2u);
   EXPECT_EQ(j["tables"][0]["rows"][1]["negated"], true);
   EXPECT_EQ(j["classifier_heldout"]["note"], "random, for tests");
+  EXPECT_EQ(j["precision"], "tf32");
   EXPECT_EQ(nlohmann::json::parse(read_file(d.f("eval.json"))), j);
+  r = ebm(d, {"eval", "--recipe", d.f("r.json"), "--n", "4", "--classifier", d.f("classifier.safetensors"), "--json",
+              "--quiet", "--precision", "fp32"});
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["precision"], "fp32");
 }
 
 // --steps N means what it means to ebm sample (issue #26: an explicit count applies or is refused): a

@@ -3,6 +3,7 @@
 // tiny random grader: exit codes, what the JSON reports, and that each flag changes what is sampled
 // (the grades of the same samples are bit-identical on one machine, so "changed" and "the same" are
 // both exact checks).
+#include "engine/gpu/precision.h"
 #include "models/cubes_classifier.h"
 
 #include "tests/support/temp_dir.h"
@@ -121,6 +122,34 @@ TEST(EvalCliGuidance, TheLadderFlagsSetTheSuitesSchedule) {
   EXPECT_NE(grades(cold), grades(base));
   CliRun r = ebm(d, concat(suite(d), {"--temperature", "11"}));
   EXPECT_EQ(r.code, 2) << r.err;
+}
+
+// --precision reaches the sampler and the JSON records it; what cannot run is refused before any
+// model loads. On the CPU tf32 is plain fp32 (the same samples) and bf16 is bf16 autocast where the
+// CPU has the instructions (other samples), refused where it has not.
+TEST(EvalCliGuidance, PrecisionIsRecordedAndReachesTheSamples) {
+  Dir d;
+  setup_models(d);
+  const auto plain = run_json(d, suite(d));
+  ASSERT_FALSE(plain.is_null());
+  EXPECT_EQ(plain["precision"], "tf32");
+  const auto fp32 = run_json(d, concat(suite(d), {"--precision", "fp32"}));
+  ASSERT_FALSE(fp32.is_null());
+  EXPECT_EQ(fp32["precision"], "fp32");
+  EXPECT_EQ(grades(fp32), grades(plain));
+  if (cpu_has_native_bf16()) {
+    const auto bf16 = run_json(d, concat(suite(d), {"--precision", "bf16"}));
+    ASSERT_FALSE(bf16.is_null());
+    EXPECT_EQ(bf16["precision"], "bf16");
+    EXPECT_NE(grades(bf16), grades(plain)) << "--precision bf16 sampled what fp32 samples";
+  } else {
+    CliRun r = ebm(d, concat(suite(d), {"--precision", "bf16"}));
+    EXPECT_NE(r.code, 0);
+    EXPECT_NE(r.err.find("needs bf16 instructions"), std::string::npos) << r.err;
+  }
+  CliRun r = ebm(d, concat(suite(d), {"--precision", "fp16"}));
+  EXPECT_EQ(r.code, 2) << r.err;
+  EXPECT_NE(r.err.find("--precision"), std::string::npos) << r.err;
 }
 
 // The count concept end to end through the binary: `ebm train --concept count` makes the model, `ebm
