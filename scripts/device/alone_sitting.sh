@@ -12,7 +12,8 @@
 #                                 tests) on the CPU beside it
 #   alone_sitting.sh share OUT    the `gpu`-labelled tests, then the rest of the suite (-LE soak|gpu),
 #                                 beside the sweep (pass/fail, not timings); the sweep's cases so far
-#   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the sweep and archives it
+#   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the sweep and archives it (no sweep on the
+#                                 machine: the bench phase)
 # The sweep (the seven summed cases, --place, n = N, both splits): the 400-step ladder; lad80, the
 # twelfth session's corrector ladder of 80 evaluations (40 top steps, 20 levels × 2, r 0.5: within 2
 # points of the ladder held out on six of the seven); and corrector ladders of 40 evaluations, the
@@ -29,6 +30,9 @@ UNTIL=${UNTIL_S:-570}
 T="--place --split both --batch 256"
 C="$T --walk corrector"
 
+# A collect on a machine where no sweep was started (a fresh machine, or a bench phase that failed)
+# has nothing to wait for: it runs the bench phase instead, so the call still measures something.
+[ "$PHASE" = collect ] && [ ! -f runs/lad40.log ] && { echo "no sweep on this machine: the bench phase instead"; PHASE=bench; }
 case $PHASE in
   bench)
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"

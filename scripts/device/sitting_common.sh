@@ -14,6 +14,9 @@ sitting_begin() {  # USAGE PHASE OUT: a phased sitting's start — PHASE, OUT (m
   mkdir -p "$OUT" runs
   export EBM=./build/app/ebm
   T0=$SECONDS
+  # Without the kit nothing builds (cmake finds no Torch) and a later phase waits out its whole limit
+  # for a sweep that never started (2026-12-07, thirteenth session: a checkout without .devdeps).
+  [ -f .devdeps/device-env.sh ] || { echo "no .devdeps/device-env.sh: make it here with ../shared/device/fetch-debs.sh and carry .devdeps" >&2; exit 2; }
   source .devdeps/device-env.sh
 }
 
