@@ -42,6 +42,7 @@ case $PHASE in
       echo "an ebm already runs on the GPU: no benches this call"
     else
       REBUILD=0 CKPT=0 BUILD=build UNTIL_S=$((UNTIL - 120 - (SECONDS - T0))) bash scripts/device/gpu_suite.sh "$OUT/suite" --no-tests
+      pack "$OUT/suite"
       stamp "benches done"
     fi
     [ -f runs/lad40.log ] || sweep runs/lad40 "$SUMMED" "$N" "ladder|$T" \
@@ -59,6 +60,7 @@ case $PHASE in
     # gpu_suite.sh's test section: the `gpu` label (at most GPU_TESTS_S), then the rest (-LE soak|gpu).
     REBUILD=0 BUILD=build GPU_TESTS_S=300 UNTIL_S=$((UNTIL - 60 - (SECONDS - T0))) \
       bash scripts/device/gpu_suite.sh "$OUT/suite" --no-bench
+    pack "$OUT/suite"
     stamp "suite done"
     collect_sweep runs/lad40 "$OUT/summed_lad40_both.tgz" "$UNTIL"
     ;;

@@ -90,6 +90,11 @@ archive() {  # out.tgz paths...
   tar czf "$out" --exclude='*.safetensors' --exclude='*.png' --exclude='*.jpg' --exclude='*.bin' "$@" 2> /dev/null || true  # a path not made this sitting is skipped
 }
 
+pack() {  # DIR: DIR's files as one DIR.tgz, DIR removed — at most 8 files come back from a call (the
+  # thirteenth session lost four of gpu_suite.sh's outputs, the preview parts among them, to that limit)
+  archive "$1.tgz" "$1" && rm -rf "$1"
+}
+
 build_ebm() {  # OUT GUI(ON|OFF): configure the CUDA build and build the ebm binary; exits on failure
   cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DEBM_WITH_GUI="$2" > "$1/cmake.log" 2>&1 \
     && ninja -C build ebm > "$1/build_ebm.log" 2>&1 || { tail -n 30 "$1/cmake.log" "$1/build_ebm.log"; exit 1; }
