@@ -90,6 +90,23 @@ archive() {  # out.tgz paths...
   tar czf "$out" --exclude='*.safetensors' --exclude='*.png' --exclude='*.jpg' --exclude='*.bin' "$@" 2> /dev/null || true  # a path not made this sitting is skipped
 }
 
+time_opening() {  # OUT "NAME|FLAGS"...: the studio's opening composition at batch 64, process start to
+  # PNG, twice per walk, and its first step (the CUDA graph's capture) and running mean — issue #26's
+  # ≤ 0.3 s (on an H200) is the steps after the first; OUT/timing.txt
+  local R=scripts/device/recipes/opening_shape_and_position.json spec name flags run s0 rc
+  for spec in "${@:2}"; do
+    name=${spec%%|*}; flags=${spec#*|}
+    for run in 1 2; do
+      s0=$(date +%s%N)
+      # shellcheck disable=SC2086  # FLAGS is a list of words
+      $EBM sample --recipe "$R" --device cuda --batch 64 $flags --out "/tmp/opening_$name.png" > "runs/timing_${name}_$run.txt" 2>&1
+      rc=$?
+      echo "$name run $run: $(( ($(date +%s%N) - s0) / 1000000 )) ms process start to PNG, rc $rc"
+      grep "^step" "runs/timing_${name}_$run.txt" | sed -n '1p;$p'  # the first step (capture) and the running mean
+    done
+  done | tee "$1/timing.txt"
+}
+
 pack() {  # DIR: DIR's files as one DIR.tgz, DIR removed — at most 8 files come back from a call (the
   # thirteenth session lost four of gpu_suite.sh's outputs, the preview parts among them, to that limit)
   archive "$1.tgz" "$1" && rm -rf "$1"

@@ -164,18 +164,7 @@ case $PHASE in
     ;;
   timing)
     [ -x "$EBM" ] || { build_ebm "$OUT" OFF; stamp "ebm built"; }
-    R=scripts/device/recipes/opening_shape_and_position.json
-    for spec in "draft|--draft" "t16r08e20|$QUICK" "long|$FINAL"; do
-      name=${spec%%|*}; flags=${spec#*|}
-      for run in 1 2; do
-        s0=$(date +%s%N)
-        # shellcheck disable=SC2086  # FLAGS is a list of words
-        $EBM sample --recipe "$R" --device cuda --batch 64 $flags --out "/tmp/opening_$name.png" > "runs/timing_${name}_$run.txt" 2>&1
-        rc=$?
-        echo "$name run $run: $(( ($(date +%s%N) - s0) / 1000000 )) ms process start to PNG, rc $rc"
-        grep "^step" "runs/timing_${name}_$run.txt" | sed -n '1p;$p'  # the first step (capture) and the running mean
-      done
-    done | tee "$OUT/timing.txt"
+    time_opening "$OUT" "draft|--draft" "t16r08e20|$QUICK" "long|$FINAL"
     ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
