@@ -109,7 +109,8 @@ time_opening() {  # OUT "NAME|FLAGS"...: the studio's opening composition at bat
 
 pack() {  # DIR: DIR's files as one DIR.tgz, DIR removed — at most 8 files come back from a call (the
   # thirteenth session lost four of gpu_suite.sh's outputs, the preview parts among them, to that limit)
-  archive "$1.tgz" "$1" && rm -rf "$1"
+  archive "$1.tgz" "$1"
+  [ -s "$1.tgz" ] && tar tzf "$1.tgz" > /dev/null 2>&1 && rm -rf "$1"  # only when the archive reads back
 }
 
 build_ebm() {  # OUT GUI(ON|OFF): configure the CUDA build and build the ebm binary; exits on failure
