@@ -2,11 +2,11 @@
 # T0=$SECONDS before using stamp, wait_for and ckpt_table, WAIT_S before wait_for, EBM before
 # gpu_benches and OUT before gpu_tests and ckpt_table (T0 before collect_sweep too).
 
-stamp() { echo "$1 at $((SECONDS - T0)) s"; }
+stamp() { echo "$1 at $((SECONDS - T0)) s"; }  # "what at N s" since the call began
 
 # The suite's seven cases composed by the summed rule (their default walk is the 400-step ladder):
 # the cases issue #26's short walks are screened on.
-SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"  # "what at N s" since the call began
+SUMMED="position,position+size,position+shape,position+not color,size,shape,shape+not color"
 
 sitting_begin() {  # USAGE PHASE OUT: a phased sitting's start — PHASE, OUT (made), runs/, EBM, T0, the device kit
   PHASE=${2:?$1}
