@@ -56,10 +56,13 @@ struct BenchArgs {
 // final memcpy into GL) or on the GPU into a GL buffer registered with CUDA (the interop path).
 // The parts of the interop preview, each alone (--preview-parts), to tell where its cost lies
 // without a profiler: "map" maps and unmaps the GL buffer through CudaGlBuffer::fill with the same
-// stream ordering but writes nothing; "atlas" runs the atlas kernels into a CUDA tensor on the
-// sampling stream, no GL at all.
+// stream ordering but writes nothing; "map-nowait" the same without the sampling stream waiting for
+// it (SourceAfterFill::Kept: if this row is near 0 while "map" is not, the wait is the cost, not the
+// host's time in the driver); "atlas" runs the atlas kernels into a CUDA tensor on the sampling
+// stream, no GL at all. And one candidate: "interop-copy" copies the chain's state on the sampling
+// stream first and fills from that copy, so the sampling stream need not wait for the preview.
 struct Preview {
-  std::string path = "none";  // none | host | interop | map | atlas
+  std::string path = "none";  // none | host | interop | map | map-nowait | atlas | interop-copy
   int64_t every = 0;
   gpu::HeadlessGl* gl = nullptr;  // interop: the context its buffer lives in
 };
@@ -141,6 +144,7 @@ struct Result {
   int64_t batch, terms, steps;
   double ms_per_step, img_steps_per_s;
   torch::Tensor x, energy;  // final samples and last step's energies (CPU), for the comparison
+  double preview_host_ms = 0;  // the sampling thread's time in one preview (mean; 0: no previews)
 };
 
 Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, const BenchArgs& a,
@@ -168,20 +172,41 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   if (preview.path == "host") host_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
   if (preview.path == "atlas")
     gpu_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::TensorOptions().dtype(torch::kUInt8).device(dev));
-  if (preview.path == "interop" || preview.path == "map") {
+  const bool through_gl = preview.path == "interop" || preview.path == "map" || preview.path == "map-nowait" ||
+                          preview.path == "interop-copy";
+  if (through_gl) {
     gl_buffer = preview.gl->create_buffer(atlas_bytes);
     registered.emplace(gl_buffer, atlas_bytes, dev.index());
   }
-  auto show = [&](int64_t i) {
-    if (preview.every <= 0 || (i + 1) % preview.every != 0) return;
+  double preview_ms = 0;
+  int64_t previews = 0;
+  auto make_preview = [&] {
     if (preview.path == "host") gpu::fill_rgba_atlas(s.state().x, layout, host_atlas);
     if (preview.path == "interop")
       registered->fill({s.state().x}, [&](torch::Tensor& bytes) {
         torch::Tensor view = bytes.view({layout.height(), layout.width(), 4});
         gpu::fill_rgba_atlas(s.state().x, layout, view);
       });
+    if (preview.path == "interop-copy") {
+      const torch::Tensor copy = s.state().x.clone();  // on the sampling stream, before the next step
+      registered->fill(
+          {copy},
+          [&](torch::Tensor& bytes) {
+            torch::Tensor view = bytes.view({layout.height(), layout.width(), 4});
+            gpu::fill_rgba_atlas(copy, layout, view);
+          },
+          gpu::SourceAfterFill::Kept);
+    }
     if (preview.path == "map") registered->fill({s.state().x}, [](torch::Tensor&) {});
+    if (preview.path == "map-nowait") registered->fill({}, [](torch::Tensor&) {}, gpu::SourceAfterFill::Kept);
     if (preview.path == "atlas") gpu::fill_rgba_atlas(s.state().x, layout, gpu_atlas);
+  };
+  auto show = [&](int64_t i) {
+    if (preview.every <= 0 || (i + 1) % preview.every != 0) return;
+    const auto p0 = std::chrono::steady_clock::now();
+    make_preview();
+    preview_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - p0).count();
+    ++previews;
   };
   StepStats st;
   for (int64_t i = 0; i < a.warmup; ++i) st = s.step();  // the first step of a graph mode captures
@@ -196,8 +221,10 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   registered.reset();
   if (gl_buffer) preview.gl->delete_buffer(gl_buffer);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  return Result{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
-                batch * a.steps / sec, s.state().x.to(torch::kCPU), st.energy.to(torch::kCPU, torch::kDouble)};
+  Result r{to_string(arch), mode.name, s.last_step_path(), batch, terms, a.steps, 1000.0 * sec / a.steps,
+           batch * a.steps / sec, s.state().x.to(torch::kCPU), st.energy.to(torch::kCPU, torch::kDouble)};
+  r.preview_host_ms = previews > 0 ? preview_ms / previews : 0.0;
+  return r;
 }
 
 // How far a mode's run ended from the eager fp32 run of the same chains.
@@ -225,35 +252,37 @@ void run_preview_rows(const BenchArgs& a, const std::vector<Arch>& archs, const 
   else why = "this build has no CUDA-GL interop";
   const Mode mode = mode_from_string("graph+tf32");
   if (!a.json)
-    std::printf("\npreview overhead (%s; interop %s)\n%-10s %6s %6s %-8s %6s %12s %9s\n", mode.name.c_str(),
-                gl ? gl->renderer().c_str() : ("unavailable: " + why).c_str(), "model", "batch", "terms", "preview",
-                "every", "img-steps/s", "overhead");
+    std::printf("\npreview overhead (%s; interop %s; host ms: the sampling thread's time in one preview)\n"
+                "%-10s %6s %6s %-12s %6s %12s %9s %10s\n",
+                mode.name.c_str(), gl ? gl->renderer().c_str() : ("unavailable: " + why).c_str(), "model", "batch",
+                "terms", "preview", "every", "img-steps/s", "overhead", "host ms");
   for (Arch arch : archs)
     for (int64_t b : batches)
       for (int64_t t : terms) {
         const Result base = bench_one(arch, b, t, mode, a, dev);
         std::vector<std::string> paths = {"host", "interop"};
-        if (a.preview_parts) paths.insert(paths.end(), {"map", "atlas"});
+        if (a.preview_parts) paths.insert(paths.end(), {"map", "map-nowait", "atlas", "interop-copy"});
         for (const std::string& path : paths) {
-          if ((path == "interop" || path == "map") && !gl) continue;
+          if (path != "host" && path != "atlas" && !gl) continue;  // the rest go through GL
           for (int64_t k : every) {
             const Result r = bench_one(arch, b, t, mode, a, dev, Preview{path, k, gl.get()});
             const double overhead = 1.0 - r.img_steps_per_s / base.img_steps_per_s;
             if (a.json) {
               out->push_back({{"model", r.model}, {"device", a.device}, {"batch", b}, {"terms", t}, {"mode", mode.name},
                               {"preview", path}, {"preview_every", k}, {"img_steps_per_s", r.img_steps_per_s},
-                              {"img_steps_per_s_no_preview", base.img_steps_per_s}, {"preview_overhead", overhead}});
+                              {"img_steps_per_s_no_preview", base.img_steps_per_s}, {"preview_overhead", overhead},
+                              {"preview_host_ms", r.preview_host_ms}});
             } else {
-              std::printf("%-10s %6lld %6lld %-8s %6lld %12.1f %8.1f%%\n", r.model.c_str(), static_cast<long long>(b),
-                          static_cast<long long>(t), path.c_str(), static_cast<long long>(k), r.img_steps_per_s,
-                          100.0 * overhead);
+              std::printf("%-10s %6lld %6lld %-12s %6lld %12.1f %8.1f%% %10.3f\n", r.model.c_str(),
+                          static_cast<long long>(b), static_cast<long long>(t), path.c_str(), static_cast<long long>(k),
+                          r.img_steps_per_s, 100.0 * overhead, r.preview_host_ms);
               std::fflush(stdout);
             }
           }
         }
         if (!a.json)
-          std::printf("%-10s %6lld %6lld %-8s %6s %12.1f %9s\n", to_string(arch).c_str(), static_cast<long long>(b),
-                      static_cast<long long>(t), "none", "-", base.img_steps_per_s, "-");
+          std::printf("%-10s %6lld %6lld %-12s %6s %12.1f %9s %10s\n", to_string(arch).c_str(),
+                      static_cast<long long>(b), static_cast<long long>(t), "none", "-", base.img_steps_per_s, "-", "-");
       }
 }
 
@@ -347,7 +376,9 @@ void register_bench(CLI::App& app) {
                   "through host memory and through CUDA-GL interop (CUDA only)");
   sub->add_flag("--preview-parts", args->preview_parts,
                 "with --preview: also rows of the interop preview's parts alone - 'map' (the GL buffer mapped and "
-                "unmapped, nothing written) and 'atlas' (the atlas kernels into a CUDA tensor, no GL)");
+                "unmapped, nothing written), 'map-nowait' (the same, the sampling stream not waiting for it) and "
+                "'atlas' (the atlas kernels into a CUDA tensor, no GL) - and 'interop-copy' (the interop preview of "
+                "a copy of the chain's state, the sampling stream not waiting for it)");
   sub->add_option("--session", args->session,
                   "also run the studio's threading for SECONDS per row: a sampling session and a 60 Hz reader "
                   "previewing each snapshot (none, host, interop); reports fps, frame and preview times and the "

@@ -6,7 +6,8 @@
 // fill() waits (on the GPU, through a CUDA event) for the work already queued on the current stream
 // of the data's device, writes on a side stream, and unmaps on that stream; GL commands issued after
 // fill() returns see the bytes (the unmap is ordered before them by the driver). The current
-// stream's later work waits (on the GPU) for the write. Nothing here blocks the calling thread.
+// stream's later work waits (on the GPU) for the write, unless the caller says the data it reads is
+// its own copy (SourceAfterFill::Kept). Nothing here blocks the calling thread.
 #pragma once
 
 #include <torch/torch.h>
@@ -17,6 +18,16 @@
 #include <vector>
 
 namespace ebm::gpu {
+
+// What the producer's later work may do to the tensors a fill reads.
+enum class SourceAfterFill {
+  // It may overwrite them in place (a captured graph's chain state): the producer's stream waits (on
+  // the GPU) for the copy before its next work.
+  MayChangeInPlace,
+  // They are the caller's own copy (a snapshot nothing writes again): the producer goes on at once.
+  // The write still keeps their memory from reuse until it has read them.
+  Kept,
+};
 
 class CudaGlBuffer {
  public:
@@ -37,7 +48,8 @@ class CudaGlBuffer {
   // only inside the call), and unmaps — also when `writer` throws. `reads` names the CUDA tensors
   // the writer's kernels read: fill() returns before those kernels have run, so their memory is
   // kept from reuse until they have (the caller may drop them at once).
-  void fill(const std::vector<torch::Tensor>& reads, const std::function<void(torch::Tensor& bytes)>& writer);
+  void fill(const std::vector<torch::Tensor>& reads, const std::function<void(torch::Tensor& bytes)>& writer,
+            SourceAfterFill after = SourceAfterFill::MayChangeInPlace);
 
   std::size_t size() const { return bytes_; }
   unsigned int gl_buffer() const { return gl_buffer_; }

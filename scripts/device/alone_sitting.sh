@@ -14,7 +14,8 @@
 #   alone_sitting.sh share OUT    the `gpu`-labelled tests, then the rest of the suite (-LE soak|gpu),
 #                                 beside the sweep (pass/fail, not timings); the sweep's cases so far
 #   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the sweep and archives it (no sweep on the
-#                                 machine: the bench phase)
+#                                 machine: the bench phase); with time left after it, the preview's
+#                                 parts again (`ebm bench --preview 4 --preview-parts`, batch 64)
 # The sweep: every suite case, --place, n = N, both splits, on corrector ladders of 40 evaluations —
 # 12 top steps of r 0.6 + 14 levels × 2 and 8 + 16 × 2 (the thirteenth session's CPU screen, position ∧
 # size held out, n = 256: 98.0 and 97.7 % all met against the 400-step ladder's 98.8 on the GPU; 16 +
@@ -69,7 +70,18 @@ case $PHASE in
     stamp "suite done"
     collect_sweep runs/lad40 "$OUT/suite_lad40_both.tgz" "$UNTIL"
     ;;
-  collect) collect_sweep runs/lad40 "$OUT/suite_lad40_both.tgz" "$UNTIL" ;;
+  collect)
+    collect_sweep runs/lad40 "$OUT/suite_lad40_both.tgz" "$UNTIL"
+    # The sweep done and time left: the preview's parts again, on the ebm the share phase rebuilt
+    # from its tree (the parts 'map-nowait' and 'interop-copy' are newer than the bench phase's).
+    if [ -f runs/lad40/sweep.txt ] && ! pgrep -x ebm > /dev/null && [ $((UNTIL - (SECONDS - T0))) -gt 120 ]; then
+      ninja -C build ebm > "$OUT/build_parts.log" 2>&1 || tail -n 5 "$OUT/build_parts.log"
+      timeout $((UNTIL - 30 - (SECONDS - T0))) build/app/ebm bench --device cuda --models cubesnet --batch 64 \
+        --terms 1 --modes graph+tf32 --preview 4 --preview-parts --steps 96 2> "$OUT/bench_parts.err" |
+        tee "$OUT/bench_preview_parts.txt"
+      stamp "preview parts measured"
+    fi
+    ;;
   *) echo "unknown phase $PHASE" >&2; exit 2 ;;
 esac
 stamp "done"

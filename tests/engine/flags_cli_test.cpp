@@ -170,7 +170,7 @@ TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
                      "--steps", "8", "--warmup", "2", "--preview", "2", "--preview-parts", "--session", "0.5"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto rows = nlohmann::json::parse(r.out);
-  int host_previews = 0, atlas_previews = 0, session_rows = 0;
+  int host_previews = 0, atlas_previews = 0, interop_previews = 0, gl_parts = 0, session_rows = 0;
   for (const auto& row : rows) {
     if (row.contains("preview")) {
       EXPECT_EQ(row["preview_every"], 2) << row.dump();
@@ -178,8 +178,11 @@ TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
       EXPECT_GT(row["img_steps_per_s_no_preview"].get<double>(), 0.0) << row.dump();
       EXPECT_NEAR(row["preview_overhead"].get<double>(),
                   1.0 - row["img_steps_per_s"].get<double>() / row["img_steps_per_s_no_preview"].get<double>(), 1e-9);
+      EXPECT_GT(row["preview_host_ms"].get<double>(), 0.0) << row.dump();  // 4 previews were made and timed
       host_previews += row["preview"] == "host";
       atlas_previews += row["preview"] == "atlas";  // --preview-parts: the kernels alone (no GL needed)
+      interop_previews += row["preview"] == "interop";
+      gl_parts += row["preview"] == "map" || row["preview"] == "map-nowait" || row["preview"] == "interop-copy";
     }
     if (row.contains("session_preview")) {
       ++session_rows;
@@ -190,6 +193,7 @@ TEST(BenchCliGpu, PreviewAndSessionRowsOnCuda) {
   }
   EXPECT_EQ(host_previews, 1) << rows.dump(2);
   EXPECT_EQ(atlas_previews, 1) << rows.dump(2);
+  EXPECT_EQ(gl_parts, 3 * interop_previews) << rows.dump(2);  // every part through GL where interop works
   EXPECT_GE(session_rows, 2) << rows.dump(2);  // none and host (and interop where the build has it)
 }
 

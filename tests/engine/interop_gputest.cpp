@@ -199,5 +199,60 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
 #endif
 }
 
+// SourceAfterFill::Kept: the caller's own copy is the source, so the producer's stream does not wait
+// for the preview (the wait costs the map's and unmap's time on the GPU too). With a ~50 ms spin
+// queued ahead of the copy, the producer's next work finishes long before the spin (and before the
+// default ordering lets it); the preview still shows the copy as it was when its memory is handed
+// back and written again at once.
+TEST(InteropGpu, AKeptSourceLetsTheProducerGoOnAndStillShowsTheCopy) {
+#ifndef EBM_HAVE_EGL
+  GTEST_SKIP() << "built without CUDA-GL interop / EGL";
+#else
+  std::string skip;
+  auto gl = gpu_gl_context(&skip);
+  if (!gl) GTEST_SKIP() << skip;
+  const AtlasLayout layout = atlas_of(16, 4, 4);
+  const std::size_t bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
+  GlBuffer buf(gl.get(), bytes);
+  CudaGlBuffer reg(buf.id, bytes, 0);
+  torch::manual_seed(2);
+  const auto images = torch::rand({layout.count, 3, 64, 64});
+  auto expected = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
+  fill_rgba_atlas(images, layout, expected);
+  const std::int64_t spin_cycles = 100'000'000;  // ≈ 50 ms at ~2 GHz
+
+  // Until the producer's next tiny kernel has run, after a fill whose copy is behind the spin.
+  auto producer_wait_ms = [&](SourceAfterFill after) {
+    auto copy = images.to(torch::kCUDA);
+    const void* dropped = copy.data_ptr();
+    torch::cuda::synchronize();
+    reg.fill(
+        {copy},
+        [&](torch::Tensor& mapped) {
+          at::cuda::sleep(spin_cycles);
+          torch::Tensor view = mapped.view({layout.height(), layout.width(), 4});
+          fill_rgba_atlas(copy, layout, view);
+        },
+        after);
+    copy = torch::Tensor();  // dropped at once; the producer allocates and writes again
+    const auto t0 = std::chrono::steady_clock::now();
+    auto next = torch::full({layout.count, 3, 64, 64}, 0.25f, torch::kCUDA);
+    EXPECT_NE(next.data_ptr(), dropped) << "the allocator reused a block the copy had yet to read";
+    c10::cuda::getCurrentCUDAStream().synchronize();
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  };
+  producer_wait_ms(SourceAfterFill::Kept);  // the first map and lazily loaded kernels
+  const double in_place_ms = producer_wait_ms(SourceAfterFill::MayChangeInPlace);
+  const double kept_ms = producer_wait_ms(SourceAfterFill::Kept);
+  std::cout << "the producer's next kernel finished after " << kept_ms << " ms (Kept) and " << in_place_ms
+            << " ms (MayChangeInPlace), the copy queued behind a ~50 ms spin\n";
+  EXPECT_LT(kept_ms, 20.0) << "the producer waited for the preview";
+  EXPECT_GT(in_place_ms, 20.0) << "the default ordering did not make the producer wait: the spin did not run?";
+  gl->finish();
+  auto got = gl->read_buffer(buf.id, bytes);
+  EXPECT_EQ(std::memcmp(got.data(), expected.data_ptr<std::uint8_t>(), bytes), 0) << "the preview lost the copy";
+#endif
+}
+
 }  // namespace
 }  // namespace ebm::gpu
