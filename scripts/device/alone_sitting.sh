@@ -13,6 +13,11 @@
 #                                 the rest of the build (the tests) on the CPU beside it
 #   alone_sitting.sh share OUT    the `gpu`-labelled tests, then the rest of the suite (-LE soak|gpu),
 #                                 beside the sweep (pass/fail, not timings); the sweep's cases so far
+#   alone_sitting.sh summed OUT   one call when the budget has room for no more (fourteenth session:
+#                                 refused starts left 1,079 s): ebm alone (no GUI), the opening
+#                                 composition on the 40-evaluation ladder timed, then the sweep below
+#                                 on the seven summed cases only (the gate's: walk_gate.py), in the
+#                                 call itself, its cases so far archived at UNTIL_S
 #   alone_sitting.sh collect OUT  waits (until UNTIL_S) for the sweep and archives it (no sweep on the
 #                                 machine: the bench phase); with time left after it, the preview's
 #                                 parts again (`ebm bench --preview 4 --preview-parts`, batch 64)
@@ -29,7 +34,7 @@
 # Settings: N (256), UNTIL_S (570).
 set -uo pipefail
 source scripts/device/sitting_common.sh  # stamp, sweep, collect_sweep, pack, time_opening, build_ebm
-sitting_begin "usage: alone_sitting.sh bench|share|collect OUT" "$@"
+sitting_begin "usage: alone_sitting.sh bench|share|collect|summed OUT" "$@"
 N=${N:-256}
 UNTIL=${UNTIL_S:-570}
 C="--place --split both --batch 256"
@@ -69,6 +74,22 @@ case $PHASE in
     pack "$OUT/suite"
     stamp "suite done"
     collect_sweep runs/lad40 "$OUT/suite_lad40_both.tgz" "$UNTIL"
+    ;;
+  summed)
+    nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT/gpu.txt"
+    build_ebm "$OUT" OFF
+    stamp "ebm built"
+    time_opening "$OUT" "t12l14k2|$L40"
+    stamp "opening composition timed"
+    timeout $((UNTIL - 25 - (SECONDS - T0))) bash scripts/device/eval_sweep.sh runs/lad40 "$SUMMED" "$N" \
+      "t12l14k2|$C $L40" \
+      "t20l10k2|$C --walk corrector --top-steps 20 --corrector-r 0.6 --levels 10 --steps-per-level 2" \
+      "t8l16k2|$C --walk corrector --top-steps 8 --corrector-r 0.6 --levels 16 --steps-per-level 2" \
+      > runs/lad40.log 2>&1
+    stamp "sweep ended (rc $?)"
+    [ -f runs/lad40/sweep.txt ] || python3 scripts/device/sweep_table.py runs/lad40 > runs/lad40/sweep_partial.txt
+    archive "$OUT/suite_lad40_summed.tgz" runs/lad40 runs/lad40.log runs/timing_*
+    tail -n 40 runs/lad40/sweep*.txt
     ;;
   collect)
     collect_sweep runs/lad40 "$OUT/suite_lad40_both.tgz" "$UNTIL"
