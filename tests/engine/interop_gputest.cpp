@@ -70,6 +70,23 @@ AtlasLayout atlas_of(int count, int cols, int rows) {
   layout.cell_w = layout.cell_h = 64;
   return layout;
 }
+
+// A 16-cell RGBA8 atlas buffer registered with CUDA, a seeded batch of random images and the bytes
+// the host conversion makes of them: what the no-wait tests preview, behind a ~50 ms spin.
+struct Preview16 {
+  const AtlasLayout layout = atlas_of(16, 4, 4);
+  const std::size_t bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
+  GlBuffer buf;
+  CudaGlBuffer reg;
+  torch::Tensor images, expected;
+  const std::int64_t spin_cycles = 100'000'000;  // ≈ 50 ms at ~2 GHz (H100, H200)
+  Preview16(HeadlessGl* gl, std::uint64_t seed) : buf(gl, bytes), reg(buf.id, bytes, 0) {
+    torch::manual_seed(seed);
+    images = torch::rand({layout.count, 3, 64, 64});
+    expected = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
+    fill_rgba_atlas(images, layout, expected);
+  }
+};
 #endif
 
 TEST(InteropGpu, AGpuBatchWrittenThroughGlGivesTheHostConversionsBytes) {
@@ -132,62 +149,54 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
   std::string skip;
   auto gl = gpu_gl_context(&skip);
   if (!gl) GTEST_SKIP() << skip;
-  const AtlasLayout layout = atlas_of(16, 4, 4);
-  const std::size_t bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
-  GlBuffer buf(gl.get(), bytes);
-  CudaGlBuffer reg(buf.id, bytes, 0);
-  torch::manual_seed(1);
-  const auto images = torch::rand({layout.count, 3, 64, 64});
-  auto expected = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
-  fill_rgba_atlas(images, layout, expected);
-  const std::int64_t spin_cycles = 100'000'000;  // ≈ 50 ms at the H200's ~2 GHz
+  Preview16 p(gl.get(), 1);
 
   auto preview_of = [&](const torch::Tensor& source, double* host_ms, std::int64_t spin) {
     const auto t0 = std::chrono::steady_clock::now();
-    reg.fill({source}, [&](torch::Tensor& mapped) {
+    p.reg.fill({source}, [&](torch::Tensor& mapped) {
       if (spin > 0) at::cuda::sleep(spin);  // on the copy's stream, ahead of the copy
-      torch::Tensor view = mapped.view({layout.height(), layout.width(), 4});
-      fill_rgba_atlas(source, layout, view);
+      torch::Tensor view = mapped.view({p.layout.height(), p.layout.width(), 4});
+      fill_rgba_atlas(source, p.layout, view);
     });
     *host_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
   };
   auto read_back = [&] {
     gl->finish();
-    return gl->read_buffer(buf.id, bytes);
+    return gl->read_buffer(p.buf.id, p.bytes);
   };
 
   // (a) in place, on the caller's stream. A first fill without the spin pays the one-time costs (the
   // first map of the buffer, lazily loaded kernels: 113 ms in all on an H200 on 2026-12-05, when this
   // test measured only the first call), and a second one gives the warm cost the spun call is held to.
-  auto x = images.to(torch::kCUDA);
+  auto x = p.images.to(torch::kCUDA);
   double first_ms = 0, warm_ms = 0, ms = 0;
   preview_of(x, &first_ms, 0);
   preview_of(x, &warm_ms, 0);
   torch::cuda::synchronize();
-  preview_of(x, &ms, spin_cycles);
+  preview_of(x, &ms, p.spin_cycles);
   x.fill_(0.5);
   std::cout << "fill() returned after " << ms << " ms (copy queued behind a ~50 ms spin); without the spin: "
             << first_ms << " ms the first time, " << warm_ms << " ms warm\n";
   EXPECT_LT(ms, warm_ms + 25.0) << "fill() waited for its copy on the host";
   auto got = read_back();
-  EXPECT_EQ(std::memcmp(got.data(), expected.data_ptr<std::uint8_t>(), bytes), 0) << "the in-place write reached the preview";
+  EXPECT_EQ(std::memcmp(got.data(), p.expected.data_ptr<std::uint8_t>(), p.bytes), 0) << "the in-place write reached the preview";
 
   // (b) a snapshot made on a worker's stream, dropped at once; the worker allocates and writes again.
   c10::cuda::CUDAStream worker = c10::cuda::getStreamFromPool();
   torch::Tensor snapshot;
   {
     c10::cuda::CUDAStreamGuard on_worker(worker);
-    snapshot = images.to(torch::kCUDA);
+    snapshot = p.images.to(torch::kCUDA);
     worker.synchronize();  // as the session's worker does before it publishes
   }
-  preview_of(snapshot, &ms, spin_cycles);
+  preview_of(snapshot, &ms, p.spin_cycles);
   const void* dropped = snapshot.data_ptr();
   snapshot = torch::Tensor();
   bool reused = false;
   {
     c10::cuda::CUDAStreamGuard on_worker(worker);
     for (int i = 0; i < 4; ++i) {
-      auto next = torch::full({layout.count, 3, 64, 64}, 0.25f, torch::kCUDA);
+      auto next = torch::full({p.layout.count, 3, 64, 64}, 0.25f, torch::kCUDA);
       reused = reused || next.data_ptr() == dropped;
     }
     worker.synchronize();
@@ -195,7 +204,7 @@ TEST(InteropGpu, FillReturnsAtOnceAndTheCallersNextWritesDoNotReachThePreview) {
   std::cout << "the dropped snapshot's block was " << (reused ? "" : "not ") << "handed out again before the copy ran\n";
   EXPECT_FALSE(reused) << "the allocator reused a block the copy had yet to read";
   got = read_back();
-  EXPECT_EQ(std::memcmp(got.data(), expected.data_ptr<std::uint8_t>(), bytes), 0) << "the worker's reuse reached the preview";
+  EXPECT_EQ(std::memcmp(got.data(), p.expected.data_ptr<std::uint8_t>(), p.bytes), 0) << "the worker's reuse reached the preview";
 #endif
 }
 
@@ -211,32 +220,24 @@ TEST(InteropGpu, AKeptSourceLetsTheProducerGoOnAndStillShowsTheCopy) {
   std::string skip;
   auto gl = gpu_gl_context(&skip);
   if (!gl) GTEST_SKIP() << skip;
-  const AtlasLayout layout = atlas_of(16, 4, 4);
-  const std::size_t bytes = static_cast<std::size_t>(layout.width()) * layout.height() * 4;
-  GlBuffer buf(gl.get(), bytes);
-  CudaGlBuffer reg(buf.id, bytes, 0);
-  torch::manual_seed(2);
-  const auto images = torch::rand({layout.count, 3, 64, 64});
-  auto expected = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
-  fill_rgba_atlas(images, layout, expected);
-  const std::int64_t spin_cycles = 100'000'000;  // ≈ 50 ms at ~2 GHz
+  Preview16 p(gl.get(), 2);
 
   // Until the producer's next tiny kernel has run, after a fill whose copy is behind the spin.
   auto producer_wait_ms = [&](SourceAfterFill after) {
-    auto copy = images.to(torch::kCUDA);
+    auto copy = p.images.to(torch::kCUDA);
     const void* dropped = copy.data_ptr();
     torch::cuda::synchronize();
-    reg.fill(
+    p.reg.fill(
         {copy},
         [&](torch::Tensor& mapped) {
-          at::cuda::sleep(spin_cycles);
-          torch::Tensor view = mapped.view({layout.height(), layout.width(), 4});
-          fill_rgba_atlas(copy, layout, view);
+          at::cuda::sleep(p.spin_cycles);
+          torch::Tensor view = mapped.view({p.layout.height(), p.layout.width(), 4});
+          fill_rgba_atlas(copy, p.layout, view);
         },
         after);
     copy = torch::Tensor();  // dropped at once; the producer allocates and writes again
     const auto t0 = std::chrono::steady_clock::now();
-    auto next = torch::full({layout.count, 3, 64, 64}, 0.25f, torch::kCUDA);
+    auto next = torch::full({p.layout.count, 3, 64, 64}, 0.25f, torch::kCUDA);
     EXPECT_NE(next.data_ptr(), dropped) << "the allocator reused a block the copy had yet to read";
     c10::cuda::getCurrentCUDAStream().synchronize();
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -249,8 +250,8 @@ TEST(InteropGpu, AKeptSourceLetsTheProducerGoOnAndStillShowsTheCopy) {
   EXPECT_LT(kept_ms, 20.0) << "the producer waited for the preview";
   EXPECT_GT(in_place_ms, 20.0) << "the default ordering did not make the producer wait: the spin did not run?";
   gl->finish();
-  auto got = gl->read_buffer(buf.id, bytes);
-  EXPECT_EQ(std::memcmp(got.data(), expected.data_ptr<std::uint8_t>(), bytes), 0) << "the preview lost the copy";
+  auto got = gl->read_buffer(p.buf.id, p.bytes);
+  EXPECT_EQ(std::memcmp(got.data(), p.expected.data_ptr<std::uint8_t>(), p.bytes), 0) << "the preview lost the copy";
 #endif
 }
 
