@@ -89,10 +89,16 @@ void add_ladder_flags(CLI::App* sub, WalkFlags& walk) {
                   "below 1 sharper, less varied")
       ->check(CLI::Range(1e-3, 10.0))
       ->capture_default_str();
+  sub->add_option("--top-temperature", ladder.top_temperature,
+                  "denoising models: the top steps' own temperature (0: --temperature's); more noise where objects "
+                  "take their shape")
+      ->check(CLI::Range(0.0, 10.0))
+      ->capture_default_str();
   // Any of these given names the walk (the final ladder changed), as --quality does.
   for (const char* name : {"--walk", "--euler-steps", "--rho", "--churn", "--euler-top-steps", "--heun", "--euler-corrector-steps",
                            "--euler-corrector-r", "--levels",
-                           "--steps-per-level", "--corrector-r", "--predictor", "--top-steps", "--temperature"})
+                           "--steps-per-level", "--corrector-r", "--predictor", "--top-steps", "--temperature",
+                           "--top-temperature"})
     walk.flags.push_back(sub->get_option(name));
 }
 
@@ -108,7 +114,10 @@ std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_step
            ", then the denoise: " + std::to_string(total_steps) + " steps";
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
          std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps" +
-         (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "");
+         (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "") +
+         (ladder.top_temperature > 0 && ladder.top_steps > 0
+              ? ", top temperature " + std::to_string(ladder.top_temperature)
+              : "");
 }
 
 void apply_step_count(std::int64_t steps, SamplerParams& p) {

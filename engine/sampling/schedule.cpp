@@ -56,6 +56,8 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
   if (!(opt.r > 0) || !std::isfinite(opt.r)) throw std::invalid_argument("the corrector step factor r must be > 0");
   if (!(opt.temperature > 0) || !(opt.temperature <= 10))
     throw std::invalid_argument("the ladder's temperature must be in (0, 10]");
+  if (!(opt.top_temperature >= 0) || !(opt.top_temperature <= 10))
+    throw std::invalid_argument("the top steps' temperature must be in [0, 10] (0: the ladder's temperature)");
   if (!opt.predictor && opt.steps_per_level < 1)
     throw std::invalid_argument("a corrector-only ladder needs at least one step per level");
   const std::vector<double> sigma = sigma_ladder(sigma_max, sigma_min, opt.levels);
@@ -64,10 +66,10 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
     if (steps > 0) s.levels.push_back({steps, sg, lr, std::sqrt(std::max(noise_var, 0.0))});
   };
   double carried_var = 0;  // the last predictor's noise, drawn by the next step
-  auto corrector = [&](std::int64_t steps, double sg) {
+  auto corrector = [&](std::int64_t steps, double sg, double temperature) {
     if (steps <= 0) return;
     const double eps = opt.r * sg * sg;
-    const double var = 2 * eps * opt.temperature;
+    const double var = 2 * eps * temperature;
     if (carried_var == 0) {
       push(steps, sg, eps, var);
     } else {
@@ -76,9 +78,9 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
     }
     carried_var = 0;
   };
-  corrector(opt.top_steps, sigma.front());
+  corrector(opt.top_steps, sigma.front(), opt.top_temperature > 0 ? opt.top_temperature : opt.temperature);
   for (size_t k = 0; k < sigma.size(); ++k) {
-    corrector(opt.steps_per_level, sigma[k]);
+    corrector(opt.steps_per_level, sigma[k], opt.temperature);
     if (!opt.predictor) continue;
     const double next = k + 1 < sigma.size() ? sigma[k + 1] : 0.0;
     const double dvar = sigma[k] * sigma[k] - next * next;

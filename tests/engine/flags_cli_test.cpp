@@ -110,6 +110,16 @@ TEST(SampleCliLadder, TheLadderFlagsShapeTheScheduleTheGridRecords) {
   ASSERT_EQ(a.sizes(), b.sizes());
   EXPECT_FALSE(torch::equal(a, b)) << "--temperature 0.5 sampled the same images as 1";
 
+  // The top steps' own temperature: only their noise changes (sqrt(2·r·σ²·T) at T = 2), the levels
+  // keep T = 1, and the message names it.
+  CliRun hot = ebm(d, concat(base, {"--top-temperature", "2", "--out", d.f("hot.png")}));
+  ASSERT_EQ(hot.code, 0) << hot.err;
+  EXPECT_TRUE(contains(hot.err, "top temperature 2")) << hot.err;
+  const Schedule h = schedule_of(d.f("hot.png")), w = schedule_of(d.f("warm.png"));
+  ASSERT_EQ(h.levels.size(), w.levels.size());
+  EXPECT_NEAR(h.levels.front().noise_std, std::sqrt(2 * 0.1 * 2.0), 1e-12);
+  for (size_t i = 1; i < h.levels.size(); ++i) EXPECT_EQ(h.levels[i].noise_std, w.levels[i].noise_std) << "level " << i;
+
   // Corrector only (no predictor, no top steps): the geometric ladder, 4 levels of 2 steps.
   CliRun plain = ebm(d, {"sample", "--recipe", d.f("r.json"), "--out", d.f("plain.png"), "--levels", "4",
                          "--steps-per-level", "2", "--top-steps", "0"});
@@ -120,7 +130,8 @@ TEST(SampleCliLadder, TheLadderFlagsShapeTheScheduleTheGridRecords) {
 
   // Out of range: usage errors, no grid written.
   for (const auto& bad : std::vector<std::vector<std::string>>{
-           {"--temperature", "0"}, {"--levels", "0"}, {"--top-steps", "-1"}, {"--steps-per-level", "0", "--top-steps", "0"}}) {
+           {"--temperature", "0"}, {"--top-temperature", "11"}, {"--top-temperature", "-1"}, {"--levels", "0"},
+           {"--top-steps", "-1"}, {"--steps-per-level", "0", "--top-steps", "0"}}) {
     CliRun r = ebm(d, concat({"sample", "--recipe", d.f("r.json"), "--out", d.f("bad.png")}, bad));
     EXPECT_EQ(r.code, 2) << bad[0] << ": " << r.err;
   }

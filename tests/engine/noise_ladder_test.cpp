@@ -137,6 +137,33 @@ TEST(NoiseLadder, TheTemperatureScalesTheCorrectorNoiseVarianceOnly) {
   EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
 }
 
+// The top steps' own temperature scales their noise variance alone; the levels keep the ladder's
+// temperature; 0 means the ladder's; out of range is refused.
+TEST(NoiseLadder, TheTopTemperatureScalesOnlyTheTopStepsNoise) {
+  LadderOptions o;
+  o.levels = 3;
+  o.steps_per_level = 2;
+  o.top_steps = 4;
+  o.temperature = 0.5;
+  const auto plain = predictor_corrector_schedule(0.5, 0.1, o);
+  o.top_temperature = 0.5;
+  EXPECT_TRUE(same_schedule(plain, predictor_corrector_schedule(0.5, 0.1, o))) << "top T = T: the same walk";
+  o.top_temperature = 2.0;
+  const auto hot_top = predictor_corrector_schedule(0.5, 0.1, o);
+  ASSERT_EQ(plain.levels.size(), hot_top.levels.size());
+  ASSERT_EQ(hot_top.levels.front().steps, 4);
+  EXPECT_NEAR(hot_top.levels.front().noise_std, 2.0 * plain.levels.front().noise_std, 1e-12);  // √(2.0 / 0.5)
+  EXPECT_EQ(hot_top.levels.front().step_lr, plain.levels.front().step_lr);
+  for (size_t i = 1; i < plain.levels.size(); ++i) {
+    EXPECT_EQ(hot_top.levels[i].noise_std, plain.levels[i].noise_std) << "level " << i;
+    EXPECT_EQ(hot_top.levels[i].step_lr, plain.levels[i].step_lr) << "level " << i;
+  }
+  o.top_temperature = 11;
+  EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
+  o.top_temperature = -1;
+  EXPECT_THROW(predictor_corrector_schedule(0.5, 0.1, o), std::invalid_argument);
+}
+
 TEST(NoiseLadder, BothWalksDrawTheDataOfAGaussian) {
   double mean = 0;
   LadderOptions pc;
