@@ -40,11 +40,11 @@ C="--place --split both --batch 256"
 L40="--walk corrector --top-steps 12 --corrector-r 0.6 --levels 14 --steps-per-level 2"
 # The sweep's walks: 12 + 14 × 2 (r 0.6) at the temperature 1 and hotter (the fourteenth session's CPU
 # screen, held out, n = 256, all met against the ladder's — shape ∧ ¬colour (97.3): T 0.7 80.1, T 1
-# 89.1, T 1.3 95.7, the top steps alone at 1.5 94.1; position ∧ size (98.8): T 1 98.0, T 1.3 96.1 —
-# more noise keeps the shapes, and costs position where the levels walk hot). So: T 1, T 1.3, the top
-# at 1.5, and the top at 2 with the levels at 1.1.
+# 89.1, T 1.3 95.7, the top steps alone at 1.5 94.1; position ∧ size (98.8): T 1 98.0, T 1.3 96.1, the
+# top at 1.5 98.0 — more noise at the top keeps the shapes and costs nothing where the levels settle
+# position). So: T 1, T 1.3, and the top alone at 1.5, 2 and 2.5.
 WALKS=("t12l14k2|$C $L40" "t12l14k2T13|$C $L40 --temperature 1.3" "t12l14k2top15|$C $L40 --top-temperature 1.5"
-       "t12l14k2top20T11|$C $L40 --top-temperature 2 --temperature 1.1")
+       "t12l14k2top20|$C $L40 --top-temperature 2" "t12l14k2top25|$C $L40 --top-temperature 2.5")
 
 # A collect on a machine where no sweep was started (a fresh machine, or a bench phase that failed)
 # has nothing to wait for: it runs the bench phase instead, so the call still measures something.
