@@ -67,6 +67,9 @@ struct Preview {
   gpu::HeadlessGl* gl = nullptr;  // interop: the context its buffer lives in
 };
 
+// Whether a preview path writes into a registered GL buffer (it needs interop and a GL context).
+bool goes_through_gl(const std::string& path) { return path != "none" && path != "host" && path != "atlas"; }
+
 struct Mode {
   std::string name;
   bool graph = false;
@@ -172,9 +175,7 @@ Result bench_one(Arch arch, int64_t batch, int64_t terms, const Mode& mode, cons
   if (preview.path == "host") host_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::kUInt8);
   if (preview.path == "atlas")
     gpu_atlas = torch::empty({layout.height(), layout.width(), 4}, torch::TensorOptions().dtype(torch::kUInt8).device(dev));
-  const bool through_gl = preview.path == "interop" || preview.path == "map" || preview.path == "map-nowait" ||
-                          preview.path == "interop-copy";
-  if (through_gl) {
+  if (goes_through_gl(preview.path)) {
     gl_buffer = preview.gl->create_buffer(atlas_bytes);
     registered.emplace(gl_buffer, atlas_bytes, dev.index());
   }
@@ -263,7 +264,7 @@ void run_preview_rows(const BenchArgs& a, const std::vector<Arch>& archs, const 
         std::vector<std::string> paths = {"host", "interop"};
         if (a.preview_parts) paths.insert(paths.end(), {"map", "map-nowait", "atlas", "interop-copy"});
         for (const std::string& path : paths) {
-          if (path != "host" && path != "atlas" && !gl) continue;  // the rest go through GL
+          if (goes_through_gl(path) && !gl) continue;
           for (int64_t k : every) {
             const Result r = bench_one(arch, b, t, mode, a, dev, Preview{path, k, gl.get()});
             const double overhead = 1.0 - r.img_steps_per_s / base.img_steps_per_s;

@@ -115,8 +115,8 @@ std::string describe_ladder(const LadderOptions& ladder, std::int64_t total_step
   return std::to_string(ladder.levels) + " noise levels" + (ladder.predictor ? " with predictor moves" : "") + ", " +
          std::to_string(ladder.top_steps) + " top steps, " + std::to_string(total_steps) + " steps" +
          (ladder.temperature != 1.0 ? ", temperature " + std::to_string(ladder.temperature) : "") +
-         (ladder.top_temperature > 0 && ladder.top_steps > 0
-              ? ", top temperature " + std::to_string(ladder.top_temperature)
+         (ladder.top_steps > 0 && top_steps_temperature(ladder) != ladder.temperature
+              ? ", top temperature " + std::to_string(top_steps_temperature(ladder))
               : "");
 }
 

@@ -78,7 +78,7 @@ Schedule predictor_corrector_schedule(double sigma_max, double sigma_min, const 
     }
     carried_var = 0;
   };
-  corrector(opt.top_steps, sigma.front(), opt.top_temperature > 0 ? opt.top_temperature : opt.temperature);
+  corrector(opt.top_steps, sigma.front(), top_steps_temperature(opt));
   for (size_t k = 0; k < sigma.size(); ++k) {
     corrector(opt.steps_per_level, sigma[k], opt.temperature);
     if (!opt.predictor) continue;

@@ -26,7 +26,7 @@ bool same_walk(const LadderOptions& a, const LadderOptions& b) {
            (a.euler_corrector_steps == 0 || a.euler_corrector_r == b.euler_corrector_r);
   return a.levels == b.levels && a.steps_per_level == b.steps_per_level && a.top_steps == b.top_steps &&
          a.predictor == b.predictor && a.temperature == b.temperature &&
-         a.top_temperature == b.top_temperature;
+         top_steps_temperature(a) == top_steps_temperature(b);
 }
 
 }  // namespace

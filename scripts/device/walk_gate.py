@@ -32,9 +32,10 @@ def run_of(doc, split):
     return {**doc, **doc.get("splits", {}).get(split, {})}
 
 
-def same_seeds(a, b):
+def seed_mismatch(a, b):
+    """{field: (a's, b's)} of the sampling seeds where two runs differ (empty: the same samples)."""
     keys = ("seed", "label_seed", "n_per_label", "place")
-    return all(a.get(k) == b.get(k) for k in keys), {k: (a.get(k), b.get(k)) for k in keys}
+    return {k: (a.get(k), b.get(k)) for k in keys if a.get(k) != b.get(k)}
 
 
 def main(argv):
@@ -67,10 +68,9 @@ def main(argv):
             ok = False
             continue
         var = splits_of(doc)
-        other = [(s, seen) for s in var if s in meta for same, seen in [same_seeds(meta[s], run_of(doc, s))]
-                 if not same]
+        other = next(((s, d) for s in var if s in meta for d in [seed_mismatch(meta[s], run_of(doc, s))] if d), None)
         if other:
-            print(f"{name}: other seeds than the baseline's ({other[0][0]}: {other[0][1]}) — not compared")
+            print(f"{name}: other seeds than the baseline's ({other[0]}: {other[1]}) — not compared")
             ok = False
             continue
         print(f"\n{name} ({'complete' if doc.get('complete', True) else 'INCOMPLETE'})")

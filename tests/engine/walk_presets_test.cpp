@@ -53,6 +53,11 @@ TEST(WalkPresets, AChangedWalkIsCustomButUnusedFieldsDoNotCount) {
   EXPECT_EQ(quality_of(l), "final");
   l.temperature = 0.5;
   EXPECT_EQ(quality_of(l), "custom");
+  l = final_ladder();
+  l.top_temperature = l.temperature;  // the top steps at the ladder's own temperature: the same walk
+  EXPECT_EQ(quality_of(l), "final");
+  l.top_temperature = 1.5;
+  EXPECT_EQ(quality_of(l), "custom");
 }
 
 TEST(WalkPresets, EvaluationsPerTermAreWhatTheNamesPromise) {
